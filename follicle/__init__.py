@@ -1,0 +1,62 @@
+"""follicle: ODE systems-biology models of hair-follicle cycling.
+
+The engine (this package) knows nothing about hair: it defines models from sympy rate
+terms with units, checks them, compiles them to fast NumPy code and simulates them under
+dosing schedules. The biology lives in :mod:`follicle.models`.
+
+>>> import follicle as fl
+>>> m = fl.Module("decay")
+>>> X = m.state("X", unit="nM", initial=1.0)
+>>> k = m.parameter("k", 0.5, "1/day", bounds=(0, 10), provenance="assumed: example")
+>>> m.rate(X, -k * X, label="degradation")
+>>> run = fl.simulate(fl.Model("decay", [m]), days=2)
+>>> round(float(run["X"][-1]), 4)
+0.3679
+"""
+
+from follicle import readouts
+from follicle.errors import (
+    FollicleError,
+    ModelDefinitionError,
+    ParameterValueError,
+    ScheduleError,
+    SolverError,
+    TimeSpanError,
+    UnitError,
+    UnknownNameError,
+)
+from follicle.model import Model, Module, Observable, Parameter, State, t
+from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
+from follicle.simulate import Threshold, simulate
+from follicle.trajectory import SolverStats, Trajectory
+from follicle.units import Q_, ureg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Q_",
+    "Bolus",
+    "FollicleError",
+    "Infusion",
+    "Model",
+    "ModelDefinitionError",
+    "Module",
+    "Observable",
+    "Parameter",
+    "ParameterStep",
+    "ParameterValueError",
+    "Schedule",
+    "ScheduleError",
+    "SolverError",
+    "SolverStats",
+    "Threshold",
+    "TimeSpanError",
+    "Trajectory",
+    "UnitError",
+    "UnknownNameError",
+    "readouts",
+    "repeat",
+    "simulate",
+    "t",
+    "ureg",
+]

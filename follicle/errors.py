@@ -1,0 +1,70 @@
+"""The one exception family of :mod:`follicle`.
+
+Every error a user can provoke is a :class:`FollicleError`. The subclasses also derive from
+the matching built-in (``ValueError``, ``KeyError``, ``RuntimeError``) so that generic
+handlers keep working. Messages say what was wrong, the offending value and unit, and what
+to do about it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "FollicleError",
+    "ModelDefinitionError",
+    "ParameterValueError",
+    "ScheduleError",
+    "SolverError",
+    "TimeSpanError",
+    "UnitError",
+    "UnknownNameError",
+]
+
+
+class FollicleError(Exception):
+    """Base class of every error raised by follicle."""
+
+
+class ModelDefinitionError(FollicleError, ValueError):
+    """A model, module, state, parameter or observable is defined inconsistently."""
+
+
+class UnitError(FollicleError, ValueError):
+    """A quantity has the wrong dimension, or a unit string cannot be parsed."""
+
+
+class ParameterValueError(FollicleError, ValueError):
+    """A value is negative, non-finite, or outside its declared range."""
+
+
+class ScheduleError(FollicleError, ValueError):
+    """A dose, infusion or parameter step is malformed."""
+
+
+class TimeSpanError(FollicleError, ValueError):
+    """A simulation time span or set of output times is empty, reversed or non-finite."""
+
+
+class SolverError(FollicleError, RuntimeError):
+    """The numerical integration failed; the message names the time reached and the state."""
+
+
+class UnknownNameError(FollicleError, KeyError):
+    """A name (state, parameter, observable, scenario...) does not exist.
+
+    The message lists the closest existing names.
+    """
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        message = f"unknown {kind} {name!r}.{hint} Known {kind}s: {listing}."
+        super().__init__(message)
+        self.kind, self.name, self.suggestions = kind, name, close
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])

@@ -1,0 +1,468 @@
+"""Model definition: states, parameters, rate terms, observables, and their composition.
+
+A model is written as one or more :class:`Module` objects, one per biological compartment,
+that share states and parameters *by name*. :class:`Model` assembles them, checks that every
+name is defined exactly once and that every rate term has the unit of its state per unit
+time, and hands the result to :mod:`follicle.compile` for fast numeric code.
+
+The time symbol :data:`t` (in days) may appear in rate terms, e.g. for age-dependent
+production.
+
+Examples
+--------
+>>> import follicle as fl
+>>> m = fl.Module("decay")
+>>> X = m.state("X", unit="nM", initial=1.0, description="ligand")
+>>> k = m.parameter("k", 0.1, "1/day", bounds=(0, 10), provenance="assumed: example")
+>>> m.rate(X, -k * X, label="degradation")
+>>> model = fl.Model("decay", [m])
+>>> model.state_names
+('X',)
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import pint
+import sympy as sp
+
+from follicle.errors import (
+    ModelDefinitionError,
+    ParameterValueError,
+    UnitError,
+    UnknownNameError,
+)
+from follicle.units import TIME_UNIT, as_magnitude, expression_unit, parse_unit
+
+__all__ = ["Model", "Module", "Observable", "Parameter", "RateTerm", "State", "t"]
+
+#: The time symbol (unit: day). Use it in rate terms that depend on time or age.
+t = sp.Symbol("t", real=True)
+_RESERVED = {"t"}
+
+
+def _symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def _check_name(name: str, what: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ModelDefinitionError(
+            f"{what} name {name!r} is not a valid identifier; use letters, digits and '_'"
+        )
+    if name in _RESERVED:
+        raise ModelDefinitionError(f"{what} name {name!r} is reserved for time")
+
+
+@dataclass(frozen=True)
+class State:
+    """A dynamic variable.
+
+    Attributes
+    ----------
+    name : str
+    unit : str
+        A pint unit string, e.g. ``"cell/mm**2"``.
+    initial : float
+        Initial value in ``unit``.
+    description : str
+    nonnegative : bool
+        Whether the state is a physical amount that can never be negative. Negative
+        initial values are rejected and the solver output is checked.
+    scale : float
+        Typical magnitude in ``unit``; sets the default absolute tolerance
+        (``1e-9 * scale``).
+    """
+
+    name: str
+    unit: str
+    initial: float
+    description: str = ""
+    nonnegative: bool = True
+    scale: float = 1.0
+
+    def __post_init__(self):
+        _check_name(self.name, "state")
+        parse_unit(self.unit, what=f"state {self.name!r}")
+        value = as_magnitude(self.initial, self.unit, what=f"initial value of {self.name!r}")
+        object.__setattr__(self, "initial", value)
+        if self.nonnegative and value < 0:
+            raise ParameterValueError(
+                f"initial value of state {self.name!r} is {value} {self.unit}, but the state "
+                "is non-negative; give a value >= 0 or declare nonnegative=False"
+            )
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise ModelDefinitionError(f"state {self.name!r}: scale must be > 0, got {self.scale}")
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return _symbol(self.name)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A constant of the model, with its unit, allowed range and provenance.
+
+    Attributes
+    ----------
+    name : str
+    value : float
+        Default value in ``unit``.
+    unit : str
+    bounds : tuple of float
+        Inclusive allowed range ``(low, high)`` in ``unit``; values outside are rejected.
+    provenance : str
+        Where the value comes from: a citation, or ``"assumed: <reason>"``.
+    description : str
+    """
+
+    name: str
+    value: float
+    unit: str
+    bounds: tuple[float, float] = (0.0, math.inf)
+    provenance: str = ""
+    description: str = ""
+
+    def __post_init__(self):
+        _check_name(self.name, "parameter")
+        parse_unit(self.unit, what=f"parameter {self.name!r}")
+        if not self.provenance or not self.provenance.strip():
+            raise ModelDefinitionError(
+                f"parameter {self.name!r} has no provenance; cite its source or write "
+                "'assumed: <reason>'"
+            )
+        low, high = (float(b) for b in self.bounds)
+        if math.isnan(low) or math.isnan(high) or low > high:
+            raise ModelDefinitionError(
+                f"parameter {self.name!r}: bounds {self.bounds} are not an interval (low, high)"
+            )
+        object.__setattr__(self, "bounds", (low, high))
+        object.__setattr__(self, "value", self.validate(self.value))
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return _symbol(self.name)
+
+    def validate(self, value) -> float:
+        """Convert ``value`` (number, quantity or string) to ``unit`` and check the range."""
+        magnitude = as_magnitude(value, self.unit, what=f"parameter {self.name!r}")
+        low, high = self.bounds
+        if not low <= magnitude <= high:
+            raise ParameterValueError(
+                f"parameter {self.name!r} = {magnitude:g} {self.unit} is outside its allowed "
+                f"range [{low:g}, {high:g}] {self.unit}"
+            )
+        return magnitude
+
+
+@dataclass(frozen=True)
+class RateTerm:
+    """One additive term of d(state)/dt, with a label for error messages and documentation."""
+
+    state: str
+    expr: sp.Expr
+    label: str
+    module: str
+
+
+@dataclass(frozen=True)
+class Observable:
+    """A named expression of states, parameters and time, e.g. a readout."""
+
+    name: str
+    expr: sp.Expr
+    unit: str | None = None
+    description: str = ""
+    module: str = ""
+
+    def __post_init__(self):
+        _check_name(self.name, "observable")
+
+
+@dataclass
+class Module:
+    """A building block of a model, usually one biological compartment.
+
+    States and parameters declared here are shared with other modules by name: a module
+    that needs a state defined elsewhere refers to it with :meth:`symbol`.
+    """
+
+    name: str
+    doc: str = ""
+    states: list[State] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+    terms: list[RateTerm] = field(default_factory=list)
+    observables: list[Observable] = field(default_factory=list)
+
+    def state(self, name, unit, initial, description="", *, nonnegative=True, scale=1.0):
+        """Declare a state and return its sympy symbol."""
+        s = State(name, unit, initial, description, nonnegative, scale)
+        self.states.append(s)
+        return s.symbol
+
+    def parameter(self, name, value, unit, *, bounds=(0.0, math.inf), provenance,
+                  description=""):
+        """Declare a parameter and return its sympy symbol."""
+        p = Parameter(name, value, unit, tuple(bounds), provenance, description)
+        self.parameters.append(p)
+        return p.symbol
+
+    def add_parameter(self, parameter: Parameter) -> sp.Symbol:
+        """Add an already built :class:`Parameter` (e.g. loaded from a table)."""
+        self.parameters.append(parameter)
+        return parameter.symbol
+
+    @staticmethod
+    def symbol(name: str) -> sp.Symbol:
+        """The symbol of a state or parameter declared in another module."""
+        return _symbol(name)
+
+    def rate(self, state, expr, label: str = "") -> None:
+        """Add ``expr`` to d(state)/dt."""
+        name = _name_of(state)
+        self.terms.append(RateTerm(name, sp.sympify(expr), label or str(expr), self.name))
+
+    def flow(self, source, target, expr, label: str = "") -> None:
+        """Move material: subtract ``expr`` from d(source)/dt and add it to d(target)/dt.
+
+        Flows conserve the total of ``source + target`` exactly, which is how phase
+        fractions are kept summing to one.
+        """
+        text = label or str(expr)
+        self.rate(source, -expr, f"{text} (out)")
+        self.rate(target, expr, f"{text} (in)")
+
+    def observable(self, name, expr, unit=None, description="") -> sp.Symbol:
+        """Declare an observable and return a symbol standing for it in later observables."""
+        self.observables.append(Observable(name, sp.sympify(expr), unit, description, self.name))
+        return _symbol(name)
+
+
+def _name_of(x) -> str:
+    if isinstance(x, sp.Symbol):
+        return x.name
+    if isinstance(x, str):
+        return x
+    raise ModelDefinitionError(f"expected a state symbol or name, got {x!r}")
+
+
+class Model:
+    """A complete model assembled from modules, unit-checked and ready to compile.
+
+    Parameters
+    ----------
+    name : str
+    modules : iterable of Module
+        Every state and parameter must be declared in exactly one module. Rate terms and
+        observables may use any state, parameter, earlier observable, or :data:`t`.
+
+    Raises
+    ------
+    ModelDefinitionError
+        Duplicate or invalid names, a rate term for an undeclared state.
+    UnknownNameError
+        A symbol in an expression that no module declares (with close matches).
+    UnitError
+        A rate term whose unit is not that of its state per unit time; the message names
+        the state, the term and both units.
+
+    Notes
+    -----
+    The right-hand side is assembled from the unit-converted terms:
+
+    .. math:: \\frac{dx_i}{dt} = \\sum_k c_{ik}\\, f_{ik}(x, p, t),
+
+    where :math:`c_{ik}` converts the unit of term :math:`f_{ik}` to
+    ``unit(x_i) / day`` (it is 1 when the units already agree).
+    """
+
+    def __init__(self, name: str, modules: Iterable[Module]):
+        self.name = name
+        self.modules = tuple(modules)
+        self.states = self._collect("state", [s for m in self.modules for s in m.states])
+        self.parameters = self._collect(
+            "parameter", [p for m in self.modules for p in m.parameters]
+        )
+        clash = set(self.states) & set(self.parameters)
+        if clash:
+            raise ModelDefinitionError(
+                f"names used both as state and parameter: {sorted(clash)}"
+            )
+        self.terms = tuple(term for m in self.modules for term in m.terms)
+        self._check_terms()
+        self.observables = self._build_observables()
+        self.rhs_expressions = self._build_rhs()
+
+    # -- assembly -----------------------------------------------------------------------
+    def _collect(self, kind, items):
+        out: dict = {}
+        owner = {}
+        for module in self.modules:
+            for item in getattr(module, kind + "s"):
+                owner.setdefault(item.name, []).append(module.name)
+        for item in items:
+            if item.name in out:
+                raise ModelDefinitionError(
+                    f"{kind} {item.name!r} is declared in more than one module "
+                    f"({', '.join(owner[item.name])}); declare it once and use "
+                    f"Module.symbol({item.name!r}) elsewhere"
+                )
+            out[item.name] = item
+        return out
+
+    def _unit_of(self, symbol: sp.Symbol, extra: Mapping[str, pint.Unit] | None = None):
+        name = symbol.name
+        if name == "t":
+            return TIME_UNIT
+        if name in self.states:
+            return parse_unit(self.states[name].unit)
+        if name in self.parameters:
+            return parse_unit(self.parameters[name].unit)
+        if extra and name in extra:
+            return extra[name]
+        known = [*self.states, *self.parameters, *(extra or {})]
+        raise UnknownNameError("symbol", name, known)
+
+    def _canonical(self, expr: sp.Expr) -> sp.Expr:
+        """Replace symbols by name so that ``sp.Symbol('X')`` and ``X`` are the same."""
+        return expr.xreplace({s: _symbol(s.name) for s in expr.free_symbols})
+
+    def _check_terms(self):
+        for term in self.terms:
+            if term.state not in self.states:
+                raise UnknownNameError(
+                    f"state (in a rate term of module {term.module!r})", term.state,
+                    self.states,
+                )
+
+    def _build_rhs(self):
+        rhs = {name: sp.Integer(0) for name in self.states}
+        for term in self.terms:
+            state = self.states[term.state]
+            expected = parse_unit(state.unit) / TIME_UNIT
+            expr = self._canonical(term.expr)
+            try:
+                converted, unit = expression_unit(expr, self._unit_of)
+            except UnitError as exc:
+                raise UnitError(
+                    f"rate term {term.label!r} of d({term.state})/dt in module "
+                    f"{term.module!r}: {exc}"
+                ) from None
+            if unit.dimensionality != expected.dimensionality:
+                raise UnitError(
+                    f"rate term {term.label!r} of d({term.state})/dt (module {term.module!r}) "
+                    f"has unit {unit:~P}, but d({term.state})/dt needs {expected:~P} "
+                    f"(state unit {state.unit} per day)"
+                )
+            factor = float((1.0 * unit).to(expected).magnitude)
+            rhs[term.state] += converted if factor == 1.0 else sp.Float(factor) * converted
+        return tuple(rhs[name] for name in self.states)
+
+    def _build_observables(self):
+        out: dict[str, tuple[Observable, sp.Expr]] = {}
+        units: dict[str, pint.Unit] = {}
+        for module in self.modules:
+            for obs in module.observables:
+                if obs.name in out or obs.name in self.states or obs.name in self.parameters:
+                    raise ModelDefinitionError(f"observable name {obs.name!r} is already used")
+                expr = self._canonical(obs.expr)
+                try:
+                    converted, unit = expression_unit(
+                        expr, lambda s: self._unit_of(s, units)
+                    )
+                except UnitError as exc:
+                    raise UnitError(f"observable {obs.name!r}: {exc}") from None
+                if obs.unit is not None:
+                    declared = parse_unit(obs.unit, what=f"observable {obs.name!r}")
+                    if unit.dimensionality != declared.dimensionality:
+                        raise UnitError(
+                            f"observable {obs.name!r} is declared in {declared:~P} but its "
+                            f"expression has unit {unit:~P}"
+                        )
+                    factor = float((1.0 * unit).to(declared).magnitude)
+                    converted = converted if factor == 1.0 else sp.Float(factor) * converted
+                    unit = declared
+                # Substitute earlier observables so each expression is in states only.
+                converted = converted.xreplace(
+                    {_symbol(n): e for n, (_, e) in out.items()}
+                )
+                units[obs.name] = unit
+                out[obs.name] = (replace(obs, unit=f"{unit:~P}" if unit != 1 else "1"),
+                                 converted)
+        return out
+
+    # -- names and vectors ---------------------------------------------------------------
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(self.states)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.parameters)
+
+    @property
+    def observable_names(self) -> tuple[str, ...]:
+        return tuple(self.observables)
+
+    def unit(self, name: str) -> str:
+        """The unit of a state, parameter or observable."""
+        if name in self.states:
+            return self.states[name].unit
+        if name in self.parameters:
+            return self.parameters[name].unit
+        if name in self.observables:
+            return self.observables[name][0].unit
+        raise UnknownNameError("name", name, [*self.states, *self.parameters,
+                                              *self.observables])
+
+    def parameter_vector(self, overrides: Mapping | None = None) -> np.ndarray:
+        """Default parameter values with ``overrides`` applied, validated, in model order."""
+        values = {n: p.value for n, p in self.parameters.items()}
+        for name, value in (overrides or {}).items():
+            if name not in self.parameters:
+                raise UnknownNameError("parameter", name, self.parameters)
+            values[name] = self.parameters[name].validate(value)
+        return np.array([values[n] for n in self.parameters], dtype=float)
+
+    def initial_vector(self, overrides: Mapping | None = None) -> np.ndarray:
+        """Default initial state with ``overrides`` applied, validated, in model order."""
+        values = {n: s.initial for n, s in self.states.items()}
+        for name, value in (overrides or {}).items():
+            if name not in self.states:
+                raise UnknownNameError("state", name, self.states)
+            values[name] = replace(self.states[name], initial=value).initial
+        return np.array([values[n] for n in self.states], dtype=float)
+
+    def with_defaults(self, **values) -> Model:
+        """A copy whose default parameter values are changed; it reuses the compiled code."""
+        new = object.__new__(Model)
+        new.__dict__.update(self.__dict__)
+        new.parameters = dict(self.parameters)
+        for name, value in values.items():
+            if name not in self.parameters:
+                raise UnknownNameError("parameter", name, self.parameters)
+            new.parameters[name] = replace(self.parameters[name], value=value)
+        return new
+
+    # -- compiled form -------------------------------------------------------------------
+    @cached_property
+    def compiled(self):
+        """The compiled numeric model (built once per model structure, then cached)."""
+        from follicle.compile import compile_model
+
+        return compile_model(self)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("compiled", None)  # rebuilt (or fetched from the cache) on demand
+        return state
+
+    def __repr__(self) -> str:
+        return (f"<Model {self.name!r}: {len(self.states)} states, {len(self.parameters)} "
+                f"parameters, {len(self.observables)} observables>")

@@ -1,0 +1,101 @@
+"""Readouts: plain functions that reduce a :class:`~follicle.Trajectory` to numbers.
+
+Readouts interpolate linearly between output times; their accuracy is that of the output
+grid (10 points per day by default). For crossing times accurate to the integration
+tolerance, pass a :class:`~follicle.Threshold` event to :func:`~follicle.simulate`.
+
+A crossing that does not happen within the simulated window is not an error: the readout
+returns ``nan``, the conventional "not observed" of a sweep table.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from follicle.errors import FollicleError, TimeSpanError
+from follicle.units import TIME_UNIT, as_magnitude
+
+__all__ = ["crossing_time", "peak", "time_average", "value_at"]
+
+
+def _window(traj, start, stop):
+    t = traj.t
+    a = t[0] if start is None else as_magnitude(start, TIME_UNIT, what="window start")
+    b = t[-1] if stop is None else as_magnitude(stop, TIME_UNIT, what="window stop")
+    if not a < b:
+        raise TimeSpanError(f"readout window [{a:g}, {b:g}] day is empty or reversed")
+    if a < t[0] or b > t[-1]:
+        raise TimeSpanError(
+            f"readout window [{a:g}, {b:g}] day lies outside the trajectory "
+            f"[{t[0]:g}, {t[-1]:g}] day"
+        )
+    return a, b
+
+
+def _clipped(traj, name, a, b):
+    """Times and values on [a, b], with interpolated end points."""
+    t, y = traj.t, traj[name]
+    inside = (t > a) & (t < b)
+    ts = np.concatenate([[a], t[inside], [b]])
+    return ts, np.interp(ts, t, y)
+
+
+def value_at(traj, name: str, time) -> float:
+    """Value of ``name`` at ``time`` (linear interpolation between output times)."""
+    tt = as_magnitude(time, TIME_UNIT, what="time")
+    if not traj.t[0] <= tt <= traj.t[-1]:
+        raise TimeSpanError(
+            f"time {tt:g} day is outside the trajectory [{traj.t[0]:g}, {traj.t[-1]:g}] day"
+        )
+    return float(np.interp(tt, traj.t, traj[name]))
+
+
+def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
+                  stop=None) -> float:
+    """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
+
+    Parameters
+    ----------
+    direction : {"up", "down", "either"}
+        ``"up"``: from below to at-or-above; ``"down"``: the reverse.
+
+    Returns
+    -------
+    float
+        The crossing time in days, linearly interpolated between the bracketing output
+        times; ``nan`` if there is no crossing in the window.
+    """
+    if direction not in ("up", "down", "either"):
+        raise FollicleError(f"direction must be 'up', 'down' or 'either', got {direction!r}")
+    level = as_magnitude(threshold, traj.unit(name), what=f"threshold on {name!r}")
+    a, b = _window(traj, start, stop)
+    ts, ys = _clipped(traj, name, a, b)
+    d = ys - level
+    up = (d[:-1] < 0) & (d[1:] >= 0)
+    down = (d[:-1] >= 0) & (d[1:] < 0)
+    hits = {"up": up, "down": down, "either": up | down}[direction]
+    idx = np.flatnonzero(hits)
+    if idx.size == 0:
+        return math.nan
+    i = int(idx[0])
+    return float(ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i]))
+
+
+def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:
+    """Time (days) and value of the maximum of ``name`` on ``[start, stop]``."""
+    a, b = _window(traj, start, stop)
+    ts, ys = _clipped(traj, name, a, b)
+    i = int(np.argmax(ys))
+    return float(ts[i]), float(ys[i])
+
+
+def time_average(traj, name: str, *, start=None, stop=None) -> float:
+    """Time average of ``name`` over ``[start, stop]`` (trapezoid rule).
+
+    .. math:: \\bar y = \\frac{1}{b - a} \\int_a^b y(t)\\, dt
+    """
+    a, b = _window(traj, start, stop)
+    ts, ys = _clipped(traj, name, a, b)
+    return float(np.trapezoid(ys, ts) / (b - a))

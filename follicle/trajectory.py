@@ -1,0 +1,155 @@
+"""The immutable result of one simulation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from follicle.errors import UnknownNameError
+from follicle.schedule import Schedule
+from follicle.units import Q_, TIME_UNIT
+
+__all__ = ["SolverStats", "Trajectory"]
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """Work done by the integrator, summed over the piecewise segments.
+
+    Attributes
+    ----------
+    method : str
+    rtol : float
+    atol : tuple of float
+        Absolute tolerance per state, in the state's unit.
+    nfev, njev, nlu : int
+        Right-hand-side evaluations, Jacobian evaluations, LU decompositions.
+    segments : int
+        Number of intervals integrated separately (1 + number of discontinuities).
+    """
+
+    method: str
+    rtol: float
+    atol: tuple[float, ...]
+    nfev: int
+    njev: int
+    nlu: int
+    segments: int
+
+
+def _readonly(a) -> np.ndarray:
+    a = np.array(a, dtype=float)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Time courses of every state and observable of one simulation.
+
+    Index by name to get a read-only NumPy array in the variable's unit; use
+    :meth:`quantity` for a pint quantity and :meth:`unit` for the unit string.
+
+    Attributes
+    ----------
+    t : ndarray
+        Output times in days.
+    names : tuple of str
+        States first, then observables.
+    units : tuple of str
+        Unit of each name.
+    n_states : int
+    parameters : tuple of (str, float)
+        Every parameter's value at the start of the simulation (after overrides).
+    parameter_units : tuple of str
+    schedule : Schedule
+    events : tuple of (str, tuple of float)
+        Times (days) at which each requested threshold event was crossed.
+    stats : SolverStats
+    model_name : str
+    """
+
+    t: np.ndarray
+    values: np.ndarray
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    n_states: int
+    parameters: tuple[tuple[str, float], ...]
+    parameter_units: tuple[str, ...]
+    schedule: Schedule
+    events: tuple[tuple[str, tuple[float, ...]], ...]
+    stats: SolverStats
+    model_name: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "t", _readonly(self.t))
+        object.__setattr__(self, "values", _readonly(self.values))
+
+    # -- access --------------------------------------------------------------------------
+    def _index(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise UnknownNameError("state or observable", name, self.names) from None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[self._index(name)]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def unit(self, name: str) -> str:
+        """Unit of a state or observable (``"day"`` for ``"t"``)."""
+        if name == "t":
+            return str(TIME_UNIT)
+        return self.units[self._index(name)]
+
+    def quantity(self, name: str):
+        """The time course of ``name`` as a pint quantity."""
+        if name == "t":
+            return Q_(self.t, TIME_UNIT)
+        return Q_(self[name], self.unit(name))
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return self.names[: self.n_states]
+
+    @property
+    def observable_names(self) -> tuple[str, ...]:
+        return self.names[self.n_states:]
+
+    def event_times(self, name: str) -> tuple[float, ...]:
+        """Times (days) at which the threshold event ``name`` fired."""
+        table = dict(self.events)
+        if name not in table:
+            raise UnknownNameError("event", name, table)
+        return table[name]
+
+    @property
+    def parameter_values(self) -> dict[str, float]:
+        """Parameter values used (a fresh dict; the trajectory itself is immutable)."""
+        return dict(self.parameters)
+
+    def to_pandas(self):
+        """A ``pandas.DataFrame`` indexed by time (days), one column per name.
+
+        Units are kept in ``DataFrame.attrs["units"]``. Needs pandas
+        (``pip install follicle[pandas]``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            from follicle.errors import FollicleError
+
+            raise FollicleError(
+                "Trajectory.to_pandas() needs pandas: pip install 'follicle[pandas]'"
+            ) from None
+        frame = pd.DataFrame(self.values.T, index=pd.Index(self.t, name="t"),
+                             columns=list(self.names))
+        frame.attrs["units"] = dict(zip(self.names, self.units, strict=True)) | {"t": "day"}
+        return frame
+
+    def __repr__(self) -> str:
+        return (f"<Trajectory of {self.model_name!r}: {len(self.t)} times from "
+                f"{self.t[0]:g} to {self.t[-1]:g} day, {len(self.names)} variables>")
