@@ -49,6 +49,7 @@ __all__ = [
     "ScheduleError",
     "SolverError",
     "SolverStats",
+    "State",
     "Threshold",
     "TimeSpanError",
     "Trajectory",

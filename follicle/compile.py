@@ -104,7 +104,7 @@ class CompiledModel:
     def jac(self, t, y, p) -> np.ndarray:
         """Dense Jacobian, shape ``(n, n) + y.shape[1:]``."""
         data = self._jac_data(t, y, p)
-        out = np.zeros((self.n_states, self.n_states) + data.shape[1:])
+        out = np.zeros((self.n_states, self.n_states, *data.shape[1:]))
         out[self.jac_rows, self.jac_cols] = data
         return out
 

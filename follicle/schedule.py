@@ -12,6 +12,7 @@ amounts; strings (``"3 day"``, ``"2 mg/kg"``) and pint quantities are converted.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ class Bolus:
     time: object
 
     def __post_init__(self):
-        object.__setattr__(self, "time", _time(self.time, f"time of the bolus into {self.target!r}"))
+        when = _time(self.time, f"time of the bolus into {self.target!r}")
+        object.__setattr__(self, "time", when)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,10 @@ class Infusion:
 
 @dataclass(frozen=True)
 class ParameterStep:
-    """Parameter ``parameter`` takes ``value`` for ``start <= t < stop`` (``stop=None``: to the end)."""
+    """Parameter ``parameter`` takes ``value`` for ``start <= t < stop``.
+
+    ``stop=None`` keeps the value to the end of the simulation.
+    """
 
     parameter: str
     value: object
@@ -236,7 +241,7 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
     _check_overlaps(steps, model.parameter_names)
     points = sorted(breaks)
     segments = []
-    for a, b in zip(points[:-1], points[1:], strict=True):
+    for a, b in itertools.pairwise(points):
         params = base_params.copy()
         for start, stop, j, value in steps:
             if start <= a < stop:
@@ -265,7 +270,7 @@ def _check_overlaps(steps, names):
         by_param.setdefault(j, []).append((start, stop))
     for j, intervals in by_param.items():
         intervals.sort()
-        for (a0, a1), (b0, b1) in zip(intervals[:-1], intervals[1:], strict=True):
+        for (a0, a1), (b0, b1) in itertools.pairwise(intervals):
             if b0 < a1:
                 raise ScheduleError(
                     f"parameter {names[j]!r} has overlapping steps [{a0:g}, {a1:g}) and "
