@@ -14,7 +14,7 @@ dosing schedules. The biology lives in :mod:`follicle.models`.
 0.3679
 """
 
-from follicle import readouts
+from follicle import models, readouts
 from follicle.errors import (
     FollicleError,
     ModelDefinitionError,
@@ -55,6 +55,7 @@ __all__ = [
     "Trajectory",
     "UnitError",
     "UnknownNameError",
+    "models",
     "readouts",
     "repeat",
     "simulate",

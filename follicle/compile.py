@@ -39,6 +39,38 @@ class _Printer(NumPyPrinter):
         return f"numpy.where(({arg}) >= 0, 1.0, 0.0)"
 
 
+class _Power(sp.Function):
+    """``b**e`` with a symbolic exponent, differentiated as :math:`e\\,b^{e-1}\\,b'`.
+
+    SymPy writes the derivative of ``b**e`` as ``e*b**e/b``, which is 0/0 at ``b = 0``
+    (e.g. a Hill term at zero drug exposure) although the limit is finite for ``e >= 1``.
+    """
+
+    def fdiff(self, argindex=1):
+        base, exp = self.args
+        if argindex == 1:
+            return exp * _Power(base, exp - 1)
+        return self * sp.log(base)
+
+
+def _jacobian_entries(rhs, states):
+    """Structurally non-zero entries ``(i, j, df_i/dy_j)`` of the Jacobian."""
+    symbolic_power = lambda e: e.is_Pow and not e.exp.is_Number  # noqa: E731
+    wrapped = [f.replace(symbolic_power, lambda e: _Power(e.base, e.exp)) for f in rhs]
+    entries = []
+    for i, f in enumerate(wrapped):
+        for j, y in enumerate(states):
+            d = sp.diff(f, y)
+            if d == 0:
+                continue
+            # A step's derivative is zero almost everywhere; its Dirac part only marks
+            # the discontinuity, which the integrator handles by splitting the span.
+            d = d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
+            if d != 0:
+                entries.append((i, j, d))
+    return entries
+
+
 def _function_source(name, outputs, n_states, n_params, n_rows):
     """Python source of ``name(t, y, p)`` returning ``outputs`` stacked along axis 0.
 
@@ -145,17 +177,10 @@ def compile_model(model) -> CompiledModel:
     positional |= dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
     rhs = [e.xreplace(positional) for e in model.rhs_expressions]
     obs = [e.xreplace(positional) for _, e in model.observables.values()]
-    jac = sp.Matrix(rhs).jacobian(states)
-    rows, cols, entries = [], [], []
-    for i in range(len(states)):
-        for j in range(len(states)):
-            # A step's derivative is zero almost everywhere; its Dirac part only marks
-            # the discontinuity, which the integrator handles by event/segment splitting.
-            entry = jac[i, j].replace(sp.DiracDelta, lambda *args: sp.Integer(0))
-            if entry != 0:
-                rows.append(i)
-                cols.append(j)
-                entries.append(entry)
+    nonzero = _jacobian_entries(rhs, states)
+    rows = [i for i, _, _ in nonzero]
+    cols = [j for _, j, _ in nonzero]
+    entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
     source = "\n\n".join([
         _function_source("rhs", rhs, n, m, n),

@@ -77,8 +77,8 @@ class Threshold:
 
 
 class _NonFinite(Exception):
-    def __init__(self, t, y, dy):
-        self.t, self.y, self.dy = t, y, dy
+    def __init__(self, t, y, values, what):
+        self.t, self.y, self.values, self.what = t, y, values, what
 
 
 def _span(days, t_span):
@@ -264,6 +264,9 @@ def _event_function(model, ev: Threshold):
     if not isinstance(ev, Threshold):
         raise FollicleError(f"events must be Threshold objects, got {ev!r}")
     names = model.state_names
+    if ev.name not in names and ev.name not in model.observable_names:
+        raise UnknownNameError("state or observable", ev.name,
+                               [*names, *model.observable_names])
     value = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
     if ev.name in names:
         i = names.index(ev.name)
@@ -290,7 +293,7 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
         if u is not None:
             dy = dy + u
         if not np.all(np.isfinite(dy)):
-            raise _NonFinite(t, y, dy)
+            raise _NonFinite(t, y, dy, "rhs")
         return dy
 
     options = {}
@@ -298,7 +301,14 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
         sparse = (method in _SPARSE_JAC and compiled.n_states >= _SPARSE_MIN_STATES
                   and compiled.jac_density <= _SPARSE_MAX_DENSITY)
         jac = compiled.jac_sparse if sparse else compiled.jac
-        options["jac"] = lambda t, y: jac(t, y, p)
+
+        def jacobian(t, y):
+            J = jac(t, y, p)
+            if not np.all(np.isfinite(J.data if sparse else J)):
+                raise _NonFinite(t, y, J.toarray() if sparse else J, "jac")
+            return J
+
+        options["jac"] = jacobian
     evs = []
     for fn in thresholds:
         def event(t, y, fn=fn):
@@ -314,13 +324,7 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
                         rtol=rtol, atol=atol, max_step=max_step, events=evs or None,
                         **options)
     except _NonFinite as bad:
-        i = int(np.flatnonzero(~np.isfinite(bad.dy))[0])
-        name = model.state_names[i]
-        raise SolverError(
-            f"d({name})/dt became {bad.dy[i]} at t = {bad.t:.6g} day (with {name} = "
-            f"{bad.y[i]:.6g} {model.unit(name)}); a rate term divides by zero or overflows "
-            "there. Check the parameter values and the initial state."
-        ) from None
+        raise SolverError(_non_finite_message(model, bad)) from None
     if sol.status == -1:
         name, value = _worst_state(model, sol)
         raise SolverError(
@@ -337,6 +341,24 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
         y_end = sol.y[:, -1]
         outputs = sol.y[:, : t_eval.size]
     return sol, np.array(y_end), outputs
+
+
+def _non_finite_message(model, bad):
+    flat = np.flatnonzero(~np.isfinite(bad.values))[0]
+    if bad.what == "rhs":
+        i = int(flat)
+        name = model.state_names[i]
+        what = f"d({name})/dt became {bad.values[i]}"
+    else:
+        i, j = divmod(int(flat), len(model.state_names))
+        name = model.state_names[i]
+        what = (f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
+                f"{bad.values.flat[flat]}")
+    return (
+        f"{what} at t = {bad.t:.6g} day (with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
+        "a rate term divides by zero or overflows there. Check the parameter values and "
+        "the initial state."
+    )
 
 
 def _worst_state(model, sol):

@@ -86,6 +86,11 @@ class Trajectory:
         object.__setattr__(self, "t", _readonly(self.t))
         object.__setattr__(self, "values", _readonly(self.values))
 
+    def __setstate__(self, state):
+        # Pickle protocols < 5 restore NumPy arrays writeable: make them read-only again.
+        self.__dict__.update(state)
+        self.__post_init__()
+
     # -- access --------------------------------------------------------------------------
     def _index(self, name: str) -> int:
         try:

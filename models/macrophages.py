@@ -1,0 +1,56 @@
+"""Perifollicular macrophages: live (M) and apoptotic (M_ap).
+
+Live macrophages are supplied (monocyte influx and local proliferation, higher in anagen;
+Paus et al. 1998) and die by apoptosis: at a baseline rate, at a rate that rises with the
+fraction of follicles in competent telogen (the natural wave of apoptosis before stem-cell
+activation; Castellana et al. 2014), and when a liposomal apoptosis inducer or an
+anti-inflammatory drug is given. Apoptotic macrophages are cleared by efferocytosis.
+
+.. math::
+
+    \\frac{dM}{dt} &= s_M (1 + a_A A)(1 - i_{ai} E_{ai})
+                     - (d_0 + d_{tel} \\phi(C) + d_{apo} E_{apo} + d_{ai} E_{ai}) M \\\\
+    \\frac{dM_{ap}}{dt} &= (d_0 + d_{tel} \\phi(C) + d_{apo} E_{apo} + d_{ai} E_{ai}) M
+                          - k_{clr} M_{ap}
+
+with :math:`\\phi(C) = C^{n_C} / (K_C^{n_C} + C^{n_C})`: the apoptotic wave is a
+patch-level event that starts once most follicles of the patch are competent.
+Densities are relative to the mean anagen density (no absolute count per mm^2 could be
+sourced, so none is invented).
+"""
+
+from __future__ import annotations
+
+from follicle.models.drugs import occupancy
+from follicle.models.parameters import parameter
+from follicle.models.phase import anagen_fraction
+
+from follicle.model import Module
+
+__all__ = ["module"]
+
+
+def module() -> Module:
+    m = Module("macrophages", doc=__doc__)
+    M = m.state("M", "1", 0.6, "live perifollicular macrophages (relative density)")
+    M_ap = m.state("M_ap", "1", 0.06, "apoptotic macrophages (relative density)")
+    s_M = m.add_parameter(parameter("s_M"))
+    a_A = m.add_parameter(parameter("a_anagen_supply"))
+    d_0 = m.add_parameter(parameter("d_M0"))
+    d_tel = m.add_parameter(parameter("d_M_telogen"))
+    d_apo = m.add_parameter(parameter("d_M_inducer"))
+    d_ai = m.add_parameter(parameter("d_M_antiinfl"))
+    i_ai = m.add_parameter(parameter("i_supply_antiinfl"))
+    k_clr = m.add_parameter(parameter("k_clear"))
+    K_C = m.add_parameter(parameter("K_C_wave"))
+    n_C = m.add_parameter(parameter("n_C_wave"))
+    C = m.symbol("C")
+    E_apo, E_ai = occupancy("apoptosis_inducer"), occupancy("anti_inflammatory")
+    m.rate(M, s_M * (1 + a_A * anagen_fraction()) * (1 - i_ai * E_ai), label="supply")
+    m.flow(M, M_ap, d_0 * M, label="baseline apoptosis")
+    wave = (C / K_C) ** n_C / (1 + (C / K_C) ** n_C)
+    m.flow(M, M_ap, d_tel * wave * M, label="competent-telogen apoptotic wave")
+    m.flow(M, M_ap, d_apo * E_apo * M, label="drug-induced apoptosis (inducer)")
+    m.flow(M, M_ap, d_ai * E_ai * M, label="drug-induced apoptosis (anti-inflammatory)")
+    m.rate(M_ap, -k_clr * M_ap, label="clearance of apoptotic macrophages")
+    return m

@@ -1,0 +1,76 @@
+"""Hair-cycle phase: refractory telogen, competent telogen, anagen and catagen.
+
+The synchronised follicles of a skin patch are fractions that sum to one. Refractory
+telogen (BMP-high; Plikus et al. 2008), anagen and catagen are linear chains of ``n``
+stages each, so their durations are Erlang distributed (coefficient of variation
+:math:`1/\\sqrt{n}`) rather than exponential. Competent telogen is a single pool whose
+exit is driven by activated stem cells :math:`S`:
+
+.. math::
+
+    R_1 \\to \\dots \\to R_{n_R} \\to C \\xrightarrow{k_{CA} S\\, C} A_1 \\to \\dots \\to
+    A_{n_A} \\to G_1 \\to \\dots \\to G_{n_G} \\to R_1,
+
+each chain step at rate :math:`n_X/\\tau_X`. A chemotherapy pulse pushes every anagen
+stage straight into catagen at rate :math:`k_{ch} E_{ch}`. Every transition is a flow, so
+the fractions sum to one exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+from follicle.models.drugs import occupancy
+from follicle.models.parameters import parameter
+
+from follicle.model import Module
+
+__all__ = ["N_ANAGEN", "N_CATAGEN", "N_REFRACTORY", "anagen_fraction", "module"]
+
+#: Chain lengths (structural, not parameters): CV of the phase duration is 1/sqrt(n).
+#: Assumed: mouse back-skin phases are tightly timed within a synchronised patch.
+N_REFRACTORY, N_ANAGEN, N_CATAGEN = 30, 24, 8
+
+
+def anagen_fraction() -> sp.Expr:
+    """The fraction in anagen, :math:`\\sum_i A_i`, for use by other compartments."""
+    return sp.Add(*(Module.symbol(f"A{i}") for i in range(1, N_ANAGEN + 1)))
+
+
+def _chain(m, prefix, n, duration, description, first_initial=0.0):
+    states = [
+        m.state(f"{prefix}{i}", "1", first_initial if i == 1 else 0.0,
+                f"{description}, stage {i} of {n}")
+        for i in range(1, n + 1)
+    ]
+    for a, b in itertools.pairwise(states):
+        m.flow(a, b, n / duration * a, label=f"{a} -> {b}")
+    return states
+
+
+def module() -> Module:
+    m = Module("phase", doc=__doc__)
+    tau_R = m.add_parameter(parameter("tau_refractory"))
+    tau_A = m.add_parameter(parameter("tau_anagen"))
+    tau_G = m.add_parameter(parameter("tau_catagen"))
+    k_CA = m.add_parameter(parameter("k_CA"))
+    k_ch = m.add_parameter(parameter("k_chemo_catagen"))
+    S = m.symbol("S")
+    R = _chain(m, "R", N_REFRACTORY, tau_R, "refractory telogen", first_initial=1.0)
+    C = m.state("C", "1", 0.0, "competent telogen")
+    A = _chain(m, "A", N_ANAGEN, tau_A, "anagen")
+    G = _chain(m, "G", N_CATAGEN, tau_G, "catagen")
+    m.flow(R[-1], C, N_REFRACTORY / tau_R * R[-1], label="refractory -> competent")
+    m.flow(C, A[0], k_CA * S * C, label="stem-cell-driven telogen exit")
+    m.flow(A[-1], G[0], N_ANAGEN / tau_A * A[-1], label="anagen -> catagen")
+    m.flow(G[-1], R[0], N_CATAGEN / tau_G * G[-1], label="catagen -> refractory telogen")
+    E_ch = occupancy("chemotherapy")
+    for a in A:
+        m.flow(a, G[0], k_ch * E_ch * a, label=f"chemotherapy-forced catagen from {a}")
+    m.observable("anagen", anagen_fraction(), "1", "fraction of follicles (skin area) in anagen")
+    m.observable("catagen", sp.Add(*G), "1", "fraction in catagen")
+    m.observable("refractory", sp.Add(*R), "1", "fraction in refractory telogen")
+    m.observable("competent", C, "1", "fraction in competent telogen")
+    m.observable("telogen", sp.Add(*R) + C, "1", "fraction in telogen")
+    return m

@@ -1,0 +1,68 @@
+"""Hair-follicle stem cells: quiescent Q, activated S, and proliferative capacity P.
+
+Stem cells are activated only in competent telogen (fraction :math:`C`), by WNT, against
+the brake of live macrophages (Castellana et al. 2014; Wang et al. 2019), and less so when
+senescent burden is high or capacity is lost:
+
+.. math::
+
+    \\alpha = k_{act}\\, C\\, \\frac{W^n}{K_W^n + W^n}\\, \\frac{1}{1 + b_M M}\\, P\\,
+              \\frac{1}{1 + (X/K_X)^{h}}
+
+.. math::
+
+    \\frac{dQ}{dt} &= -\\alpha Q + k_{ret} S + r_Q Q (1 - Q - S) - k_{off} E_{sl,stem} Q \\\\
+    \\frac{dS}{dt} &= \\alpha Q - k_{ret} S - k_{off} E_{sl,stem} S \\\\
+    \\frac{dP}{dt} &= k_{P,rec} (1 - P) - k_{P,loss} \\frac{X}{K_P + X} P
+
+Activated cells return to quiescence after fuelling anagen; the pool regrows slowly
+towards its healthy size 1. Sustained senescence erodes the capacity P (bulge stem cells
+survive but cannot proliferate; Tokarsky-Amiel et al. 2013). At high exposure a
+BCL-2-selective inhibitor also kills a BCL-2-dependent stem-cell fraction (EMBO J 2021,
+PMC8490995), with its own, higher EC50: the senolytic therapeutic window.
+Stem-cell amounts are fractions of the healthy pool.
+"""
+
+from __future__ import annotations
+
+from follicle.models.drugs import occupancy
+from follicle.models.parameters import parameter
+
+from follicle.model import Module
+
+__all__ = ["module"]
+
+
+def module() -> Module:
+    m = Module("stem_cells", doc=__doc__)
+    Q = m.state("Q", "1", 1.0, "quiescent stem cells (fraction of the healthy pool)")
+    S = m.state("S", "1", 0.0, "activated, proliferating stem cells (fraction of the pool)")
+    P = m.state("P", "1", 1.0, "proliferative capacity of the stem cells (1 = intact)")
+    k_act = m.add_parameter(parameter("k_act"))
+    K_W = m.add_parameter(parameter("K_W"))
+    n_W = m.add_parameter(parameter("n_W"))
+    b_M = m.add_parameter(parameter("b_M"))
+    K_X = m.add_parameter(parameter("K_X_suppression"))
+    h_X = m.add_parameter(parameter("h_X_suppression"))
+    k_ret = m.add_parameter(parameter("k_return"))
+    r_Q = m.add_parameter(parameter("r_pool"))
+    k_off = m.add_parameter(parameter("k_offtarget"))
+    k_rec = m.add_parameter(parameter("k_P_recovery"))
+    k_loss = m.add_parameter(parameter("k_P_loss"))
+    K_P = m.add_parameter(parameter("K_P"))
+    C, W, M, X = (m.symbol(n) for n in ("C", "W", "M", "X"))
+    wnt_signal = (W / K_W) ** n_W / (1 + (W / K_W) ** n_W)
+    brake = 1 / (1 + b_M * M)
+    suppression = 1 / (1 + (X / K_X) ** h_X)
+    activation = k_act * C * wnt_signal * brake * P * suppression
+    m.flow(Q, S, activation * Q, label="WNT-driven activation in competent telogen")
+    m.flow(S, Q, k_ret * S, label="return to quiescence")
+    m.rate(Q, r_Q * Q * (1 - Q - S), label="pool regrowth")
+    loss = k_off * occupancy("senolytic", ec50="EC50_sl_stem")
+    m.rate(Q, -loss * Q, label="off-target loss of BCL-2-dependent stem cells")
+    m.rate(S, -loss * S, label="off-target loss of BCL-2-dependent stem cells")
+    m.rate(P, k_rec * (1 - P), label="recovery of capacity")
+    m.rate(P, -k_loss * X / (K_P + X) * P, label="capacity loss under senescence")
+    m.observable("proliferation", S, "1", "proliferating (activated) stem cells")
+    m.observable("stem_pool", Q + S, "1", "stem-cell pool relative to healthy")
+    return m
