@@ -1,0 +1,35 @@
+"""Regenerate every figure: runs ``main()`` of each ``fig_*.py`` beside this file.
+
+Usage: ``python figures/make_all.py [--fast] [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def scripts() -> list[Path]:
+    return sorted(HERE.glob("fig_*.py"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fast", action="store_true", help="shorter simulations (for tests)")
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    for script in scripts():
+        namespace = runpy.run_path(str(script))
+        for path in namespace["main"](args.out, fast=args.fast):
+            print(path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent)
+                  else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

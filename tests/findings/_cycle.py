@@ -1,0 +1,22 @@
+"""Helpers shared by the finding tests: onsets and ends of anagen in a trajectory."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import follicle as fl
+
+#: Anagen is "on" when more than half the patch is in anagen (the scored skin area).
+HALF = 0.5
+
+
+def onsets(run: fl.Trajectory) -> np.ndarray:
+    a, t = run["anagen"], run.t
+    i = np.flatnonzero((a[:-1] < HALF) & (a[1:] >= HALF))
+    return t[i] + (t[i + 1] - t[i]) * (HALF - a[i]) / (a[i + 1] - a[i])
+
+
+def ends(run: fl.Trajectory) -> np.ndarray:
+    a, t = run["anagen"], run.t
+    i = np.flatnonzero((a[:-1] >= HALF) & (a[1:] < HALF))
+    return t[i] + (t[i + 1] - t[i]) * (a[i] - HALF) / (a[i] - a[i + 1])
