@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -37,6 +38,8 @@ _POINTS_PER_DAY = 10
 #: A non-negative state may undershoot zero by this many absolute tolerances before the
 #: result is rejected; smaller undershoots are integration error and are set to zero.
 _NEGATIVE_SLACK = 1000.0
+#: Segments shorter than this (relative to the time) are round-off between breakpoints.
+_TINY_SEGMENT = 1e-12
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,11 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
             return fn(t, y, p)
         event.direction, event.terminal = fn.direction, fn.terminal
         evs.append(event)
+    if seg.stop - seg.start <= _TINY_SEGMENT * max(1.0, abs(seg.stop)):
+        # Two discontinuities a round-off apart: nothing happens in between, and the
+        # solvers cannot take a step of that size. Carry the state across.
+        nothing = SimpleNamespace(status=0, t_events=[[] for _ in thresholds] or None)
+        return nothing, np.array(y0, dtype=float), np.repeat(y0[:, None], t_eval.size, 1)
     # The segment's end is always an output of the solver, so that the next segment starts
     # from the exact end state; it is reported only if the caller asked for that time.
     extra = t_eval.size == 0 or t_eval[-1] < seg.stop
