@@ -202,6 +202,7 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     thresholds = [_event_function(model, ev) for ev in events]
 
     out = np.empty((compiled.n_states, times.size))
+    p_out = np.empty((p0.size, times.size))  # parameters in effect at each output time
     found: list[list[float]] = [[] for _ in thresholds]
     stats = dict(nfev=0, njev=0, nlu=0)
     n_done = 0
@@ -219,6 +220,7 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         for i, te in enumerate(sol.t_events or []):
             found[i].extend(float(x) for x in te)
         out[:, n_done:n_done + outputs.shape[1]] = outputs
+        p_out[:, n_done:n_done + outputs.shape[1]] = seg.params[:, None]
         n_done += outputs.shape[1]
         if sol.status == 1:  # a terminal event fired
             stopped = True
@@ -227,7 +229,9 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         out[:, n_done - 1] += final_jump  # a dose at the very end shows in the last output
     times, out = times[:n_done], out[:, :n_done]
     out = _check_nonnegative(model, times, out, atol_vec)
-    obs = compiled.observables(times, out, p0) if compiled.n_observables else np.empty((0, n_done))
+    p_out = p_out[:, :n_done]
+    obs = (compiled.observables(times, out, p_out) if compiled.n_observables
+           else np.empty((0, n_done)))
     names = (*model.state_names, *model.observable_names)
     units = tuple(model.unit(n) for n in names)
     return Trajectory(

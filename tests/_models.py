@@ -20,8 +20,14 @@ PROV = "assumed: test model"
 TIGHT = {"rtol": 1e-10, "atol": 1e-14}
 
 
-def decay(k: float = 0.5, x0: float = 1.0, *, unit: str = "nM", rate_unit: str = "1/day",
-          name: str = "decay") -> fl.Model:
+def decay(
+    k: float = 0.5,
+    x0: float = 1.0,
+    *,
+    unit: str = "nM",
+    rate_unit: str = "1/day",
+    name: str = "decay",
+) -> fl.Model:
     """``dX/dt = -k X``; ``X(t) = x0 exp(-k t)`` (t and k in days when rate_unit is 1/day)."""
     m = fl.Module(name)
     x = m.state("X", unit=unit, initial=x0, description="decaying species")
@@ -30,8 +36,9 @@ def decay(k: float = 0.5, x0: float = 1.0, *, unit: str = "nM", rate_unit: str =
     return fl.Model(name, [m])
 
 
-def chain(rates, *, a0: float = 1.0, sink: bool = True, unit: str = "nM",
-          name: str = "chain") -> fl.Model:
+def chain(
+    rates, *, a0: float = 1.0, sink: bool = True, unit: str = "nM", name: str = "chain"
+) -> fl.Model:
     """A linear chain ``A0 -> A1 -> ... -> A{n-1} (-> E)``.
 
     Compartment ``i`` empties into the next at rate ``k_i`` (parameter ``k_i``, 1/day). With
@@ -43,10 +50,13 @@ def chain(rates, *, a0: float = 1.0, sink: bool = True, unit: str = "nM",
     """
     rates = list(rates)
     m = fl.Module(name)
-    states = [m.state(f"A{i}", unit=unit, initial=a0 if i == 0 else 0.0)
-              for i in range(len(rates))]
-    params = [m.parameter(f"k_{i}", r, "1/day", bounds=(0, 1e4), provenance=PROV)
-              for i, r in enumerate(rates)]
+    states = [
+        m.state(f"A{i}", unit=unit, initial=a0 if i == 0 else 0.0) for i in range(len(rates))
+    ]
+    params = [
+        m.parameter(f"k_{i}", r, "1/day", bounds=(0, 1e4), provenance=PROV)
+        for i, r in enumerate(rates)
+    ]
     for i in range(len(rates) - 1):
         m.flow(states[i], states[i + 1], params[i] * states[i], label=f"transit {i}")
     last, k_last = states[-1], params[-1]
@@ -84,8 +94,9 @@ def one_compartment(k: float = 0.3, *, unit: str = "mg/kg") -> fl.Model:
     return fl.Model("pk", [m])
 
 
-def michaelis_menten(km: float = 0.5, km_unit: str = "uM", vmax: float = 20.0,
-                     x0: float = 2000.0) -> fl.Model:
+def michaelis_menten(
+    km: float = 0.5, km_unit: str = "uM", vmax: float = 20.0, x0: float = 2000.0
+) -> fl.Model:
     """``dX/dt = -Vmax X / (Km + X)`` with X in nM and Km in ``km_unit``."""
     m = fl.Module("mm")
     x = m.state("X", unit="nM", initial=x0, scale=1000.0)

@@ -21,15 +21,18 @@ def pk():
 
 
 # -- the exception family -------------------------------------------------------------
-@pytest.mark.parametrize(("cls", "builtin"), [
-    (fl.ModelDefinitionError, ValueError),
-    (fl.UnitError, ValueError),
-    (fl.ParameterValueError, ValueError),
-    (fl.ScheduleError, ValueError),
-    (fl.TimeSpanError, ValueError),
-    (fl.SolverError, RuntimeError),
-    (fl.UnknownNameError, KeyError),
-])
+@pytest.mark.parametrize(
+    ("cls", "builtin"),
+    [
+        (fl.ModelDefinitionError, ValueError),
+        (fl.UnitError, ValueError),
+        (fl.ParameterValueError, ValueError),
+        (fl.ScheduleError, ValueError),
+        (fl.TimeSpanError, ValueError),
+        (fl.SolverError, RuntimeError),
+        (fl.UnknownNameError, KeyError),
+    ],
+)
 def test_every_error_is_a_follicle_error_and_a_builtin(cls, builtin):
     assert issubclass(cls, fl.FollicleError)
     assert issubclass(cls, builtin)
@@ -82,8 +85,9 @@ def test_rate_term_for_an_undeclared_state():
     m.state("ligand", unit="nM", initial=0.0)
     k = m.parameter("k_syn", 1.0, "nM/day", provenance=PROV)
     m.rate("ligandd", k, label="synthesis")
-    with pytest.raises(fl.UnknownNameError,
-                       match=r"module 'producer'.*'ligandd'.*Did you mean 'ligand'"):
+    with pytest.raises(
+        fl.UnknownNameError, match=r"module 'producer'.*'ligandd'.*Did you mean 'ligand'"
+    ):
         fl.Model("producer", [m])
 
 
@@ -301,8 +305,10 @@ def test_duplicate_state_across_modules():
     a, b = fl.Module("liver"), fl.Module("blood")
     a.state("drug", unit="nM", initial=0.0)
     b.state("drug", unit="nM", initial=0.0)
-    with pytest.raises(fl.ModelDefinitionError,
-                       match=r"state 'drug'.*more than one module \(liver, blood\).*symbol"):
+    with pytest.raises(
+        fl.ModelDefinitionError,
+        match=r"state 'drug'.*more than one module \(liver, blood\).*symbol",
+    ):
         fl.Model("pk", [a, b])
 
 

@@ -98,8 +98,7 @@ def test_michaelis_menten_against_lambert_w():
 # -- dosing -----------------------------------------------------------------------------
 def test_bolus_then_first_order_elimination():
     k, amount = 0.3, 2.5
-    run = fl.simulate(one_compartment(k), days=20, schedule=[fl.Bolus("drug", amount, 5)],
-                      **TIGHT)
+    run = fl.simulate(one_compartment(k), days=20, schedule=[fl.Bolus("drug", amount, 5)], **TIGHT)
     before, after = run.t < 5, run.t >= 5
     assert np.all(run["drug"][before] == 0.0)
     assert_close(run["drug"][after], amount * np.exp(-k * (run.t[after] - 5)), scale=amount)
@@ -110,10 +109,10 @@ def test_bolus_then_first_order_elimination():
 
 def test_bolus_amount_and_time_with_units():
     k = 0.3
-    plain = fl.simulate(one_compartment(k), days=10, schedule=[fl.Bolus("drug", 2.0, 4)],
-                        **TIGHT)
-    dosed = fl.simulate(one_compartment(k), days=10,
-                        schedule=[fl.Bolus("drug", "2000 ug/kg", "96 hour")], **TIGHT)
+    plain = fl.simulate(one_compartment(k), days=10, schedule=[fl.Bolus("drug", 2.0, 4)], **TIGHT)
+    dosed = fl.simulate(
+        one_compartment(k), days=10, schedule=[fl.Bolus("drug", "2000 ug/kg", "96 hour")], **TIGHT
+    )
     np.testing.assert_allclose(dosed["drug"], plain["drug"], rtol=1e-12, atol=1e-15)
     assert dosed.schedule.events[0].time == pytest.approx(4.0, rel=1e-14)
 
@@ -126,16 +125,21 @@ def _infusion_exact(t, rate, k, start, stop):
 
 def test_constant_infusion_rises_to_steady_state_and_decays_after():
     k, rate, start, stop = 0.4, 1.5, 2.0, 12.0
-    run = fl.simulate(one_compartment(k), days=30,
-                      schedule=[fl.Infusion("drug", rate, start, stop)], **TIGHT)
+    run = fl.simulate(
+        one_compartment(k), days=30, schedule=[fl.Infusion("drug", rate, start, stop)], **TIGHT
+    )
     assert_close(run["drug"], _infusion_exact(run.t, rate, k, start, stop), scale=rate / k)
     assert run.stats.segments == 3
 
 
 def test_long_infusion_reaches_rate_over_k():
     k, rate = 2.0, 3.0
-    run = fl.simulate(one_compartment(k), days=25,
-                      schedule=[fl.Infusion("drug", "0.125 mg/kg/hour", 0, 25)], **TIGHT)
+    run = fl.simulate(
+        one_compartment(k),
+        days=25,
+        schedule=[fl.Infusion("drug", "0.125 mg/kg/hour", 0, 25)],
+        **TIGHT,
+    )
     assert rate / 24 == 0.125
     assert run["drug"][-1] == pytest.approx(rate / k, rel=REL)
     assert_close(run["drug"], (rate / k) * (1 - np.exp(-k * run.t)), scale=rate / k)
@@ -143,23 +147,41 @@ def test_long_infusion_reaches_rate_over_k():
 
 def test_parameter_step_piecewise_decay():
     k1, k2, t1, t2 = 0.5, 2.0, 3.0, 6.0
-    run = fl.simulate(decay(k1), days=10,
-                      schedule=[fl.ParameterStep("k_deg", k2, t1, t2)], **TIGHT)
+    run = fl.simulate(
+        decay(k1), days=10, schedule=[fl.ParameterStep("k_deg", k2, t1, t2)], **TIGHT
+    )
     t = run.t
     x1 = math.exp(-k1 * t1)
     x2 = x1 * math.exp(-k2 * (t2 - t1))
-    exact = np.where(t < t1, np.exp(-k1 * t),
-                     np.where(t < t2, x1 * np.exp(-k2 * (t - t1)),
-                              x2 * np.exp(-k1 * (t - t2))))
+    exact = np.where(
+        t < t1,
+        np.exp(-k1 * t),
+        np.where(t < t2, x1 * np.exp(-k2 * (t - t1)), x2 * np.exp(-k1 * (t - t2))),
+    )
     assert_close(run["X"], exact)
     # The trajectory reports the parameters at the start, not the stepped value.
     assert run.parameter_values == {"k_deg": k1}
 
 
+def test_observables_use_the_stepped_parameter_value():
+    # occupancy = N / K must use the K in effect at each time, not the default.
+    r, k_default, k_step, n0 = 0.8, 1000.0, 400.0, 10.0
+    run = fl.simulate(
+        logistic(r, k_default, n0),
+        days=10,
+        schedule=[fl.ParameterStep("K", k_step, 2, 6)],
+        **TIGHT,
+    )
+    k_now = np.where((run.t >= 2) & (run.t < 6), k_step, k_default)
+    np.testing.assert_allclose(run["occupancy"], run["N"] / k_now, rtol=1e-12)
+    # Before the step, N follows the logistic with the default capacity.
+    before = run.t < 2
+    assert_close(run["N"][before], logistic_exact(run.t[before], r, k_default, n0), scale=n0)
+
+
 def test_open_ended_parameter_step():
     k1, k2, t1 = 0.2, 1.0, 4.0
-    run = fl.simulate(decay(k1), days=10, schedule=fl.ParameterStep("k_deg", k2, t1),
-                      **TIGHT)
+    run = fl.simulate(decay(k1), days=10, schedule=fl.ParameterStep("k_deg", k2, t1), **TIGHT)
     t = run.t
     exact = np.where(t < t1, np.exp(-k1 * t), math.exp(-k1 * t1) * np.exp(-k2 * (t - t1)))
     assert_close(run["X"], exact)
@@ -187,10 +209,40 @@ def test_repeated_infusions_superpose():
 
 
 def test_dose_at_final_time_shows_in_last_output():
-    run = fl.simulate(one_compartment(0.5), days=4, schedule=[fl.Bolus("drug", 1.0, 2),
-                                                             fl.Bolus("drug", 3.0, 4)],
-                      **TIGHT)
+    run = fl.simulate(
+        one_compartment(0.5),
+        days=4,
+        schedule=[fl.Bolus("drug", 1.0, 2), fl.Bolus("drug", 3.0, 4)],
+        **TIGHT,
+    )
     assert run["drug"][-1] == pytest.approx(math.exp(-0.5 * 2) + 3.0, rel=REL)
+
+
+@pytest.mark.parametrize("method", ["BDF", "Radau", "LSODA", "RK45", "DOP853"])
+def test_breakpoints_a_round_off_apart(method):
+    # 3 * 0.1 = 0.30000000000000004: the step starts a round-off after the bolus, leaving a
+    # segment no solver can step across. The state is carried across it unchanged.
+    k1, k2, amount = 0.5, 2.0, 1.0
+    t1 = 3 * 0.1
+    assert 0 < t1 - 0.3 < 1e-15
+    schedule = [fl.Bolus("X", amount, 0.3), fl.ParameterStep("k_deg", k2, t1, 1.0)]
+    run = fl.simulate(decay(k1), days=2, schedule=schedule, method=method, **TIGHT)
+    x_dose = math.exp(-k1 * 0.3) + amount
+    x_stop = x_dose * math.exp(-k2 * (1.0 - t1))
+    t = run.t
+    exact = np.where(
+        t < 0.3,
+        np.exp(-k1 * t),
+        np.where(t < 1.0, x_dose * np.exp(-k2 * (t - t1)), x_stop * np.exp(-k1 * (t - 1.0))),
+    )
+    assert_close(run["X"], exact, rel=1e-5 if method in ("LSODA", "RK45") else REL)
+
+
+def test_zero_dose_a_denormal_after_the_start():
+    run = fl.simulate(
+        chain([1.0], a0=0.0), days=20, method="Radau", schedule=[fl.Bolus("A0", 0.0, 5e-324)]
+    )
+    assert np.all(run.values == 0.0)
 
 
 # -- units -----------------------------------------------------------------------------
@@ -228,3 +280,12 @@ def test_observable_unit_conversion(twenty_state_model):
     total_nm = run.values[: run.n_states].sum(axis=0)
     np.testing.assert_allclose(run["total"], total_nm / 1000, rtol=1e-12)
     assert run.unit("total") == "µM"
+
+
+def test_span_and_output_times_with_units():
+    k = 0.5
+    t_eval = fl.Q_(np.linspace(24, 72, 9), "hour")
+    run = fl.simulate(decay(k), t_span=("1 day", "72 hour"), t_eval=t_eval, **TIGHT)
+    np.testing.assert_allclose(run.t, np.linspace(1, 3, 9), rtol=1e-14)
+    # The initial state is the state at the span's start.
+    assert_close(run["X"], np.exp(-k * (run.t - 1)))

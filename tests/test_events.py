@@ -38,39 +38,56 @@ def test_decay_crosses_half_at_ln2_over_k(k):
 
 def test_logistic_crosses_half_capacity():
     r, cap, n0 = 0.8, 1000.0, 10.0
-    run = fl.simulate(logistic(r, cap, n0), days=20,
-                      events=[fl.Threshold("N", "500 cells/mm**2", label="half")], **TIGHT)
+    run = fl.simulate(
+        logistic(r, cap, n0),
+        days=20,
+        events=[fl.Threshold("N", "500 cells/mm**2", label="half")],
+        **TIGHT,
+    )
     expected = math.log((cap - n0) / n0) / r
     assert run.event_times("half") == pytest.approx((expected,), rel=REL)
 
 
 def test_threshold_on_an_observable():
     r, cap, n0 = 0.8, 1000.0, 10.0
-    run = fl.simulate(logistic(r, cap, n0), days=20,
-                      events=[fl.Threshold("occupancy", 0.25, direction="up", label="q")],
-                      **TIGHT)
+    run = fl.simulate(
+        logistic(r, cap, n0),
+        days=20,
+        events=[fl.Threshold("occupancy", 0.25, direction="up", label="q")],
+        **TIGHT,
+    )
     # N = K/4 when e^{rt} = (K - N0) / (3 N0).
     expected = math.log((cap - n0) / (3 * n0)) / r
     assert run.event_times("q") == pytest.approx((expected,), rel=REL)
 
 
 def test_threshold_value_in_another_unit():
-    run = fl.simulate(_oscillator(), days=5,
-                      events=[fl.Threshold("X_um", "2.5 nM", direction="up", label="u")],
-                      **TIGHT)
+    run = fl.simulate(
+        _oscillator(),
+        days=5,
+        events=[fl.Threshold("X_um", "2.5 nM", direction="up", label="u")],
+        **TIGHT,
+    )
     assert run.event_times("u") == pytest.approx((math.pi / 6 / 1.3,), rel=REL)
 
 
-@pytest.mark.parametrize(("direction", "phases"), [
-    ("up", [1 / 6, 13 / 6, 25 / 6]),
-    ("down", [5 / 6, 17 / 6, 29 / 6]),
-    ("both", [1 / 6, 5 / 6, 13 / 6, 17 / 6, 25 / 6, 29 / 6]),
-])
+@pytest.mark.parametrize(
+    ("direction", "phases"),
+    [
+        ("up", [1 / 6, 13 / 6, 25 / 6]),
+        ("down", [5 / 6, 17 / 6, 29 / 6]),
+        ("both", [1 / 6, 5 / 6, 13 / 6, 17 / 6, 25 / 6, 29 / 6]),
+    ],
+)
 def test_threshold_direction(direction, phases):
     omega = 1.3
     span = 5.5 * math.pi / omega  # up to phase 5.5 pi
-    run = fl.simulate(_oscillator(omega=omega), days=span,
-                      events=[fl.Threshold("X", 2.5, direction=direction, label="e")], **TIGHT)
+    run = fl.simulate(
+        _oscillator(omega=omega),
+        days=span,
+        events=[fl.Threshold("X", 2.5, direction=direction, label="e")],
+        **TIGHT,
+    )
     expected = [phase * math.pi / omega for phase in phases]
     assert run.event_times("e") == pytest.approx(expected, rel=REL)
 
@@ -78,8 +95,7 @@ def test_threshold_direction(direction, phases):
 def test_several_thresholds_at_once():
     k = 0.5
     levels = [0.9, 0.5, 0.1]
-    run = fl.simulate(decay(k), days=10, events=[fl.Threshold("X", v) for v in levels],
-                      **TIGHT)
+    run = fl.simulate(decay(k), days=10, events=[fl.Threshold("X", v) for v in levels], **TIGHT)
     for v in levels:
         assert run.event_times(f"X both {v}") == pytest.approx((-math.log(v) / k,), rel=REL)
 
@@ -88,9 +104,13 @@ def test_threshold_crossings_in_separate_schedule_segments():
     # Infusion rate R from t0 to ts, then elimination: the level L is crossed on the way
     # up (during the infusion) and on the way down (after it stops).
     k, rate, t0, ts, level = 0.5, 2.0, 1.0, 6.0, 2.0
-    run = fl.simulate(one_compartment(k), days=15,
-                      schedule=[fl.Infusion("drug", rate, t0, ts)],
-                      events=[fl.Threshold("drug", level, label="L")], **TIGHT)
+    run = fl.simulate(
+        one_compartment(k),
+        days=15,
+        schedule=[fl.Infusion("drug", rate, t0, ts)],
+        events=[fl.Threshold("drug", level, label="L")],
+        **TIGHT,
+    )
     c_stop = (rate / k) * (1 - math.exp(-k * (ts - t0)))
     up = t0 - math.log(1 - level * k / rate) / k
     down = ts + math.log(c_stop / level) / k
@@ -100,8 +120,9 @@ def test_threshold_crossings_in_separate_schedule_segments():
 def test_terminal_event_stops_the_trajectory():
     k = 0.5
     crossing = math.log(2) / k
-    run = fl.simulate(decay(k), days=10,
-                      events=[fl.Threshold("X", 0.5, terminal=True, label="half")], **TIGHT)
+    run = fl.simulate(
+        decay(k), days=10, events=[fl.Threshold("X", 0.5, terminal=True, label="half")], **TIGHT
+    )
     assert run.event_times("half") == pytest.approx((crossing,), rel=REL)
     grid = np.linspace(0, 10, 201)
     expected_times = grid[grid <= crossing]
@@ -113,10 +134,13 @@ def test_terminal_event_stops_the_trajectory():
 
 def test_terminal_event_skips_later_schedule_segments():
     k = 0.3
-    run = fl.simulate(one_compartment(k), days=20,
-                      schedule=[fl.Bolus("drug", 1.0, 1), fl.Bolus("drug", 1.0, 10)],
-                      events=[fl.Threshold("drug", 0.5, direction="down", terminal=True,
-                                           label="low")], **TIGHT)
+    run = fl.simulate(
+        one_compartment(k),
+        days=20,
+        schedule=[fl.Bolus("drug", 1.0, 1), fl.Bolus("drug", 1.0, 10)],
+        events=[fl.Threshold("drug", 0.5, direction="down", terminal=True, label="low")],
+        **TIGHT,
+    )
     crossing = 1 + math.log(2) / k
     assert run.event_times("low") == pytest.approx((crossing,), rel=REL)
     assert run.t[-1] <= crossing < run.t[-1] + 0.1
@@ -148,8 +172,9 @@ def test_crossing_time_is_interpolated_between_outputs(decay_run):
 
 
 def test_crossing_time_accepts_units_and_windows(decay_run):
-    got = readouts.crossing_time(decay_run, "X", "500 pM", direction="either",
-                                 start="24 hour", stop=8)
+    got = readouts.crossing_time(
+        decay_run, "X", "500 pM", direction="either", start="24 hour", stop=8
+    )
     assert got == pytest.approx(math.log(2) / 0.5, abs=1e-3)
 
 
@@ -169,8 +194,9 @@ def test_crossing_time_up_and_down():
 
 def test_peak_of_infusion_is_at_its_stop():
     k, rate, t0, ts = 0.4, 1.5, 2.0, 7.0
-    run = fl.simulate(one_compartment(k), days=20,
-                      schedule=[fl.Infusion("drug", rate, t0, ts)], **TIGHT)
+    run = fl.simulate(
+        one_compartment(k), days=20, schedule=[fl.Infusion("drug", rate, t0, ts)], **TIGHT
+    )
     when, value = readouts.peak(run, "drug")
     assert when == pytest.approx(ts, abs=1e-12)
     assert value == pytest.approx((rate / k) * (1 - math.exp(-k * (ts - t0))), rel=REL)
@@ -208,8 +234,7 @@ def test_time_average_of_a_constant_is_exact():
     m.state("Y", unit="AU", initial=3.25)
     model = fl.Model("const", [m])
     run = fl.simulate(model, days=4)
-    assert readouts.time_average(run, "Y", start=0.33, stop=2.9) == pytest.approx(3.25,
-                                                                                  rel=1e-14)
+    assert readouts.time_average(run, "Y", start=0.33, stop=2.9) == pytest.approx(3.25, rel=1e-14)
 
 
 def test_value_at(decay_run):

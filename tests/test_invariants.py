@@ -26,13 +26,17 @@ def dosed_chains(draw):
     params = {f"k_{i}": draw(rates) for i in range(n)}
     a0 = draw(st.floats(0.0, 5.0))
     targets = [*model.state_names]
-    boluses = draw(st.lists(
-        st.builds(fl.Bolus, st.sampled_from(targets), amounts, times), max_size=6))
-    infusions = draw(st.lists(
-        st.tuples(st.sampled_from(targets), st.floats(0.0, 3.0), times,
-                  st.floats(0.01, 10.0)).map(
-            lambda a: fl.Infusion(a[0], a[1], a[2], a[2] + a[3])),
-        max_size=2))
+    boluses = draw(
+        st.lists(st.builds(fl.Bolus, st.sampled_from(targets), amounts, times), max_size=6)
+    )
+    infusions = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(targets), st.floats(0.0, 3.0), times, st.floats(0.01, 10.0)
+            ).map(lambda a: fl.Infusion(a[0], a[1], a[2], a[2] + a[3])),
+            max_size=2,
+        )
+    )
     method = draw(st.sampled_from(["BDF", "Radau", "LSODA", "RK45"]))
     return model, params, a0, boluses, infusions, method
 
@@ -51,8 +55,14 @@ def _dosed_amount(t, boluses, infusions):
 @given(dosed_chains())
 def test_chain_conserves_mass_and_stays_nonnegative(case):
     model, params, a0, boluses, infusions, method = case
-    run = fl.simulate(model, days=SPAN, params=params, initial={"A0": a0},
-                      schedule=[*boluses, *infusions], method=method)
+    run = fl.simulate(
+        model,
+        days=SPAN,
+        params=params,
+        initial={"A0": a0},
+        schedule=[*boluses, *infusions],
+        method=method,
+    )
     states = run.values[: run.n_states]
     assert np.all(np.isfinite(states))
     assert np.all(states >= 0.0)
@@ -75,20 +85,36 @@ def test_chain_right_hand_side_sums_to_zero(n, data):
     np.testing.assert_allclose(compiled.jac(0.0, y, p).sum(axis=0), 0.0, atol=1e-12)
 
 
-@SETTINGS
+@settings(max_examples=15, deadline=None)
 @given(dosed_chains(), st.floats(0.1, 10.0))
 def test_chain_response_is_linear_in_the_doses(case, factor):
     model, params, a0, boluses, infusions, _ = case
-    base = fl.simulate(model, days=SPAN, params=params, initial={"A0": a0},
-                       schedule=[*boluses, *infusions], rtol=1e-9, atol=1e-12)
+    base = fl.simulate(
+        model,
+        days=SPAN,
+        params=params,
+        initial={"A0": a0},
+        schedule=[*boluses, *infusions],
+        rtol=1e-9,
+        atol=1e-12,
+    )
     scaled_schedule = [fl.Bolus(b.target, float(b.amount) * factor, b.time) for b in boluses]
-    scaled_schedule += [fl.Infusion(i.target, float(i.rate) * factor, i.start, i.stop)
-                        for i in infusions]
-    scaled = fl.simulate(model, days=SPAN, params=params, initial={"A0": a0 * factor},
-                         schedule=scaled_schedule, rtol=1e-9, atol=1e-12)
+    scaled_schedule += [
+        fl.Infusion(i.target, float(i.rate) * factor, i.start, i.stop) for i in infusions
+    ]
+    scaled = fl.simulate(
+        model,
+        days=SPAN,
+        params=params,
+        initial={"A0": a0 * factor},
+        schedule=scaled_schedule,
+        rtol=1e-9,
+        atol=1e-12,
+    )
     scale = max(1.0, float(np.abs(base.values).max()))
-    np.testing.assert_allclose(scaled.values, factor * base.values, rtol=1e-6,
-                               atol=1e-7 * factor * scale)
+    np.testing.assert_allclose(
+        scaled.values, factor * base.values, rtol=1e-6, atol=1e-7 * factor * scale
+    )
 
 
 @SETTINGS

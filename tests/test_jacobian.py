@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 import follicle as fl
 
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _product_model():
@@ -36,8 +37,11 @@ def _product_model():
     q = m.parameter("q", 1.7, "1", bounds=(0.1, 4), provenance=PROV)
     m.rate(a, -k1 * a * b + k2 * b * (b / kd) ** q / (1 + (a / kd) ** 2), label="binding")
     m.rate(b, k1 * a * b - k2 * b * sp.sqrt(a / kd), label="release")
-    m.rate(c, k2 * (c * a / kd - c**3 + sp.log(1 + b / kd)) - k1 * k2 * a * c * fl.t / 3,
-           label="mixed")
+    m.rate(
+        c,
+        k2 * (c * a / kd - c**3 + sp.log(1 + b / kd)) - k1 * k2 * a * c * fl.t / 3,
+        label="mixed",
+    )
     return fl.Model("products", [m])
 
 
@@ -52,12 +56,15 @@ MODELS = {
 _BUILT = {name: build() for name, build in MODELS.items()}
 
 
+def _steps(y):
+    return 1e-6 * np.maximum(np.abs(y), 1e-3)
+
+
 def _fd_jacobian(compiled, t, y, p):
     """Central finite differences with a step relative to each state's magnitude."""
     n = y.size
     out = np.empty((n, n))
-    for j in range(n):
-        h = 1e-6 * max(abs(y[j]), 1e-3)
+    for j, h in enumerate(_steps(y)):
         up, down = y.copy(), y.copy()
         up[j] += h
         down[j] -= h
@@ -67,9 +74,7 @@ def _fd_jacobian(compiled, t, y, p):
 
 def _draw_point(draw, model):
     """A state vector in (0.05, 20) times each state's scale and parameters in bounds."""
-    y = np.array([
-        draw(st.floats(0.05, 20.0)) * s.scale for s in model.states.values()
-    ])
+    y = np.array([draw(st.floats(0.05, 20.0)) * s.scale for s in model.states.values()])
     p = []
     for par in model.parameters.values():
         low, high = par.bounds
@@ -95,9 +100,16 @@ def test_dense_jacobian_matches_finite_differences(point):
     analytic = compiled.jac(t, y, p)
     numeric = _fd_jacobian(compiled, t, y, p)
     assert analytic.shape == (y.size, y.size)
-    scale = np.max(np.abs(numeric)) + 1e-12
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7 * scale,
-                               err_msg=f"model {name}")
+    # Truncation error is relative (rtol); round-off in the differences of f is absolute,
+    # about eps |f| / h per column, with a wide margin for cancellation among the terms.
+    f_scale = np.max(np.abs(compiled.rhs(t, y, p))) + 1.0
+    round_off = 1e3 * np.finfo(float).eps * f_scale / _steps(y)
+    tolerance = 1e-5 * np.abs(numeric) + 1e-7 * np.max(np.abs(numeric)) + round_off
+    worst = np.unravel_index(np.argmax(np.abs(analytic - numeric) - tolerance), numeric.shape)
+    assert np.all(np.abs(analytic - numeric) <= tolerance), (
+        f"model {name}: d f_{worst[0]} / d y_{worst[1]} analytic {analytic[worst]!r}, "
+        f"finite differences {numeric[worst]!r}"
+    )
 
 
 @SETTINGS
@@ -151,10 +163,10 @@ def test_batch_evaluation_equals_member_by_member(name, batch, data):
     assert obs.shape == (compiled.n_observables, batch)
     for b in range(batch):
         np.testing.assert_allclose(rhs[:, b], compiled.rhs(t, y[:, b], p[:, b]), rtol=1e-13)
-        np.testing.assert_allclose(jac[..., b], compiled.jac(t, y[:, b], p[:, b]),
-                                   rtol=1e-13)
-        np.testing.assert_allclose(obs[:, b], compiled.observables(t, y[:, b], p[:, b]),
-                                   rtol=1e-13)
+        np.testing.assert_allclose(jac[..., b], compiled.jac(t, y[:, b], p[:, b]), rtol=1e-13)
+        np.testing.assert_allclose(
+            obs[:, b], compiled.observables(t, y[:, b], p[:, b]), rtol=1e-13
+        )
 
 
 def test_observables_along_a_trajectory_broadcast_over_time():

@@ -64,16 +64,21 @@ def test_compiled_model_pickle_roundtrip():
     y = rng.uniform(0.1, 5, size=3)
     p = np.array([par.value for par in model.parameters.values()])
     for fn in ("rhs", "jac", "observables"):
-        np.testing.assert_array_equal(getattr(copy, fn)(1.5, y, p),
-                                      getattr(compiled, fn)(1.5, y, p))
-    np.testing.assert_array_equal(copy.jac_sparse(1.5, y, p).toarray(),
-                                  compiled.jac_sparse(1.5, y, p).toarray())
+        np.testing.assert_array_equal(
+            getattr(copy, fn)(1.5, y, p), getattr(compiled, fn)(1.5, y, p)
+        )
+    np.testing.assert_array_equal(
+        copy.jac_sparse(1.5, y, p).toarray(), compiled.jac_sparse(1.5, y, p).toarray()
+    )
 
 
 def test_trajectory_pickle_roundtrip():
-    run = fl.simulate(one_compartment(), days=10,
-                      schedule=[fl.Bolus("drug", 1.0, 2)],
-                      events=[fl.Threshold("drug", 0.5, label="half")])
+    run = fl.simulate(
+        one_compartment(),
+        days=10,
+        schedule=[fl.Bolus("drug", 1.0, 2)],
+        events=[fl.Threshold("drug", 0.5, label="half")],
+    )
     copy = _roundtrip(run)
     np.testing.assert_array_equal(copy.t, run.t)
     np.testing.assert_array_equal(copy.values, run.values)
@@ -87,8 +92,9 @@ def test_trajectory_pickle_roundtrip():
     assert copy.event_times("half") == run.event_times("half")
 
 
-@pytest.mark.parametrize("protocol", sorted({2, 4, pickle.DEFAULT_PROTOCOL,
-                                              pickle.HIGHEST_PROTOCOL}))
+@pytest.mark.parametrize(
+    "protocol", sorted({2, 4, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL})
+)
 def test_unpickled_trajectory_is_still_read_only(protocol):
     copy = pickle.loads(pickle.dumps(fl.simulate(decay(), days=1), protocol=protocol))
     np.testing.assert_allclose(copy["X"], np.exp(-0.5 * copy.t), rtol=1e-5)

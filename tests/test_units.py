@@ -35,11 +35,28 @@ def test_every_suite_model_builds_and_has_consistent_units(name):
         parse_unit(model.unit(obs))  # stored observable units parse back
 
 
-def test_fixture_models_build(decay_model, chain_model, erlang_model, logistic_model,
-                              pk_model, mm_model, hill_model, twenty_state_model,
-                              blow_up_model):
-    models = [decay_model, chain_model, erlang_model, logistic_model, pk_model, mm_model,
-              hill_model, twenty_state_model, blow_up_model]
+def test_fixture_models_build(
+    decay_model,
+    chain_model,
+    erlang_model,
+    logistic_model,
+    pk_model,
+    mm_model,
+    hill_model,
+    twenty_state_model,
+    blow_up_model,
+):
+    models = [
+        decay_model,
+        chain_model,
+        erlang_model,
+        logistic_model,
+        pk_model,
+        mm_model,
+        hill_model,
+        twenty_state_model,
+        blow_up_model,
+    ]
     assert [len(m.state_names) for m in models] == [1, 4, 5, 1, 1, 1, 3, 20, 1]
 
 
@@ -85,7 +102,7 @@ def test_exp_of_a_dimensional_quantity():
 def test_symbolic_exponent_of_a_dimensional_base():
     m, x, _, k = _module()
     n = m.parameter("n_hill", 2.0, "1", provenance=PROV)
-    m.rate(x, -k * x ** n, label="hill without scale")
+    m.rate(x, -k * x**n, label="hill without scale")
     with pytest.raises(fl.UnitError, match=r"'hill without scale'.*symbolic.*nM"):
         fl.Model("planted", [m])
 
@@ -161,20 +178,23 @@ def test_mg_per_kg_into_a_dimensionless_transcendental_is_a_pure_ratio():
 
 
 # -- parsing ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "dimensionality"), [
-    ("cell", "[cell]"),
-    ("cells", "[cell]"),
-    ("cells/mm**2", "[cell] / [length] ** 2"),
-    ("cell/mm**2", "[cell] / [length] ** 2"),
-    ("nM", "[substance] / [length] ** 3"),
-    ("mg/kg", "dimensionless"),
-    ("day", "[time]"),
-    ("week", "[time]"),
-    ("AU", "[arbitrary]"),
-    ("1/day", "1 / [time]"),
-    ("1", "dimensionless"),
-    ("", "dimensionless"),
-])
+@pytest.mark.parametrize(
+    ("text", "dimensionality"),
+    [
+        ("cell", "[cell]"),
+        ("cells", "[cell]"),
+        ("cells/mm**2", "[cell] / [length] ** 2"),
+        ("cell/mm**2", "[cell] / [length] ** 2"),
+        ("nM", "[substance] / [length] ** 3"),
+        ("mg/kg", "dimensionless"),
+        ("day", "[time]"),
+        ("week", "[time]"),
+        ("AU", "[arbitrary]"),
+        ("1/day", "1 / [time]"),
+        ("1", "dimensionless"),
+        ("", "dimensionless"),
+    ],
+)
 def test_field_units_parse(text, dimensionality):
     unit = parse_unit(text)
     assert isinstance(unit, pint.Unit)
