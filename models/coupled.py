@@ -55,10 +55,15 @@ def compartment(name: str) -> Model:
             if symbol.name in declared or symbol.name == "t":
                 continue
             state = full.states[symbol.name]
-            held.add_parameter(Parameter(
-                state.name, state.initial, state.unit, (-1e300, 1e300),
-                "held fixed at its initial value in the coupled model (standalone study)",
-                state.description,
-            ))
+            held.add_parameter(
+                Parameter(
+                    state.name,
+                    state.initial,
+                    state.unit,
+                    (-1e300, 1e300),
+                    "held fixed at its initial value in the coupled model (standalone study)",
+                    state.description,
+                )
+            )
             declared.add(symbol.name)
     return Model(f"{name} compartment", [*modules, held])

@@ -38,12 +38,21 @@ class Drug:
 DRUGS = {
     d.name: d
     for d in (
-        Drug("apoptosis_inducer", "D_apo",
-             "liposome-delivered macrophage apoptosis inducer (clodronate-liposome-like)"),
-        Drug("anti_inflammatory", "D_ai",
-             "anti-inflammatory drug acting on perifollicular macrophages"),
-        Drug("wnt_inhibitor", "D_wnt",
-             "macrophage-targeted, liposome-delivered WNT-production inhibitor"),
+        Drug(
+            "apoptosis_inducer",
+            "D_apo",
+            "liposome-delivered macrophage apoptosis inducer (clodronate-liposome-like)",
+        ),
+        Drug(
+            "anti_inflammatory",
+            "D_ai",
+            "anti-inflammatory drug acting on perifollicular macrophages",
+        ),
+        Drug(
+            "wnt_inhibitor",
+            "D_wnt",
+            "macrophage-targeted, liposome-delivered WNT-production inhibitor",
+        ),
         Drug("senolytic", "D_sl", "BCL-2 family inhibitor (ABT-737-like)"),
         Drug("foxo4_dri", "D_fx", "FOXO4-DRI-like peptide (p53-FOXO4 interference)"),
         Drug("chemotherapy", "D_ch", "cytotoxic chemotherapy pulse (cyclophosphamide-like)"),

@@ -10,7 +10,7 @@ dystrophic. F is relative to the coat of a healthy young adult.
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare
 from follicle.models.phase import anagen_fraction
 
 from follicle.model import Module
@@ -21,9 +21,7 @@ __all__ = ["module"]
 def module() -> Module:
     m = Module("fur", doc=__doc__)
     F = m.state("F", "1", 1.0, "fur density (relative to a healthy young coat)")
-    g = m.add_parameter(parameter("g_fur"))
-    k_shed = m.add_parameter(parameter("k_shed"))
-    s_ch = m.add_parameter(parameter("s_chemo_shed"))
+    g, k_shed, s_ch = declare(m, "g_fur", "k_shed", "s_chemo_shed")
     Q, S = m.symbol("Q"), m.symbol("S")
     m.rate(F, g * anagen_fraction() * (Q + S), label="hair shafts made in anagen")
     m.rate(F, -k_shed * (1 + s_ch * occupancy("chemotherapy")) * F, label="shedding")

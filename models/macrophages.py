@@ -22,7 +22,7 @@ sourced, so none is invented).
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare
 from follicle.models.phase import anagen_fraction
 
 from follicle.model import Module
@@ -34,16 +34,19 @@ def module() -> Module:
     m = Module("macrophages", doc=__doc__)
     M = m.state("M", "1", 0.6, "live perifollicular macrophages (relative density)")
     M_ap = m.state("M_ap", "1", 0.06, "apoptotic macrophages (relative density)")
-    s_M = m.add_parameter(parameter("s_M"))
-    a_A = m.add_parameter(parameter("a_anagen_supply"))
-    d_0 = m.add_parameter(parameter("d_M0"))
-    d_tel = m.add_parameter(parameter("d_M_telogen"))
-    d_apo = m.add_parameter(parameter("d_M_inducer"))
-    d_ai = m.add_parameter(parameter("d_M_antiinfl"))
-    i_ai = m.add_parameter(parameter("i_supply_antiinfl"))
-    k_clr = m.add_parameter(parameter("k_clear"))
-    K_C = m.add_parameter(parameter("K_C_wave"))
-    n_C = m.add_parameter(parameter("n_C_wave"))
+    s_M, a_A, d_0, d_tel, d_apo, d_ai, i_ai, k_clr, K_C, n_C = declare(
+        m,
+        "s_M",
+        "a_anagen_supply",
+        "d_M0",
+        "d_M_telogen",
+        "d_M_inducer",
+        "d_M_antiinfl",
+        "i_supply_antiinfl",
+        "k_clear",
+        "K_C_wave",
+        "n_C_wave",
+    )
     C = m.symbol("C")
     E_apo, E_ai = occupancy("apoptosis_inducer"), occupancy("anti_inflammatory")
     m.rate(M, s_M * (1 + a_A * anagen_fraction()) * (1 - i_ai * E_ai), label="supply")

@@ -15,7 +15,7 @@ from importlib import resources
 from follicle.errors import ModelDefinitionError, UnknownNameError
 from follicle.model import Parameter
 
-__all__ = ["parameter", "table"]
+__all__ = ["declare", "parameter", "table"]
 
 _REQUIRED = {"value", "unit", "range", "provenance", "description"}
 
@@ -29,14 +29,18 @@ def table() -> dict[str, Parameter]:
     for name, entry in raw.items():
         missing = _REQUIRED - set(entry)
         if missing:
-            raise ModelDefinitionError(
-                f"parameters.toml: entry {name!r} lacks {sorted(missing)}"
-            )
+            raise ModelDefinitionError(f"parameters.toml: entry {name!r} lacks {sorted(missing)}")
         provenance = entry["provenance"].strip()
         if not provenance:
             raise ModelDefinitionError(f"parameters.toml: {name!r} has an empty provenance")
-        out[name] = Parameter(name, entry["value"], entry["unit"], tuple(entry["range"]),
-                              provenance, entry["description"])
+        out[name] = Parameter(
+            name,
+            entry["value"],
+            entry["unit"],
+            tuple(entry["range"]),
+            provenance,
+            entry["description"],
+        )
     return out
 
 
@@ -46,3 +50,8 @@ def parameter(name: str) -> Parameter:
     if name not in params:
         raise UnknownNameError("parameter", name, params)
     return params[name]
+
+
+def declare(module, *names: str):
+    """Add the table's parameters ``names`` to ``module``; return their symbols in order."""
+    return tuple(module.add_parameter(parameter(name)) for name in names)

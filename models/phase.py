@@ -22,7 +22,7 @@ import itertools
 
 import sympy as sp
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare
 
 from follicle.model import Module
 
@@ -40,8 +40,12 @@ def anagen_fraction() -> sp.Expr:
 
 def _chain(m, prefix, n, duration, description, first_initial=0.0):
     states = [
-        m.state(f"{prefix}{i}", "1", first_initial if i == 1 else 0.0,
-                f"{description}, stage {i} of {n}")
+        m.state(
+            f"{prefix}{i}",
+            "1",
+            first_initial if i == 1 else 0.0,
+            f"{description}, stage {i} of {n}",
+        )
         for i in range(1, n + 1)
     ]
     for a, b in itertools.pairwise(states):
@@ -51,11 +55,9 @@ def _chain(m, prefix, n, duration, description, first_initial=0.0):
 
 def module() -> Module:
     m = Module("phase", doc=__doc__)
-    tau_R = m.add_parameter(parameter("tau_refractory"))
-    tau_A = m.add_parameter(parameter("tau_anagen"))
-    tau_G = m.add_parameter(parameter("tau_catagen"))
-    k_CA = m.add_parameter(parameter("k_CA"))
-    k_ch = m.add_parameter(parameter("k_chemo_catagen"))
+    tau_R, tau_A, tau_G, k_CA, k_ch = declare(
+        m, "tau_refractory", "tau_anagen", "tau_catagen", "k_CA", "k_chemo_catagen"
+    )
     S = m.symbol("S")
     R = _chain(m, "R", N_REFRACTORY, tau_R, "refractory telogen", first_initial=1.0)
     C = m.state("C", "1", 0.0, "competent telogen")

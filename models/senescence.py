@@ -18,15 +18,19 @@ from __future__ import annotations
 import math
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare, parameter
 
 from follicle.model import Module, t
 
 __all__ = ["module", "steady_burden"]
 
 
-def steady_burden(age_years: float, eta: float | None = None, beta: float | None = None,
-                  kappa: float | None = None) -> float:
+def steady_burden(
+    age_years: float,
+    eta: float | None = None,
+    beta: float | None = None,
+    kappa: float | None = None,
+) -> float:
     """Quasi-steady burden at a given age, :math:`X^* = \\kappa\\eta a / (\\beta - \\eta a)`.
 
     Uses the table's values unless given. Returns ``inf`` past the age at which production
@@ -43,15 +47,11 @@ def module() -> Module:
     m = Module("senescence", doc=__doc__)
     age0 = parameter("age0")
     X = m.state("X", "1", steady_burden(age0.value), "senescent-cell burden (normalised)")
-    eta = m.add_parameter(parameter("eta_sen"))
-    beta = m.add_parameter(parameter("beta_sen"))
-    kappa = m.add_parameter(parameter("kappa_sen"))
+    eta, beta, kappa = declare(m, "eta_sen", "beta_sen", "kappa_sen")
     a0 = m.add_parameter(age0)
-    k_ind = m.add_parameter(parameter("k_induction"))
-    u = m.add_parameter(parameter("induction"))
-    k_chX = m.add_parameter(parameter("k_chemo_senescence"))
-    k_sl = m.add_parameter(parameter("k_senolytic"))
-    k_fx = m.add_parameter(parameter("k_foxo4"))
+    k_ind, u, k_chX, k_sl, k_fx = declare(
+        m, "k_induction", "induction", "k_chemo_senescence", "k_senolytic", "k_foxo4"
+    )
     m.rate(X, eta * (a0 + t), label="age-dependent production")
     m.rate(X, k_ind * u, label="induced production (p14ARF-like)")
     m.rate(X, k_chX * occupancy("chemotherapy"), label="chemotherapy-induced senescence")

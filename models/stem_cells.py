@@ -26,7 +26,7 @@ Stem-cell amounts are fractions of the healthy pool.
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare
 
 from follicle.model import Module
 
@@ -38,18 +38,21 @@ def module() -> Module:
     Q = m.state("Q", "1", 1.0, "quiescent stem cells (fraction of the healthy pool)")
     S = m.state("S", "1", 0.0, "activated, proliferating stem cells (fraction of the pool)")
     P = m.state("P", "1", 1.0, "proliferative capacity of the stem cells (1 = intact)")
-    k_act = m.add_parameter(parameter("k_act"))
-    K_W = m.add_parameter(parameter("K_W"))
-    n_W = m.add_parameter(parameter("n_W"))
-    b_M = m.add_parameter(parameter("b_M"))
-    K_X = m.add_parameter(parameter("K_X_suppression"))
-    h_X = m.add_parameter(parameter("h_X_suppression"))
-    k_ret = m.add_parameter(parameter("k_return"))
-    r_Q = m.add_parameter(parameter("r_pool"))
-    k_off = m.add_parameter(parameter("k_offtarget"))
-    k_rec = m.add_parameter(parameter("k_P_recovery"))
-    k_loss = m.add_parameter(parameter("k_P_loss"))
-    K_P = m.add_parameter(parameter("K_P"))
+    k_act, K_W, n_W, b_M, K_X, h_X, k_ret, r_Q, k_off, k_rec, k_loss, K_P = declare(
+        m,
+        "k_act",
+        "K_W",
+        "n_W",
+        "b_M",
+        "K_X_suppression",
+        "h_X_suppression",
+        "k_return",
+        "r_pool",
+        "k_offtarget",
+        "k_P_recovery",
+        "k_P_loss",
+        "K_P",
+    )
     C, W, M, X = (m.symbol(n) for n in ("C", "W", "M", "X"))
     wnt_signal = (W / K_W) ** n_W / (1 + (W / K_W) ** n_W)
     brake = 1 / (1 + b_M * M)

@@ -14,7 +14,7 @@ WNT is in arbitrary units: no absolute concentration could be sourced.
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import parameter
+from follicle.models.parameters import declare
 
 from follicle.model import Module
 
@@ -24,13 +24,13 @@ __all__ = ["module"]
 def module() -> Module:
     m = Module("wnt", doc=__doc__)
     W = m.state("W", "AU", 0.2, "WNT ligand in the stem-cell niche")
-    p_W = m.add_parameter(parameter("p_W"))
-    p_0 = m.add_parameter(parameter("p_W0"))
-    d_W = m.add_parameter(parameter("d_W"))
-    i_W = m.add_parameter(parameter("i_W_inhibitor"))
+    p_W, p_0, d_W, i_W = declare(m, "p_W", "p_W0", "d_W", "i_W_inhibitor")
     M_ap = m.symbol("M_ap")
-    m.rate(W, p_W * M_ap * (1 - i_W * occupancy("wnt_inhibitor")),
-           label="release by apoptotic macrophages")
+    m.rate(
+        W,
+        p_W * M_ap * (1 - i_W * occupancy("wnt_inhibitor")),
+        label="release by apoptotic macrophages",
+    )
     m.rate(W, p_0, label="macrophage-independent WNT sources")
     m.rate(W, -d_W * W, label="degradation")
     return m
