@@ -38,7 +38,13 @@ from follicle.errors import (
     UnitError,
     UnknownNameError,
 )
-from follicle.units import TIME_UNIT, as_magnitude, expression_unit, parse_unit
+from follicle.units import (
+    TIME_UNIT,
+    as_magnitude,
+    convert_expression,
+    expression_unit,
+    parse_unit,
+)
 
 __all__ = ["Model", "Module", "Observable", "Parameter", "RateTerm", "State", "t"]
 
@@ -341,14 +347,14 @@ class Model:
                     self.states,
                 )
 
-    def _build_rhs(self):
+    def _build_rhs(self, factor=None):
         rhs = {name: sp.Integer(0) for name in self.states}
         for term in self.terms:
             state = self.states[term.state]
             expected = parse_unit(state.unit) / TIME_UNIT
             expr = self._canonical(term.expr)
             try:
-                converted, unit = expression_unit(expr, self._unit_of)
+                converted, unit = expression_unit(expr, self._unit_of, factor=factor)
             except UnitError as exc:
                 raise UnitError(
                     f"rate term {term.label!r} of d({term.state})/dt in module "
@@ -360,11 +366,10 @@ class Model:
                     f"has unit {unit:~P}, but d({term.state})/dt needs {expected:~P} "
                     f"(state unit {state.unit} per day)"
                 )
-            factor = float((1.0 * unit).to(expected).magnitude)
-            rhs[term.state] += converted if factor == 1.0 else sp.Float(factor) * converted
+            rhs[term.state] += convert_expression(converted, unit, expected, factor)
         return tuple(rhs[name] for name in self.states)
 
-    def _build_observables(self):
+    def _build_observables(self, factor=None):
         out: dict[str, tuple[Observable, sp.Expr]] = {}
         units: dict[str, pint.Unit] = {}
         for module in self.modules:
@@ -374,7 +379,7 @@ class Model:
                 expr = self._canonical(obs.expr)
                 try:
                     converted, unit = expression_unit(
-                        expr, lambda s: self._unit_of(s, units)
+                        expr, lambda s: self._unit_of(s, units), factor=factor
                     )
                 except UnitError as exc:
                     raise UnitError(f"observable {obs.name!r}: {exc}") from None
@@ -385,8 +390,7 @@ class Model:
                             f"observable {obs.name!r} is declared in {declared:~P} but its "
                             f"expression has unit {unit:~P}"
                         )
-                    factor = float((1.0 * unit).to(declared).magnitude)
-                    converted = converted if factor == 1.0 else sp.Float(factor) * converted
+                    converted = convert_expression(converted, unit, declared, factor)
                     unit = declared
                 # Substitute earlier observables so each expression is in states only.
                 converted = converted.xreplace(
@@ -396,6 +400,27 @@ class Model:
                 out[obs.name] = (replace(obs, unit=f"{unit:~P}" if unit != 1 else "1"),
                                  converted)
         return out
+
+    def expressions(self, factor=None):
+        """Right-hand sides and observables with every unit conversion built by ``factor``.
+
+        Parameters
+        ----------
+        factor : Callable[[float, pint.Unit, pint.Unit], sympy.Expr], optional
+            Called as ``factor(value, source, target)`` for each conversion the unit check
+            inserts (``value`` takes a magnitude in ``source`` to one in ``target``). Default:
+            the number ``value``, which gives :attr:`rhs_expressions` and the observables'
+            expressions.
+
+        Returns
+        -------
+        rhs : tuple of sympy.Expr
+            d(state)/dt in the unit of the state per day, in model order.
+        observables : dict of str to sympy.Expr
+            Each observable in its declared unit, written in states, parameters and ``t``.
+        """
+        observables = self._build_observables(factor)
+        return self._build_rhs(factor), {n: e for n, (_, e) in observables.items()}
 
     # -- names and vectors ---------------------------------------------------------------
     @property

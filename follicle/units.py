@@ -18,7 +18,15 @@ import pint
 
 from follicle.errors import UnitError
 
-__all__ = ["Q_", "TIME_UNIT", "as_magnitude", "expression_unit", "parse_unit", "ureg"]
+__all__ = [
+    "Q_",
+    "TIME_UNIT",
+    "as_magnitude",
+    "convert_expression",
+    "expression_unit",
+    "parse_unit",
+    "ureg",
+]
 
 ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.define("cell = [cell] = _ = cells")
@@ -109,7 +117,21 @@ def _factor(source: pint.Unit, target: pint.Unit) -> float:
     return float(Q_(1.0, source).to(target).magnitude)
 
 
-def expression_unit(expr, unit_of):
+def convert_expression(expr, source: pint.Unit, target: pint.Unit, factor=None):
+    """``expr``, a magnitude in ``source``, as a magnitude in ``target`` (same dimension).
+
+    Multiplies by the conversion value, built by ``factor(value, source, target)`` when
+    given (see :func:`expression_unit`), and leaves ``expr`` alone when the value is 1.
+    """
+    import sympy as sp
+
+    f = _factor(source, target)
+    if f == 1.0:
+        return expr
+    return (sp.Float(f) if factor is None else factor(f, source, target)) * expr
+
+
+def expression_unit(expr, unit_of, *, factor=None):
     """Infer the unit of a sympy expression and insert the conversions it needs.
 
     Walks ``expr`` bottom-up. Terms of a sum, arguments of ``Min``/``Max`` and the branches
@@ -123,6 +145,10 @@ def expression_unit(expr, unit_of):
         The expression.
     unit_of : Callable[[sympy.Symbol], pint.Unit]
         The unit of each free symbol.
+    factor : Callable[[float, pint.Unit, pint.Unit], sympy.Expr], optional
+        Builds each inserted conversion from ``(value, source, target)``: ``value`` takes a
+        magnitude in ``source`` to one in ``target``. Default: the number ``value`` itself.
+        An exporter that must state the unit of every constant (SBML) passes its own.
 
     Returns
     -------
@@ -139,8 +165,7 @@ def expression_unit(expr, unit_of):
     import sympy as sp
 
     def convert(e, u, target):
-        f = _factor(u, target)
-        return e if f == 1.0 else sp.Float(f) * e
+        return convert_expression(e, u, target, factor)
 
     def dimensionless(e, u, context):
         if u.dimensionality != ureg.dimensionless.dimensionality:
