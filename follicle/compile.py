@@ -17,6 +17,7 @@ pickles as its generated source and is rebuilt without sympy on unpickling.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 
@@ -112,7 +113,8 @@ class CompiledModel:
         self.n_states, self.n_params, self.n_observables = n_states, n_params, n_observables
         self.jac_rows = np.asarray(jac_rows, dtype=np.intp)
         self.jac_cols = np.asarray(jac_cols, dtype=np.intp)
-        namespace: dict = {"numpy": np}
+        # The printer writes Min/Max of n arguments as functools.reduce(numpy.minimum, ...).
+        namespace: dict = {"numpy": np, "functools": functools}
         exec(compile(source, "<follicle generated>", "exec"), namespace)  # our own source
         self._rhs, self._jac_data, self._obs = (
             namespace["rhs"], namespace["jac_data"], namespace["observables"]

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+import sympy as sp
 from _models import (
     TIGHT,
     chain,
@@ -289,3 +290,13 @@ def test_span_and_output_times_with_units():
     np.testing.assert_allclose(run.t, np.linspace(1, 3, 9), rtol=1e-14)
     # The initial state is the state at the span's start.
     assert_close(run["X"], np.exp(-k * (run.t - 1)))
+
+
+def test_min_and_max_in_a_rate():
+    # dX/dt = max(k, X k) - min(k, X k) = k |X - 1|: X(t) = 1 + (x0 - 1) e^{k t} for x0 > 1.
+    m = fl.Module("minmax")
+    x = m.state("X", unit="1", initial=1.5)
+    k = m.parameter("k", 0.4, "1/day", bounds=(0, 1), provenance="assumed: test model")
+    m.rate(x, sp.Max(k, x * k) - sp.Min(k, x * k), label="|X - 1| k")
+    run = fl.simulate(fl.Model("minmax", [m]), days=3, **TIGHT)
+    assert_close(run["X"], 1 + 0.5 * np.exp(0.4 * run.t))
