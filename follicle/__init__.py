@@ -14,8 +14,9 @@ dosing schedules. The biology lives in :mod:`follicle.models`.
 0.3679
 """
 
-from follicle import models, readouts
+from follicle import models, readouts, sbml
 from follicle.errors import (
+    ExportError,
     FollicleError,
     ModelDefinitionError,
     ParameterValueError,
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Q_",
     "Bolus",
+    "ExportError",
     "FollicleError",
     "Infusion",
     "Model",
@@ -58,6 +60,7 @@ __all__ = [
     "models",
     "readouts",
     "repeat",
+    "sbml",
     "simulate",
     "t",
     "ureg",

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ExportError",
     "FollicleError",
     "ModelDefinitionError",
     "ParameterValueError",
@@ -49,6 +50,13 @@ class TimeSpanError(FollicleError, ValueError):
 
 class SolverError(FollicleError, RuntimeError):
     """The numerical integration failed; the message names the time reached and the state."""
+
+
+class ExportError(FollicleError, ValueError):
+    """A model or schedule cannot be written faithfully in an exchange format (SBML).
+
+    The message names what cannot be written (a function, a unit, a value) and where.
+    """
 
 
 class UnknownNameError(FollicleError, KeyError):

@@ -1,0 +1,662 @@
+"""SBML export: a model and its dosing schedule as one SBML Level 3 Version 2 document.
+
+:func:`export` writes a :class:`~follicle.Model` (with optional parameter and initial-state
+overrides) and a :class:`~follicle.Schedule` as SBML text that other simulators
+(libRoadRunner, COPASI, ...) integrate to the same trajectories as :func:`follicle.simulate`.
+It needs the ``[sbml]`` extra (python-libsbml).
+
+What maps to what
+-----------------
+state
+    A ``<parameter constant="false">`` with a ``<rateRule>`` whose right-hand side is the
+    sum of the state's rate terms, in the state's unit per day. States are not written as
+    species: most of ours are not amounts of a substance in a volume (phase fractions,
+    relative densities, a capacity, exposures in mg/kg), and a species' value is tied to a
+    compartment size and a substance unit. A rate-ruled parameter carries the state's own
+    unit, so the exported equation is literally ours and its units check without any
+    compartment factor.
+parameter
+    A constant ``<parameter>`` with its value and unit; its notes give the allowed range,
+    the provenance and the description. A parameter that a schedule steps is not constant.
+observable
+    A ``<parameter constant="false">`` set by an ``<assignmentRule>``.
+time ``t``
+    The ``time`` csymbol; the model's time unit is the day.
+units
+    One ``<unitDefinition>`` per unit used, derived from pint: the unit is reduced to SI
+    base units and the factor is written as a multiplier. The registry's own dimensions
+    map as ``cell`` -> ``item`` (a count) and ``AU`` (arbitrary units) -> ``dimensionless``
+    (SBML has no arbitrary unit; the definition keeps the name ``AU``). Every literal
+    number carries a unit (``sbml:units``): plain numbers are dimensionless, and each unit
+    conversion the unit check inserted is written with its own unit (target per source,
+    e.g. year per day), so libsbml's unit check verifies every expression in full.
+schedule
+    :func:`follicle.schedule.resolve` splits time at every change, as
+    :func:`follicle.simulate` does; what holds from time 0 is written into the initial
+    values (a dose at time 0 is added to the state's initial value, a step or an infusion
+    running at time 0 gives the parameter or the infusion rate its initial value). Each
+    later change is one ``<event>`` triggered by ``time >= t_k`` (``initialValue`` false,
+    ``persistent`` true, ``useValuesFromTriggerTime`` true, no delay) that applies
+    everything happening at ``t_k`` at once: bolus jumps ``X = X + amount`` (in X's unit),
+    new values of stepped parameters, and new infusion rates. An infusion adds a
+    parameter ``infusion_<state>`` (state unit per day, set by the events) to the state's
+    rate rule. Grouping all changes at one time into one event reproduces the engine's
+    same-time semantics (doses add up, a step that ends where the next begins hands over)
+    without relying on the order in which a peer fires simultaneous events. Doses before
+    time 0 are ignored, as by the engine.
+ids
+    Names that are valid SBML identifiers are kept; others are escaped (see
+    :func:`sbml_ids`). Every element also carries our name in its ``name`` attribute.
+
+What is refused
+---------------
+:class:`~follicle.errors.ExportError`, naming the culprit and where it occurs, for: a
+function with no SBML MathML counterpart (e.g. ``erf``, ``gamma``, an undefined function),
+complex or undefined numbers, a ``Piecewise`` without a final ``True`` branch (its value is
+undefined elsewhere), and a unit that is not a multiple of SI base units (offset or
+logarithmic units such as ``degC`` or ``dB``, or a dimension SBML lacks).
+
+Examples
+--------
+>>> import follicle as fl
+>>> model = fl.models.coupled()
+>>> doses = fl.repeat(fl.Bolus("D_wnt", "2 mg/kg", "50 day"), every="2 day", times=6)
+>>> text = fl.sbml.export(model, doses)          # doctest: +SKIP
+>>> fl.sbml.to_file("wnt_course.xml", model, doses)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pint
+import sympy as sp
+
+from follicle.errors import ExportError
+from follicle.schedule import Schedule, resolve
+from follicle.units import TIME_UNIT, expression_unit, parse_unit, ureg
+
+__all__ = ["LEVEL", "VERSION", "export", "sbml_ids", "to_file"]
+
+#: The SBML level and version written.
+LEVEL, VERSION = 3, 2
+
+_SID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: Valid identifiers that SBML tools read as built-in symbols; such names get a trailing "_".
+_RESERVED = frozenset(
+    "time avogadro pi exponentiale true false inf infinity nan notanumber".split()
+)
+#: pint root units -> SBML base unit kinds. ``arbitrary_unit`` (AU) is dimensionless in SBML.
+_KINDS = {
+    "meter": "METRE",
+    "kilogram": "KILOGRAM",
+    "second": "SECOND",
+    "mole": "MOLE",
+    "ampere": "AMPERE",
+    "kelvin": "KELVIN",
+    "candela": "CANDELA",
+    "cell": "ITEM",
+    "arbitrary_unit": None,
+}
+#: sympy functions, relations and logic -> MathML (libsbml ``AST_<name>``) applied to the
+#: same arguments. Each trigonometric and hyperbolic function comes with its inverse.
+_TRIG = "sin cos tan sec csc cot sinh cosh tanh sech csch coth".split()
+_APPLY = {
+    **{getattr(sp, f): f"FUNCTION_{f.upper()}" for f in _TRIG},
+    **{getattr(sp, "a" + f): f"FUNCTION_ARC{f.upper()}" for f in _TRIG},
+    **{getattr(sp, f): f"FUNCTION_{f.upper()}" for f in ("exp", "floor", "ceiling")},
+    sp.log: "FUNCTION_LN",
+    sp.Abs: "FUNCTION_ABS",
+    sp.Min: "FUNCTION_MIN",
+    sp.Max: "FUNCTION_MAX",
+    **{getattr(sp, r): f"RELATIONAL_{r.upper()}" for r in ("Eq", "Lt", "Gt")},
+    sp.Ne: "RELATIONAL_NEQ",
+    sp.Le: "RELATIONAL_LEQ",
+    sp.Ge: "RELATIONAL_GEQ",
+    **{getattr(sp, op): f"LOGICAL_{op.upper()}" for op in ("And", "Or", "Xor", "Not")},
+}
+
+
+def _libsbml():
+    try:
+        import libsbml
+    except ImportError:
+        raise ExportError(
+            "SBML export needs python-libsbml; install it with pip install 'follicle[sbml]'"
+        ) from None
+    return libsbml
+
+
+# -- identifiers ---------------------------------------------------------------------------
+def _escaped(text: str) -> str:
+    out = "".join(
+        c if c.isascii() and (c.isalnum() or c == "_") else f"_x{ord(c):x}_" for c in text
+    )
+    out = out if _SID.match(out) else "_" + out
+    return out + "_" if out.lower() in _RESERVED else out
+
+
+def _unique(text: str, taken: set[str]) -> str:
+    sid, k = _escaped(text), 2
+    base = sid
+    while sid in taken:
+        sid, k = f"{base}_{k}", k + 1
+    taken.add(sid)
+    return sid
+
+
+def sbml_ids(model) -> dict[str, str]:
+    """The SBML identifier of every state, parameter and observable, keyed by our name.
+
+    A name that is a valid SBML SId (ASCII letters, digits, ``_``, not starting with a
+    digit) is kept, unless SBML tools read it as a built-in symbol (``time``, ``pi``,
+    ``avogadro``, ...), which gets a trailing ``_``. Other characters are escaped as
+    ``_x<hex code>_``; a clash with another id gets a suffix ``_2``, ``_3``, ...
+    """
+    names = (*model.state_names, *model.parameter_names, *model.observable_names)
+    kept = {n for n in names if _escaped(n) == n}
+    taken = set(kept)
+    return {n: n if n in kept else _unique(n, taken) for n in names}
+
+
+# -- units ---------------------------------------------------------------------------------
+def _unit_text(unit: pint.Unit) -> str:
+    """A readable identifier for ``unit``: ``milligram_per_kilogram``, ``per_day``."""
+
+    def part(name, exponent):
+        power = "" if abs(exponent) == 1 else f"{abs(exponent):g}".replace(".", "p")
+        return name + power
+
+    items = list(ureg.Quantity(1.0, unit).unit_items())
+    top = "_".join(part(n, e) for n, e in items if e > 0)
+    bottom = "_".join(part(n, e) for n, e in items if e < 0)
+    return f"{top}_per_{bottom}" if top and bottom else top or f"per_{bottom}"
+
+
+class _Units:
+    """The unit definitions of one document, created on first use."""
+
+    def __init__(self, libsbml, model):
+        self.L, self.model = libsbml, model
+        self.ids: dict[pint.Unit, str] = {}
+        # A unit definition may not take the name of an SBML base unit.
+        kinds = range(libsbml.UNIT_KIND_AMPERE, libsbml.UNIT_KIND_INVALID)
+        self.taken = {libsbml.UnitKind_toString(k) for k in kinds}
+
+    def __call__(self, unit, what: str) -> str:
+        unit = parse_unit(unit, what=what)
+        if unit in self.ids:
+            return self.ids[unit]
+        if unit == ureg.dimensionless:
+            self.ids[unit] = "dimensionless"
+            return "dimensionless"
+        root = ureg.Quantity(1.0, unit).to_root_units()
+        if ureg.Quantity(0.0, unit).to_root_units().magnitude != 0.0:
+            raise ExportError(
+                f"{what}: the unit {unit:~P} is not a multiple of SI base units (an offset or "
+                "logarithmic unit); SBML units cannot express it. Use an absolute unit."
+            )
+        factors = []
+        for name, exponent in root.unit_items():
+            if name not in _KINDS:
+                raise ExportError(
+                    f"{what}: the unit {unit:~P} contains the dimension {name!r}, which has "
+                    "no SBML base unit; SBML units are made of the SI base units, item (our "
+                    "cell) and dimensionless (our AU)"
+                )
+            if _KINDS[name]:
+                factors.append((_KINDS[name], float(exponent)))
+        definition = self.model.createUnitDefinition()
+        sid = _unique(_unit_text(unit), self.taken)
+        _check(definition.setId(sid), f"unit id {sid!r}")
+        definition.setName(f"{unit:~P}")
+        if not factors:
+            factors = [("DIMENSIONLESS", 1.0)]
+        # The magnitude goes on one factor as its multiplier: (m * kind)^e = m^e kind^e.
+        carrier = next(
+            (i for i, (_, e) in enumerate(factors) if e == 1.0),
+            next((i for i, (_, e) in enumerate(factors) if e == -1.0), 0),
+        )
+        for i, (kind, exponent) in enumerate(factors):
+            u = definition.createUnit()
+            u.setKind(getattr(self.L, f"UNIT_KIND_{kind}"))
+            u.setExponent(exponent)
+            u.setScale(0)
+            u.setMultiplier(root.magnitude ** (1.0 / exponent) if i == carrier else 1.0)
+        self.ids[unit] = sid
+        return sid
+
+
+# -- maths ---------------------------------------------------------------------------------
+class _Math:
+    """sympy -> libsbml ASTNode, with a unit on every number.
+
+    ``conversions`` maps the placeholder symbols standing for unit conversions to
+    ``(value, pint unit)``; ``unit_of`` gives the pint unit of a model symbol.
+    """
+
+    def __init__(self, libsbml, ids, units, conversions, unit_of):
+        self.L, self.ids, self.units = libsbml, ids, units
+        self.conversions, self.unit_of = conversions, unit_of
+
+    def node(self, kind, *children):
+        n = self.L.ASTNode(getattr(self.L, f"AST_{kind}"))
+        for child in children:
+            _check(n.addChild(child), "a MathML node")
+        return n
+
+    def name(self, sid: str):
+        n = self.L.ASTNode(self.L.AST_NAME)
+        n.setName(sid)
+        return n
+
+    def time(self):
+        n = self.L.ASTNode(self.L.AST_NAME_TIME)
+        n.setName("time")
+        return n
+
+    def number(self, value, unit: str = "dimensionless"):
+        value = float(value)
+        integral = value.is_integer() and abs(value) < 2**31
+        n = self.L.ASTNode(self.L.AST_INTEGER if integral else self.L.AST_REAL)
+        n.setValue(int(value) if integral else value)
+        n.setUnits(unit)
+        return n
+
+    def __call__(self, e, where: str):
+        """``e`` as MathML; ``where`` names its place in the model for error messages."""
+        return self._ast(sp.sympify(e), where)
+
+    def _unit_id(self, e, where):
+        def unit_of(s):
+            return self.conversions[s][1] if s in self.conversions else self.unit_of(s)
+
+        return self.units(expression_unit(e, unit_of)[1], where)
+
+    def _ast(self, e, where):
+        if e in self.conversions:
+            value, unit = self.conversions[e]
+            return self.number(value, self.units(unit, where))
+        if e.is_Symbol:
+            if e.name == "t":
+                return self.time()
+            return self.name(self.ids[e.name])
+        if e is sp.pi or e is sp.E:
+            return self.L.ASTNode(self.L.AST_CONSTANT_PI if e is sp.pi else self.L.AST_CONSTANT_E)
+        if e in (sp.true, sp.false):
+            return self.node("CONSTANT_TRUE" if e is sp.true else "CONSTANT_FALSE")
+        if e.is_Number:
+            if not e.is_finite or not e.is_real:
+                raise ExportError(f"{where}: the number {e} is not a finite real number")
+            return self.number(e)
+        if e.is_Add:
+            return self._add(e, where)
+        if e.is_Mul:
+            return self._mul(e, where)
+        if e.is_Pow:
+            return self._pow(e, where)
+        if isinstance(e, sp.Piecewise):
+            return self._piecewise(e, where)
+        if isinstance(e, sp.Heaviside):  # H(0) = 1, as the engine computes it
+            arg = e.args[0]
+            zero = self.number(0, self._unit_id(arg, where))
+            step = self.node("RELATIONAL_GEQ", self._ast(arg, where), zero)
+            return self.node("FUNCTION_PIECEWISE", self.number(1), step, self.number(0))
+        if type(e) in _APPLY:
+            return self.node(_APPLY[type(e)], *(self._ast(a, where) for a in e.args))
+        name = getattr(e, "func", type(e)).__name__
+        raise ExportError(
+            f"{where}: {name} (in {e}) has no SBML MathML counterpart; write it with "
+            "exp, log, powers, trigonometric functions, abs, floor, ceiling, Min/Max, "
+            "Heaviside or Piecewise"
+        )
+
+    def _add(self, e, where):
+        plus, minus = [], []
+        for term in e.args:
+            negative = term.as_coeff_Mul()[0].is_negative
+            (minus if negative else plus).append(-term if negative else term)
+
+        def total(terms):
+            nodes = [self._ast(a, where) for a in terms]
+            return nodes[0] if len(nodes) == 1 else self.node("PLUS", *nodes)
+
+        if not plus:
+            return self.node("MINUS", total(minus))
+        return self.node("MINUS", total(plus), total(minus)) if minus else total(plus)
+
+    def _mul(self, e, where):
+        coeff, factors = e.as_coeff_mul()
+        negative = coeff.is_negative
+        coeff = -coeff if negative else coeff
+        top, bottom = [], []
+        if coeff.is_Rational and not coeff.is_Integer:
+            top += [coeff.p] if coeff.p != 1 else []
+            bottom.append(coeff.q)
+        elif coeff != 1:
+            top.append(coeff)
+        for f in factors:
+            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                bottom.append(f.base**-f.exp)
+            else:
+                top.append(f)
+
+        def product(items):
+            nodes = [self._ast(sp.sympify(a), where) for a in items] or [self.number(1)]
+            return nodes[0] if len(nodes) == 1 else self.node("TIMES", *nodes)
+
+        out = self.node("DIVIDE", product(top), product(bottom)) if bottom else product(top)
+        return self.node("MINUS", out) if negative else out
+
+    def _pow(self, e, where):
+        base, exponent = e.args
+        if exponent.is_Number and exponent.is_negative:
+            return self.node("DIVIDE", self.number(1), self._ast(base**-exponent, where))
+        if exponent == sp.S.Half:
+            return self.node("FUNCTION_ROOT", self._ast(base, where))
+        return self.node("POWER", self._ast(base, where), self._ast(exponent, where))
+
+    def _piecewise(self, e, where):
+        if e.args[-1].cond is not sp.true:
+            raise ExportError(
+                f"{where}: Piecewise {e} has no final branch with condition True, so its "
+                "value is undefined where no condition holds; add an 'otherwise' branch"
+            )
+        nodes = []
+        for branch in e.args[:-1]:
+            nodes += [self._ast(branch.expr, where), self._ast(branch.cond, where)]
+        nodes.append(self._ast(e.args[-1].expr, where))
+        return self.node("FUNCTION_PIECEWISE", *nodes)
+
+
+def _check(status, what):
+    """Raise if a libsbml setter refused its value (it reports by return code)."""
+    if status is not None and status != 0:  # LIBSBML_OPERATION_SUCCESS
+        raise ExportError(f"libsbml refused {what} (code {status})")
+
+
+def _notes(*paragraphs: str, table: list[list[str]] | None = None) -> str:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+    if table:
+        head, *rows = table
+        body += "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+        for row in rows:
+            body += "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        body += "</table>"
+    return f'<body xmlns="http://www.w3.org/1999/xhtml">{body}</body>'
+
+
+# -- the document --------------------------------------------------------------------------
+def export(
+    model, schedule=None, *, params: Mapping | None = None, initial: Mapping | None = None
+) -> str:
+    """Write ``model`` under ``schedule`` as an SBML Level 3 Version 2 document.
+
+    Parameters
+    ----------
+    model : Model
+    schedule : Schedule or iterable of events, optional
+        Bolus, Infusion and ParameterStep events, written as SBML events with the
+        semantics of :func:`follicle.simulate` for a simulation that starts at time 0.
+    params, initial : mapping, optional
+        Parameter and initial-state overrides ``{name: value}`` (values may carry units),
+        validated as by :func:`follicle.simulate`.
+
+    Returns
+    -------
+    str
+        The SBML document (XML). Element ids follow :func:`sbml_ids`; numbers are written
+        with libsbml's 15 significant digits.
+
+    Raises
+    ------
+    ExportError
+        Something in the model has no faithful SBML form (the message names it and where
+        it occurs), or python-libsbml is not installed.
+    UnknownNameError, ParameterValueError, UnitError, ScheduleError
+        Bad overrides or schedule, as for :func:`follicle.simulate`.
+    """
+    L = _libsbml()
+    p0 = model.parameter_vector(params)
+    y0 = model.initial_vector(initial)
+    sched = Schedule.of(schedule)
+    segments, _ = resolve(sched, model, 0.0, math.inf, p0)
+    doc = L.SBMLDocument(LEVEL, VERSION)
+    writer = _Writer(L, doc.createModel(), model)
+    writer.states(y0, segments)
+    writer.parameters(p0, segments)
+    writer.infusions(segments)
+    writer.rules()
+    writer.events(segments)
+    writer.notes(sched, p0)
+    return L.writeSBMLToString(doc)
+
+
+def to_file(
+    path, model, schedule=None, *, params: Mapping | None = None, initial: Mapping | None = None
+) -> Path:
+    """Write :func:`export`'s document to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(export(model, schedule, params=params, initial=initial), encoding="utf-8")
+    return path
+
+
+def _vector(values, n):
+    return np.zeros(n) if values is None else values
+
+
+class _Writer:
+    """Fills one libsbml Model with a follicle model, piece by piece."""
+
+    def __init__(self, libsbml, sbml_model, model):
+        self.L, self.m, self.model = libsbml, sbml_model, model
+        self.ids = sbml_ids(model)
+        self.taken = set(self.ids.values())
+        self.rates: dict[int, str] = {}  # state index -> id of its infusion-rate parameter
+        model_id = re.sub(r"\W", "_", model.name, flags=re.ASCII)
+        _check(self.m.setId(_unique(model_id, set())), f"the model id for {model.name!r}")
+        self.m.setName(model.name)
+        self.units = _Units(libsbml, sbml_model)
+        _check(self.m.setTimeUnits(self.units(TIME_UNIT, "time")), "the time unit")
+        conversions: dict[sp.Symbol, tuple[float, pint.Unit]] = {}
+
+        def factor(value, source, target):
+            placeholder = sp.Dummy("conversion")
+            conversions[placeholder] = (value, target / source)
+            return placeholder
+
+        self.rhs, self.observables = model.expressions(factor)
+        self.obs_units = {n: parse_unit(o.unit) for n, (o, _) in model.observables.items()}
+        self.math = _Math(libsbml, self.ids, self.units, conversions, self._unit_of)
+
+    def _unit_of(self, symbol):
+        if symbol.name in self.obs_units:
+            return self.obs_units[symbol.name]
+        return TIME_UNIT if symbol.name == "t" else parse_unit(self.model.unit(symbol.name))
+
+    def _rate_unit(self, i):
+        return parse_unit(self.model.states[self.model.state_names[i]].unit) / TIME_UNIT
+
+    def _parameter(self, kind, sid, name, value, unit, constant, notes):
+        what = f"{kind} {name!r}"
+        p = self.m.createParameter()
+        _check(p.setId(sid), f"the id {sid!r} of {what}")
+        p.setName(name)
+        p.setValue(float(value))
+        _check(p.setUnits(self.units(unit, what)), f"the units of {what}")
+        p.setConstant(constant)
+        _check(p.setNotes(notes), f"the notes of {name!r}")
+
+    def states(self, y0, segments):
+        """States with their values at time 0, a dose at time 0 included."""
+        start = y0 + _vector(segments[0].jumps, len(y0))
+        for i, (name, state) in enumerate(self.model.states.items()):
+            self._parameter(
+                "state",
+                self.ids[name],
+                name,
+                start[i],
+                state.unit,
+                False,
+                _notes(
+                    f"State: {state.description or name}. Unit: {state.unit}.",
+                    f"Non-negative: {state.nonnegative}; typical scale: {state.scale:g}.",
+                ),
+            )
+
+    def parameters(self, p0, segments):
+        """Parameters with their values at time 0; those a schedule steps are not constant."""
+        first = segments[0].params
+        stepped = {int(j) for seg in segments for j in np.flatnonzero(seg.params != first)}
+        for j, (name, par) in enumerate(self.model.parameters.items()):
+            self._parameter(
+                "parameter",
+                self.ids[name],
+                name,
+                first[j],
+                par.unit,
+                j not in stepped,
+                _notes(
+                    f"Provenance: {par.provenance}",
+                    f"Allowed range: [{par.bounds[0]:g}, {par.bounds[1]:g}] {par.unit}.",
+                    par.description,
+                ),
+            )
+
+    def infusions(self, segments):
+        """One rate parameter per infused state, with the rate running at time 0."""
+        n = len(self.model.states)
+        infused = sorted(
+            {int(i) for seg in segments for i in np.flatnonzero(_vector(seg.inputs, n))}
+        )
+        for i in infused:
+            name = self.model.state_names[i]
+            self.rates[i] = _unique(f"infusion_{self.ids[name]}", self.taken)
+            self._parameter(
+                "infusion rate",
+                self.rates[i],
+                f"infusion into {name}",
+                _vector(segments[0].inputs, n)[i],
+                self._rate_unit(i),
+                False,
+                _notes(f"Constant-rate input to d({name})/dt, switched by the events."),
+            )
+
+    def rules(self):
+        """A rate rule per state (plus its infusion), an assignment rule per observable."""
+        for i, name in enumerate(self.model.state_names):
+            where = f"the rate of state {name!r}"
+            rule = self.m.createRateRule()
+            _check(rule.setVariable(self.ids[name]), where)
+            if self.rhs[i] == 0:
+                node = self.math.number(0, self.units(self._rate_unit(i), where))
+            else:
+                node = self.math(self.rhs[i], where)
+            if i in self.rates:
+                node = self.math.node("PLUS", node, self.math.name(self.rates[i]))
+            _check(rule.setMath(node), where)
+            labels = [term.label for term in self.model.terms if term.state == name]
+            _check(rule.setNotes(_notes(*(f"+ {label}" for label in labels))), where)
+        for name, expr in self.observables.items():
+            where = f"observable {name!r}"
+            obs = self.model.observables[name][0]
+            self._parameter(
+                "observable",
+                self.ids[name],
+                name,
+                0.0,
+                self.obs_units[name],
+                False,
+                _notes(f"Observable: {obs.description or name}. Unit: {obs.unit}."),
+            )
+            rule = self.m.createAssignmentRule()
+            _check(rule.setVariable(self.ids[name]), where)
+            _check(rule.setMath(self.math(expr, where)), where)
+
+    def events(self, segments):
+        """One event per later time at which the schedule changes something."""
+        n = len(self.model.states)
+        for k, (prev, seg) in enumerate(itertools.pairwise(segments), start=1):
+            changes = [*self._jumps(seg), *self._steps(prev, seg)]
+            before, after = _vector(prev.inputs, n), _vector(seg.inputs, n)
+            for i in np.flatnonzero(after != before):
+                rate = float(after[i])
+                changes.append(
+                    (
+                        self.rates[i],
+                        self.math.number(rate, self.units(self._rate_unit(i), "an infusion rate")),
+                        f"infusion into {self.model.state_names[i]} = {rate:g} "
+                        f"{self._rate_unit(i):~P}",
+                    )
+                )
+            if changes:
+                self._event(f"schedule_{k}", seg.start, changes)
+
+    def _jumps(self, seg):
+        for i in np.flatnonzero(_vector(seg.jumps, len(self.model.states))):
+            name = self.model.state_names[i]
+            unit = self.model.states[name].unit
+            amount = self.math.number(seg.jumps[i], self.units(unit, f"state {name!r}"))
+            total = self.math.node("PLUS", self.math.name(self.ids[name]), amount)
+            yield self.ids[name], total, f"{name} + {seg.jumps[i]:g} {unit}"
+
+    def _steps(self, prev, seg):
+        for j in np.flatnonzero(seg.params != prev.params):
+            name = self.model.parameter_names[j]
+            unit = self.model.parameters[name].unit
+            value = self.math.number(seg.params[j], self.units(unit, f"parameter {name!r}"))
+            yield self.ids[name], value, f"{name} = {seg.params[j]:g} {unit}"
+
+    def _event(self, sid, day, changes):
+        event = self.m.createEvent()
+        _check(event.setId(_unique(sid, self.taken)), f"the event id {sid!r}")
+        event.setName(f"day {day:g}: " + "; ".join(text for _, _, text in changes))
+        event.setUseValuesFromTriggerTime(True)
+        trigger = event.createTrigger()
+        trigger.setInitialValue(False)
+        trigger.setPersistent(True)
+        when = self.math.node(
+            "RELATIONAL_GEQ",
+            self.math.time(),
+            self.math.number(day, self.units(TIME_UNIT, "time")),
+        )
+        _check(trigger.setMath(when), f"the trigger at day {day:g}")
+        for target, value, _ in changes:
+            assignment = event.createEventAssignment()
+            _check(assignment.setVariable(target), f"an assignment to {target!r}")
+            _check(assignment.setMath(value), f"an assignment to {target!r}")
+
+    def notes(self, sched, p0):
+        from follicle import __version__
+
+        rows = [["name", "value", "unit", "range", "provenance", "description"]]
+        for j, (name, par) in enumerate(self.model.parameters.items()):
+            rows.append(
+                [
+                    name,
+                    f"{p0[j]:.17g}",
+                    par.unit,
+                    f"[{par.bounds[0]:g}, {par.bounds[1]:g}]",
+                    par.provenance,
+                    par.description,
+                ]
+            )
+        text = _notes(
+            f"{self.model.name}, exported by follicle {__version__} as SBML Level {LEVEL} "
+            f"Version {VERSION}. Time is in days. Each state is a parameter with a rate rule, "
+            "each observable a parameter with an assignment rule.",
+            f"Schedule: {len(sched)} event(s). Values at time 0 include what the schedule "
+            "does at time 0; each later change is one SBML event."
+            if len(sched)
+            else "No schedule.",
+            "Parameters (values as exported, before any schedule step; provenance as given "
+            "in the model):",
+            table=rows,
+        )
+        _check(self.m.setNotes(text), "the model notes")
