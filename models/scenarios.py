@@ -118,11 +118,11 @@ def _scenarios():
     yield Scenario(
         "early_telogen_macrophage_apoptosis",
         "Macrophage apoptosis induced in early (competent) telogen",
-        "A liposomal apoptosis inducer given as the patch becomes competent kills "
+        "A liposomal apoptosis inducer given three days into competent telogen kills "
         "perifollicular macrophages; their WNT release activates stem cells and anagen "
         "starts early (finding F2; Castellana et al. 2014).",
         60,
-        [dose("apoptosis_inducer", day=18, amount="20 mg/kg")],
+        [dose("apoptosis_inducer", day=21, amount="20 mg/kg")],
         sourced="direction of the effect: Castellana et al. 2014 (PLoS Biol 12:e1002002)",
         assumed=f"the day (early competent telogen of the model's cycle); {_DOSES_ASSUMED}",
     )
