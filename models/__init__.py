@@ -11,13 +11,14 @@ One module per compartment (:mod:`~follicle.models.phase`,
 
 from follicle.models.coupled import COMPARTMENTS, compartment, coupled
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
-from follicle.models.scenarios import SCENARIOS, Scenario, scenario
+from follicle.models.scenarios import SCENARIOS, Scenario, aged_skin, scenario
 
 __all__ = [
     "COMPARTMENTS",
     "INTERVENTIONS",
     "SCENARIOS",
     "Scenario",
+    "aged_skin",
     "compartment",
     "coupled",
     "course",
