@@ -10,11 +10,13 @@ One module per compartment (:mod:`~follicle.models.phase`,
 """
 
 from follicle.models.coupled import COMPARTMENTS, compartment, coupled
+from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
 from follicle.models.scenarios import SCENARIOS, Scenario, aged_skin, scenario
 
 __all__ = [
     "COMPARTMENTS",
+    "DRUGS",
     "INTERVENTIONS",
     "SCENARIOS",
     "Scenario",

@@ -52,8 +52,7 @@ def dose(intervention: str, day, amount) -> Bolus:
     if intervention not in DRUGS:
         if intervention == "senescence_induction":
             raise ScheduleError(
-                "senescence induction is a switch, not a dose: use "
-                "induce_senescence(start, stop)"
+                "senescence induction is a switch, not a dose: use induce_senescence(start, stop)"
             )
         raise UnknownNameError("intervention", intervention, INTERVENTIONS)
     what = f"dose of {intervention}"

@@ -23,6 +23,7 @@ sourced, so none is invented).
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
+from follicle.models.kinetics import hill
 from follicle.models.parameters import declare
 from follicle.models.phase import anagen_fraction, late_competent_fraction
 
@@ -52,7 +53,7 @@ def module() -> Module:
     E_apo, E_ai = occupancy("apoptosis_inducer"), occupancy("anti_inflammatory")
     m.rate(M, s_M * (1 + a_A * anagen_fraction()) * (1 - i_ai * E_ai), label="supply")
     m.flow(M, M_ap, d_0 * M, label="baseline apoptosis")
-    wave = (C / K_C) ** n_C / (1 + (C / K_C) ** n_C)
+    wave = hill(C, K_C, n_C)
     m.flow(M, M_ap, d_tel * wave * M, label="competent-telogen apoptotic wave")
     m.flow(M, M_ap, d_apo * E_apo * M, label="drug-induced apoptosis (inducer)")
     m.flow(M, M_ap, d_ai * E_ai * M, label="drug-induced apoptosis (anti-inflammatory)")

@@ -26,6 +26,7 @@ Stem-cell amounts are fractions of the healthy pool.
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
+from follicle.models.kinetics import hill
 from follicle.models.parameters import declare, parameter
 from follicle.models.phase import competent_fraction
 
@@ -67,9 +68,9 @@ def module() -> Module:
     )
     W, M, X = (m.symbol(n) for n in ("W", "M", "X"))
     C = competent_fraction()
-    wnt_signal = (W / K_W) ** n_W / (1 + (W / K_W) ** n_W)
+    wnt_signal = hill(W, K_W, n_W)
     brake = 1 / (1 + b_M * M)
-    suppression = 1 / (1 + (X / K_X) ** h_X)
+    suppression = 1 - hill(X, K_X, h_X)
     activation = k_act * C * wnt_signal * brake * P * suppression
     m.flow(Q, S, activation * Q, label="WNT-driven activation in competent telogen")
     m.flow(S, Q, k_ret * S, label="return to quiescence")

@@ -17,11 +17,18 @@ EARLY_COMPETENT = 21.0  # day: three days into competent telogen (see scenarios)
 @pytest.fixture(scope="module")
 def onsets_by_strength():
     model = fl.models.coupled()
-    return np.array([
-        first_onset(fl.simulate(model, days=60, schedule=[
-            fl.models.dose("apoptosis_inducer", EARLY_COMPETENT, amount)]))
-        for amount in STRENGTHS
-    ])
+    return np.array(
+        [
+            first_onset(
+                fl.simulate(
+                    model,
+                    days=60,
+                    schedule=[fl.models.dose("apoptosis_inducer", EARLY_COMPETENT, amount)],
+                )
+            )
+            for amount in STRENGTHS
+        ]
+    )
 
 
 def test_onset_never_later_with_stronger_induction(onsets_by_strength):

@@ -20,10 +20,12 @@ def _course(dose, start):
 def test_delay_is_zero_at_dose_zero_and_grows_with_dose():
     model = fl.models.coupled()
     untreated = first_onset(fl.simulate(model, days=80))
-    delays = np.array([
-        first_onset(fl.simulate(model, days=80, schedule=_course(dose, 12))) - untreated
-        for dose in DOSES
-    ])
+    delays = np.array(
+        [
+            first_onset(fl.simulate(model, days=80, schedule=_course(dose, 12))) - untreated
+            for dose in DOSES
+        ]
+    )
     assert abs(delays[0]) < 1e-3  # a zero dose only splits the integration span
     assert np.all(np.diff(delays) > 0), delays
     assert delays[DOSES.index(2.0)] > 2, "the reference course must delay onset by days"

@@ -15,8 +15,7 @@ MACROPHAGE_ROUTE_OFF = {"d_M_antiinfl": 0.0, "i_supply_antiinfl": 0.0}
 
 def _onset(dose, **params):
     schedule = fl.models.course("anti_inflammatory", start=18, amount=dose, times=5)
-    return first_onset(fl.simulate(fl.models.coupled(), days=60, params=params,
-                                   schedule=schedule))
+    return first_onset(fl.simulate(fl.models.coupled(), days=60, params=params, schedule=schedule))
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ def test_fur_thins(runs):
     induced, control = runs
     for day in (42, 63, 90, 120):
         assert fl.readouts.value_at(induced, "fur_density", day) < 0.8 * fl.readouts.value_at(
-            control, "fur_density", day)
+            control, "fur_density", day
+        )
 
 
 def test_burden_two_weeks_after_induction_is_above_half_its_peak(runs):
@@ -42,8 +43,10 @@ def test_burden_two_weeks_after_induction_is_above_half_its_peak(runs):
 def test_stronger_induction_more_burden_less_fur():
     model = fl.models.coupled()
     schedule = [fl.models.induce_senescence(0, 21)]
-    runs = [fl.simulate(model, days=90, params={"k_induction": k}, schedule=schedule)
-            for k in STRENGTHS]
+    runs = [
+        fl.simulate(model, days=90, params={"k_induction": k}, schedule=schedule)
+        for k in STRENGTHS
+    ]
     peaks = np.array([fl.readouts.peak(r, "senescent_burden")[1] for r in runs])
     fur = np.array([mean(r, "fur_density", 21, 90) for r in runs])
     assert np.all(np.diff(peaks) > 0), peaks

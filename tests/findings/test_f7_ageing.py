@@ -19,8 +19,9 @@ def _half_life(age):
     skin = fl.models.aged_skin(age)
     initial = {"X": skin["initial"]["X"]}
     base = fl.simulate(model, days=400, params=skin["params"], initial=initial)
-    pulsed = fl.simulate(model, days=400, params=skin["params"], initial=initial,
-                         schedule=[fl.Bolus("X", 0.1, 5)])
+    pulsed = fl.simulate(
+        model, days=400, params=skin["params"], initial=initial, schedule=[fl.Bolus("X", 0.1, 5)]
+    )
     excess = pulsed["X"] - base["X"]
     below = np.flatnonzero((pulsed.t > 5) & (excess < 0.05))
     return pulsed.t[below[0]] - 5
@@ -35,8 +36,7 @@ def test_senescent_half_life_is_days_young_and_weeks_old():
 
 @pytest.fixture(scope="module")
 def by_age():
-    return [fl.simulate(fl.models.coupled(), days=150, **fl.models.aged_skin(age))
-            for age in AGES]
+    return [fl.simulate(fl.models.coupled(), days=150, **fl.models.aged_skin(age)) for age in AGES]
 
 
 def test_old_skin_spends_longer_in_telogen_and_has_thinner_fur(by_age):

@@ -20,11 +20,15 @@ def _onset(*schedule):
 def test_wnt_inhibitor_still_delays_onset_on_top_of_a_senolytic():
     senolytic = fl.models.course("senolytic", start=0, amount="10 mg/kg", times=7)
     alone = _onset(*senolytic)
-    delays = np.array([
-        _onset(*senolytic, *fl.models.course("wnt_inhibitor", 12, dose, every="2 day",
-                                             times=6)) - alone
-        for dose in (0.5, 1.0, 2.0, 5.0)
-    ])
+    delays = np.array(
+        [
+            _onset(
+                *senolytic, *fl.models.course("wnt_inhibitor", 12, dose, every="2 day", times=6)
+            )
+            - alone
+            for dose in (0.5, 1.0, 2.0, 5.0)
+        ]
+    )
     assert np.all(delays > 0) and np.all(np.diff(delays) > 0), delays
 
 
