@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from follicle.models.kinetics import hill as saturation
 from follicle.models.parameters import parameter
 
 from follicle.model import Module
@@ -68,10 +69,11 @@ def occupancy(drug: str, ec50: str | None = None, hill: str | None = None) -> sp
     potency, as the senolytic's off-target effect on stem cells does.
     """
     suffix = DRUGS[drug].state.removeprefix("D_")
-    d = Module.symbol(DRUGS[drug].state)
-    ratio = d / Module.symbol(ec50 or f"EC50_{suffix}")
-    h = Module.symbol(hill or f"hill_{suffix}")
-    return ratio**h / (1 + ratio**h)
+    return saturation(
+        Module.symbol(DRUGS[drug].state),
+        Module.symbol(ec50 or f"EC50_{suffix}"),
+        Module.symbol(hill or f"hill_{suffix}"),
+    )
 
 
 def module() -> Module:

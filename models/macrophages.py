@@ -2,8 +2,8 @@
 
 Live macrophages are supplied (monocyte influx and local proliferation, higher in anagen;
 Paus et al. 1998) and die by apoptosis: at a baseline rate, at a rate that rises with the
-fraction of follicles in competent telogen (the natural wave of apoptosis before stem-cell
-activation; Castellana et al. 2014), and when a liposomal apoptosis inducer or an
+fraction of follicles in late competent telogen (the natural wave of apoptosis before
+stem-cell activation; Castellana et al. 2014), and when a liposomal apoptosis inducer or an
 anti-inflammatory drug is given. Apoptotic macrophages are cleared by efferocytosis.
 
 .. math::
@@ -13,8 +13,9 @@ anti-inflammatory drug is given. Apoptotic macrophages are cleared by efferocyto
     \\frac{dM_{ap}}{dt} &= (d_0 + d_{tel} \\phi(C) + d_{apo} E_{apo} + d_{ai} E_{ai}) M
                           - k_{clr} M_{ap}
 
-with :math:`\\phi(C) = C^{n_C} / (K_C^{n_C} + C^{n_C})`: the apoptotic wave is a
-patch-level event that starts once most follicles of the patch are competent.
+with :math:`\\phi(C) = C^{n_C} / (K_C^{n_C} + C^{n_C})` of the late-competent fraction
+:math:`C = C_{n_C}`: the apoptotic wave is a patch-level event that starts once part of the
+patch has been competent for a while.
 Densities are relative to the mean anagen density (no absolute count per mm^2 could be
 sourced, so none is invented).
 """
@@ -22,8 +23,9 @@ sourced, so none is invented).
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
+from follicle.models.kinetics import hill
 from follicle.models.parameters import declare
-from follicle.models.phase import anagen_fraction
+from follicle.models.phase import anagen_fraction, late_competent_fraction
 
 from follicle.model import Module
 
@@ -47,11 +49,11 @@ def module() -> Module:
         "K_C_wave",
         "n_C_wave",
     )
-    C = m.symbol("C")
+    C = late_competent_fraction()
     E_apo, E_ai = occupancy("apoptosis_inducer"), occupancy("anti_inflammatory")
     m.rate(M, s_M * (1 + a_A * anagen_fraction()) * (1 - i_ai * E_ai), label="supply")
     m.flow(M, M_ap, d_0 * M, label="baseline apoptosis")
-    wave = (C / K_C) ** n_C / (1 + (C / K_C) ** n_C)
+    wave = hill(C, K_C, n_C)
     m.flow(M, M_ap, d_tel * wave * M, label="competent-telogen apoptotic wave")
     m.flow(M, M_ap, d_apo * E_apo * M, label="drug-induced apoptosis (inducer)")
     m.flow(M, M_ap, d_ai * E_ai * M, label="drug-induced apoptosis (anti-inflammatory)")

@@ -3,15 +3,20 @@
 The synchronised follicles of a skin patch are fractions that sum to one. Refractory
 telogen (BMP-high; Plikus et al. 2008), anagen and catagen are linear chains of ``n``
 stages each, so their durations are Erlang distributed (coefficient of variation
-:math:`1/\\sqrt{n}`) rather than exponential. Competent telogen is a single pool whose
-exit is driven by activated stem cells :math:`S`:
+:math:`1/\\sqrt{n}`) rather than exponential. Competent telogen is a chain too, whose
+last stage :math:`C_{n_C}` ("late competent telogen", when the natural macrophage
+apoptotic wave comes) holds follicles until stem cells are activated. Activated stem
+cells :math:`S` drive exit to anagen from every competent stage:
 
 .. math::
 
-    R_1 \\to \\dots \\to R_{n_R} \\to C \\xrightarrow{k_{CA} S\\, C} A_1 \\to \\dots \\to
+    R_1 \\to \\dots \\to R_{n_R} \\to C_1 \\to \\dots \\to C_{n_C}, \\qquad
+    C_i \\xrightarrow{k_{CA} S\\, C_i} A_1 \\to \\dots \\to
     A_{n_A} \\to G_1 \\to \\dots \\to G_{n_G} \\to R_1,
 
-each chain step at rate :math:`n_X/\\tau_X`. A chemotherapy pulse pushes every anagen
+each chain step at rate :math:`n_X/\\tau_X`. So a stimulus in early competent telogen
+(an induced macrophage apoptosis) can start anagen before the natural wave, while one in
+refractory telogen cannot. A chemotherapy pulse pushes every anagen
 stage straight into catagen at rate :math:`k_{ch} E_{ch}`. Every transition is a flow, so
 the fractions sum to one exactly.
 """
@@ -26,16 +31,35 @@ from follicle.models.parameters import declare
 
 from follicle.model import Module
 
-__all__ = ["N_ANAGEN", "N_CATAGEN", "N_REFRACTORY", "anagen_fraction", "module"]
+__all__ = [
+    "N_ANAGEN",
+    "N_CATAGEN",
+    "N_COMPETENT",
+    "N_REFRACTORY",
+    "anagen_fraction",
+    "competent_fraction",
+    "late_competent_fraction",
+    "module",
+]
 
 #: Chain lengths (structural, not parameters): CV of the phase duration is 1/sqrt(n).
 #: Assumed: mouse back-skin phases are tightly timed within a synchronised patch.
-N_REFRACTORY, N_ANAGEN, N_CATAGEN = 30, 24, 8
+N_REFRACTORY, N_COMPETENT, N_ANAGEN, N_CATAGEN = 30, 10, 24, 8
 
 
 def anagen_fraction() -> sp.Expr:
     """The fraction in anagen, :math:`\\sum_i A_i`, for use by other compartments."""
     return sp.Add(*(Module.symbol(f"A{i}") for i in range(1, N_ANAGEN + 1)))
+
+
+def competent_fraction() -> sp.Expr:
+    """The fraction in competent telogen, :math:`\\sum_i C_i`."""
+    return sp.Add(*(Module.symbol(f"C{i}") for i in range(1, N_COMPETENT + 1)))
+
+
+def late_competent_fraction() -> sp.Expr:
+    """The fraction in the last competent stage, :math:`C_{n_C}` (the natural wave's cue)."""
+    return Module.symbol(f"C{N_COMPETENT}")
 
 
 def _chain(m, prefix, n, duration, description, first_initial=0.0):
@@ -55,16 +79,23 @@ def _chain(m, prefix, n, duration, description, first_initial=0.0):
 
 def module() -> Module:
     m = Module("phase", doc=__doc__)
-    tau_R, tau_A, tau_G, k_CA, k_ch = declare(
-        m, "tau_refractory", "tau_anagen", "tau_catagen", "k_CA", "k_chemo_catagen"
+    tau_R, tau_C, tau_A, tau_G, k_CA, k_ch = declare(
+        m,
+        "tau_refractory",
+        "tau_competent",
+        "tau_anagen",
+        "tau_catagen",
+        "k_CA",
+        "k_chemo_catagen",
     )
     S = m.symbol("S")
     R = _chain(m, "R", N_REFRACTORY, tau_R, "refractory telogen", first_initial=1.0)
-    C = m.state("C", "1", 0.0, "competent telogen")
+    C = _chain(m, "C", N_COMPETENT, tau_C, "competent telogen")
     A = _chain(m, "A", N_ANAGEN, tau_A, "anagen")
     G = _chain(m, "G", N_CATAGEN, tau_G, "catagen")
-    m.flow(R[-1], C, N_REFRACTORY / tau_R * R[-1], label="refractory -> competent")
-    m.flow(C, A[0], k_CA * S * C, label="stem-cell-driven telogen exit")
+    m.flow(R[-1], C[0], N_REFRACTORY / tau_R * R[-1], label="refractory -> competent")
+    for c in C:
+        m.flow(c, A[0], k_CA * S * c, label=f"stem-cell-driven telogen exit from {c}")
     m.flow(A[-1], G[0], N_ANAGEN / tau_A * A[-1], label="anagen -> catagen")
     m.flow(G[-1], R[0], N_CATAGEN / tau_G * G[-1], label="catagen -> refractory telogen")
     E_ch = occupancy("chemotherapy")
@@ -73,6 +104,6 @@ def module() -> Module:
     m.observable("anagen", anagen_fraction(), "1", "fraction of follicles (skin area) in anagen")
     m.observable("catagen", sp.Add(*G), "1", "fraction in catagen")
     m.observable("refractory", sp.Add(*R), "1", "fraction in refractory telogen")
-    m.observable("competent", C, "1", "fraction in competent telogen")
-    m.observable("telogen", sp.Add(*R) + C, "1", "fraction in telogen")
+    m.observable("competent", sp.Add(*C), "1", "fraction in competent telogen")
+    m.observable("telogen", sp.Add(*R, *C), "1", "fraction in telogen")
     return m

@@ -26,11 +26,24 @@ Stem-cell amounts are fractions of the healthy pool.
 from __future__ import annotations
 
 from follicle.models.drugs import occupancy
-from follicle.models.parameters import declare
+from follicle.models.kinetics import hill
+from follicle.models.parameters import declare, parameter
+from follicle.models.phase import competent_fraction
 
 from follicle.model import Module
 
-__all__ = ["module"]
+__all__ = ["module", "steady_capacity"]
+
+
+def steady_capacity(burden: float) -> float:
+    """Proliferative capacity in balance with a constant senescent burden :math:`X`.
+
+    .. math:: P^* = \\frac{k_{P,rec}}{k_{P,rec} + k_{P,loss} X / (K_P + X)}
+
+    with the table's values; used to start aged skin in balance with its burden.
+    """
+    k_rec, k_loss, K_P = (parameter(n).value for n in ("k_P_recovery", "k_P_loss", "K_P"))
+    return k_rec / (k_rec + k_loss * burden / (K_P + burden))
 
 
 def module() -> Module:
@@ -53,10 +66,11 @@ def module() -> Module:
         "k_P_loss",
         "K_P",
     )
-    C, W, M, X = (m.symbol(n) for n in ("C", "W", "M", "X"))
-    wnt_signal = (W / K_W) ** n_W / (1 + (W / K_W) ** n_W)
+    W, M, X = (m.symbol(n) for n in ("W", "M", "X"))
+    C = competent_fraction()
+    wnt_signal = hill(W, K_W, n_W)
     brake = 1 / (1 + b_M * M)
-    suppression = 1 / (1 + (X / K_X) ** h_X)
+    suppression = 1 - hill(X, K_X, h_X)
     activation = k_act * C * wnt_signal * brake * P * suppression
     m.flow(Q, S, activation * Q, label="WNT-driven activation in competent telogen")
     m.flow(S, Q, k_ret * S, label="return to quiescence")

@@ -1,4 +1,4 @@
-"""Helpers shared by the finding tests: onsets and ends of anagen in a trajectory."""
+"""Helpers shared by the finding tests: onsets and ends of anagen, and time averages."""
 
 from __future__ import annotations
 
@@ -20,3 +20,13 @@ def ends(run: fl.Trajectory) -> np.ndarray:
     a, t = run["anagen"], run.t
     i = np.flatnonzero((a[:-1] >= HALF) & (a[1:] < HALF))
     return t[i] + (t[i + 1] - t[i]) * (a[i] - HALF) / (a[i] - a[i + 1])
+
+
+def first_onset(run: fl.Trajectory) -> float:
+    """The first anagen onset (``inf`` if the patch never enters anagen)."""
+    found = onsets(run)
+    return found[0] if found.size else np.inf
+
+
+def mean(run: fl.Trajectory, name: str, start: float, stop: float) -> float:
+    return fl.readouts.time_average(run, name, start=start, stop=stop)

@@ -1,0 +1,220 @@
+"""Named scenarios for the published experiments the coupled model must reproduce.
+
+A :class:`Scenario` is a value: a schedule of interventions, parameter changes (age), a
+duration and an account of which of its numbers come from a source and which are assumed.
+``scenario.run()`` simulates it on the coupled model; ``scenario.control()`` is the same
+skin without the interventions, for comparison.
+
+Time zero is the start of a telogen (every follicle entering refractory telogen), so the
+untreated patch becomes competent around day 18 and enters anagen around day 26
+(:mod:`~follicle.models.phase`). No dose, delay or timing of the experiments below could be
+read from a source (science brief, section 2): doses are in mg/kg on each drug's assumed
+potency scale, and every timing is chosen relative to the model's own cycle.
+
+>>> import follicle as fl
+>>> run = fl.models.scenario("macrophage_wnt_inhibition").run()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from follicle.models.coupled import coupled
+from follicle.models.interventions import course, dose, induce_senescence
+from follicle.models.senescence import steady_burden
+from follicle.models.stem_cells import steady_capacity
+
+from follicle.errors import UnknownNameError
+from follicle.simulate import simulate
+from follicle.trajectory import Trajectory
+
+__all__ = ["SCENARIOS", "Scenario", "aged_skin", "scenario"]
+
+#: Assumption shared by every scenario's doses.
+_DOSES_ASSUMED = "doses (mg/kg) are on the drug's assumed potency scale; none was sourced"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A published experiment as a simulation of the coupled model.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used by :func:`scenario`.
+    title : str
+        One line.
+    description : str
+        The experiment and what it is expected to show (the finding it supports).
+    days : float
+        Simulated duration (days from the start of a telogen).
+    schedule : tuple
+        Interventions (:mod:`~follicle.models.interventions` events).
+    params : Mapping[str, float]
+        Parameter values different from the table's defaults (e.g. age).
+    initial : Mapping[str, float]
+        Initial values different from the model's (e.g. aged skin's senescent burden).
+    sourced : str
+        Which of the scenario's numbers come from a source, and which source.
+    assumed : str
+        Which are assumed, and why.
+    """
+
+    name: str
+    title: str
+    description: str
+    days: float
+    schedule: tuple
+    params: Mapping[str, float] = field(default_factory=dict)
+    initial: Mapping[str, float] = field(default_factory=dict)
+    sourced: str = "none"
+    assumed: str = _DOSES_ASSUMED
+
+    def __post_init__(self):
+        object.__setattr__(self, "schedule", tuple(self.schedule))
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "initial", MappingProxyType(dict(self.initial)))
+
+    def run(self, model=None, **options) -> Trajectory:
+        """Simulate the scenario (on :func:`~follicle.models.coupled` unless ``model`` given).
+
+        ``options`` go to :func:`follicle.simulate`; ``params`` and ``initial`` given there
+        update the scenario's own.
+        """
+        params = {**self.params, **options.pop("params", {})}
+        initial = {**self.initial, **options.pop("initial", {})}
+        return simulate(
+            model or coupled(),
+            days=self.days,
+            params=params,
+            initial=initial,
+            schedule=self.schedule,
+            **options,
+        )
+
+    def control(self) -> Scenario:
+        """The same skin (age, duration) without interventions."""
+        return replace(self, name=f"{self.name} (control)", schedule=())
+
+
+def aged_skin(age_years: float) -> dict:
+    """Parameters and initial values of skin of a given age, as ``Scenario`` keywords.
+
+    The senescent burden starts at its quasi-steady value for that age
+    (:func:`~follicle.models.senescence.steady_burden`) and the stem cells' capacity in
+    balance with it (:func:`~follicle.models.stem_cells.steady_capacity`).
+    """
+    burden = steady_burden(age_years)
+    return {
+        "params": {"age0": age_years},
+        "initial": {"X": burden, "P": steady_capacity(burden)},
+    }
+
+
+def _scenarios():
+    induction = induce_senescence(start=0, stop=21)
+    yield Scenario(
+        "early_telogen_macrophage_apoptosis",
+        "Macrophage apoptosis induced in early (competent) telogen",
+        "A liposomal apoptosis inducer given three days into competent telogen kills "
+        "perifollicular macrophages; their WNT release activates stem cells and anagen "
+        "starts early (finding F2; Castellana et al. 2014).",
+        60,
+        [dose("apoptosis_inducer", day=21, amount="20 mg/kg")],
+        sourced="direction of the effect: Castellana et al. 2014 (PLoS Biol 12:e1002002)",
+        assumed=f"the day (early competent telogen of the model's cycle); {_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "macrophage_wnt_inhibition",
+        "Macrophage-targeted WNT-production inhibitor through telogen",
+        "A liposome-delivered inhibitor of WNT production in macrophages, given every "
+        "second day through late telogen, delays anagen onset (finding F3; Castellana et "
+        "al. 2014).",
+        80,
+        course("wnt_inhibitor", start=12, amount="2 mg/kg", every="2 day", times=6),
+        sourced="direction of the effect: Castellana et al. 2014 (PLoS Biol 12:e1002002)",
+        assumed=f"schedule (every 2 days, 6 doses, from day 12); {_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "anti_inflammatory",
+        "Anti-inflammatory treatment through telogen",
+        "Daily anti-inflammatory treatment lowers perifollicular macrophages and advances "
+        "telogen exit (finding F4; Castellana et al. 2014 press coverage).",
+        60,
+        course("anti_inflammatory", start=18, amount="5 mg/kg", times=5),
+        sourced="direction of the effect: Castellana et al. 2014, as reported in the press",
+        assumed=f"that it acts through macrophages; daily for 5 days in competent telogen; "
+        f"{_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "epidermal_senescence_induction",
+        "Three weeks of p14ARF-like epidermal senescence induction",
+        "Induction builds a senescent burden that outlasts it by weeks, stops stem-cell "
+        "proliferation, holds follicles in telogen and thins the fur (finding F5; "
+        "Tokarsky-Amiel et al. 2013).",
+        120,
+        [induction],
+        sourced="qualitative course: Tokarsky-Amiel et al. 2013 (Cancer Res)",
+        assumed="three weeks of induction; its strength k_induction",
+    )
+    yield Scenario(
+        "abt737_after_induction",
+        "ABT-737-like senolytic after senescence induction",
+        "A week of daily BCL-2 family inhibitor once the burden is established removes "
+        "senescent cells and restores proliferation, anagen and fur (finding F6; Yosef et "
+        "al. 2016).",
+        120,
+        [induction, *course("senolytic", start=28, amount="10 mg/kg", times=7)],
+        sourced="direction of the effect: Yosef et al. 2016 (Nat Commun 7:11190)",
+        assumed=f"daily for a week from day 28; {_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "foxo4_dri_aged",
+        "FOXO4-DRI-like peptide in aged skin",
+        "Three doses every other day in old skin (1.5 years, high age-driven senescent "
+        "production) lower the burden and restore cycling and fur (findings F6-F7; Baar et "
+        "al. 2017).",
+        120,
+        course("foxo4_dri", start=5, amount="5 mg/kg", every="2 day", times=3),
+        **aged_skin(1.5),
+        sourced="direction of the effect: Baar et al. 2017 (Cell 169:132)",
+        assumed=f"age 1.5 years; three doses every other day; {_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "chemotherapy_then_senolytic",
+        "Chemotherapy pulse in anagen, then a senolytic",
+        "A cytotoxic pulse early in anagen forces follicles into catagen, sheds the coat "
+        "and adds senescent burden; a senolytic week afterwards speeds the return of hair "
+        "(finding F9).",
+        150,
+        [
+            dose("chemotherapy", day=30, amount="150 mg/kg"),
+            *course("senolytic", start=40, amount="10 mg/kg", times=7),
+        ],
+        sourced="chemotherapy-induced alopecia as a senolytic use: seed document 001",
+        assumed=f"pulse timing (day 30, early anagen) and size; {_DOSES_ASSUMED}",
+    )
+    yield Scenario(
+        "ageing",
+        "Ageing from young to old",
+        "From 3 months to about 1.6 years of age the age-rising senescent production "
+        "(Karin et al. 2019) slows cycling and thins the fur (finding F7).",
+        500,
+        [],
+        **aged_skin(0.25),
+        sourced="senescent turnover: Karin et al. 2019 (Nat Commun 10:5495), set A",
+        assumed="the start age (a young adult mouse)",
+    )
+
+
+#: Every scenario by name.
+SCENARIOS = {s.name: s for s in _scenarios()}
+
+
+def scenario(name: str) -> Scenario:
+    """The scenario called ``name`` (raises :class:`UnknownNameError` with suggestions)."""
+    if name not in SCENARIOS:
+        raise UnknownNameError("scenario", name, SCENARIOS)
+    return SCENARIOS[name]

@@ -1,0 +1,63 @@
+"""Bad input to the coupled model, its interventions and scenarios fails clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+import follicle as fl
+from follicle.errors import ParameterValueError, ScheduleError, UnknownNameError
+
+
+def test_unknown_scenario_suggests_the_closest_name():
+    with pytest.raises(UnknownNameError, match="anti_inflammatory"):
+        fl.models.scenario("anti_inflamatory")
+
+
+def test_unknown_intervention_suggests_the_closest_name():
+    with pytest.raises(UnknownNameError, match="wnt_inhibitor"):
+        fl.models.dose("wnt_inhibiter", 3, "2 mg/kg")
+
+
+def test_senescence_induction_is_not_a_dose():
+    with pytest.raises(ScheduleError, match="induce_senescence"):
+        fl.models.dose("senescence_induction", 3, 1.0)
+
+
+@pytest.mark.parametrize("amount", ["2 nM", "2 day", "2 cell"])
+def test_dose_in_the_wrong_unit_names_the_drug_and_mg_per_kg(amount):
+    with pytest.raises(ScheduleError, match=r"senolytic.*mg/kg|mg/kg.*senolytic"):
+        fl.models.dose("senolytic", 3, amount)
+
+
+def test_negative_dose_is_refused():
+    with pytest.raises(ScheduleError, match=r"-2.*mg/kg|mg/kg.*-2"):
+        fl.models.dose("senolytic", 3, "-2 mg/kg")
+
+
+@pytest.mark.parametrize("every", ["-1 day", "0 day"])
+def test_course_with_a_non_positive_interval_is_refused(every):
+    with pytest.raises(ScheduleError, match="interval"):
+        fl.models.course("senolytic", 3, 2.0, every=every, times=3)
+
+
+def test_induction_that_stops_before_it_starts_is_refused():
+    with pytest.raises(ScheduleError, match="stop"):
+        fl.models.induce_senescence(start=21, stop=7)
+
+
+def test_dose_time_in_the_wrong_unit_is_refused():
+    with pytest.raises(ScheduleError, match="time"):
+        fl.models.dose("senolytic", "3 mg/kg", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("tau_anagen", 100.0), ("K_W", -1.0), ("age0", 3.0), ("induction", 2.0)]
+)
+def test_parameter_outside_its_declared_range_is_refused(name, value):
+    with pytest.raises(ParameterValueError, match=name):
+        fl.simulate(fl.models.coupled(), days=5, params={name: value})
+
+
+def test_scenario_options_reach_the_simulation():
+    run = fl.models.scenario("anti_inflammatory").run(params={"d_M_antiinfl": 0.0})
+    assert run.parameter_values["d_M_antiinfl"] == 0.0
