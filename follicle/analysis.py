@@ -357,6 +357,11 @@ class Bifurcation(_ReadOnly):
     frequency : float
         Hopf: the imaginary part :math:`\\omega` of the critical pair (rad/day), so
         cycles born there start with period :math:`2\\pi/\\omega`; ``nan`` otherwise.
+    lyapunov : float
+        Hopf: the first Lyapunov coefficient :math:`\\ell_1` (see :func:`scan`);
+        negative for a supercritical Hopf point (a small stable cycle is born on the
+        unstable side), positive for a subcritical one (a small unstable cycle on the
+        stable side; the unstable side jumps away). ``nan`` otherwise.
     below, above : Cycle or None
         Hopf and fold: what a simulation at ``value - offset`` and ``value + offset``
         settles on, started next to the steady state there (next to the fold's state on
@@ -377,6 +382,7 @@ class Bifurcation(_ReadOnly):
     eigenvalues: np.ndarray
     branch: int
     frequency: float = math.nan
+    lyapunov: float = math.nan
     below: Cycle | None = None
     above: Cycle | None = None
     offset: float = math.nan
@@ -385,6 +391,17 @@ class Bifurcation(_ReadOnly):
 
     def __getitem__(self, name: str) -> float:
         return float(self.state[self._position(name)])
+
+    @property
+    def criticality(self) -> str:
+        """Hopf: ``"supercritical"`` (:math:`\\ell_1 < 0`), ``"subcritical"``
+        (:math:`\\ell_1 > 0`) or ``"degenerate"`` (:math:`\\ell_1` indistinguishable from
+        0); ``""`` for other kinds."""
+        if self.kind != "hopf" or math.isnan(self.lyapunov):
+            return ""
+        if abs(self.lyapunov) <= 1e-6 * self.frequency:
+            return "degenerate"
+        return "supercritical" if self.lyapunov < 0 else "subcritical"
 
     @property
     def period_at_onset(self) -> float:
@@ -1037,6 +1054,69 @@ def _covers(curve: _Curve, trace: _Trace, z, q) -> bool:
     return len(pts) == 1 and _same(pts[0][:-1], z) and abs(pts[0][-1] - q) < 1e-12
 
 
+def _first_lyapunov(system: _System, z, p, omega: float) -> float:
+    """First Lyapunov coefficient at a Hopf point (Kuznetsov 2004, eq. 3.20).
+
+    .. math::
+
+        \\ell_1 = \\frac{1}{2\\omega} \\operatorname{Re}\\big[
+            \\langle p, C(q, q, \\bar q)\\rangle
+            - 2 \\langle p, B(q, A^{-1} B(q, \\bar q))\\rangle
+            + \\langle p, B(\\bar q, (2 i\\omega I - A)^{-1} B(q, q))\\rangle \\big]
+
+    with :math:`A q = i\\omega q`, :math:`A^\\top p = -i\\omega p`,
+    :math:`\\langle p, q\\rangle = \\bar p^\\top q = 1`, :math:`|q| = 1`, for the
+    vector field restricted to the conservation class, in scaled states. :math:`B` and
+    :math:`C` (second and third derivatives) are central differences of the analytic
+    Jacobian.
+    """
+    basis = system.Q
+
+    def jac(w):
+        return basis.T @ system.Fz(z + basis @ w, p) @ basis
+
+    a = jac(np.zeros(basis.shape[1]))
+    lam, right = np.linalg.eig(a)
+    q = right[:, np.argmin(np.abs(lam - 1j * omega))]
+    lam_left, left = np.linalg.eig(a.T)
+    pv = left[:, np.argmin(np.abs(lam_left + 1j * omega))]
+    q = q / np.linalg.norm(q)
+    pv = pv / np.conj(np.vdot(pv, q))
+    h = 1e-3 * (1 + np.max(np.abs(z)))
+
+    def b_real(x, y):
+        return (jac(h * x) - jac(-h * x)) @ y / (2 * h)
+
+    def c_real(x, y, v):
+        return (
+            (jac(h * (x + y)) - jac(h * (x - y)) - jac(h * (y - x)) + jac(-h * (x + y)))
+            @ v
+            / (4 * h**2)
+        )
+
+    def extend(form, *vectors):
+        """A real multilinear form evaluated on complex vectors, by linearity."""
+        out = 0j
+        for parts in np.ndindex(*(2,) * len(vectors)):
+            factor = 1 + 0j
+            args = []
+            for vec, part in zip(vectors, parts, strict=True):
+                args.append(vec.imag if part else vec.real)
+                factor *= 1j if part else 1
+            out = out + factor * form(*args)
+        return out
+
+    def bb(x, y):
+        return extend(b_real, x, y)
+
+    qc = np.conj(q)
+    term_c = np.vdot(pv, extend(c_real, q, q, qc))
+    term_b1 = np.vdot(pv, bb(q, np.linalg.solve(a, bb(q, qc))))
+    eye = np.eye(a.shape[0])
+    term_b2 = np.vdot(pv, bb(qc, np.linalg.solve(2j * omega * eye - a, bb(q, q))))
+    return float((term_c - 2 * term_b1 + term_b2).real / (2 * omega))
+
+
 def _hopf_test(lam) -> float:
     """:math:`\\prod_{i<j} (\\lambda_i + \\lambda_j)/(|\\lambda_i| + |\\lambda_j|)`: real,
     continuous, and zero when a pair sums to zero (:math:`\\pm i\\omega`, or a neutral
@@ -1266,7 +1346,12 @@ def scan(
        and is ignored).
     4. **Location.** Each crossing is refined by Brent's method (:func:`scipy.optimize.brentq`)
        on the arclength within the bracketing step, every evaluation a corrected point on
-       the curve; to about ``1e-13`` of the step.
+       the curve; to about ``1e-13`` of the step. At a Hopf point the first Lyapunov
+       coefficient :math:`\\ell_1` (Kuznetsov's formula, derivatives by central
+       differences of the analytic Jacobian) tells a supercritical point
+       (:math:`\\ell_1 < 0`) from a subcritical one (:math:`\\ell_1 > 0`); its sign is
+       what matters, its size depends on the eigenvector normalisation
+       (:math:`|q| = 1` in scaled states).
     5. **Cycles.** For each Hopf point or fold at :math:`p_*`, the model is simulated
        (:func:`follicle.simulate`, LSODA, ``rtol=1e-8``) at :math:`p_* \\mp \\delta`
        from the steady state there kicked by ``1e-3`` (relative) along the critical
@@ -1415,6 +1500,11 @@ def scan(
                     eigenvalues=system.eigenvalues(z, curve.p(q)),
                     branch=b,
                     frequency=omega,
+                    lyapunov=(
+                        _first_lyapunov(system, z, curve.p(q), omega)
+                        if kind == "hopf"
+                        else math.nan
+                    ),
                     below=below,
                     above=above,
                     offset=offset if kind in ("hopf", "fold") else math.nan,

@@ -216,17 +216,19 @@ def transcritical(nonnegative: bool = False) -> fl.Model:
     return fl.Model("transcritical", [m])
 
 
-def hopf_normal_form(omega: float = 1.0) -> fl.Model:
-    """Supercritical Hopf normal form in Cartesian coordinates,
-    ``dx/dt = mu x - omega y - x (x^2 + y^2)``, ``dy/dt = omega x + mu y - y (x^2 + y^2)``:
-    eigenvalues ``mu +- i omega`` at the origin; for ``mu > 0`` a circular cycle of radius
-    ``sqrt(mu)`` (so x swings between ``-+sqrt(mu)``) and period ``2 pi / omega``."""
+def hopf_normal_form(omega: float = 1.0, c: float = 1.0) -> fl.Model:
+    """Hopf normal form in Cartesian coordinates,
+    ``dx/dt = mu x - omega y - c x (x^2 + y^2)``, ``dy/dt = omega x + mu y - c y (x^2 + y^2)``:
+    eigenvalues ``mu +- i omega`` at the origin. For ``c > 0`` (supercritical) and
+    ``mu > 0``, a circular cycle of radius ``sqrt(mu / c)`` (x swings between
+    ``-+sqrt(mu / c)``) and period ``2 pi / omega``. First Lyapunov coefficient, with the
+    eigenvector normalised to ``|q| = 1``: ``-2 c / omega``."""
     m = fl.Module("hopf")
     x = m.state("x", "1", 0.1, nonnegative=False)
     y = m.state("y", "1", 0.0, nonnegative=False)
     mu = m.parameter("mu", 0.1, "1/day", bounds=(-5, 5), provenance=PROV)
     w = m.parameter("omega", omega, "1/day", bounds=(0, 10), provenance=PROV)
-    c = m.parameter("c", 1.0, "1/day", bounds=(0, 10), provenance=PROV)
+    c = m.parameter("c", c, "1/day", bounds=(-10, 10), provenance=PROV)
     radius2 = x**2 + y**2
     m.rate(x, mu * x - w * y - c * x * radius2, label="normal form x")
     m.rate(y, w * x + mu * y - c * y * radius2, label="normal form y")

@@ -154,6 +154,8 @@ def test_hopf_normal_form_hopf_at_zero_with_cycle_of_amplitude_sqrt_mu(omega):
     assert abs(hopf.value) < 1e-12
     assert hopf.frequency == pytest.approx(omega, rel=1e-10)
     assert hopf.period_at_onset == pytest.approx(2 * math.pi / omega, rel=1e-10)
+    assert hopf.lyapunov == pytest.approx(-2 / omega, rel=1e-6)
+    assert hopf.criticality == "supercritical"
     # below: the kicked origin spirals back in; above: a circle of radius sqrt(mu)
     assert hopf.offset == pytest.approx(0.02)
     assert not hopf.below.oscillating
@@ -161,6 +163,14 @@ def test_hopf_normal_form_hopf_at_zero_with_cycle_of_amplitude_sqrt_mu(omega):
     assert hopf.above.amplitude("x") == pytest.approx(math.sqrt(0.02), rel=1e-5)
     assert hopf.above.amplitude("y") == pytest.approx(math.sqrt(0.02), rel=1e-5)
     assert hopf.above.period == pytest.approx(2 * math.pi / omega, rel=1e-5)
+
+
+def test_subcritical_hopf_has_a_positive_lyapunov_coefficient():
+    result = fl.scan(hopf_normal_form(2.0, c=-0.5), "mu", [-0.5, 0.5], cycles=False)
+    (hopf,) = result.hopf
+    assert abs(hopf.value) < 1e-12
+    assert hopf.lyapunov == pytest.approx(2 * 0.5 / 2.0, rel=1e-6)
+    assert hopf.criticality == "subcritical"
 
 
 @pytest.mark.parametrize("mu", [0.04, 0.25])
@@ -187,6 +197,7 @@ def test_brusselator_hopf_at_b_equal_one_plus_a_squared(a):
     assert hopf.frequency == pytest.approx(a, rel=1e-8)  # eigenvalues +-i a there
     assert hopf["x"] == pytest.approx(a, rel=1e-9)
     assert hopf["y"] == pytest.approx(b_hopf / a, rel=1e-9)
+    assert hopf.criticality == "supercritical"
     # genuine: the pair's real part, (b - 1 - a^2)/2, changes sign across it
     for side, sign in ((-0.05, -1), (0.05, 1)):
         (state,) = fl.steady_states(brusselator(a, b_hopf + side))
