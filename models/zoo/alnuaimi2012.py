@@ -1,7 +1,7 @@
 """Al-Nuaimi, Goodfellow, Paus & Baier (2012): a prototypic model of the human hair cycle.
 
-Al-Nuaimi Y, Goodfellow M, Paus R, Baier G (2012). A prototypic mathematical model of the
-human hair cycle. *J Theor Biol* 310:143-159.
+Al-Nuaimi, Goodfellow, Paus & Baier 2012, J Theor Biol 310:143 (pages 143-159), "A
+prototypic mathematical model of the human hair cycle".
 
 Matrix keratinocytes :math:`x` make a signal :math:`y` (in the epithelium :math:`y_1` and
 the dermal papilla :math:`y_2`); the papilla answers with a regulator :math:`z` (papilla

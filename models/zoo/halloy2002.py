@@ -1,7 +1,7 @@
 """Halloy, Bernard, Loussouarn & Goldbeter (2002): the deterministic follicular automaton.
 
-Halloy J, Bernard BA, Loussouarn G, Goldbeter A (2002). The follicular automaton model:
-effect of stochasticity and synchronization of hair cycles. *J Theor Biol* 214:469-479.
+Halloy, Bernard, Loussouarn & Goldbeter 2002, J Theor Biol 214:469, "The follicular
+automaton model: effect of stochasticity and synchronization of hair cycles".
 BioModels MODEL1006230014.
 
 The fractions of scalp follicles in anagen :math:`A`, telogen :math:`T` and latency

@@ -1,7 +1,8 @@
 """Karin et al. (2019): saturating removal of senescent cells.
 
-Karin O, Agrawal A, Porat Z, Krizhanovsky V, Alon U (2019). Senescent cell turnover slows
-with age providing an explanation for the Gompertz law. *Nat Commun* 10:5495.
+Karin et al. 2019, Nat Commun 10:5495 (Karin, Agrawal, Porat, Krizhanovsky & Alon),
+"Senescent cell turnover slows with age providing an explanation for the Gompertz law",
+doi:10.1038/s41467-019-13192-4.
 
 The deterministic part of the model: a normalised senescent-cell burden :math:`X` is
 produced at a rate rising linearly with age :math:`t` and removed by a saturating process
