@@ -594,6 +594,38 @@ class _System:
                 return z if self.step_left(z, p) <= _ACCEPT_TOL else None
         return None
 
+    def pseudo_transient(self, z, p=None, iterations=100):
+        """Pseudo-transient continuation from ``z``; the root reached, or ``None``.
+
+        Implicit Euler steps :math:`(I/\\Delta t - G_z)\\,\\delta = G` (no time derivative
+        on the conservation rows), with :math:`\\Delta t` starting at
+        :math:`0.1/\\|G_z\\|_\\infty` and growing by the fall of the residual
+        :math:`\\|G_k\\|/\\|G_{k+1}\\|` (switched evolution relaxation), but by at least
+        1.5 and at most 10 a step: it follows the flow at first, so it reaches stable
+        steady states from wide basins, and becomes Newton's method near a root.
+        """
+        n, k = self.n, self.W.shape[0]
+        with np.errstate(all="ignore"):
+            g = self.G(z, p)
+            gz = self.Gz(z, p)
+            dt = 0.1 / max(float(np.max(np.abs(gz))), 1e-300)
+            for _ in range(iterations):
+                if not (np.all(np.isfinite(g)) and np.all(np.isfinite(gz))):
+                    return None
+                shift = np.eye(n) / dt
+                if k:
+                    shift[n - k :] = 0.0
+                step = _solve(shift - gz, g)
+                z = z + step
+                g_new = self.G(z, p)
+                size = 1 + np.max(np.abs(z))
+                if np.max(np.abs(step)) <= _STEP_TOL * size:
+                    return z if self.step_left(z, p) <= _ACCEPT_TOL else None
+                ratio = np.linalg.norm(g) / max(np.linalg.norm(g_new), 1e-300)
+                dt = min(dt * min(max(ratio, 1.5), 10.0), 1e300)
+                g, gz = g_new, self.Gz(z, p)
+        return None
+
     def step_left(self, z, p=None) -> float:
         """How far ``z`` is from solving :math:`G = 0`, relative to its size: the Newton
         step still to take, or ``inf`` when the residual is not small against
@@ -684,11 +716,12 @@ def _roots(system: _System, points: np.ndarray, p=None) -> list[np.ndarray]:
             if not np.all(np.isfinite(fun(z0)[0])):
                 continue
             sol = root(fun, z0, jac=True, method="hybr", options={"xtol": 1e-12})
-        z = system.newton(sol.x, p, iterations=8) if np.all(np.isfinite(sol.x)) else None
-        if z is None or not system.admissible(z) or system.step_left(z, p) > _ACCEPT_TOL:
-            continue
-        if not any(_same(z, other) for other in found):
-            found.append(z)
+        polished = system.newton(sol.x, p, iterations=8) if np.all(np.isfinite(sol.x)) else None
+        for z in (polished, system.pseudo_transient(z0, p)):
+            if z is None or not system.admissible(z) or system.step_left(z, p) > _ACCEPT_TOL:
+                continue
+            if not any(_same(z, other) for other in found):
+                found.append(z)
     return sorted(found, key=lambda z: tuple(z))
 
 
@@ -703,12 +736,15 @@ def steady_states(
 ) -> SteadyStates:
     """Find the steady states of ``model`` by a seeded multi-start root search.
 
-    Solves :math:`f(y^*, p) = 0` with :func:`scipy.optimize.root` (MINPACK ``hybr``)
-    and the model's analytic Jacobian, polished by Newton's method, from the initial state
-    and ``starts`` random points. Roots are kept when the Newton step still to go is below
-    ``1e-7`` of their size, when they are non-negative wherever the state is declared
-    non-negative (tiny negative round-off is set to zero), and once (two roots closer
-    than ``1e-6`` relative are the same).
+    Solves :math:`f(y^*, p) = 0` from the initial state and ``starts`` random points,
+    each run through two solvers that use the model's analytic Jacobian:
+    :func:`scipy.optimize.root` (MINPACK ``hybr``, polished by Newton's method), which
+    reaches steady states of any stability, and pseudo-transient continuation (implicit
+    Euler steps growing into Newton steps), which follows the flow at first and so
+    reaches stable steady states from wide basins. Roots are kept when the Newton step
+    still to go is below ``1e-7`` of their size, when they are non-negative wherever the
+    state is declared non-negative (tiny negative round-off is set to zero), and once
+    (two roots closer than ``1e-6`` relative are the same).
 
     Stability comes from the eigenvalues :math:`\\lambda_i` of the Jacobian
     :math:`J = \\partial f/\\partial y` at :math:`y^*`: stable when every
