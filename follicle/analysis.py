@@ -239,7 +239,7 @@ class Cycle(_ReadOnly):
     ----------
     oscillating : bool
         Whether the trajectory keeps oscillating: the reference variable swings by more
-        than ``1e-6`` of its size, crosses its mid-level upwards at least three times in
+        than ``1e-4`` of its size, crosses its mid-level upwards at least three times in
         the window, and its swing does not shrink (the second half of the window keeps at
         least 90% of the first half's swing).
     period : float
@@ -880,7 +880,7 @@ def find_cycle(
     the reference; the period is the mean interval between its upward crossings of the
     mid-level :math:`(\\max + \\min)/2` (linear interpolation between output times), and
     each state's amplitude is :math:`(\\max - \\min)/2` over the window. The run counts
-    as oscillating when the reference swings by more than ``1e-6`` of its size, crosses
+    as oscillating when the reference swings by more than ``1e-4`` of its size, crosses
     upwards at least three times, and its swing over the second half of the window is at
     least 90% of that over the first half (a decaying oscillation fails this, given a
     window of a few decay times).

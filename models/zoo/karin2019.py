@@ -47,6 +47,14 @@ __all__ = ["CITATION", "PARAMETER_SETS", "karin2019"]
 CITATION = "Karin et al. 2019, Nat Commun 10:5495"
 _UNSETTLED = "; one of two circulating mouse sets, which the paper prints is unsettled"
 
+#: name: (unit, (low, high), description). Ranges are ours, not the paper's.
+_PARAMETERS = {
+    "eta": ("1/day/year", (0.0, 1.0), "rise of production per year of age"),
+    "beta": ("1/day", (1e-6, 10.0), "maximal removal rate"),
+    "kappa": ("1", (1e-6, 100.0), "half-saturation of removal"),
+    "X_c": ("1", (1e-3, 1e3), "burden at which death occurs"),
+}
+
 #: The two circulating mouse parameter sets: name -> {parameter: value}.
 PARAMETER_SETS = {
     "A": {"eta": 0.084, "beta": 0.15, "kappa": 0.5, "X_c": 17.0},
@@ -74,37 +82,9 @@ def karin2019(parameter_set: str = "A") -> Model:
     source = f"{CITATION} (set {parameter_set}{_UNSETTLED})"
     m = Module("karin2019", doc=__doc__)
     x = m.state("X", "1", 0.0, "senescent-cell burden (normalised)")
-    eta = m.parameter(
-        "eta",
-        values["eta"],
-        "1/day/year",
-        bounds=(0.0, 1.0),
-        provenance=source,
-        description="rise of production per year of age",
-    )
-    beta = m.parameter(
-        "beta",
-        values["beta"],
-        "1/day",
-        bounds=(1e-6, 10.0),
-        provenance=source,
-        description="maximal removal rate",
-    )
-    kappa = m.parameter(
-        "kappa",
-        values["kappa"],
-        "1",
-        bounds=(1e-6, 100.0),
-        provenance=source,
-        description="half-saturation of removal",
-    )
-    x_c = m.parameter(
-        "X_c",
-        values["X_c"],
-        "1",
-        bounds=(1e-3, 1e3),
-        provenance=source,
-        description="burden at which death occurs",
+    eta, beta, kappa, x_c = (
+        m.parameter(name, values[name], unit, bounds=bounds, provenance=source, description=text)
+        for name, (unit, bounds, text) in _PARAMETERS.items()
     )
     m.rate(x, eta * t, label="production rising with age")
     m.rate(x, -beta * x / (kappa + x), label="saturating removal")
