@@ -101,6 +101,11 @@ def test_results_are_read_only_and_pickle():
     assert again[0].as_dict() == found[0].as_dict()
     with pytest.raises(ValueError, match="read-only"):
         again[0].values[0] = 5.0
+    result = fl.scan(hopf_normal_form(), "mu", [-0.5, 0.5])
+    copy = pickle.loads(pickle.dumps(result, protocol=2))
+    assert copy.hopf[0].above.period == result.hopf[0].above.period
+    with pytest.raises(ValueError, match="read-only"):
+        copy.branches[0].values[0, 0] = 1.0
 
 
 # -- folds and branch points ----------------------------------------------------------
