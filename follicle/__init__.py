@@ -2,7 +2,9 @@
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules. The biology lives in :mod:`follicle.models`.
+dosing schedules, and analyses them (:mod:`follicle.analysis`: steady states, stability,
+bifurcation scans, limit cycles). The biology lives in :mod:`follicle.models`; published
+models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")
@@ -14,8 +16,10 @@ dosing schedules. The biology lives in :mod:`follicle.models`.
 0.3679
 """
 
-from follicle import models, readouts, sbml
+from follicle import analysis, models, readouts, sbml
+from follicle.analysis import find_cycle, scan, steady_states
 from follicle.errors import (
+    AnalysisError,
     ExportError,
     FollicleError,
     ModelDefinitionError,
@@ -27,15 +31,19 @@ from follicle.errors import (
     UnknownNameError,
 )
 from follicle.model import Model, Module, Observable, Parameter, State, t
+from follicle.models import zoo as _zoo  # so that fl.models.zoo needs no import of its own
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.simulate import Threshold, simulate
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
 
+del _zoo
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Q_",
+    "AnalysisError",
     "Bolus",
     "ExportError",
     "FollicleError",
@@ -57,11 +65,15 @@ __all__ = [
     "Trajectory",
     "UnitError",
     "UnknownNameError",
+    "analysis",
+    "find_cycle",
     "models",
     "readouts",
     "repeat",
     "sbml",
+    "scan",
     "simulate",
+    "steady_states",
     "t",
     "ureg",
 ]

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "AnalysisError",
     "ExportError",
     "FollicleError",
     "ModelDefinitionError",
@@ -50,6 +51,11 @@ class TimeSpanError(FollicleError, ValueError):
 
 class SolverError(FollicleError, RuntimeError):
     """The numerical integration failed; the message names the time reached and the state."""
+
+
+class AnalysisError(FollicleError, ValueError):
+    """A model or request does not suit the analysis asked for (e.g. steady states of a
+    model whose rates depend on time, or a scan that finds no steady state to follow)."""
 
 
 class ExportError(FollicleError, ValueError):

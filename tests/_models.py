@@ -191,3 +191,59 @@ ALL_BUILDERS = {
     "twenty_state": twenty_state,
     "blow_up": blow_up,
 }
+
+
+# -- textbook bifurcations (follicle.analysis) -------------------------------------------
+def saddle_node() -> fl.Model:
+    """``dx/dt = r + x^2``: steady states ``x = -+sqrt(-r)`` (stable, unstable) for
+    ``r < 0``, none for ``r > 0``; a fold at ``r = 0``, ``x = 0``."""
+    m = fl.Module("saddle_node")
+    x = m.state("x", "1", 0.0, nonnegative=False)
+    r = m.parameter("r", -1.0, "1/day", bounds=(-10, 10), provenance=PROV)
+    c = m.parameter("c", 1.0, "1/day", bounds=(0, 10), provenance=PROV)
+    m.rate(x, r + c * x**2, label="normal form")
+    return fl.Model("saddle_node", [m])
+
+
+def transcritical(nonnegative: bool = False) -> fl.Model:
+    """``dx/dt = r x - x^2``: branches ``x = 0`` and ``x = r`` cross (exchange stability)
+    at ``r = 0``."""
+    m = fl.Module("transcritical")
+    x = m.state("x", "1", 0.5, nonnegative=nonnegative)
+    r = m.parameter("r", -1.0, "1/day", bounds=(-10, 10), provenance=PROV)
+    c = m.parameter("c", 1.0, "1/day", bounds=(0, 10), provenance=PROV)
+    m.rate(x, r * x - c * x**2, label="normal form")
+    return fl.Model("transcritical", [m])
+
+
+def hopf_normal_form(omega: float = 1.0, c: float = 1.0) -> fl.Model:
+    """Hopf normal form in Cartesian coordinates,
+    ``dx/dt = mu x - omega y - c x (x^2 + y^2)``, ``dy/dt = omega x + mu y - c y (x^2 + y^2)``:
+    eigenvalues ``mu +- i omega`` at the origin. For ``c > 0`` (supercritical) and
+    ``mu > 0``, a circular cycle of radius ``sqrt(mu / c)`` (x swings between
+    ``-+sqrt(mu / c)``) and period ``2 pi / omega``. First Lyapunov coefficient, with the
+    eigenvector normalised to ``|q| = 1``: ``-2 c / omega``."""
+    m = fl.Module("hopf")
+    x = m.state("x", "1", 0.1, nonnegative=False)
+    y = m.state("y", "1", 0.0, nonnegative=False)
+    mu = m.parameter("mu", 0.1, "1/day", bounds=(-5, 5), provenance=PROV)
+    w = m.parameter("omega", omega, "1/day", bounds=(0, 10), provenance=PROV)
+    c = m.parameter("c", c, "1/day", bounds=(-10, 10), provenance=PROV)
+    radius2 = x**2 + y**2
+    m.rate(x, mu * x - w * y - c * x * radius2, label="normal form x")
+    m.rate(y, w * x + mu * y - c * y * radius2, label="normal form y")
+    return fl.Model("hopf", [m])
+
+
+def brusselator(a: float = 1.0, b: float = 1.0) -> fl.Model:
+    """``dx/dt = a - (b + 1) x + x^2 y``, ``dy/dt = b x - x^2 y`` (rates in 1/day):
+    steady state ``(a, b/a)``, Hopf at ``b = 1 + a^2`` with frequency ``a``."""
+    m = fl.Module("brusselator")
+    x = m.state("x", "1", 1.0)
+    y = m.state("y", "1", 1.0)
+    a_ = m.parameter("a", a, "1/day", bounds=(0, 10), provenance=PROV)
+    b_ = m.parameter("b", b, "1/day", bounds=(0, 10), provenance=PROV)
+    k = m.parameter("k", 1.0, "1/day", bounds=(0, 10), provenance=PROV)
+    m.rate(x, a_ - (b_ + k) * x + k * x**2 * y, label="x")
+    m.rate(y, b_ * x - k * x**2 * y, label="y")
+    return fl.Model("brusselator", [m])
