@@ -16,6 +16,7 @@ import roadrunner
 import sympy as sp
 from _models import ALL_BUILDERS, PROV, one_compartment
 from follicle.models.drugs import DRUGS
+from follicle.models.zoo import ZOO
 
 import follicle as fl
 from follicle.units import parse_unit
@@ -178,6 +179,13 @@ def untreated(days=DAYS, points=POINTS):
 @pytest.mark.parametrize("name", sorted(ALL_BUILDERS))
 def test_every_test_model_exports_without_errors_or_warnings(name):
     assert consistency_issues(fl.sbml.export(ALL_BUILDERS[name]())) == []
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_every_published_model_of_the_zoo_exports_cleanly_and_simulates_alike(name):
+    model = ZOO[name]()
+    assert consistency_issues(fl.sbml.export(model)) == []
+    cross_check(model, days=100, points=101)
 
 
 def test_the_coupled_model_exports_without_errors_or_warnings():
