@@ -22,6 +22,9 @@ observable
     A ``<parameter constant="false">`` set by an ``<assignmentRule>``.
 time ``t``
     The ``time`` csymbol; the model's time unit is the day.
+maths
+    sympy is written as MathML node by node; ``Heaviside(x)`` becomes
+    ``piecewise(1, x >= 0, 0)`` (H(0) = 1, as the engine computes it).
 units
     One ``<unitDefinition>`` per unit used, derived from pint: the unit is reduced to SI
     base units and the factor is written as a multiplier. The registry's own dimensions
@@ -52,9 +55,9 @@ What is refused
 ---------------
 :class:`~follicle.errors.ExportError`, naming the culprit and where it occurs, for: a
 function with no SBML MathML counterpart (e.g. ``erf``, ``gamma``, an undefined function),
-complex or undefined numbers, a ``Piecewise`` without a final ``True`` branch (its value is
-undefined elsewhere), and a unit that is not a multiple of SI base units (offset or
-logarithmic units such as ``degC`` or ``dB``, or a dimension SBML lacks).
+numbers that are not finite (``oo``, ``nan``), a ``Piecewise`` without a final ``True``
+branch (its value is undefined elsewhere), and a unit that is not a multiple of SI base
+units (offset or logarithmic units such as ``degC`` or ``dB``, or a dimension SBML lacks).
 
 Examples
 --------
