@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import follicle as fl
@@ -38,10 +38,17 @@ def schedules(draw):
     return events
 
 
+#: A boundary case always tried: every parameter at its lower bound, a day of induction.
+LOWEST = {n: p.bounds[0] for n, p in MODEL.parameters.items() if np.isfinite(p.bounds[1])}
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=parameter_sets(), schedule=schedules())
+@example(params=LOWEST, schedule=[fl.models.induce_senescence(0, 1)])
 def test_phase_fractions_sum_to_one_and_nothing_goes_negative(params, schedule):
-    run = fl.simulate(MODEL, days=60, params=params, schedule=schedule)
+    # Tight tolerances: the engine clips round-off undershoots of non-negative states at
+    # zero, which at the default atol can add ~1e-9 to the phase total.
+    run = fl.simulate(MODEL, days=60, params=params, schedule=schedule, rtol=1e-8, atol=1e-13)
     total = sum(run[name] for name in PHASES)
     np.testing.assert_allclose(total, 1.0, atol=1e-9, rtol=0)
     assert np.all(run.values[: run.n_states] >= 0)
