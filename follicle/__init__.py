@@ -31,13 +31,10 @@ from follicle.errors import (
     UnknownNameError,
 )
 from follicle.model import Model, Module, Observable, Parameter, State, t
-from follicle.models import zoo as _zoo  # so that fl.models.zoo needs no import of its own
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.simulate import Threshold, simulate
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
-
-del _zoo
 
 __version__ = "0.1.0"
 

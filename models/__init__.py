@@ -6,9 +6,11 @@ One module per compartment (:mod:`~follicle.models.phase`,
 :mod:`~follicle.models.fur`, :mod:`~follicle.models.drugs`); parameters live in
 ``parameters.toml`` and are read through :mod:`~follicle.models.parameters`;
 :mod:`~follicle.models.interventions` doses drugs and switches senescence induction;
-:mod:`~follicle.models.scenarios` names the published experiments.
+:mod:`~follicle.models.scenarios` names the published experiments;
+:mod:`~follicle.models.zoo` holds published models of others.
 """
 
+from follicle.models import zoo
 from follicle.models.coupled import COMPARTMENTS, compartment, coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
@@ -27,4 +29,5 @@ __all__ = [
     "dose",
     "induce_senescence",
     "scenario",
+    "zoo",
 ]

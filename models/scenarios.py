@@ -186,8 +186,9 @@ def _scenarios():
         "chemotherapy_then_senolytic",
         "Chemotherapy pulse in anagen, then a senolytic",
         "A cytotoxic pulse early in anagen forces follicles into catagen, sheds the coat "
-        "and adds senescent burden; a senolytic week afterwards speeds the return of hair "
-        "(finding F9).",
+        "and adds senescent burden; a senolytic week afterwards is expected to speed the "
+        "return of hair (finding F9). Not yet reproduced: at the default chemotherapy "
+        "parameters the pulse barely thins the coat beyond the natural cycle.",
         150,
         [
             dose("chemotherapy", day=30, amount="150 mg/kg"),
