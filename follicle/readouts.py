@@ -17,7 +17,7 @@ import numpy as np
 from follicle.errors import FollicleError, TimeSpanError
 from follicle.units import TIME_UNIT, as_magnitude
 
-__all__ = ["crossing_time", "peak", "time_average", "value_at"]
+__all__ = ["crossing_time", "peak", "recovery_time", "time_average", "value_at"]
 
 
 def _window(traj, start, stop):
@@ -89,6 +89,28 @@ def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:
     ts, ys = _clipped(traj, name, a, b)
     i = int(np.argmax(ys))
     return float(ts[i]), float(ys[i])
+
+
+def recovery_time(traj, name: str, level, *, start=None, stop=None) -> float:
+    """First time after the lowest point of ``name`` on ``[start, stop]`` that it regains
+    ``level``.
+
+    With :math:`t_{min} = \\arg\\min_{[a, b]} y`, this is the first up-crossing of
+    ``level`` on :math:`[t_{min}, b]`: the moment a quantity knocked down by a
+    perturbation (fur after a chemotherapy pulse) has come back.
+
+    Returns
+    -------
+    float
+        Time in days (not the delay: subtract the perturbation time for that); ``nan`` if
+        ``name`` does not regain ``level`` before ``stop``, or never fell below it.
+    """
+    a, b = _window(traj, start, stop)
+    ts, ys = _clipped(traj, name, a, b)
+    lowest = float(ts[int(np.argmin(ys))])
+    if lowest >= b:
+        return math.nan
+    return crossing_time(traj, name, level, direction="up", start=lowest, stop=b)
 
 
 def time_average(traj, name: str, *, start=None, stop=None) -> float:

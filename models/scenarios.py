@@ -185,14 +185,14 @@ def _scenarios():
     yield Scenario(
         "chemotherapy_then_senolytic",
         "Chemotherapy pulse in anagen, then a senolytic",
-        "A cytotoxic pulse early in anagen forces follicles into catagen, sheds the coat "
-        "and adds senescent burden; a senolytic week afterwards is expected to speed the "
-        "return of hair (finding F9). Not yet reproduced: at the default chemotherapy "
-        "parameters the pulse barely thins the coat beyond the natural cycle.",
+        "A cytotoxic pulse early in anagen forces the growing follicles into catagen, sheds "
+        "much of the coat and adds senescent burden; the hair returns after a telogen, more "
+        "slowly the more senescence the pulse leaves, and a senolytic course from three "
+        "days after the pulse speeds the return (finding F9).",
         150,
         [
             dose("chemotherapy", day=30, amount="150 mg/kg"),
-            *course("senolytic", start=40, amount="10 mg/kg", times=7),
+            *course("senolytic", start=33, amount="5 mg/kg", times=7),
         ],
         sourced="chemotherapy-induced alopecia as a senolytic use: seed document 001",
         assumed=f"pulse timing (day 30, early anagen) and size; {_DOSES_ASSUMED}",

@@ -192,6 +192,22 @@ def test_crossing_time_up_and_down():
     assert down == pytest.approx(5 * math.pi / 6 / 1.3, abs=1e-5)
 
 
+def test_recovery_time_is_the_first_regain_after_the_minimum():
+    run = fl.simulate(_oscillator(), days=6, t_eval=np.linspace(0, 6, 6001), **TIGHT)
+    # X = 2 + sin(1.3 t) is lowest at 1.3 t = 3 pi / 2 and is back at 2.5 at 13 pi / 6.
+    regained = 13 * math.pi / 6 / 1.3
+    assert readouts.recovery_time(run, "X", 2.5) == pytest.approx(regained, abs=1e-5)
+    assert readouts.recovery_time(run, "X", 2.5, start=4.0) == pytest.approx(regained, abs=1e-5)
+    # The earlier up-crossing (before the minimum) is not a recovery.
+    assert readouts.crossing_time(run, "X", 2.5) < 1.0
+
+
+@pytest.mark.parametrize("level", [3.5, 0.5])
+def test_recovery_time_is_nan_when_never_regained_or_never_lost(level):
+    run = fl.simulate(_oscillator(), days=6, t_eval=np.linspace(0, 6, 6001), **TIGHT)
+    assert math.isnan(readouts.recovery_time(run, "X", level))
+
+
 def test_peak_of_infusion_is_at_its_stop():
     k, rate, t0, ts = 0.4, 1.5, 2.0, 7.0
     run = fl.simulate(
