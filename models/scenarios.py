@@ -200,9 +200,9 @@ def _scenarios():
     yield Scenario(
         "ageing",
         "Ageing from young to old",
-        "From 3 months to about 1.6 years of age the age-rising senescent production "
+        "From 3 months to about 1.9 years of age the age-rising senescent production "
         "(Karin et al. 2019) slows cycling and thins the fur (finding F7).",
-        500,
+        600,
         [],
         **aged_skin(0.25),
         sourced="senescent turnover: Karin et al. 2019 (Nat Commun 10:5495), set A",

@@ -6,8 +6,12 @@ senescent burden is high or capacity is lost:
 
 .. math::
 
-    \\alpha = k_{act}\\, C\\, \\frac{W^n}{K_W^n + W^n}\\, \\frac{1}{1 + b_M M}\\, P\\,
-              \\frac{1}{1 + (X/K_X)^{h}}
+    \\alpha = k_{act}\\, C\\, \\frac{U^n}{K_W^n + U^n}\\, \\frac{1}{1 + b_M M}\\, P\\,
+              \\frac{1}{1 + (X/K_X)^{h}}, \\qquad U = W + w_A A
+
+The activating signal :math:`U` adds to the niche WNT :math:`W` the signals of follicles
+already in anagen (fraction :math:`A`), which draw their competent neighbours after them:
+the coupling that keeps a patch synchronised.
 
 .. math::
 
@@ -28,7 +32,7 @@ from __future__ import annotations
 from follicle.models.drugs import occupancy
 from follicle.models.kinetics import hill
 from follicle.models.parameters import declare, parameter
-from follicle.models.phase import competent_fraction
+from follicle.models.phase import anagen_fraction, competent_fraction
 
 from follicle.model import Module
 
@@ -51,9 +55,10 @@ def module() -> Module:
     Q = m.state("Q", "1", 1.0, "quiescent stem cells (fraction of the healthy pool)")
     S = m.state("S", "1", 0.0, "activated, proliferating stem cells (fraction of the pool)")
     P = m.state("P", "1", 1.0, "proliferative capacity of the stem cells (1 = intact)")
-    k_act, K_W, n_W, b_M, K_X, h_X, k_ret, r_Q, k_off, k_rec, k_loss, K_P = declare(
+    k_act, w_A, K_W, n_W, b_M, K_X, h_X, k_ret, r_Q, k_off, k_rec, k_loss, K_P = declare(
         m,
         "k_act",
+        "w_anagen",
         "K_W",
         "n_W",
         "b_M",
@@ -68,7 +73,7 @@ def module() -> Module:
     )
     W, M, X = (m.symbol(n) for n in ("W", "M", "X"))
     C = competent_fraction()
-    wnt_signal = hill(W, K_W, n_W)
+    wnt_signal = hill(W + w_A * anagen_fraction(), K_W, n_W)
     brake = 1 / (1 + b_M * M)
     suppression = 1 - hill(X, K_X, h_X)
     activation = k_act * C * wnt_signal * brake * P * suppression

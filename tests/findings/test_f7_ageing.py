@@ -55,7 +55,7 @@ def test_ageing_scenario_cycles_slower_then_stops():
     starts = onsets(run)
     assert len(starts) >= 5
     assert starts[-1] < run.t[-1] - 100, "old skin has stopped cycling"
-    assert mean(run, "fur_density", 400, 500) < 0.6 * mean(run, "fur_density", 0, 100)
+    assert mean(run, "fur_density", 500, 600) < 0.6 * mean(run, "fur_density", 0, 100)
 
 
 def test_senolytic_in_old_skin_restores_cycling():
