@@ -1,4 +1,8 @@
-"""Shared fixtures: the small test models of :mod:`_models`, built fresh for each test."""
+"""Shared fixtures: the small test models of :mod:`_models`, built fresh for each test.
+
+Also prints the robustness fractions of ``tests/findings/test_robustness.py`` at the end
+of the session (the test stores them in pytest's cache, which works under xdist too).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,20 @@ from _models import (
     one_compartment,
     twenty_state,
 )
+
+ROBUSTNESS_KEY = "follicle/robustness"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
+        session.config.cache.set(ROBUSTNESS_KEY, None)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    fractions = config.cache.get(ROBUSTNESS_KEY, None)
+    if fractions:
+        terminalreporter.section("robustness: fraction of +-20% parameter sets")
+        terminalreporter.line("  ".join(f"{k} {v:.2f}" for k, v in fractions.items()))
 
 
 @pytest.fixture

@@ -9,10 +9,13 @@ end of the test session (see ``conftest.py``).
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 from scipy.stats import qmc
 
 import follicle as fl
+from follicle.executors import map_ordered
 
 from ._cycle import ends, first_onset, mean, onsets, regrowth_days
 
@@ -22,7 +25,7 @@ SEED = 20261121
 REQUIRED = 0.9
 #: Switches are set by schedules, not perturbed.
 FIXED = ("induction",)
-CACHE_KEY = "follicle/robustness"
+CACHE_KEY = "follicle/robustness"  # read by tests/conftest.py
 
 
 def parameter_sets(model: fl.Model, n: int = N_SETS, seed: int = SEED) -> list[dict]:
@@ -118,7 +121,8 @@ def directions(values: dict) -> dict[str, bool]:
 
 def test_each_finding_holds_in_most_parameter_sets(request):
     sets = parameter_sets(fl.models.coupled())
-    results = [directions(values) for values in sets]
+    with ProcessPoolExecutor(2) as pool:
+        results = map_ordered(directions, sets, executor=pool)
     fractions = {key: float(np.mean([r[key] for r in results])) for key in results[0]}
     request.config.cache.set(CACHE_KEY, fractions)
     print("robustness:", fractions)
