@@ -10,21 +10,16 @@ import matplotlib.pyplot as plt
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, phase_stack, save
+
+FINDINGS = ("F1",)
 
 
 def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     days = 100 if fast else 200
     run = fl.simulate(fl.models.coupled(), days=days)
     fig, axes = plt.subplots(4, 1, figsize=(7, 7.5), sharex=True)
-    ax = axes[0]
-    ax.stackplot(run.t, run["anagen"], run["catagen"], run["refractory"], run["competent"],
-                 labels=["anagen", "catagen", "refractory telogen", "competent telogen"],
-                 colors=["#2e7d32", "#f9a825", "#90a4ae", "#1565c0"])
-    ax.set_ylabel("fraction of follicles")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=7, ncol=4,
-              frameon=False)
-    ax.set_ylim(0, 1)
+    phase_stack(axes[0], run)
     axes[1].plot(run.t, run["M"], label="live macrophages M")
     axes[1].plot(run.t, run["M_ap"], label="apoptotic macrophages M_ap")
     axes[1].set_ylabel("relative density")
