@@ -9,11 +9,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from follicle.models.plot import phase_stack, treated_vs_control
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, phase_stack, save, treated_vs_control
+from _common import HERE, save
 
 FINDINGS = ("F7",)
 DAYS_PER_YEAR = 365.25

@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from follicle.models.plot import mark_doses
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, mark_doses, save
+from _common import HERE, save
 
 FINDINGS = ("F9",)
 SCENARIO = "chemotherapy_then_senolytic"

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from follicle.models.plot import treated_vs_control
 from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save, treated_vs_control
+from _common import HERE, save
 
 FINDINGS = ("F2",)
 SCENARIO = "early_telogen_macrophage_apoptosis"

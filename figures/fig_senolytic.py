@@ -8,11 +8,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from follicle.models.plot import mark_doses
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, mark_doses, save
+from _common import HERE, save
 
 FINDINGS = ("F5", "F6")
 SCENARIO = "abt737_after_induction"

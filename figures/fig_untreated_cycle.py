@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from follicle.models.plot import phase_stack
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, phase_stack, save
+from _common import HERE, save
 
 FINDINGS = ("F1",)
 
