@@ -14,7 +14,7 @@ from follicle.models.plot import phase_stack, treated_vs_control
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ("F7",)
 DAYS_PER_YEAR = 365.25
@@ -41,10 +41,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
                              "years)", fontsize=8)
     fig.suptitle(f"{ageing.title}: cycles lengthen, then stop, and the fur thins; "
                  "a senolytic in old skin restores cycling", fontsize=9)
-    fig.tight_layout()
     return save(fig, "ageing", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

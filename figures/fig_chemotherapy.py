@@ -15,7 +15,7 @@ from follicle.models.plot import mark_doses
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ("F9",)
 SCENARIO = "chemotherapy_then_senolytic"
@@ -45,10 +45,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[0, 1].legend(fontsize=7, frameon=False)
     fig.suptitle(f"{scenario.title} (chemotherapy on day "
                  f"{scenario.schedule[0].time:g}, senolytic after)", fontsize=9)
-    fig.tight_layout()
     return save(fig, "chemotherapy", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

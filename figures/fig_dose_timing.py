@@ -14,7 +14,7 @@ from matplotlib.colors import TwoSlopeNorm
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ("F2", "F8")
 DRUG = "apoptosis_inducer"
@@ -51,10 +51,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.set_title(f"One dose of inducer: anagen starts early when it is given near or in "
                  f"competent telogen,\nlater when given in refractory telogen (grey: no anagen "
                  f"within {DAYS} days)", fontsize=8)
-    fig.tight_layout()
     return save(fig, "dose_timing", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

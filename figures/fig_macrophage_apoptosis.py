@@ -13,7 +13,7 @@ from follicle.models.readouts import first_anagen_onset
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, onsets_by_dose, save, standalone
 
 FINDINGS = ("F2",)
 SCENARIO = "early_telogen_macrophage_apoptosis"
@@ -25,7 +25,7 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     treated, control = scenario.run(), scenario.control().run()
     (given,) = scenario.schedule
     amounts = np.geomspace(0.5, 1000, 5 if fast else 17)
-    onsets = [first_anagen_onset(scenario.with_doses(DRUG, a).run()) for a in amounts]
+    onsets = onsets_by_dose(scenario, DRUG, amounts)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     treated_vs_control(axes[0], treated, control, {"anagen": "#2e7d32"})
     axes[0].set_ylabel("fraction of follicles")
@@ -42,10 +42,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
                 ylabel="anagen onset [day]")
     fig.suptitle(f"{scenario.title}: anagen starts earlier, the more so the stronger the "
                  "dose,\nuntil competence limits it", fontsize=9)
-    fig.tight_layout()
     return save(fig, "macrophage_apoptosis", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

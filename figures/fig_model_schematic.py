@@ -21,7 +21,7 @@ from matplotlib.patches import FancyArrowPatch
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ()
 DRUG_MODULE = "drugs"
@@ -142,9 +142,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.set_title(f"{model.name}: {len(model.states)} states, {len(model.parameters)} "
                  "parameters\narrows: a compartment's rates read the labelled states of "
                  "another; dashed: interventions", fontsize=9)
-    return save(fig, "model_schematic", out_dir)
+    return save(fig, "model_schematic", out_dir, tight=False)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

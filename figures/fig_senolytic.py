@@ -13,7 +13,7 @@ from follicle.models.plot import mark_doses
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ("F5", "F6")
 SCENARIO = "abt737_after_induction"
@@ -64,10 +64,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.set_title("dose window: too much harms stem cells", fontsize=8)
     fig.suptitle("Induced senescence outlasts induction and holds follicles in telogen; "
                  "a senolytic restores proliferation, anagen and fur", fontsize=9)
-    fig.tight_layout()
     return save(fig, "senolytic", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

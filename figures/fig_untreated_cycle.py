@@ -11,7 +11,7 @@ from follicle.models.plot import phase_stack
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
 
 FINDINGS = ("F1",)
 
@@ -35,10 +35,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[3].set_xlabel("time [day]")
     fig.suptitle("Untreated skin: the macrophage wave and WNT pulse precede each anagen",
                  y=1.0)
-    fig.tight_layout()
     return save(fig, "untreated_cycle", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

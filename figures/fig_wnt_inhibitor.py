@@ -13,7 +13,7 @@ from follicle.models.readouts import first_anagen_onset
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, onsets_by_dose, save, standalone
 
 FINDINGS = ("F3",)
 SCENARIO = "macrophage_wnt_inhibition"
@@ -25,8 +25,7 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     treated, control = scenario.run(), scenario.control().run()
     amounts = np.linspace(0, 5, 4 if fast else 21)
     untreated = first_anagen_onset(control)
-    delays = [first_anagen_onset(scenario.with_doses(DRUG, a).run()) - untreated
-              for a in amounts]
+    delays = np.array(onsets_by_dose(scenario, DRUG, amounts)) - untreated
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     treated_vs_control(axes[0], treated, control, {"anagen": "#2e7d32"})
     axes[0].set_ylabel("fraction of follicles")
@@ -38,10 +37,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[2].set_ylim(bottom=0)
     fig.suptitle(f"{scenario.title}: anagen starts later, the more so the higher the dose",
                  fontsize=9)
-    fig.tight_layout()
     return save(fig, "wnt_inhibitor", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)
