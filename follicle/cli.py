@@ -197,7 +197,7 @@ def _with_options(args) -> Scenario:
 
 def write_csv(path: Path, run) -> Path:
     """Every state and observable of ``run`` by time, units in the header."""
-    with path.open("w", newline="") as handle:
+    with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["t [day]", *(f"{n} [{run.unit(n)}]" for n in run.names)])
         for i, t in enumerate(run.t):
@@ -233,7 +233,7 @@ def _cmd_sweep(args) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerows([header, *rows])
     else:
-        with args.out.open("w", newline="") as handle:
+        with args.out.open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows([header, *rows])
         print(f"wrote {args.out}")
     return 0

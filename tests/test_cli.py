@@ -16,11 +16,11 @@ from follicle.cli import main
 
 def follicle_cmd(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "follicle", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+                          encoding="utf-8", errors="replace", cwd=cwd, timeout=300)
 
 
 def read_csv(path):
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     return rows[0], np.array(rows[1:], dtype=float)
 

@@ -38,10 +38,10 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
          str(DOCS), str(tmp_path / "html")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, encoding="utf-8", errors="replace", timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    page = (tmp_path / "html" / "model.html").read_text()
+    page = (tmp_path / "html" / "model.html").read_text(encoding="utf-8")
     assert "tau_anagen" in page and "saturating removal" in page
 
 
@@ -80,7 +80,8 @@ def test_findings_page_names_each_finding_its_test_and_existing_figures():
 
 
 def _python_blocks(page: Path) -> list[str]:
-    return re.findall(r"^```python\n(.*?)^```", page.read_text(), flags=re.M | re.S)
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
 
 
 @pytest.mark.parametrize("page", RUNNABLE)

@@ -71,7 +71,7 @@ def parameters_md(table, model) -> str:
 
 
 def _declared_findings(script: Path) -> tuple[str, ...]:
-    for node in ast.parse(script.read_text()).body:
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "FINDINGS" for t in node.targets
         ):
@@ -90,7 +90,7 @@ def findings_md(root: Path = ROOT) -> str:
     lines = []
     for finding in FINDING_IDS:
         test = tests.get(finding)
-        claim = ast.get_docstring(ast.parse(test.read_text())) if test else None
+        claim = ast.get_docstring(ast.parse(test.read_text(encoding="utf-8"))) if test else None
         lines += [f"## {finding}", ""]
         if test:
             lines += [" ".join(claim.split()), "",
@@ -133,8 +133,8 @@ def generate(out: Path = OUT) -> list[Path]:
     written = []
     for name, text in pages.items():
         path = out / name
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
