@@ -6,25 +6,21 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from follicle.models.plot import phase_stack
 
 import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, save
+from _common import HERE, save, standalone
+
+FINDINGS = ("F1",)
 
 
 def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     days = 100 if fast else 200
     run = fl.simulate(fl.models.coupled(), days=days)
     fig, axes = plt.subplots(4, 1, figsize=(7, 7.5), sharex=True)
-    ax = axes[0]
-    ax.stackplot(run.t, run["anagen"], run["catagen"], run["refractory"], run["competent"],
-                 labels=["anagen", "catagen", "refractory telogen", "competent telogen"],
-                 colors=["#2e7d32", "#f9a825", "#90a4ae", "#1565c0"])
-    ax.set_ylabel("fraction of follicles")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=7, ncol=4,
-              frameon=False)
-    ax.set_ylim(0, 1)
+    phase_stack(axes[0], run)
     axes[1].plot(run.t, run["M"], label="live macrophages M")
     axes[1].plot(run.t, run["M_ap"], label="apoptotic macrophages M_ap")
     axes[1].set_ylabel("relative density")
@@ -39,10 +35,8 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[3].set_xlabel("time [day]")
     fig.suptitle("Untreated skin: the macrophage wave and WNT pulse precede each anagen",
                  y=1.0)
-    fig.tight_layout()
     return save(fig, "untreated_cycle", out_dir)
 
 
 if __name__ == "__main__":
-    for path in main():
-        print(path)
+    standalone(main)

@@ -1,6 +1,11 @@
 """Regenerate every figure: runs ``main()`` of each ``fig_*.py`` beside this file.
 
 Usage: ``python figures/make_all.py [--fast] [--out DIR]``.
+
+To add a figure, add ``fig_<name>.py`` with ``main(out_dir, fast=False)`` that returns the
+paths :func:`_common.save` wrote (``<name>.png`` and ``<name>.svg``; same bytes on a rerun,
+``fast`` a coarse version for the tests) and a ``FINDINGS`` tuple naming the findings it
+shows: the tests, ``make figures`` and the docs' findings page pick it up from there.
 """
 
 from __future__ import annotations

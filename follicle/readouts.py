@@ -17,7 +17,14 @@ import numpy as np
 from follicle.errors import FollicleError, TimeSpanError
 from follicle.units import TIME_UNIT, as_magnitude
 
-__all__ = ["crossing_time", "peak", "recovery_time", "time_average", "value_at"]
+__all__ = [
+    "crossing_time",
+    "crossing_times",
+    "peak",
+    "recovery_time",
+    "time_average",
+    "value_at",
+]
 
 
 def _window(traj, start, stop):
@@ -52,20 +59,27 @@ def value_at(traj, name: str, time) -> float:
     return float(np.interp(tt, traj.t, traj[name]))
 
 
-def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
-                  stop=None) -> float:
-    """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
+def crossing_times(traj, name: str, threshold, *, direction: str = "up", start=None,
+                   stop=None) -> np.ndarray:
+    """Every time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
     Parameters
     ----------
+    traj : Trajectory
+    name : str
+        A state or observable.
+    threshold : float, str or pint.Quantity
+        The level, in the variable's unit (bare numbers) or any compatible unit.
     direction : {"up", "down", "either"}
         ``"up"``: from below to at-or-above; ``"down"``: the reverse.
+    start, stop : float, str or pint.Quantity, optional
+        The window (default: the whole trajectory).
 
     Returns
     -------
-    float
-        The crossing time in days, linearly interpolated between the bracketing output
-        times; ``nan`` if there is no crossing in the window.
+    ndarray
+        Crossing times in days, increasing, each linearly interpolated between the
+        bracketing output times; empty if there is none.
     """
     if direction not in ("up", "down", "either"):
         raise FollicleError(f"direction must be 'up', 'down' or 'either', got {direction!r}")
@@ -75,12 +89,23 @@ def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=No
     d = ys - level
     up = (d[:-1] < 0) & (d[1:] >= 0)
     down = (d[:-1] >= 0) & (d[1:] < 0)
-    hits = {"up": up, "down": down, "either": up | down}[direction]
-    idx = np.flatnonzero(hits)
-    if idx.size == 0:
-        return math.nan
-    i = int(idx[0])
-    return float(ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i]))
+    i = np.flatnonzero({"up": up, "down": down, "either": up | down}[direction])
+    return ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i])
+
+
+def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
+                  stop=None) -> float:
+    """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
+
+    Takes the arguments of :func:`crossing_times`.
+
+    Returns
+    -------
+    float
+        The first crossing time in days; ``nan`` if there is no crossing in the window.
+    """
+    times = crossing_times(traj, name, threshold, direction=direction, start=start, stop=stop)
+    return float(times[0]) if times.size else math.nan
 
 
 def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:

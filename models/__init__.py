@@ -7,10 +7,11 @@ One module per compartment (:mod:`~follicle.models.phase`,
 ``parameters.toml`` and are read through :mod:`~follicle.models.parameters`;
 :mod:`~follicle.models.interventions` doses drugs and switches senescence induction;
 :mod:`~follicle.models.scenarios` names the published experiments;
+:mod:`~follicle.models.readouts` scores the hair cycle (anagen onsets and ends);
 :mod:`~follicle.models.zoo` holds published models of others.
 """
 
-from follicle.models import zoo
+from follicle.models import readouts, zoo
 from follicle.models.coupled import COMPARTMENTS, compartment, coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
@@ -28,6 +29,7 @@ __all__ = [
     "course",
     "dose",
     "induce_senescence",
+    "readouts",
     "scenario",
     "zoo",
 ]

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from follicle.models.coupled import coupled
+from follicle.models.drugs import DRUGS
 from follicle.models.interventions import course, dose, induce_senescence
 from follicle.models.senescence import steady_burden
 from follicle.models.stem_cells import steady_capacity
 
-from follicle.errors import UnknownNameError
+from follicle.errors import ScheduleError, UnknownNameError
+from follicle.schedule import Bolus
 from follicle.simulate import simulate
 from follicle.trajectory import Trajectory
 
@@ -93,6 +95,46 @@ class Scenario:
             schedule=self.schedule,
             **options,
         )
+
+    def with_doses(self, intervention: str, amount) -> Scenario:
+        """The same scenario with every dose of ``intervention`` set to ``amount``.
+
+        The times stay as they are: this is the dose axis of a dose-response.
+
+        Parameters
+        ----------
+        intervention : str
+            A drug the scenario doses (see :data:`~follicle.models.INTERVENTIONS`).
+        amount : float, str or pint.Quantity
+            The new amount of each dose; bare numbers are mg/kg.
+
+        Raises
+        ------
+        UnknownNameError
+            If ``intervention`` is not a drug.
+        ScheduleError
+            If the scenario gives no dose of it, or the amount is not a dose.
+        """
+        target = dose(intervention, 0, amount)
+        if not any(isinstance(e, Bolus) and e.target == target.target for e in self.schedule):
+            raise ScheduleError(
+                f"scenario {self.name!r} gives no dose of {intervention!r}; it doses "
+                f"{', '.join(self.interventions()) or 'nothing'}"
+            )
+        schedule = tuple(
+            replace(e, amount=target.amount)
+            if isinstance(e, Bolus) and e.target == target.target else e
+            for e in self.schedule
+        )
+        return replace(self, schedule=schedule)
+
+    def interventions(self) -> tuple[str, ...]:
+        """Names of the drugs the scenario doses, in order of first dose."""
+        by_state = {drug.state: name for name, drug in DRUGS.items()}
+        return tuple(dict.fromkeys(
+            by_state[e.target] for e in self.schedule
+            if isinstance(e, Bolus) and e.target in by_state
+        ))
 
     def control(self) -> Scenario:
         """The same skin (age, duration) without interventions."""

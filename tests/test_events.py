@@ -208,6 +208,18 @@ def test_recovery_time_is_nan_when_never_regained_or_never_lost(level):
     assert math.isnan(readouts.recovery_time(run, "X", level))
 
 
+def test_crossing_times_lists_every_crossing_of_a_sine():
+    run = fl.simulate(_oscillator(), days=12, t_eval=np.linspace(0, 12, 12001), **TIGHT)
+    ups = readouts.crossing_times(run, "X", 2.5, direction="up")
+    period = 2 * math.pi / 1.3
+    assert ups == pytest.approx(math.pi / 6 / 1.3 + period * np.arange(ups.size), abs=1e-5)
+    assert ups.size == 3  # 12 days hold a little more than two periods
+    both = readouts.crossing_times(run, "X", 2.5, direction="either")
+    assert both.size == 6  # and three down-crossings between and after them
+    assert np.all(np.diff(both) > 0)
+    assert readouts.crossing_times(run, "X", 99.0).size == 0
+
+
 def test_peak_of_infusion_is_at_its_stop():
     k, rate, t0, ts = 0.4, 1.5, 2.0, 7.0
     run = fl.simulate(

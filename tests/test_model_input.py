@@ -61,3 +61,21 @@ def test_parameter_outside_its_declared_range_is_refused(name, value):
 def test_scenario_options_reach_the_simulation():
     run = fl.models.scenario("anti_inflammatory").run(params={"d_M_antiinfl": 0.0})
     assert run.parameter_values["d_M_antiinfl"] == 0.0
+
+
+def test_with_doses_changes_every_dose_of_one_drug_and_nothing_else():
+    scenario = fl.models.scenario("chemotherapy_then_senolytic")
+    changed = scenario.with_doses("senolytic", "25 mg/kg")
+    assert scenario.interventions() == ("chemotherapy", "senolytic")
+    pairs = list(zip(scenario.schedule, changed.schedule, strict=True))
+    for before, after in pairs:
+        assert after.time == before.time
+        assert after.amount == (25.0 if before.target == "D_sl" else before.amount)
+    assert changed.days == scenario.days and changed.params == scenario.params
+
+
+def test_with_doses_of_a_drug_the_scenario_does_not_give_is_refused():
+    with pytest.raises(ScheduleError, match="gives no dose of 'wnt_inhibitor'"):
+        fl.models.scenario("ageing").with_doses("wnt_inhibitor", 1.0)
+    with pytest.raises(ScheduleError, match="mg/kg"):
+        fl.models.scenario("abt737_after_induction").with_doses("senolytic", "1 day")

@@ -1,31 +1,10 @@
-"""Helpers shared by the finding tests: onsets and ends of anagen, and time averages."""
+"""Helpers shared by the finding tests (the onset readouts are in follicle.models.readouts)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import follicle as fl
-
-#: Anagen is "on" when more than half the patch is in anagen (the scored skin area).
-HALF = 0.5
-
-
-def onsets(run: fl.Trajectory) -> np.ndarray:
-    a, t = run["anagen"], run.t
-    i = np.flatnonzero((a[:-1] < HALF) & (a[1:] >= HALF))
-    return t[i] + (t[i + 1] - t[i]) * (HALF - a[i]) / (a[i + 1] - a[i])
-
-
-def ends(run: fl.Trajectory) -> np.ndarray:
-    a, t = run["anagen"], run.t
-    i = np.flatnonzero((a[:-1] >= HALF) & (a[1:] < HALF))
-    return t[i] + (t[i + 1] - t[i]) * (a[i] - HALF) / (a[i] - a[i + 1])
-
-
-def first_onset(run: fl.Trajectory) -> float:
-    """The first anagen onset (``inf`` if the patch never enters anagen)."""
-    found = onsets(run)
-    return found[0] if found.size else np.inf
 
 
 def mean(run: fl.Trajectory, name: str, start: float, stop: float) -> float:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from follicle.models.readouts import anagen_ends, anagen_onsets
 
 import follicle as fl
-
-from ._cycle import ends, onsets
 
 DAYS = 320
 
@@ -19,7 +18,7 @@ def run():
 
 
 def test_at_least_five_full_cycles(run):
-    starts = onsets(run)
+    starts = anagen_onsets(run)
     assert len(starts) >= 6, starts
     a, t = run["anagen"], run.t
     for t0, t1 in zip(starts[:5], starts[1:6], strict=True):
@@ -29,7 +28,7 @@ def test_at_least_five_full_cycles(run):
 
 
 def test_phase_durations_are_mouse_like(run):
-    starts, stops = onsets(run), ends(run)
+    starts, stops = anagen_onsets(run), anagen_ends(run)
     anagen = stops[:5] - starts[:5]
     telogen = starts[1:6] - stops[:5]  # from end of anagen to next onset, catagen included
     # BRIEF: anagen about 2-3 weeks; catagen a few days; second telogen about 3-4 weeks.
@@ -38,7 +37,7 @@ def test_phase_durations_are_mouse_like(run):
 
 
 def test_macrophages_fall_in_telogen(run):
-    starts, stops = onsets(run), ends(run)
+    starts, stops = anagen_onsets(run), anagen_ends(run)
     for stop, nxt in zip(stops[:4], starts[1:5], strict=True):
         telogen = (run.t > stop) & (run.t < nxt)
         anagen_before = (run.t > stop - 5) & (run.t < stop)
@@ -47,7 +46,7 @@ def test_macrophages_fall_in_telogen(run):
 
 @pytest.mark.parametrize("name", ["M_ap", "W"])
 def test_apoptotic_macrophages_and_wnt_peak_before_onset(run, name):
-    starts, stops = onsets(run), ends(run)
+    starts, stops = anagen_onsets(run), anagen_ends(run)
     for stop, onset in zip(stops[:4], starts[1:5], strict=True):
         t_peak, _ = fl.readouts.peak(run, name, start=stop, stop=onset + 10)
         assert stop < t_peak < onset, (name, t_peak, onset)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
-
-from ._cycle import first_onset
 
 STRENGTHS = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0]  # mg/kg
 EARLY_COMPETENT = 21.0  # day: three days into competent telogen (see scenarios)
@@ -19,7 +18,7 @@ def onsets_by_strength():
     model = fl.models.coupled()
     return np.array(
         [
-            first_onset(
+            first_anagen_onset(
                 fl.simulate(
                     model,
                     days=60,
@@ -48,4 +47,4 @@ def test_advance_saturates_as_competence_limits_it(onsets_by_strength):
 
 def test_reference_scenario_advances_onset():
     scenario = fl.models.scenario("early_telogen_macrophage_apoptosis")
-    assert first_onset(scenario.run()) < first_onset(scenario.control().run()) - 1.5
+    assert first_anagen_onset(scenario.run()) < first_anagen_onset(scenario.control().run()) - 1.5

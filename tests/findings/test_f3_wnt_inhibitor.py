@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 
 import follicle as fl
-
-from ._cycle import ends, first_onset, onsets
 
 DOSES = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0]  # mg/kg, every 2 days, 6 times
 
@@ -19,10 +18,10 @@ def _course(dose, start):
 
 def test_delay_is_zero_at_dose_zero_and_grows_with_dose():
     model = fl.models.coupled()
-    untreated = first_onset(fl.simulate(model, days=80))
+    untreated = first_anagen_onset(fl.simulate(model, days=80))
     delays = np.array(
         [
-            first_onset(fl.simulate(model, days=80, schedule=_course(dose, 12))) - untreated
+            first_anagen_onset(fl.simulate(model, days=80, schedule=_course(dose, 12))) - untreated
             for dose in DOSES
         ]
     )
@@ -33,12 +32,12 @@ def test_delay_is_zero_at_dose_zero_and_grows_with_dose():
 
 def test_given_during_anagen_it_leaves_that_anagen_unchanged():
     untreated = fl.simulate(fl.models.coupled(), days=80)
-    start, stop = onsets(untreated)[0], ends(untreated)[0]
+    start, stop = anagen_onsets(untreated)[0], anagen_ends(untreated)[0]
     run = fl.simulate(fl.models.coupled(), days=80, schedule=_course(5.0, start + 2))
-    assert ends(run)[0] == pytest.approx(stop, abs=1e-3)
-    assert onsets(run)[0] == pytest.approx(start, abs=1e-3)
+    assert anagen_ends(run)[0] == pytest.approx(stop, abs=1e-3)
+    assert anagen_onsets(run)[0] == pytest.approx(start, abs=1e-3)
 
 
 def test_reference_scenario_delays_onset():
     scenario = fl.models.scenario("macrophage_wnt_inhibition")
-    assert first_onset(scenario.run()) > first_onset(scenario.control().run()) + 2
+    assert first_anagen_onset(scenario.run()) > first_anagen_onset(scenario.control().run()) + 2

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
-
-from ._cycle import first_onset
 
 DOSES = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]  # mg/kg, daily for 5 days from day 18
 MACROPHAGE_ROUTE_OFF = {"d_M_antiinfl": 0.0, "i_supply_antiinfl": 0.0}
@@ -15,12 +14,13 @@ MACROPHAGE_ROUTE_OFF = {"d_M_antiinfl": 0.0, "i_supply_antiinfl": 0.0}
 
 def _onset(dose, **params):
     schedule = fl.models.course("anti_inflammatory", start=18, amount=dose, times=5)
-    return first_onset(fl.simulate(fl.models.coupled(), days=60, params=params, schedule=schedule))
+    run = fl.simulate(fl.models.coupled(), days=60, params=params, schedule=schedule)
+    return first_anagen_onset(run)
 
 
 @pytest.fixture(scope="module")
 def untreated():
-    return first_onset(fl.simulate(fl.models.coupled(), days=60))
+    return first_anagen_onset(fl.simulate(fl.models.coupled(), days=60))
 
 
 def test_every_dose_advances_telogen_exit(untreated):
@@ -36,4 +36,4 @@ def test_without_the_macrophage_route_the_effect_vanishes(untreated):
 
 def test_reference_scenario_advances_exit():
     scenario = fl.models.scenario("anti_inflammatory")
-    assert first_onset(scenario.run()) < first_onset(scenario.control().run()) - 1
+    assert first_anagen_onset(scenario.run()) < first_anagen_onset(scenario.control().run()) - 1

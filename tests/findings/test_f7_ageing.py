@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from follicle.models.readouts import anagen_onsets
 
 import follicle as fl
 
-from ._cycle import mean, onsets
+from ._cycle import mean
 
 AGES = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]  # years
 
@@ -52,7 +53,7 @@ def test_fur_thins_across_ages(by_age):
 
 def test_ageing_scenario_cycles_slower_then_stops():
     run = fl.models.scenario("ageing").run()
-    starts = onsets(run)
+    starts = anagen_onsets(run)
     assert len(starts) >= 5
     assert starts[-1] < run.t[-1] - 100, "old skin has stopped cycling"
     assert mean(run, "fur_density", 500, 600) < 0.6 * mean(run, "fur_density", 0, 100)
@@ -61,5 +62,5 @@ def test_ageing_scenario_cycles_slower_then_stops():
 def test_senolytic_in_old_skin_restores_cycling():
     scenario = fl.models.scenario("foxo4_dri_aged")
     treated, control = scenario.run(), scenario.control().run()
-    assert len(onsets(treated)) > len(onsets(control))
+    assert len(anagen_onsets(treated)) > len(anagen_onsets(control))
     assert mean(treated, "fur_density", 60, 120) > 1.3 * mean(control, "fur_density", 60, 120)

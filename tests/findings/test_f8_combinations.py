@@ -5,16 +5,15 @@ than the same dose in competent telogen."""
 from __future__ import annotations
 
 import numpy as np
+from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
-
-from ._cycle import first_onset
 
 REFRACTORY, COMPETENT = 8.0, 21.0  # days into telogen (competence begins near day 18)
 
 
 def _onset(*schedule):
-    return first_onset(fl.simulate(fl.models.coupled(), days=80, schedule=schedule))
+    return first_anagen_onset(fl.simulate(fl.models.coupled(), days=80, schedule=schedule))
 
 
 def test_wnt_inhibitor_still_delays_onset_on_top_of_a_senolytic():

@@ -12,12 +12,13 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 from scipy.stats import qmc
 
 import follicle as fl
 from follicle.executors import map_ordered
 
-from ._cycle import ends, first_onset, mean, onsets, regrowth_days
+from ._cycle import mean, regrowth_days
 
 N_SETS = 100
 SPREAD = 0.2
@@ -62,21 +63,21 @@ def directions(values: dict) -> dict[str, bool]:
         return fl.simulate(model, days=days, schedule=list(schedule), **options)
 
     untreated = run(250)
-    onset = first_onset(untreated)
+    onset = first_anagen_onset(untreated)
     competent = values["tau_refractory"]  # follicles start in refractory telogen
     out = {}
 
-    starts, stops = onsets(untreated), ends(untreated)
+    starts, stops = anagen_onsets(untreated), anagen_ends(untreated)
     anagen = stops[: len(starts)] - starts[: len(stops)]
     out["F1"] = len(starts) >= 5 and bool(np.all((anagen > 10) & (anagen < 30)))
 
     out["F2"] = (
-        first_onset(run(80, fl.models.dose("apoptosis_inducer", competent + 3, 20))) < onset
+        first_anagen_onset(run(80, fl.models.dose("apoptosis_inducer", competent + 3, 20))) < onset
     )
     wnt = fl.models.course("wnt_inhibitor", competent - 6, 2.0, every="2 day", times=6)
-    out["F3"] = first_onset(run(80, *wnt)) > onset
+    out["F3"] = first_anagen_onset(run(80, *wnt)) > onset
     antiinfl = fl.models.course("anti_inflammatory", competent, 5.0, times=5)
-    out["F4"] = first_onset(run(80, *antiinfl)) < onset
+    out["F4"] = first_anagen_onset(run(80, *antiinfl)) < onset
 
     induced = run(120, fl.models.induce_senescence(0, 21))
     peak_time, peak = fl.readouts.peak(induced, "senescent_burden")
@@ -97,7 +98,9 @@ def directions(values: dict) -> dict[str, bool]:
     ) < mean(untreated, "fur_density", 30, 150)
 
     senolytic = fl.models.course("senolytic", 0, 10.0, times=7)
-    out["F8"] = first_onset(run(80, *senolytic, *wnt)) > first_onset(run(80, *senolytic))
+    out["F8"] = first_anagen_onset(run(80, *senolytic, *wnt)) > first_anagen_onset(
+        run(80, *senolytic)
+    )
 
     pulse = onset + 4  # early anagen of the set's own first cycle
     chemo = fl.models.dose("chemotherapy", pulse, 150.0)

@@ -1,0 +1,343 @@
+"""The ``follicle`` command: list, run, sweep and export the model's scenarios.
+
+::
+
+    follicle scenarios                                  # the named experiments
+    follicle interventions                              # drugs and switches, with units
+    follicle run abt737_after_induction --out results   # CSV + PNG of one scenario
+    follicle run --days 80 --dose "wnt_inhibitor:2 mg/kg@12,14,16" --set "tau_anagen=20 day"
+    follicle sweep macrophage_wnt_inhibition wnt_inhibitor.amount "0:5:11" --out delay.csv
+    follicle export-sbml abt737_after_induction -o abt737.xml
+
+Every command has ``--help``. Exit codes: 0 success; 2 the command line cannot be read
+(unknown option, malformed ``--dose``/``--set``/values); 1 the model refused the input or
+failed (an unknown name, a value out of range or in the wrong unit, a solver failure). Errors
+are one line on stderr, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from follicle.errors import FollicleError
+from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
+from follicle.models.interventions import DOSE_UNIT, induce_senescence
+from follicle.models.readouts import first_anagen_onset
+from follicle.readouts import peak, time_average, value_at
+
+__all__ = ["main"]
+
+#: Length of a run without a scenario (days from the start of a telogen).
+UNTREATED_DAYS = 200.0
+
+
+class UsageError(Exception):
+    """The command line cannot be read (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit with code 2."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# -- reading the command line -----------------------------------------------------------
+def _number_or_quantity(text: str, what: str):
+    """A bare number as a float, anything else as a quantity string for the engine."""
+    text = text.strip()
+    if not text:
+        raise UsageError(f"{what} is empty")
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_dose(text: str) -> list:
+    """``NAME:AMOUNT@DAY[,DAY...]`` -> bolus doses (``AMOUNT`` may carry a unit)."""
+    name, sep, rest = text.partition(":")
+    amount, at, days = rest.rpartition("@")
+    if not (sep and at and name.strip() and amount.strip() and days.strip()):
+        raise UsageError(
+            f"--dose {text!r}: write NAME:AMOUNT@DAY or NAME:AMOUNT@DAY,DAY,..., "
+            "e.g. 'wnt_inhibitor:2 mg/kg@12,14'"
+        )
+    amount = _number_or_quantity(amount, f"--dose {text!r}: the amount")
+    return [dose(name.strip(), _number_or_quantity(day, f"--dose {text!r}: a day"), amount)
+            for day in days.split(",")]
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """``PARAM=VALUE`` -> (name, value); the value may carry a unit (``"20 day"``)."""
+    name, sep, value = text.partition("=")
+    if not (sep and name.strip()):
+        raise UsageError(f"--set {text!r}: write PARAM=VALUE, e.g. 'tau_anagen=20 day'")
+    return name.strip(), _number_or_quantity(value, f"--set {text!r}: the value")
+
+
+def parse_values(text: str) -> tuple[np.ndarray, str]:
+    """Sweep values ``START:STOP:N`` (evenly spaced), ``log:START:STOP:N`` or ``A,B,C``,
+    optionally followed by a unit after a space. Returns the numbers and the unit ("")."""
+    numbers, _, unit = text.strip().partition(" ")
+    try:
+        if numbers.startswith("log:"):
+            start, stop, n = numbers.removeprefix("log:").split(":")
+            values = np.geomspace(float(start), float(stop), int(n))
+        elif ":" in numbers:
+            start, stop, n = numbers.split(":")
+            values = np.linspace(float(start), float(stop), int(n))
+        else:
+            values = np.array([float(v) for v in numbers.split(",")])
+    except ValueError:
+        raise UsageError(
+            f"values {text!r}: write START:STOP:N, log:START:STOP:N or A,B,C, optionally "
+            "followed by a unit, e.g. '0:5:11 mg/kg'"
+        ) from None
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise UsageError(f"values {text!r}: give at least one finite number")
+    return values, unit.strip()
+
+
+# -- readouts of a sweep ------------------------------------------------------------------
+def _readout(spec: str):
+    """A readout from its name: ``anagen_onset``, or ``mean:NAME``, ``final:NAME``,
+    ``max:NAME`` of any state or observable."""
+    if spec == "anagen_onset":
+        return first_anagen_onset
+    kind, _, name = spec.partition(":")
+    reducers = {
+        "mean": lambda run: time_average(run, name),
+        "final": lambda run: value_at(run, name, run.t[-1]),
+        "max": lambda run: peak(run, name)[1],
+    }
+    if kind not in reducers or not name:
+        raise UsageError(
+            f"readout {spec!r}: choose anagen_onset, mean:NAME, final:NAME or max:NAME"
+        )
+    return reducers[kind]
+
+
+def _at(base: Scenario, axis: str, value) -> Scenario:
+    """``base`` with the sweep axis at ``value``: ``PARAM`` or ``DRUG.amount``."""
+    drug, dot, field = axis.partition(".")
+    if dot:
+        if field != "amount":
+            raise UsageError(f"axis {axis!r}: a drug axis is DRUG.amount")
+        return base.with_doses(drug, value)
+    params = {**base.params, axis: value}
+    coupled().parameter_vector(params)  # an unknown name or a bad value fails here, not later
+    return replace(base, params=params)
+
+
+def sweep(base: Scenario, axis: str, values, readout, progress: bool = False):
+    """The readout of ``base`` at each value of ``axis``, one simulation per value.
+
+    A plain loop over :func:`follicle.simulate` (through :meth:`Scenario.run`); each value
+    is checked by the model before anything runs.
+    """
+    variants = [_at(base, axis, v) for v in values]
+    if progress:
+        variants = _progress(variants, desc=f"{base.name}: {axis}")
+    return [readout(v.run()) for v in variants]
+
+
+def _progress(items, desc):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the [cli] extra is not installed: no bar
+        return items
+    return tqdm(items, desc=desc, unit="run", file=sys.stderr)
+
+
+# -- commands -----------------------------------------------------------------------------
+def _scenario_or_untreated(name: str | None, days) -> Scenario:
+    if name is None:
+        base = Scenario("untreated", "Untreated skin", "No intervention.", UNTREATED_DAYS, ())
+    else:
+        base = scenario(name)
+    return base if days is None else replace(base, days=days)
+
+
+def _cmd_scenarios(args) -> int:
+    width = max(map(len, SCENARIOS))
+    for name, s in SCENARIOS.items():
+        print(f"{name:<{width}}  {s.days:>5g} day  {s.title}")
+    return 0
+
+
+def _cmd_interventions(args) -> int:
+    width = max(map(len, INTERVENTIONS))
+    for name, description in INTERVENTIONS.items():
+        unit = "on/off" if name == "senescence_induction" else DOSE_UNIT
+        print(f"{name:<{width}}  {unit:<6}  {description}")
+    return 0
+
+
+def _with_options(args) -> Scenario:
+    base = _scenario_or_untreated(args.scenario, args.days)
+    extra = [event for text in args.dose for event in parse_dose(text)]
+    for text in args.induce:
+        start, sep, stop = text.partition(":")
+        if not sep:
+            raise UsageError(f"--induce {text!r}: write START:STOP in days, e.g. '0:21'")
+        extra.append(induce_senescence(_number_or_quantity(start, "--induce start"),
+                                       _number_or_quantity(stop, "--induce stop")))
+    params = dict(parse_setting(text) for text in args.set)
+    return replace(base, schedule=(*base.schedule, *extra),
+                   params={**base.params, **params})
+
+
+def write_csv(path: Path, run) -> Path:
+    """Every state and observable of ``run`` by time, units in the header."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["t [day]", *(f"{n} [{run.unit(n)}]" for n in run.names)])
+        for i, t in enumerate(run.t):
+            out.writerow([f"{t:.10g}", *(f"{v:.10g}" for v in run.values[:, i])])
+    return path
+
+
+def _cmd_run(args) -> int:
+    from follicle.models.plot import overview
+
+    chosen = _with_options(args)
+    run = chosen.run()
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = write_csv(args.out / f"{chosen.name}.csv", run)
+    picture = args.out / f"{chosen.name}.png"
+    overview(run, title=chosen.title).savefig(picture, dpi=120, metadata={"Software": None})
+    onset = first_anagen_onset(run)
+    when = f"day {onset:.1f}" if math.isfinite(onset) else "not within the run"
+    print(f"{chosen.name}: {run.t[-1]:g} days; first anagen onset {when}")
+    print(f"wrote {table} and {picture}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    base = _with_options(args)
+    values, unit = parse_values(args.values)
+    readout = _readout(args.readout)
+    axis_values = [f"{v:g} {unit}" if unit else float(v) for v in values]
+    results = sweep(base, args.axis, axis_values, readout, progress=not args.no_progress)
+    header = [f"{args.axis} [{unit}]" if unit else args.axis, args.readout]
+    rows = [[f"{v:.10g}", f"{r:.10g}"] for v, r in zip(values, results, strict=True)]
+    if args.out is None:
+        writer = csv.writer(sys.stdout)
+        writer.writerows([header, *rows])
+    else:
+        with args.out.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_export_sbml(args) -> int:
+    from follicle import sbml
+
+    chosen = _with_options(args)
+    path = sbml.to_file(args.output, coupled(), chosen.schedule, params=dict(chosen.params),
+                        initial=dict(chosen.initial))
+    print(f"wrote {path} ({chosen.name}; the document starts at day 0, simulate it for "
+          f"{chosen.days:g} days)")
+    return 0
+
+
+# -- the parser -----------------------------------------------------------------------------
+def _add_scenario_options(p, scenario_required: bool = False):
+    p.add_argument("scenario", nargs=None if scenario_required else "?", metavar="SCENARIO",
+                   help="a named scenario (see 'follicle scenarios')"
+                   + ("" if scenario_required else "; default: untreated skin"))
+    p.add_argument("--days", type=float, help="simulated duration (default: the scenario's)")
+    p.add_argument("--dose", action="append", default=[], metavar="NAME:AMOUNT@DAY[,DAY...]",
+                   help=f"add doses of a drug (amount in {DOSE_UNIT} unless a unit is given); "
+                   "repeatable")
+    p.add_argument("--induce", action="append", default=[], metavar="START:STOP",
+                   help="switch senescence induction on from START to STOP (days); repeatable")
+    p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
+                   help="change a parameter, e.g. 'tau_anagen=20 day' (bare numbers are in the "
+                   "parameter's unit); repeatable")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``follicle`` command."""
+    top = _Parser(prog="follicle", description=__doc__.split("\n\n")[0],
+                  epilog="Run 'follicle COMMAND --help' for a command's options.")
+    top.add_argument("--version", action="version", version=_version())
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser("scenarios", help="list the named scenarios",
+                            description="List the named scenarios: name, duration, title.")
+    p.set_defaults(func=_cmd_scenarios)
+
+    p = commands.add_parser("interventions", help="list drugs and switches with their units",
+                            description="List the interventions: name, unit, description.")
+    p.set_defaults(func=_cmd_interventions)
+
+    p = commands.add_parser(
+        "run", help="simulate a scenario; write CSV and PNG",
+        description="Simulate a scenario (or untreated skin) on the coupled model, optionally "
+        "with extra doses and parameter changes; write OUT/NAME.csv (every state and "
+        "observable) and OUT/NAME.png (an overview).")
+    _add_scenario_options(p)
+    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                   help="output folder (default: the current one)")
+    p.set_defaults(func=_cmd_run)
+
+    p = commands.add_parser(
+        "sweep", help="one readout of a scenario along one axis",
+        description="Run a scenario once per value of one axis (a parameter, or DRUG.amount "
+        "for every dose of a drug in the scenario) and tabulate a readout as CSV.")
+    _add_scenario_options(p, scenario_required=True)
+    p.add_argument("axis", metavar="AXIS", help="PARAM or DRUG.amount")
+    p.add_argument("values", metavar="VALUES",
+                   help="START:STOP:N, log:START:STOP:N or A,B,C, optionally followed by a "
+                   "unit, e.g. '0:5:11 mg/kg'")
+    p.add_argument("--readout", default="anagen_onset",
+                   help="anagen_onset (default; inf if none), mean:NAME, final:NAME, max:NAME")
+    p.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = commands.add_parser(
+        "export-sbml", help="write a scenario as SBML",
+        description="Write the coupled model with a scenario's schedule and parameters as an "
+        "SBML Level 3 document (needs the [sbml] extra).")
+    _add_scenario_options(p)
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    p.set_defaults(func=_cmd_export_sbml)
+    return top
+
+
+def _version() -> str:
+    from follicle import __version__
+
+    return f"follicle {__version__}"
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 model error, 2 usage error)."""
+    try:
+        args = parser().parse_args(argv)
+        return args.func(args)
+    except UsageError as exc:
+        print(f"follicle: error: {exc}", file=sys.stderr)
+        return 2
+    except FollicleError as exc:
+        print(f"follicle: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"follicle: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The ``follicle`` command line, end to end in a subprocess, and its refusals."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from follicle.models.readouts import first_anagen_onset
+
+import follicle as fl
+from follicle.cli import main
+
+
+def follicle_cmd(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "follicle", *args], capture_output=True,
+                          encoding="utf-8", errors="replace", cwd=cwd, timeout=300)
+
+
+def read_csv(path):
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], np.array(rows[1:], dtype=float)
+
+
+def test_scenarios_lists_every_scenario_with_its_title():
+    done = follicle_cmd("scenarios")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(fl.models.SCENARIOS)
+    for line, (name, scenario) in zip(lines, fl.models.SCENARIOS.items(), strict=True):
+        assert line.startswith(name) and line.endswith(scenario.title)
+
+
+def test_interventions_lists_every_intervention_with_a_unit(capsys):
+    assert main(["interventions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(fl.models.INTERVENTIONS)
+    assert all(line.split()[1] in ("mg/kg", "on/off") for line in lines)
+
+
+def test_run_with_a_dose_and_a_setting_writes_the_simulation(tmp_path):
+    done = follicle_cmd("run", "--days", "60", "--dose", "wnt_inhibitor:2 mg/kg@12,14,16",
+                        "--set", "tau_anagen=20 day", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    header, table = read_csv(tmp_path / "untreated.csv")
+    schedule = fl.models.course("wnt_inhibitor", 12, 2.0, every="2 day", times=3)
+    expected = fl.simulate(fl.models.coupled(), days=60, schedule=schedule,
+                           params={"tau_anagen": 20.0})
+    assert header[0] == "t [day]" and header[1:] == [
+        f"{n} [{expected.unit(n)}]" for n in expected.names
+    ]
+    np.testing.assert_allclose(table[:, 0], expected.t)
+    np.testing.assert_allclose(table[:, 1:].T, expected.values, rtol=1e-9, atol=1e-12)
+    assert f"first anagen onset day {first_anagen_onset(expected):.1f}" in done.stdout
+    assert (tmp_path / "untreated.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_run_of_a_scenario_names_its_files_after_it(tmp_path):
+    assert main(["run", "early_telogen_macrophage_apoptosis", "--out", str(tmp_path)]) == 0
+    _, table = read_csv(tmp_path / "early_telogen_macrophage_apoptosis.csv")
+    assert table[-1, 0] == fl.models.scenario("early_telogen_macrophage_apoptosis").days
+    assert (tmp_path / "early_telogen_macrophage_apoptosis.png").exists()
+
+
+def test_sweep_of_the_wnt_inhibitor_dose_delays_onset_more_with_dose(tmp_path):
+    out = tmp_path / "delay.csv"
+    done = follicle_cmd("sweep", "macrophage_wnt_inhibition", "wnt_inhibitor.amount",
+                        "0:3:3 mg/kg", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    header, table = read_csv(out)
+    assert header == ["wnt_inhibitor.amount [mg/kg]", "anagen_onset"]
+    np.testing.assert_allclose(table[:, 0], [0.0, 1.5, 3.0])
+    assert np.all(np.diff(table[:, 1]) > 0), table
+    scenario = fl.models.scenario("macrophage_wnt_inhibition")
+    assert table[2, 1] == pytest.approx(
+        first_anagen_onset(scenario.with_doses("wnt_inhibitor", 3.0).run()), abs=1e-8
+    )
+
+
+def test_sweep_of_a_parameter_with_a_unit_and_another_readout(capsys):
+    args = ["sweep", "early_telogen_macrophage_apoptosis", "tau_anagen", "12,24 day",
+            "--readout", "mean:anagen", "--no-progress"]
+    assert main(args) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "tau_anagen [day],mean:anagen"
+    means = [float(row.split(",")[1]) for row in rows[1:]]
+    assert means[1] > means[0], "longer anagen, more time in anagen"
+
+
+def test_export_sbml_writes_a_document(tmp_path):
+    pytest.importorskip("libsbml")
+    out = tmp_path / "abt737.xml"
+    done = follicle_cmd("export-sbml", "abt737_after_induction", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert text.startswith("<?xml") and "<sbml" in text
+    scenario = fl.models.scenario("abt737_after_induction")
+    assert text == fl.sbml.export(fl.models.coupled(), scenario.schedule)
+
+
+@pytest.mark.parametrize("command", [[], ["scenarios"], ["run"], ["sweep"], ["export-sbml"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: follicle")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+        (["run", "--dose", "wnt_inhibitor@3"], 2, "write NAME:AMOUNT@DAY"),
+        (["run", "no_such_scenario"], 1, "unknown scenario 'no_such_scenario'"),
+        (["run", "--set", "tau_anagen=20 kg"], 1, "parameter 'tau_anagen'"),
+    ],
+)
+def test_bad_input_in_a_subprocess_is_one_line_and_no_traceback(args, code, says, tmp_path):
+    done = follicle_cmd(*args, cwd=tmp_path)
+    assert done.returncode == code
+    assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
+    assert done.stderr.startswith("follicle: error: ")
+    assert not list(tmp_path.iterdir()), "nothing is written when the input is refused"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        ([], 2, "required: COMMAND"),
+        (["run", "--days"], 2, "expected one argument"),
+        (["run", "--set", "tau_anagen"], 2, "write PARAM=VALUE"),
+        (["run", "--induce", "21"], 2, "write START:STOP"),
+        (["run", "--set", "tau_anagen=500"], 1, "outside its allowed range [10, 25] day"),
+        (["run", "--set", "tau_anagn=20"], 1, "Did you mean 'tau_anagen'"),
+        (["run", "--dose", "wnt:2@3"], 1, "unknown intervention 'wnt'"),
+        (["run", "--dose", "senolytic:1 day@3"], 1, "expected unit is mg/kg"),
+        (["run", "--days", "-5"], 1, "empty or reversed"),
+        (["sweep", "ageing", "k_CA", "1:x:3"], 2, "write START:STOP:N"),
+        (["sweep", "ageing", "k_CA", "1,2", "--readout", "median:W"], 2, "choose anagen_onset"),
+        (["sweep", "ageing", "senolytic.time", "1,2"], 2, "DRUG.amount"),
+        (["sweep", "ageing", "senolytic.amount", "1,2"], 1, "gives no dose of 'senolytic'"),
+        (["sweep", "ageing", "k_CA", "1000,2000"], 1, "parameter 'k_CA' = 1000"),
+        (["export-sbml", "ageing"], 2, "required: -o/--output"),
+    ],
+)
+def test_bad_input_exits_with_its_code_and_says_why(args, code, says, capsys, tmp_path,
+                                                    monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert err.startswith("follicle: error: ") and err.count("\n") == 1, err
+    assert says in err, err

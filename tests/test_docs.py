@@ -1,0 +1,106 @@
+"""The documentation: it builds without warnings, its generated pages cover the model, and
+the code in the README and the tutorials runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import follicle as fl
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+#: Pages whose ```python blocks are run, each page's blocks in order in one namespace.
+RUNNABLE = ["README.md", "docs/getting-started.md", "docs/tutorials/simulate.md",
+            "docs/tutorials/dose.md", "docs/sbml.md", "docs/zoo.md"]
+
+
+def _extension():
+    spec = importlib.util.spec_from_file_location("follicle_docs",
+                                                  DOCS / "_ext" / "follicle_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _table_names(markdown: str) -> list[str]:
+    return re.findall(r"^\| `([^`]+)` \|", markdown, flags=re.M)
+
+
+def test_docs_build_with_warnings_as_errors(tmp_path):
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         str(DOCS), str(tmp_path / "html")],
+        capture_output=True, encoding="utf-8", errors="replace", timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "html" / "model.html").read_text(encoding="utf-8")
+    assert "tau_anagen" in page and "saturating removal" in page
+
+
+def test_parameter_table_lists_every_parameter_of_the_model_once():
+    model = fl.models.coupled()
+    table = fl.models.parameters.table()
+    names = _table_names(_extension().parameters_md(table, model))
+    assert sorted(names) == sorted(table) and len(names) == len(set(names))
+    assert set(model.parameter_names) <= set(names)
+    row = next(line for line in _extension().parameters_md(table, model).splitlines()
+               if line.startswith("| `tau_anagen` |"))
+    p = table["tau_anagen"]
+    assert f"| {p.value:g} | day | [{p.bounds[0]:g}, {p.bounds[1]:g}] | phase |" in row
+
+
+def test_equations_cover_every_rate_term_and_observable():
+    model = fl.models.coupled()
+    text = _extension().equations_md(model)
+    rows = [line for line in text.splitlines() if line.startswith("| {math}")]
+    assert len(rows) == len(model.terms)
+    assert set(_table_names(text)) == set(model.observable_names)
+    for module in model.modules:
+        assert f"### Compartment `{module.name}`" in text
+
+
+def test_findings_page_names_each_finding_its_test_and_existing_figures():
+    text = _extension().findings_md(ROOT)
+    for i in range(1, 10):
+        assert f"## F{i}\n" in text
+    for test in re.findall(r"`tests/findings/(test_\w+\.py)`", text):
+        assert (ROOT / "tests" / "findings" / test).exists()
+    figures = re.findall(r"\]\(\.\./figures/(\w+\.png)\)", text)
+    assert "untreated_cycle.png" in figures and "dose_timing.png" in figures
+    for name in figures:
+        assert (ROOT / "figures" / name).exists(), name
+
+
+def _python_blocks(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
+
+
+@pytest.mark.parametrize("page", RUNNABLE)
+def test_code_in_the_page_runs(page, tmp_path, monkeypatch):
+    if page == "docs/sbml.md":
+        pytest.importorskip("libsbml")
+    blocks = _python_blocks(ROOT / page)
+    assert blocks, f"{page} has no python code"
+    monkeypatch.chdir(tmp_path)  # pages may write files
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, page, "exec"), namespace)
+
+
+def test_readme_example_prints_what_it_says(capsys):
+    block = _python_blocks(ROOT / "README.md")[0]
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    claimed = re.search(r"# (\d+\.\d); untreated: (\d+\.\d)", block)
+    assert f"anagen starts on day {claimed.group(1)}" in out
+    run = fl.simulate(fl.models.coupled(), days=80)
+    assert f"{fl.models.readouts.first_anagen_onset(run):.1f}" == claimed.group(2)
