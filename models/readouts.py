@@ -8,7 +8,7 @@ scored skin area of the experiments. Onsets and ends are the up- and down-crossi
 >>> import follicle as fl
 >>> run = fl.simulate(fl.models.coupled(), days=60)
 >>> round(fl.models.readouts.first_anagen_onset(run), 1)
-25.6
+25.3
 """
 
 from __future__ import annotations
