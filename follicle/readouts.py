@@ -17,7 +17,7 @@ import numpy as np
 from follicle.errors import FollicleError, TimeSpanError
 from follicle.units import TIME_UNIT, as_magnitude
 
-__all__ = ["crossing_time", "peak", "time_average", "value_at"]
+__all__ = ["crossing_time", "crossing_times", "peak", "time_average", "value_at"]
 
 
 def _window(traj, start, stop):
@@ -52,9 +52,9 @@ def value_at(traj, name: str, time) -> float:
     return float(np.interp(tt, traj.t, traj[name]))
 
 
-def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
-                  stop=None) -> float:
-    """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
+def crossing_times(traj, name: str, threshold, *, direction: str = "up", start=None,
+                   stop=None) -> np.ndarray:
+    """Every time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
     Parameters
     ----------
@@ -63,9 +63,11 @@ def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=No
 
     Returns
     -------
-    float
-        The crossing time in days, linearly interpolated between the bracketing output
-        times; ``nan`` if there is no crossing in the window.
+    ndarray
+        The crossing times in days, in order, each linearly interpolated between the
+        bracketing output times: for samples :math:`y_i < c \\le y_{i+1}` (upwards),
+        :math:`t = t_i + (t_{i+1} - t_i)(c - y_i)/(y_{i+1} - y_i)`. Empty if there is
+        none.
     """
     if direction not in ("up", "down", "either"):
         raise FollicleError(f"direction must be 'up', 'down' or 'either', got {direction!r}")
@@ -75,12 +77,19 @@ def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=No
     d = ys - level
     up = (d[:-1] < 0) & (d[1:] >= 0)
     down = (d[:-1] >= 0) & (d[1:] < 0)
-    hits = {"up": up, "down": down, "either": up | down}[direction]
-    idx = np.flatnonzero(hits)
-    if idx.size == 0:
-        return math.nan
-    i = int(idx[0])
-    return float(ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i]))
+    i = np.flatnonzero({"up": up, "down": down, "either": up | down}[direction])
+    return ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i])
+
+
+def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
+                  stop=None) -> float:
+    """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
+
+    As :func:`crossing_times`; returns the first crossing in days, or ``nan`` if there is
+    no crossing in the window.
+    """
+    times = crossing_times(traj, name, threshold, direction=direction, start=start, stop=stop)
+    return float(times[0]) if times.size else math.nan
 
 
 def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:

@@ -11,15 +11,11 @@ HALF = 0.5
 
 
 def onsets(run: fl.Trajectory) -> np.ndarray:
-    a, t = run["anagen"], run.t
-    i = np.flatnonzero((a[:-1] < HALF) & (a[1:] >= HALF))
-    return t[i] + (t[i + 1] - t[i]) * (HALF - a[i]) / (a[i + 1] - a[i])
+    return fl.readouts.crossing_times(run, "anagen", HALF, direction="up")
 
 
 def ends(run: fl.Trajectory) -> np.ndarray:
-    a, t = run["anagen"], run.t
-    i = np.flatnonzero((a[:-1] >= HALF) & (a[1:] < HALF))
-    return t[i] + (t[i + 1] - t[i]) * (a[i] - HALF) / (a[i] - a[i + 1])
+    return fl.readouts.crossing_times(run, "anagen", HALF, direction="down")
 
 
 def first_onset(run: fl.Trajectory) -> float:
