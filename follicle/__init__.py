@@ -4,8 +4,8 @@ The engine (this package) knows nothing about hair: it defines models from sympy
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
 dosing schedules, and analyses them (:mod:`follicle.analysis`: steady states, stability,
 bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime maps classified from
-simulation). The biology lives in :mod:`follicle.models`; published
-models of others in :mod:`follicle.models.zoo`.
+simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology lives in
+:mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")
@@ -17,7 +17,7 @@ models of others in :mod:`follicle.models.zoo`.
 0.3679
 """
 
-from follicle import analysis, models, readouts, regimes, sbml
+from follicle import analysis, models, readouts, regimes, sbml, sensitivity
 from follicle.analysis import find_cycle, scan, steady_states
 from follicle.errors import (
     AnalysisError,
@@ -76,6 +76,7 @@ __all__ = [
     "repeat",
     "sbml",
     "scan",
+    "sensitivity",
     "simulate",
     "steady_states",
     "t",

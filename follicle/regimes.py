@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from follicle.analysis import _ReadOnly
 from follicle.errors import AnalysisError, FollicleError, ParameterValueError, UnknownNameError
 from follicle.executors import map_ordered
 from follicle.model import Model
@@ -47,7 +48,7 @@ _SETUP_KEYS = ("params", "initial", "schedule")
 
 
 @dataclass(frozen=True, eq=False)
-class RegimeMap:
+class RegimeMap(_ReadOnly):
     """Labels of a grid of simulations over two axes.
 
     Attributes
@@ -66,16 +67,7 @@ class RegimeMap:
     y_values: np.ndarray
     labels: np.ndarray
 
-    def __post_init__(self):
-        for name in ("x_values", "y_values", "labels"):
-            value = np.array(getattr(self, name))
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
-
-    def __setstate__(self, state):
-        # Pickle protocols < 5 restore NumPy arrays writeable: make them read-only again.
-        self.__dict__.update(state)
-        self.__post_init__()
+    _arrays = ("x_values", "y_values", "labels")
 
     @property
     def regimes(self) -> tuple[str, ...]:
