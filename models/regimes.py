@@ -207,6 +207,7 @@ def senolytic_dose_needed(
     start=3.0,
     times: int = 7,
     every="1 day",
+    by=None,
     params: Mapping[str, float] | None = None,
     max_dose: float = 1e4,
 ) -> float:
@@ -214,9 +215,10 @@ def senolytic_dose_needed(
 
     The burden :math:`X(0) = X_0` evolves by the senescence equation
     (:mod:`~follicle.models.senescence`) under ``course("senolytic", start, D,
-    every=every, times=times)``; the course ends at :math:`t_{end} = t_0 + n\\,\\Delta`,
-    one interval after the last dose. Returns the :math:`D` that solves
-    :math:`X(t_{end}; D) = X_{target}` (0 if the burden falls below the target by itself).
+    every=every, times=times)``. Returns the :math:`D` that solves
+    :math:`X(t_{by}; D) = X_{target}` (0 if the burden falls below the target by itself),
+    by default at the end of the course, :math:`t_{by} = t_0 + n\\,\\Delta` (one interval
+    after the last dose).
 
     Parameters
     ----------
@@ -228,6 +230,8 @@ def senolytic_dose_needed(
         First dose and dosing interval (bare numbers in days).
     times : int
         Number of doses.
+    by : float, str or pint.Quantity, optional
+        When the burden must be down to the target (default: the end of the course).
     params : mapping, optional
         Parameter values of the senescence compartment (e.g. ``k_senolytic``, ``age0``).
     max_dose : float
@@ -247,7 +251,9 @@ def senolytic_dose_needed(
             )
     begin = as_magnitude(start, TIME_UNIT, what="start of the senolytic course")
     interval = as_magnitude(every, TIME_UNIT, what="senolytic dosing interval")
-    end = begin + times * interval
+    end = begin + times * interval if by is None else as_magnitude(by, TIME_UNIT, what="by")
+    if not end > 0:
+        raise ParameterValueError(f"by must be a time after day 0, got {by!r}")
     model = compartment("senescence")
 
     def excess(dose: float) -> float:

@@ -87,6 +87,8 @@ def test_dose_needed_grows_with_the_burden_and_is_zero_when_it_clears_by_itself(
     doses = [fl.models.senolytic_dose_needed(k * xc, xc) for k in (1.2, 3, 4.5, 6)]
     assert doses[0] == 0.0  # a burden just above critical falls below it within the course
     assert np.all(np.diff(doses[1:]) > 0) and doses[1] > 0, doses
+    later = fl.models.senolytic_dose_needed(4.5 * xc, xc, by=26)
+    assert 0 < later < doses[2]  # more time for natural removal: less drug
 
 
 def test_classifier_labels_each_regime_and_refuses_a_short_run():
