@@ -2,16 +2,16 @@
 
 Run from the repository (needs the ``[sensitivity]`` extra, which ``[dev]`` includes)::
 
-    nice .venv/bin/python docs/scripts/sobol_coupled.py            # N = 128, seed 0
-    .venv/bin/python docs/scripts/sobol_coupled.py --n 32 --workers 2
+    nice .venv/bin/python docs/scripts/sobol_coupled.py            # N = 64, seed 0
+    .venv/bin/python docs/scripts/sobol_coupled.py --n 128 --workers 2
 
 Readouts (:mod:`follicle.models.sensitivity`): the anagen-onset delay under the WNT
 inhibitor (scenario ``macrophage_wnt_inhibition`` against its control) and the fur that a
 senolytic course restores after senescence induction (``abt737_after_induction`` against
 induction alone). Each parameter is uniform on its default +-20%, clipped to its allowed
-range. With N = 128 and 11 parameters each readout is evaluated 1664 times (two
-simulations each); about 12 minutes on one core. The numbers are quoted in
-``docs/sensitivity.md``.
+range. With N = 64 and 11 parameters each readout is evaluated 832 times (two
+simulations each): about 6 minutes on one free core (N = 128: about 12). The numbers are
+quoted in ``docs/sensitivity.md``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ READOUTS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=128, help="base sample size (power of 2)")
+    parser.add_argument("--n", type=int, default=64, help="base sample size (power of 2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--spread", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=0, help="processes (0: this one)")
