@@ -3,8 +3,9 @@
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
 dosing schedules, and analyses them (:mod:`follicle.analysis`: steady states, stability,
-bifurcation scans, limit cycles). The biology lives in :mod:`follicle.models`; published
-models of others in :mod:`follicle.models.zoo`.
+bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime maps classified from
+simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology lives in
+:mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")
@@ -16,7 +17,7 @@ models of others in :mod:`follicle.models.zoo`.
 0.3679
 """
 
-from follicle import analysis, models, readouts, sbml
+from follicle import analysis, models, readouts, regimes, sbml, sensitivity
 from follicle.analysis import find_cycle, scan, steady_states
 from follicle.errors import (
     AnalysisError,
@@ -31,6 +32,7 @@ from follicle.errors import (
     UnknownNameError,
 )
 from follicle.model import Model, Module, Observable, Parameter, State, t
+from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.simulate import Threshold, simulate
 from follicle.trajectory import SolverStats, Trajectory
@@ -52,6 +54,7 @@ __all__ = [
     "Parameter",
     "ParameterStep",
     "ParameterValueError",
+    "RegimeMap",
     "Schedule",
     "ScheduleError",
     "SolverError",
@@ -60,15 +63,20 @@ __all__ = [
     "Threshold",
     "TimeSpanError",
     "Trajectory",
+    "Transition",
     "UnitError",
     "UnknownNameError",
     "analysis",
+    "boundary",
     "find_cycle",
     "models",
     "readouts",
+    "regime_map",
+    "regimes",
     "repeat",
     "sbml",
     "scan",
+    "sensitivity",
     "simulate",
     "steady_states",
     "t",

@@ -78,8 +78,10 @@ def crossing_times(traj, name: str, threshold, *, direction: str = "up", start=N
     Returns
     -------
     ndarray
-        Crossing times in days, increasing, each linearly interpolated between the
-        bracketing output times; empty if there is none.
+        The crossing times in days, in order, each linearly interpolated between the
+        bracketing output times: for samples :math:`y_i < c \\le y_{i+1}` (upwards),
+        :math:`t = t_i + (t_{i+1} - t_i)(c - y_i)/(y_{i+1} - y_i)`. Empty if there is
+        none.
     """
     if direction not in ("up", "down", "either"):
         raise FollicleError(f"direction must be 'up', 'down' or 'either', got {direction!r}")
@@ -97,12 +99,8 @@ def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=No
                   stop=None) -> float:
     """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
-    Takes the arguments of :func:`crossing_times`.
-
-    Returns
-    -------
-    float
-        The first crossing time in days; ``nan`` if there is no crossing in the window.
+    As :func:`crossing_times`; returns the first crossing in days, or ``nan`` if there is
+    no crossing in the window.
     """
     times = crossing_times(traj, name, threshold, direction=direction, start=start, stop=stop)
     return float(times[0]) if times.size else math.nan

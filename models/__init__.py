@@ -8,13 +8,20 @@ One module per compartment (:mod:`~follicle.models.phase`,
 :mod:`~follicle.models.interventions` doses drugs and switches senescence induction;
 :mod:`~follicle.models.scenarios` names the published experiments;
 :mod:`~follicle.models.readouts` scores the hair cycle (anagen onsets and ends);
+:mod:`~follicle.models.regimes` classifies the hair cycle's behaviour and finds the critical
+senescent burden;
 :mod:`~follicle.models.zoo` holds published models of others.
 """
 
-from follicle.models import readouts, zoo
-from follicle.models.coupled import COMPARTMENTS, compartment, coupled
+from follicle.models import readouts, regimes, zoo
+from follicle.models.coupled import COMPARTMENTS, clamped, compartment, coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
+from follicle.models.regimes import (
+    classify_hair_cycle,
+    critical_burden,
+    senolytic_dose_needed,
+)
 from follicle.models.scenarios import SCENARIOS, Scenario, aged_skin, scenario
 
 __all__ = [
@@ -24,12 +31,17 @@ __all__ = [
     "SCENARIOS",
     "Scenario",
     "aged_skin",
+    "clamped",
+    "classify_hair_cycle",
     "compartment",
     "coupled",
     "course",
+    "critical_burden",
     "dose",
     "induce_senescence",
     "readouts",
+    "regimes",
     "scenario",
+    "senolytic_dose_needed",
     "zoo",
 ]

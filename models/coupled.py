@@ -2,11 +2,13 @@
 
 :func:`coupled` assembles every compartment into one model; :func:`compartment` builds one
 compartment alone, with the states it reads from other compartments held fixed at their
-initial values (as parameters), for study in isolation.
+initial values (as parameters), for study in isolation; :func:`clamped` is the reverse,
+the coupled model with some compartments held fixed (e.g. a constant senescent burden).
 """
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 from follicle.models import drugs, fur, macrophages, phase, senescence, stem_cells, wnt
@@ -14,7 +16,7 @@ from follicle.models import drugs, fur, macrophages, phase, senescence, stem_cel
 from follicle.errors import UnknownNameError
 from follicle.model import Model, Module, Parameter
 
-__all__ = ["COMPARTMENTS", "compartment", "coupled"]
+__all__ = ["COMPARTMENTS", "clamped", "compartment", "coupled"]
 
 #: Builders of the compartment modules, in assembly order.
 COMPARTMENTS = {
@@ -40,10 +42,44 @@ def compartment(name: str) -> Model:
     Every state the compartment reads but does not own becomes a parameter whose value is
     that state's initial value in the coupled model.
     """
-    if name not in COMPARTMENTS or name == "drugs":
-        raise UnknownNameError("compartment", name, [c for c in COMPARTMENTS if c != "drugs"])
-    own = COMPARTMENTS[name]()
-    modules = [own] if name == "drugs" else [own, drugs.module()]
+    _check_compartments([name])
+    modules = [COMPARTMENTS[name](), drugs.module()]
+    return Model(f"{name} compartment", [*modules, _held_fixed(modules)])
+
+
+@cache
+def clamped(*names: str) -> Model:
+    """The coupled model with compartments ``names`` clamped: their states held fixed.
+
+    The clamped compartments' modules are left out; every state they owned that the
+    other compartments read becomes a parameter, by default at that state's initial value
+    in the coupled model, allowed anywhere in :math:`[0, \\infty)` for a non-negative
+    state. So ``clamped("senescence")`` has the senescent burden ``X`` as a parameter:
+    the cycle can be studied at a burden held fixed, :math:`\\dot X = 0`.
+
+    Raises
+    ------
+    UnknownNameError
+        If a name is not a compartment (``"drugs"`` cannot be clamped).
+    """
+    _check_compartments(names)
+    modules = [build() for key, build in COMPARTMENTS.items() if key not in names]
+    title = f"follicle coupled model, {', '.join(names)} clamped"
+    return Model(title, [*modules, _held_fixed(modules)])
+
+
+def _check_compartments(names) -> None:
+    for name in names:
+        if name not in COMPARTMENTS or name == "drugs":
+            raise UnknownNameError("compartment", name, [c for c in COMPARTMENTS if c != "drugs"])
+
+
+def _held_fixed(modules: list[Module]) -> Module:
+    """A module of parameters for the states ``modules`` read but do not own.
+
+    Each takes its initial value in the coupled model; non-negative states stay
+    non-negative.
+    """
     declared = {s.name for m in modules for s in m.states}
     declared |= {p.name for m in modules for p in m.parameters}
     full = coupled()
@@ -60,10 +96,10 @@ def compartment(name: str) -> Model:
                     state.name,
                     state.initial,
                     state.unit,
-                    (-1e300, 1e300),
+                    (0.0, math.inf) if state.nonnegative else (-math.inf, math.inf),
                     "held fixed at its initial value in the coupled model (standalone study)",
                     state.description,
                 )
             )
             declared.add(symbol.name)
-    return Model(f"{name} compartment", [*modules, held])
+    return held

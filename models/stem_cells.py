@@ -39,15 +39,22 @@ from follicle.model import Module
 __all__ = ["module", "steady_capacity"]
 
 
-def steady_capacity(burden: float) -> float:
+def steady_capacity(
+    burden: float,
+    k_recovery: float | None = None,
+    k_loss: float | None = None,
+    K_P: float | None = None,
+) -> float:
     """Proliferative capacity in balance with a constant senescent burden :math:`X`.
 
     .. math:: P^* = \\frac{k_{P,rec}}{k_{P,rec} + k_{P,loss} X / (K_P + X)}
 
-    with the table's values; used to start aged skin in balance with its burden.
+    with the table's values unless given; used to start skin in balance with its burden.
     """
-    k_rec, k_loss, K_P = (parameter(n).value for n in ("k_P_recovery", "k_P_loss", "K_P"))
-    return k_rec / (k_rec + k_loss * burden / (K_P + burden))
+    k_recovery = parameter("k_P_recovery").value if k_recovery is None else k_recovery
+    k_loss = parameter("k_P_loss").value if k_loss is None else k_loss
+    K_P = parameter("K_P").value if K_P is None else K_P
+    return k_recovery / (k_recovery + k_loss * burden / (K_P + burden))
 
 
 def module() -> Module:

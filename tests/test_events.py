@@ -285,3 +285,13 @@ def test_readout_windows_outside_the_trajectory_are_errors(decay_run):
         readouts.crossing_time(decay_run, "X", 0.5, direction="sideways")
     with pytest.raises(fl.UnknownNameError, match="Did you mean 'X'"):
         readouts.peak(decay_run, "XX")
+
+
+def test_crossing_times_lists_every_crossing_in_order():
+    run = fl.simulate(_oscillator(omega=1.0), days=20, t_eval=np.linspace(0, 20, 2001), **TIGHT)
+    ups = readouts.crossing_times(run, "X", 2.5, direction="up")
+    downs = readouts.crossing_times(run, "X", 2.5, direction="down", start=5)
+    # X = 2 + sin(t): up through 2.5 at pi/6 + 2 pi k, down at 5 pi/6 + 2 pi k
+    np.testing.assert_allclose(ups, np.pi / 6 + 2 * np.pi * np.arange(4), atol=1e-4)
+    np.testing.assert_allclose(downs, 5 * np.pi / 6 + 2 * np.pi * np.arange(1, 3), atol=1e-4)
+    assert readouts.crossing_times(run, "X", 5.0).size == 0
