@@ -39,6 +39,11 @@ class _Printer(NumPyPrinter):
         arg = self._print(expr.args[0])
         return f"numpy.where(({arg}) >= 0, 1.0, 0.0)"
 
+    def _print__PowLog(self, expr):
+        base, exp = (self._print(a) for a in expr.args)
+        safe = f"numpy.where(({base}) > 0, {base}, 1.0)"
+        return f"numpy.where(({base}) > 0, ({safe})**({exp})*numpy.log({safe}), 0.0)"
+
 
 class _Power(sp.Function):
     """``b**e`` with a symbolic exponent, differentiated as :math:`e\\,b^{e-1}\\,b'`.
@@ -51,7 +56,13 @@ class _Power(sp.Function):
         base, exp = self.args
         if argindex == 1:
             return exp * _Power(base, exp - 1)
-        return self * sp.log(base)
+        return _PowLog(base, exp)
+
+
+class _PowLog(sp.Function):
+    """:math:`b^e \\ln b`, the derivative of :math:`b^e` in :math:`e`, taken as 0 at
+    :math:`b = 0` (its limit for :math:`e > 0`; e.g. a Hill term's exponent derivative at
+    zero exposure)."""
 
 
 def _jacobian_entries(rhs, states):
