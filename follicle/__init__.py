@@ -20,6 +20,7 @@ from follicle import analysis, models, readouts, sbml
 from follicle.analysis import find_cycle, scan, steady_states
 from follicle.errors import (
     AnalysisError,
+    DataError,
     ExportError,
     FollicleError,
     ModelDefinitionError,
@@ -42,6 +43,7 @@ __all__ = [
     "Q_",
     "AnalysisError",
     "Bolus",
+    "DataError",
     "ExportError",
     "FollicleError",
     "Infusion",
