@@ -148,8 +148,12 @@ class Problem:
 
     # -- parameter vectors ------------------------------------------------------------
     def values(self, theta) -> dict[str, float]:
-        """Parameter values :math:`p = e^\\theta` by name."""
-        return dict(zip(self.parameters, map(float, np.exp(theta)), strict=True))
+        """Parameter values :math:`p = e^\\theta` by name (kept inside the bounds, which
+        :math:`e^{\\ln p}` can leave by a rounding error)."""
+        p = np.clip(np.exp(theta), np.exp(self.lower), np.exp(self.upper))
+        lows = [self.bounds[n][0] for n in self.parameters]
+        highs = [self.bounds[n][1] for n in self.parameters]
+        return dict(zip(self.parameters, map(float, np.clip(p, lows, highs)), strict=True))
 
     def theta(self, values: Mapping | None = None) -> np.ndarray:
         """:math:`\\theta = \\ln p` of ``values`` (default: the model's defaults)."""

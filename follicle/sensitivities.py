@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse
 import sympy as sp
 from scipy.integrate import solve_ivp
@@ -51,6 +52,8 @@ from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
 
 __all__ = ["Sensitivities", "simulate_sensitivities"]
 
+#: Augmented systems up to this size get a dense Newton matrix; larger ones a sparse one.
+_DENSE_MAX = 200
 _CACHE: dict[str, _Derivatives] = {}
 _LOCK = threading.Lock()
 
@@ -258,7 +261,10 @@ def _segment(model, compiled, derivs, seg, z0, t_eval, cols, live, method, rtol,
         return np.concatenate([dy, dS.ravel()])
 
     def jac(t, z):
-        J = scipy.sparse.csc_matrix(compiled.jac(t, z[:n], p))
+        J = compiled.jac(t, z[:n], p)
+        if n * (k + 1) <= _DENSE_MAX:
+            return scipy.linalg.block_diag(J, np.kron(J, np.eye(k)))
+        J = scipy.sparse.csc_matrix(J)
         return scipy.sparse.block_diag([J, scipy.sparse.kron(J, eye_k)], format="csc")
 
     if seg.stop - seg.start <= 1e-12 * max(1.0, abs(seg.stop)):
