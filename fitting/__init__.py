@@ -12,6 +12,7 @@ Modules: :mod:`~follicle.fitting.data` (PEtab-like measurement and condition tab
 Jacobian), :mod:`~follicle.fitting.estimate` (multi-start least squares).
 """
 
+from follicle.fitting import datasets
 from follicle.fitting.data import (
     NOISE_MODELS,
     Condition,
@@ -33,6 +34,7 @@ __all__ = [
     "Measurement",
     "Problem",
     "Start",
+    "datasets",
     "estimate",
     "latin_hypercube",
     "load_conditions",

@@ -35,7 +35,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 
@@ -52,6 +51,7 @@ __all__ = [
     "load_dataset",
     "load_measurements",
     "synthetic",
+    "write_measurements",
 ]
 
 #: Noise models a measurement may have.
@@ -130,8 +130,8 @@ class Condition:
     schedule: Schedule = field(default_factory=Schedule)
 
     def __post_init__(self):
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        object.__setattr__(self, "initial", MappingProxyType(dict(self.initial)))
+        object.__setattr__(self, "params", dict(self.params))
+        object.__setattr__(self, "initial", dict(self.initial))
         object.__setattr__(self, "schedule", Schedule.of(self.schedule))
         if self.days is not None and not (math.isfinite(self.days) and self.days > 0):
             raise DataError(f"condition {self.id!r}: days = {self.days!r} must be > 0")
@@ -159,7 +159,7 @@ class Dataset:
 
     def __post_init__(self):
         object.__setattr__(self, "measurements", tuple(self.measurements))
-        object.__setattr__(self, "conditions", MappingProxyType(dict(self.conditions)))
+        object.__setattr__(self, "conditions", dict(self.conditions))
         if not self.measurements:
             raise DataError("the data set has no measurements")
         if not self.provenance.strip():
@@ -430,3 +430,27 @@ def synthetic(model, observables: Mapping[str, tuple[str, float]], times, *, see
     provenance = (f"synthetic: simulated from {model.name!r} with {values}, noise "
                   f"{dict(observables)}, seed {seed!r}")
     return Dataset(tuple(rows), conditions, True, provenance)
+
+
+def write_measurements(dataset: Dataset, path, *, delimiter: str | None = None) -> Path:
+    """Write ``dataset``'s measurements as a table :func:`load_measurements` reads back.
+
+    The ``# synthetic`` and ``# provenance`` metadata lines come first (PEtab tools skip
+    neither, so :mod:`follicle.fitting.petab` writes without them); the delimiter is a tab
+    for ``.tsv`` files and a comma otherwise.
+    """
+    path = Path(path)
+    delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(f"# synthetic: {str(dataset.synthetic).lower()}\n")
+        handle.write(f"# provenance: {' '.join(dataset.provenance.split())}\n")
+        _write_rows(handle, dataset, delimiter)
+    return path
+
+
+def _write_rows(handle, dataset: Dataset, delimiter: str) -> None:
+    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
+    for m in dataset.measurements:
+        writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
+                         repr(m.noise), m.noise_model])

@@ -87,14 +87,16 @@ class Profile:
 
 
 def _profile_one(problem, theta_hat, cost_hat, threshold, flat, flat_width, max_steps, options,
-                 i):
-    """Profile of parameter ``i``: walk down and up from the optimum (module level: pickles)."""
+                 item):
+    """Profile of parameter ``i`` from first step ``first``, ``item = (i, first)``: walk down
+    and up from the optimum (module level, so it pickles)."""
+    i, first = item
     free = [j for j in range(theta_hat.size) if j != i]
     visited = {float(theta_hat[i]): cost_hat}
     ends = []
     for direction in (-1.0, 1.0):
         bound = problem.lower[i] if direction < 0 else problem.upper[i]
-        current, step = theta_hat.copy(), 0.05 * max(problem.upper[i] - problem.lower[i], 0.1)
+        current, step = theta_hat.copy(), first
         crossed, last = False, cost_hat
         for _ in range(max_steps):
             if abs(current[i] - bound) < 1e-12:
@@ -219,7 +221,13 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
     work = functools.partial(_profile_one, problem, np.asarray(fit.theta), fit.cost,
                              threshold, flat, flat_width, max_steps, options)
     index = [problem.parameters.index(n) for n in names]
-    results = map_ordered(work, index, executor=executor, progress=progress, desc="profiles")
+    # First step: the Fisher standard error (where the profile should have risen by about
+    # 1), kept between 1e-3 and a twentieth of the log-space range.
+    se = np.sqrt(np.maximum(np.diag(fisher(problem, fit).covariance), 0))
+    width = problem.upper - problem.lower
+    first = [float(np.clip(se[i], 1e-3, 0.05 * width[i])) for i in index]
+    results = map_ordered(work, list(zip(index, first, strict=True)), executor=executor,
+                          progress=progress, desc="profiles")
     return {
         name: Profile(name, theta, cost, float(fit.theta[i]), fit.cost, threshold, level,
                       interval, closed, label)
