@@ -22,6 +22,7 @@ from follicle.fitting.data import (
     load_dataset,
     load_measurements,
     synthetic,
+    write_measurements,
 )
 from follicle.fitting.estimate import FitResult, Start, estimate, latin_hypercube
 from follicle.fitting.objective import Problem
@@ -41,4 +42,5 @@ __all__ = [
     "load_dataset",
     "load_measurements",
     "synthetic",
+    "write_measurements",
 ]
