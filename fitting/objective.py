@@ -36,7 +36,7 @@ from follicle.fitting.data import Dataset
 from follicle.errors import DataError, UnknownNameError
 from follicle.sensitivities import simulate_sensitivities
 
-__all__ = ["Problem"]
+__all__ = ["LogParameters", "Problem"]
 
 #: Simulated values below this are floored before taking logs (log-normal noise).
 _TINY = 1e-300
@@ -56,7 +56,98 @@ class _Block:
     lognormal: np.ndarray      # bool per measurement
 
 
-class Problem:
+class LogParameters:
+    """Estimated parameters in log space, :math:`\\theta = \\ln p`, within positive bounds.
+
+    The part every calibration problem shares: names, bounds, the conversions
+    :meth:`values` and :meth:`theta`, and :meth:`cost` from the residuals that a subclass's
+    :meth:`evaluate` returns (with their Jacobian, cached for the last ``theta``).
+    :func:`~follicle.fitting.estimate` and :func:`~follicle.fitting.profile.profile` need no
+    more than this.
+
+    Raises
+    ------
+    DataError
+        No parameters, or bounds that are not positive and finite or leave the declared
+        range.
+    UnknownNameError
+        A parameter the model does not have.
+    """
+
+    def __init__(self, model, parameters: Sequence[str], bounds: Mapping | None = None):
+        self.model = model
+        self.parameters = tuple(parameters)
+        if not self.parameters:
+            raise DataError("give at least one parameter to estimate")
+        for name in self.parameters:
+            if name not in model.parameters:
+                raise UnknownNameError("parameter", name, model.parameters)
+        self.bounds = {n: self._bounds(n, (bounds or {}).get(n)) for n in self.parameters}
+        self.lower = np.log([self.bounds[n][0] for n in self.parameters])
+        self.upper = np.log([self.bounds[n][1] for n in self.parameters])
+        self._last: tuple[bytes, np.ndarray, np.ndarray] | None = None
+
+    def _bounds(self, name, given):
+        declared = self.model.parameters[name].bounds
+        low, high = given if given is not None else declared
+        if low < declared[0] or high > declared[1]:
+            raise DataError(
+                f"bounds ({low:g}, {high:g}) of {name!r} leave its declared range "
+                f"[{declared[0]:g}, {declared[1]:g}] {self.model.parameters[name].unit}"
+            )
+        if not (0 < low < high < math.inf):
+            raise DataError(
+                f"parameter {name!r} is estimated in log space and needs bounds "
+                f"0 < low < high < inf (unit {self.model.parameters[name].unit}); got "
+                f"({low:g}, {high:g}); pass bounds={{{name!r}: (low, high)}}"
+            )
+        return float(low), float(high)
+
+    # -- parameter vectors ------------------------------------------------------------
+    def values(self, theta) -> dict[str, float]:
+        """Parameter values :math:`p = e^\\theta` by name (kept inside the bounds, which
+        :math:`e^{\\ln p}` can leave by a rounding error)."""
+        lows = [self.bounds[n][0] for n in self.parameters]
+        highs = [self.bounds[n][1] for n in self.parameters]
+        p = np.clip(np.exp(theta), lows, highs)
+        return dict(zip(self.parameters, map(float, p), strict=True))
+
+    def theta(self, values: Mapping | None = None) -> np.ndarray:
+        """:math:`\\theta = \\ln p` of ``values`` (default: the model's defaults)."""
+        values = values or {}
+        return np.log([values.get(n, self.model.parameters[n].value) for n in self.parameters])
+
+    def evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        """Residuals ``r`` and their Jacobian ``dr/dtheta`` (cached for the last ``theta``)."""
+        theta = np.asarray(theta, dtype=float)
+        key = theta.tobytes()
+        if self._last is None or self._last[0] != key:
+            self._last = (key, *self._evaluate(theta))
+        return self._last[1], self._last[2]
+
+    def _evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def residuals(self, theta) -> np.ndarray:
+        """Weighted residuals at ``theta`` (for a :class:`Problem`: data, then priors)."""
+        return self.evaluate(theta)[0]
+
+    def jacobian(self, theta) -> np.ndarray:
+        """:math:`\\partial r/\\partial \\theta`, shape ``(n_residuals, n_parameters)``."""
+        return self.evaluate(theta)[1]
+
+    def cost(self, theta) -> float:
+        """:math:`c(\\theta) = \\tfrac12 \\sum_k r_k^2`."""
+        r = self.residuals(theta)
+        return 0.5 * float(r @ r)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_last"] = None
+        return state
+
+
+class Problem(LogParameters):
     """A model, a data set, the parameters to estimate and their bounds and priors.
 
     Parameters
@@ -88,17 +179,12 @@ class Problem:
     def __init__(self, model, data: Dataset, parameters: Sequence[str], *,
                  bounds: Mapping | None = None, priors: Mapping | None = None,
                  fixed: Mapping | None = None, rtol: float = 1e-8, atol: float | None = None):
+        super().__init__(model, parameters, bounds)
         data.check(model)
-        self.model, self.data = model, data
-        self.parameters = tuple(parameters)
-        if not self.parameters:
-            raise DataError("give at least one parameter to estimate")
-        for name in [*self.parameters, *(priors or {}), *(fixed or {})]:
+        self.data = data
+        for name in [*(priors or {}), *(fixed or {})]:
             if name not in model.parameters:
                 raise UnknownNameError("parameter", name, model.parameters)
-        self.bounds = {n: self._bounds(n, (bounds or {}).get(n)) for n in self.parameters}
-        self.lower = np.log([self.bounds[n][0] for n in self.parameters])
-        self.upper = np.log([self.bounds[n][1] for n in self.parameters])
         self.priors = dict(priors or {})
         for name, (_, sd) in self.priors.items():
             if not sd > 0:
@@ -107,23 +193,6 @@ class Problem:
         self.rtol, self.atol = rtol, atol
         self._blocks = self._build_blocks()
         self.n_data = len(data.measurements)
-        self._last: tuple[bytes, np.ndarray, np.ndarray] | None = None
-
-    def _bounds(self, name, given):
-        declared = self.model.parameters[name].bounds
-        low, high = given if given is not None else declared
-        if low < declared[0] or high > declared[1]:
-            raise DataError(
-                f"bounds ({low:g}, {high:g}) of {name!r} leave its declared range "
-                f"[{declared[0]:g}, {declared[1]:g}] {self.model.parameters[name].unit}"
-            )
-        if not (0 < low < high < math.inf):
-            raise DataError(
-                f"parameter {name!r} is estimated in log space and needs bounds "
-                f"0 < low < high < inf (unit {self.model.parameters[name].unit}); got "
-                f"({low:g}, {high:g}); pass bounds={{{name!r}: (low, high)}}"
-            )
-        return float(low), float(high)
 
     def _build_blocks(self):
         by_condition: dict[str, list[int]] = {}
@@ -146,27 +215,7 @@ class Problem:
             ))
         return blocks
 
-    # -- parameter vectors ------------------------------------------------------------
-    def values(self, theta) -> dict[str, float]:
-        """Parameter values :math:`p = e^\\theta` by name (kept inside the bounds, which
-        :math:`e^{\\ln p}` can leave by a rounding error)."""
-        p = np.clip(np.exp(theta), np.exp(self.lower), np.exp(self.upper))
-        lows = [self.bounds[n][0] for n in self.parameters]
-        highs = [self.bounds[n][1] for n in self.parameters]
-        return dict(zip(self.parameters, map(float, np.clip(p, lows, highs)), strict=True))
-
-    def theta(self, values: Mapping | None = None) -> np.ndarray:
-        """:math:`\\theta = \\ln p` of ``values`` (default: the model's defaults)."""
-        values = values or {}
-        return np.log([values.get(n, self.model.parameters[n].value) for n in self.parameters])
-
-    # -- residuals and Jacobian -----------------------------------------------------------
-    def evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
-        """Residuals ``r`` and their Jacobian ``dr/dtheta`` (cached for the last ``theta``)."""
-        theta = np.asarray(theta, dtype=float)
-        key = theta.tobytes()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1], self._last[2]
+    def _evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
         p = np.exp(theta)
         values = self.values(theta)
         r = np.empty(self.n_data + len(self.priors))
@@ -193,26 +242,7 @@ class Problem:
             if name in self.parameters:
                 j = self.parameters.index(name)
                 jac[self.n_data + k, j] = p[j] / sd
-        self._last = (key, r, jac)
         return r, jac
-
-    def residuals(self, theta) -> np.ndarray:
-        """Weighted residuals at ``theta`` (data, then priors)."""
-        return self.evaluate(theta)[0]
-
-    def jacobian(self, theta) -> np.ndarray:
-        """:math:`\\partial r/\\partial \\theta`, shape ``(n_residuals, n_parameters)``."""
-        return self.evaluate(theta)[1]
-
-    def cost(self, theta) -> float:
-        """:math:`c(\\theta) = \\tfrac12 \\sum_k r_k^2`."""
-        r = self.residuals(theta)
-        return 0.5 * float(r @ r)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_last"] = None
-        return state
 
     def __repr__(self) -> str:
         return (f"<Problem: {len(self.parameters)} parameters of {self.model.name!r}, "
