@@ -8,11 +8,14 @@ Imported as ``follicle.fitting``::
     fit = fitting.estimate(problem, starts=50, seed=1)
 
 Modules: :mod:`~follicle.fitting.data` (PEtab-like measurement and condition tables),
-:mod:`~follicle.fitting.objective` (residuals, noise models, sensitivities-based
-Jacobian), :mod:`~follicle.fitting.estimate` (multi-start least squares).
+:mod:`~follicle.fitting.datasets` (shipped data), :mod:`~follicle.fitting.objective`
+(residuals, noise models, sensitivities-based Jacobian), :mod:`~follicle.fitting.estimate`
+(multi-start least squares), :mod:`~follicle.fitting.profile` (profile likelihood,
+identifiability, Fisher information), :mod:`~follicle.fitting.targets` (literature summary
+targets of the coupled model), :mod:`~follicle.fitting.petab` (PEtab export).
 """
 
-from follicle.fitting import datasets
+from follicle.fitting import datasets, petab, profile, targets
 from follicle.fitting.data import (
     NOISE_MODELS,
     Condition,
@@ -41,6 +44,9 @@ __all__ = [
     "load_conditions",
     "load_dataset",
     "load_measurements",
+    "petab",
+    "profile",
     "synthetic",
+    "targets",
     "write_measurements",
 ]

@@ -435,22 +435,18 @@ def synthetic(model, observables: Mapping[str, tuple[str, float]], times, *, see
 def write_measurements(dataset: Dataset, path, *, delimiter: str | None = None) -> Path:
     """Write ``dataset``'s measurements as a table :func:`load_measurements` reads back.
 
-    The ``# synthetic`` and ``# provenance`` metadata lines come first (PEtab tools skip
-    neither, so :mod:`follicle.fitting.petab` writes without them); the delimiter is a tab
-    for ``.tsv`` files and a comma otherwise.
+    The ``# synthetic`` and ``# provenance`` metadata lines come first (PEtab's own tables
+    are written by :mod:`follicle.fitting.petab`); the delimiter is a tab for ``.tsv``
+    files and a comma otherwise.
     """
     path = Path(path)
     delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     with path.open("w", newline="", encoding="utf-8") as handle:
         handle.write(f"# synthetic: {str(dataset.synthetic).lower()}\n")
         handle.write(f"# provenance: {' '.join(dataset.provenance.split())}\n")
-        _write_rows(handle, dataset, delimiter)
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+        writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
+        for m in dataset.measurements:
+            writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
+                             repr(m.noise), m.noise_model])
     return path
-
-
-def _write_rows(handle, dataset: Dataset, delimiter: str) -> None:
-    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
-    for m in dataset.measurements:
-        writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
-                         repr(m.noise), m.noise_model])
