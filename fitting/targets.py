@@ -161,13 +161,13 @@ def _senolytic(model, params, rtol):
             / time_average(control, "fur_density", **window)}
 
 
-#: Experiments by name: each maps (model, params, rtol) to its readouts.
-EXPERIMENTS: dict[str, Callable] = {
-    "cycle": _cycle,
-    "turnover": _turnover,
-    "apoptosis": _apoptosis,
-    "induction": _induction,
-    "senolytic": _senolytic,
+#: Experiments by name: (function of (model, params, rtol) -> readouts, readout names).
+EXPERIMENTS: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    "cycle": (_cycle, ("anagen", "catagen", "telogen")),
+    "turnover": (_turnover, ("half_life_young", "half_life_old")),
+    "apoptosis": (_apoptosis, ("onset_shift",)),
+    "induction": (_induction, ("retention",)),
+    "senolytic": (_senolytic, ("fur_restored",)),
 }
 
 
@@ -190,10 +190,11 @@ def load(path=None) -> dict[str, Target]:
         missing = _FIELDS - set(entry)
         if missing:
             raise DataError(f"{where}: target {name!r} lacks {sorted(missing)}")
-        experiment = entry["readout"].partition(".")[0]
-        if experiment not in EXPERIMENTS:
+        experiment, _, key = entry["readout"].partition(".")
+        if key not in EXPERIMENTS.get(experiment, (None, ()))[1]:
+            known = [f"{e}.{k}" for e, (_, keys) in EXPERIMENTS.items() for k in keys]
             raise DataError(f"{where}: target {name!r} has unknown readout "
-                            f"{entry['readout']!r}; experiments: {', '.join(EXPERIMENTS)}")
+                            f"{entry['readout']!r}; readouts: {', '.join(known)}")
         if entry["scale"] not in ("linear", "log"):
             raise DataError(f"{where}: target {name!r}: scale {entry['scale']!r} must be "
                             "'linear' or 'log'")
@@ -213,7 +214,7 @@ def _readouts(model, targets, params, rtol) -> dict[str, float]:
     needed = sorted({t.readout.partition(".")[0] for t in targets})
     values = {}
     for experiment in needed:
-        for key, value in EXPERIMENTS[experiment](model, params, rtol).items():
+        for key, value in EXPERIMENTS[experiment][0](model, params, rtol).items():
             values[f"{experiment}.{key}"] = float(value)
     return values
 
