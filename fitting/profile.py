@@ -176,8 +176,8 @@ def _fix_and_fit(problem, theta, i, free, options):
 
 
 def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float = 0.05,
-            flat_width: float = 1.0, max_steps: int = 40, executor=None,
-            progress=None) -> dict[str, Profile]:
+            flat_width: float = 1.0, max_steps: int = 40, tol: float = 1e-10,
+            executor=None, progress=None) -> dict[str, Profile]:
     """Profile likelihoods of ``parameters`` (default: all estimated) around ``fit``.
 
     Parameters
@@ -194,6 +194,8 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
         nearer, is structurally non-identifiable: an identifiable parameter's profile is
         roughly quadratic and would need an interval about ten times wider to be that flat.
         (Bounds on the compensating parameters can still raise the far ends.)
+    tol : float
+        ``ftol``, ``xtol`` and ``gtol`` of each re-optimisation.
     max_steps : int
         Most accepted steps per side; the step adapts (doubles when the profile is flat,
         halves when it rises by more than a third of the threshold in one step).
@@ -217,7 +219,7 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
             raise DataError(f"{name!r} is not an estimated parameter of the problem; "
                             f"estimated: {', '.join(problem.parameters)}")
     threshold = float(chi2.ppf(level, df=1))
-    options = dict(ftol=1e-10, xtol=1e-10, gtol=1e-10, max_nfev=100, x_scale="jac")
+    options = dict(ftol=tol, xtol=tol, gtol=tol, max_nfev=100, x_scale="jac")
     work = functools.partial(_profile_one, problem, np.asarray(fit.theta), fit.cost,
                              threshold, flat, flat_width, max_steps, options)
     index = [problem.parameters.index(n) for n in names]

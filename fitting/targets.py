@@ -24,7 +24,7 @@ window averages of whole simulations (an anagen onset is where the anagen fracti
 one half), not values at fixed times, so the forward sensitivities do not give them
 directly. Crossing times are located by root finding on the solver's dense output
 (:class:`follicle.Threshold`) and are smooth in the parameters to the integration
-tolerance; with ``rtol = 1e-9`` a forward difference of step ``1e-3`` in :math:`\\ln p`
+tolerance; with ``rtol = 1e-8`` a forward difference of step ``1e-3`` in :math:`\\ln p`
 is accurate to about 1e-3 of the derivative, ample for the trust-region steps. A readout
 that does not occur (no second anagen in the window) gives the residual
 :data:`MISSING`, so the optimiser is pushed away rather than crashing.
@@ -252,7 +252,7 @@ class TargetProblem(LogParameters):
     """
 
     def __init__(self, targets, parameters: Sequence[str], *, model=None,
-                 bounds: Mapping | None = None, rtol: float = 1e-9, step: float = 1e-3):
+                 bounds: Mapping | None = None, rtol: float = 1e-8, step: float = 1e-3):
         super().__init__(model or coupled(), parameters, bounds)
         self.targets = list(targets.values()) if isinstance(targets, Mapping) else list(
             targets)

@@ -15,6 +15,7 @@ calibrated values.
 import argparse
 import concurrent.futures
 import json
+import sys
 import time
 
 from follicle.fitting import estimate, targets
@@ -34,10 +35,12 @@ def main():
     problem = targets.TargetProblem([table[k] for k in CYCLE_TARGETS], PARAMETERS)
     with concurrent.futures.ProcessPoolExecutor(args.workers) as pool:
         clock = time.perf_counter()
+        # The targets' sds are days; tolerances of 1e-8 are far below what they resolve.
         fit = estimate(problem, starts=args.starts, seed=args.seed, executor=pool,
-                       progress=True)
+                       progress=True, ftol=1e-8, xtol=1e-8, gtol=1e-8)
         fit_time = time.perf_counter() - clock
-        profiles = profile(problem, fit, executor=pool, progress=True)
+        print(f"{args.starts}-start fit: {fit_time:.0f} s; {fit}", file=sys.stderr)
+        profiles = profile(problem, fit, executor=pool, progress=True, tol=1e-8)
     wald = fisher(problem, fit)
     record = {
         "starts": args.starts, "seed": args.seed, "workers": args.workers,
