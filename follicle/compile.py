@@ -26,7 +26,7 @@ import scipy.sparse
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["CompiledModel", "compile_model"]
+__all__ = ["CompiledModel", "compile_model", "positional_expressions"]
 
 _CACHE: dict[str, CompiledModel] = {}
 _LOCK = threading.Lock()
@@ -178,18 +178,31 @@ def _fingerprint(model) -> str:
     return h.hexdigest()
 
 
-def compile_model(model) -> CompiledModel:
-    """Compile ``model`` (or return the cached compilation of the same structure)."""
-    key = _fingerprint(model)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+def positional_expressions(model):
+    """The model's symbols renamed positionally (``_s<i>``, ``_p<j>``, as the generated code
+    unpacks them) and its right-hand sides and observables written in them.
+
+    Returns
+    -------
+    states, params : list of sympy.Symbol
+    rhs, observables : list of sympy.Expr
+    """
     states = [sp.Symbol(f"_s{i}", real=True) for i in range(len(model.states))]
     params = [sp.Symbol(f"_p{j}", real=True) for j in range(len(model.parameters))]
     positional = dict(zip([s.symbol for s in model.states.values()], states, strict=True))
     positional |= dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
     rhs = [e.xreplace(positional) for e in model.rhs_expressions]
     obs = [e.xreplace(positional) for _, e in model.observables.values()]
+    return states, params, rhs, obs
+
+
+def compile_model(model) -> CompiledModel:
+    """Compile ``model`` (or return the cached compilation of the same structure)."""
+    key = _fingerprint(model)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    states, params, rhs, obs = positional_expressions(model)
     nonzero = _jacobian_entries(rhs, states)
     rows = [i for i, _, _ in nonzero]
     cols = [j for _, j, _ in nonzero]

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse
-import sympy as sp
 from scipy.integrate import solve_ivp
 
 from follicle.compile import (
     _fingerprint,
     _function_source,
     _jacobian_entries,
+    positional_expressions,
 )
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
 from follicle.schedule import ParameterStep, Schedule, resolve
@@ -95,12 +95,7 @@ def _derivatives(model) -> _Derivatives:
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    states = [sp.Symbol(f"_s{i}", real=True) for i in range(len(model.states))]
-    params = [sp.Symbol(f"_p{j}", real=True) for j in range(len(model.parameters))]
-    positional = dict(zip([s.symbol for s in model.states.values()], states, strict=True))
-    positional |= dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
-    rhs = [e.xreplace(positional) for e in model.rhs_expressions]
-    obs = [e.xreplace(positional) for _, e in model.observables.values()]
+    states, params, rhs, obs = positional_expressions(model)
     n, m = len(states), len(params)
     parts, positions = [], []
     for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params)):
