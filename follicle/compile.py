@@ -26,7 +26,7 @@ import scipy.sparse
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["CompiledModel", "compile_model", "positional_expressions"]
+__all__ = ["CompiledModel", "cached", "compile_model", "positional_expressions"]
 
 _CACHE: dict[str, CompiledModel] = {}
 _LOCK = threading.Lock()
@@ -196,12 +196,24 @@ def positional_expressions(model):
     return states, params, rhs, obs
 
 
-def compile_model(model) -> CompiledModel:
-    """Compile ``model`` (or return the cached compilation of the same structure)."""
+def cached(model, cache: dict, build):
+    """``build(model)``, once per model structure: kept in ``cache`` by the fingerprint of
+    the model's equations (thread-safe; two threads may build, one result is kept)."""
     key = _fingerprint(model)
     with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+        if key in cache:
+            return cache[key]
+    built = build(model)
+    with _LOCK:
+        return cache.setdefault(key, built)
+
+
+def compile_model(model) -> CompiledModel:
+    """Compile ``model`` (or return the cached compilation of the same structure)."""
+    return cached(model, _CACHE, _compile)
+
+
+def _compile(model) -> CompiledModel:
     states, params, rhs, obs = positional_expressions(model)
     nonzero = _jacobian_entries(rhs, states)
     rows = [i for i, _, _ in nonzero]
@@ -213,6 +225,4 @@ def compile_model(model) -> CompiledModel:
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
     ]) + "\n"
-    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
-    with _LOCK:
-        return _CACHE.setdefault(key, compiled)
+    return CompiledModel(source, len(states), len(params), len(obs), rows, cols)

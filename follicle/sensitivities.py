@@ -31,7 +31,6 @@ controlled like the state itself.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,9 +40,9 @@ import scipy.sparse
 from scipy.integrate import solve_ivp
 
 from follicle.compile import (
-    _fingerprint,
     _function_source,
     _jacobian_entries,
+    cached,
     positional_expressions,
 )
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
@@ -55,7 +54,6 @@ __all__ = ["Sensitivities", "simulate_sensitivities"]
 #: Augmented systems up to this size get a dense Newton matrix; larger ones a sparse one.
 _DENSE_MAX = 200
 _CACHE: dict[str, _Derivatives] = {}
-_LOCK = threading.Lock()
 
 
 class _Derivatives:
@@ -91,10 +89,11 @@ class _Derivatives:
 
 
 def _derivatives(model) -> _Derivatives:
-    key = _fingerprint(model)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+    """The compiled partial derivatives of ``model`` (built once per model structure)."""
+    return cached(model, _CACHE, _build)
+
+
+def _build(model) -> _Derivatives:
     states, params, rhs, obs = positional_expressions(model)
     n, m = len(states), len(params)
     parts, positions = [], []
@@ -103,9 +102,7 @@ def _derivatives(model) -> _Derivatives:
         parts.append(_function_source(name, [d for *_, d in entries], n, m, len(entries)))
         positions.append((np.array([i for i, _, _ in entries], dtype=np.intp),
                           np.array([j for _, j, _ in entries], dtype=np.intp)))
-    derivatives = _Derivatives("\n\n".join(parts) + "\n", n, m, len(obs), *positions)
-    with _LOCK:
-        return _CACHE.setdefault(key, derivatives)
+    return _Derivatives("\n\n".join(parts) + "\n", n, m, len(obs), *positions)
 
 
 @dataclass(frozen=True, eq=False)
