@@ -24,8 +24,10 @@ window averages of whole simulations (an anagen onset is where the anagen fracti
 one half), not values at fixed times, so the forward sensitivities do not give them
 directly. Crossing times are located by root finding on the solver's dense output
 (:class:`follicle.Threshold`) and are smooth in the parameters to the integration
-tolerance; with ``rtol = 1e-8`` a forward difference of step ``1e-3`` in :math:`\\ln p`
-is accurate to about 1e-3 of the derivative, ample for the trust-region steps. A readout
+tolerance (about ``rtol`` times the time, ~1e-4 day at the default ``rtol = 1e-6``). A
+forward difference of step ``1e-2`` in :math:`\\ln p` moves a phase duration by about a
+tenth of a day, so its error from that jitter is ~1e-3 of the derivative, ample for the
+trust-region steps, at a fraction of the cost of tighter simulations. A readout
 that does not occur (no second anagen in the window) gives the residual
 :data:`MISSING`, so the optimiser is pushed away rather than crashing.
 
@@ -91,13 +93,17 @@ def _cycle(model, params, rtol):
     Anagen lasts from onset (anagen fraction up through 1/2) to its end (down through 1/2);
     catagen from there until telogen reaches 1/2; telogen from then to the next onset.
     """
-    taus = sum(params.get(n, model.parameters[n].value)
-               for n in ("tau_refractory", "tau_competent", "tau_anagen", "tau_catagen"))
+    tau = {n: params.get(n, model.parameters[n].value)
+           for n in ("tau_refractory", "tau_competent", "tau_anagen", "tau_catagen")}
+    # through the second onset: two telogens, one anagen and catagen, and room for the
+    # activation lags
+    days = 2 * (tau["tau_refractory"] + tau["tau_competent"]) + tau["tau_anagen"] + tau[
+        "tau_catagen"] + 30
     events = [Threshold("anagen", 0.5, "up", label="on"),
               Threshold("anagen", 0.5, "down", label="off"),
               Threshold("telogen", 0.5, "up", label="telogen")]
-    run = simulate(model, days=2 * taus + 30, t_eval=[0.0, 2 * taus + 30], params=params,
-                   events=events, rtol=rtol)
+    run = simulate(model, days=days, t_eval=[0.0, days], params=params, events=events,
+                   rtol=rtol)
     on, off, tel = (np.array(run.event_times(k)) for k in ("on", "off", "telogen"))
     out = dict(anagen=math.nan, catagen=math.nan, telogen=math.nan)
     if on.size:
@@ -252,7 +258,7 @@ class TargetProblem(LogParameters):
     """
 
     def __init__(self, targets, parameters: Sequence[str], *, model=None,
-                 bounds: Mapping | None = None, rtol: float = 1e-8, step: float = 1e-3):
+                 bounds: Mapping | None = None, rtol: float = 1e-6, step: float = 1e-2):
         super().__init__(model or coupled(), parameters, bounds)
         self.targets = list(targets.values()) if isinstance(targets, Mapping) else list(
             targets)
