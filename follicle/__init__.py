@@ -33,6 +33,7 @@ from follicle.errors import (
 )
 from follicle.model import Model, Module, Observable, Parameter, State, t
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
+from follicle.sensitivities import Sensitivities, simulate_sensitivities
 from follicle.simulate import Threshold, simulate
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
@@ -56,6 +57,7 @@ __all__ = [
     "ParameterValueError",
     "Schedule",
     "ScheduleError",
+    "Sensitivities",
     "SolverError",
     "SolverStats",
     "State",
@@ -72,6 +74,7 @@ __all__ = [
     "sbml",
     "scan",
     "simulate",
+    "simulate_sensitivities",
     "steady_states",
     "t",
     "ureg",
