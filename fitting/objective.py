@@ -190,6 +190,9 @@ class Problem(LogParameters):
             if not sd > 0:
                 raise DataError(f"prior on {name!r}: sd {sd!r} must be > 0")
         self.fixed = dict(fixed or {})
+        if set(self.fixed) & set(self.parameters):
+            raise DataError(f"{sorted(set(self.fixed) & set(self.parameters))} are both fixed "
+                            "and estimated; drop them from one of the two")
         self.rtol, self.atol = rtol, atol
         self._blocks = self._build_blocks()
         self.n_data = len(data.measurements)

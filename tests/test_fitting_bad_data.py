@@ -91,6 +91,8 @@ def test_bad_problems_fail_before_the_optimiser(tmp_path, model):
         fitting.Problem(model, data, ["k_free"])
     with pytest.raises(fl.DataError, match="leave its declared range"):
         fitting.Problem(model, data, ["k_deg"], bounds={"k_deg": (0.001, 1)})
+    with pytest.raises(fl.DataError, match="both fixed and estimated"):
+        fitting.Problem(model, data, ["k_deg"], fixed={"k_deg": 1.0})
     with pytest.raises(fl.UnknownNameError, match="k_dge"):
         fitting.Problem(model, data, ["k_dge"])
     overriding = fitting.Dataset(data.measurements,
