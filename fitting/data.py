@@ -209,11 +209,6 @@ class Dataset:
                     raise DataError(f"condition {c.id!r} sets the initial value of {name!r}, "
                                     f"which is not a state of {model.name!r}")
 
-    def subset(self, keep) -> Dataset:
-        """The data set with only the measurements for which ``keep(m)`` is true."""
-        return Dataset(tuple(m for m in self.measurements if keep(m)), self.conditions,
-                       self.synthetic, self.provenance)
-
 
 # -- reading ---------------------------------------------------------------------------
 def _read_table(path, required: Iterable[str]):
