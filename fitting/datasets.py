@@ -1,7 +1,7 @@
 """Data sets shipped with follicle, each with the model it is meant for.
 
 Every shipped table states in its metadata whether it is synthetic and where its numbers
-came from; ``fitting/data/README.md`` lists them. No measured data set ships yet: the
+came from; ``fitting/shipped/README.md`` lists them. No measured data set ships yet: the
 sources in the project's science brief give qualitative findings and a few summary numbers
 (those are in :mod:`follicle.fitting.targets`), not tables of measurements.
 
@@ -61,7 +61,7 @@ def load(name: str) -> tuple[Dataset, object]:
         raise UnknownNameError("data set", name, DATASETS)
     entry = DATASETS[name]
     model = entry.model()
-    folder = resources.files("follicle.fitting").joinpath("data")
+    folder = resources.files("follicle.fitting").joinpath("shipped")
     with resources.as_file(folder) as path:
         data = load_dataset(path / entry.measurements, model, path / entry.conditions,
                             entry.registry)

@@ -3,8 +3,9 @@
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
 dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), and analyses
-them (:mod:`follicle.analysis`: steady states, stability, bifurcation scans, limit cycles). The biology lives in :mod:`follicle.models`; published
-models of others in :mod:`follicle.models.zoo`.
+them (:mod:`follicle.analysis`: steady states, stability, bifurcation scans, limit cycles).
+The biology lives in :mod:`follicle.models`; published models of others in
+:mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")

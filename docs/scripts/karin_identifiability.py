@@ -5,8 +5,9 @@ the best values, 95% profile intervals with their identifiability labels, and th
 (Wald) intervals, next to the values that generated the data (set A).
 """
 
-from follicle import fitting
 from follicle.fitting.profile import fisher, profile
+
+from follicle import fitting
 
 TRUTH = {"eta": 0.084, "beta": 0.15, "kappa": 0.5}
 BOUNDS = {"eta": (0.01, 1.0), "beta": (0.01, 5.0), "kappa": (0.01, 20.0)}

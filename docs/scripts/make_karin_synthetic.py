@@ -1,4 +1,4 @@
-"""Regenerate the synthetic Karin ageing data set shipped in fitting/data/.
+"""Regenerate the synthetic Karin ageing data set shipped in fitting/shipped/.
 
 Run from the repository root: ``python docs/scripts/make_karin_synthetic.py``. The numbers
 are simulated from Karin et al. (2019)'s saturating-removal model with mouse parameter
@@ -12,7 +12,7 @@ from follicle.fitting.data import Condition, synthetic, write_measurements
 from follicle.fitting.datasets import KARIN_PULSES
 from follicle.models.zoo.karin2019 import PARAMETER_SETS, karin2019
 
-FOLDER = Path(__file__).resolve().parents[2] / "fitting" / "data"
+FOLDER = Path(__file__).resolve().parents[2] / "fitting" / "shipped"
 TRUTH = {k: v for k, v in PARAMETER_SETS["A"].items() if k != "X_c"}
 CONDITIONS = (
     Condition("ageing", days=720.0),
