@@ -67,13 +67,14 @@ def test_log_scale_residual_and_missing_readout():
 
 def test_a_target_problem_fits_with_estimate_and_its_differences_are_accurate(table):
     """Removal capacity beta_sen fitted to the two half-life targets (a closed-form
-    readout, so the test is fast); the forward differences match central ones."""
+    readout, so the test is fast); the forward differences (step 1e-2, so a truncation
+    error of order 1e-2) match central ones of a tiny step."""
     chosen = [table["half_life_young"], table["half_life_old"]]
     problem = targets.TargetProblem(chosen, ["beta_sen"], bounds={"beta_sen": (0.13, 0.4)})
     theta = problem.theta()
     h = 1e-5
     central = (problem.residuals(theta + h) - problem.residuals(theta - h)) / (2 * h)
-    np.testing.assert_allclose(problem.jacobian(theta)[:, 0], central, rtol=5e-3)
+    np.testing.assert_allclose(problem.jacobian(theta)[:, 0], central, rtol=0.05)
     fit = fitting.estimate(problem, starts=3, seed=0)
     assert fit.converged
     assert fit.cost < problem.cost(theta)
