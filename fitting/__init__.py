@@ -1,4 +1,52 @@
 """Calibration: data and targets with provenance, objectives, estimation, profiles.
 
-Empty until the fitting issue (6) lands; imported as ``follicle.fitting``.
+Imported as ``follicle.fitting``::
+
+    from follicle import fitting
+    data = fitting.load_dataset("measurements.csv", model, "conditions.csv")
+    problem = fitting.Problem(model, data, ["k_p", "k_d"])
+    fit = fitting.estimate(problem, starts=50, seed=1)
+
+Modules: :mod:`~follicle.fitting.data` (PEtab-like measurement and condition tables),
+:mod:`~follicle.fitting.datasets` (shipped data), :mod:`~follicle.fitting.objective`
+(residuals, noise models, sensitivities-based Jacobian), :mod:`~follicle.fitting.estimate`
+(multi-start least squares), :mod:`~follicle.fitting.profile` (profile likelihood,
+identifiability, Fisher information), :mod:`~follicle.fitting.targets` (literature summary
+targets of the coupled model), :mod:`~follicle.fitting.petab` (PEtab export).
 """
+
+from follicle.fitting import datasets, petab, profile, targets
+from follicle.fitting.data import (
+    NOISE_MODELS,
+    Condition,
+    Dataset,
+    Measurement,
+    load_conditions,
+    load_dataset,
+    load_measurements,
+    synthetic,
+    write_measurements,
+)
+from follicle.fitting.estimate import FitResult, Start, estimate, latin_hypercube
+from follicle.fitting.objective import Problem
+
+__all__ = [
+    "NOISE_MODELS",
+    "Condition",
+    "Dataset",
+    "FitResult",
+    "Measurement",
+    "Problem",
+    "Start",
+    "datasets",
+    "estimate",
+    "latin_hypercube",
+    "load_conditions",
+    "load_dataset",
+    "load_measurements",
+    "petab",
+    "profile",
+    "synthetic",
+    "targets",
+    "write_measurements",
+]

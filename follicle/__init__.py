@@ -2,10 +2,11 @@
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules, and analyses them (:mod:`follicle.analysis`: steady states, stability,
-bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime maps classified from
-simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology lives in
-:mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
+dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), and analyses
+them (:mod:`follicle.analysis`: steady states, stability, bifurcation scans, limit cycles;
+:mod:`follicle.regimes`: regime maps classified from simulation;
+:mod:`follicle.sensitivity`: Sobol indices). The biology lives in :mod:`follicle.models`;
+published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")
@@ -21,6 +22,7 @@ from follicle import analysis, models, readouts, regimes, sbml, sensitivity
 from follicle.analysis import find_cycle, scan, steady_states
 from follicle.errors import (
     AnalysisError,
+    DataError,
     ExportError,
     FollicleError,
     ModelDefinitionError,
@@ -34,6 +36,7 @@ from follicle.errors import (
 from follicle.model import Model, Module, Observable, Parameter, State, t
 from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
+from follicle.sensitivities import Sensitivities, simulate_sensitivities
 from follicle.simulate import Threshold, simulate
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
@@ -44,6 +47,7 @@ __all__ = [
     "Q_",
     "AnalysisError",
     "Bolus",
+    "DataError",
     "ExportError",
     "FollicleError",
     "Infusion",
@@ -57,6 +61,7 @@ __all__ = [
     "RegimeMap",
     "Schedule",
     "ScheduleError",
+    "Sensitivities",
     "SolverError",
     "SolverStats",
     "State",
@@ -78,6 +83,7 @@ __all__ = [
     "scan",
     "sensitivity",
     "simulate",
+    "simulate_sensitivities",
     "steady_states",
     "t",
     "ureg",

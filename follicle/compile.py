@@ -26,7 +26,7 @@ import scipy.sparse
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["CompiledModel", "compile_model"]
+__all__ = ["CompiledModel", "cached", "compile_model", "positional_expressions"]
 
 _CACHE: dict[str, CompiledModel] = {}
 _LOCK = threading.Lock()
@@ -38,6 +38,11 @@ class _Printer(NumPyPrinter):
     def _print_Heaviside(self, expr):
         arg = self._print(expr.args[0])
         return f"numpy.where(({arg}) >= 0, 1.0, 0.0)"
+
+    def _print__PowLog(self, expr):
+        base, exp = (self._print(a) for a in expr.args)
+        safe = f"numpy.where(({base}) > 0, {base}, 1.0)"
+        return f"numpy.where(({base}) > 0, ({safe})**({exp})*numpy.log({safe}), 0.0)"
 
 
 class _Power(sp.Function):
@@ -51,7 +56,13 @@ class _Power(sp.Function):
         base, exp = self.args
         if argindex == 1:
             return exp * _Power(base, exp - 1)
-        return self * sp.log(base)
+        return _PowLog(base, exp)
+
+
+class _PowLog(sp.Function):
+    """:math:`b^e \\ln b`, the derivative of :math:`b^e` in :math:`e`, taken as 0 at
+    :math:`b = 0` (its limit for :math:`e > 0`; e.g. a Hill term's exponent derivative at
+    zero exposure)."""
 
 
 def _jacobian_entries(rhs, states):
@@ -167,18 +178,43 @@ def _fingerprint(model) -> str:
     return h.hexdigest()
 
 
-def compile_model(model) -> CompiledModel:
-    """Compile ``model`` (or return the cached compilation of the same structure)."""
-    key = _fingerprint(model)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+def positional_expressions(model):
+    """The model's symbols renamed positionally (``_s<i>``, ``_p<j>``, as the generated code
+    unpacks them) and its right-hand sides and observables written in them.
+
+    Returns
+    -------
+    states, params : list of sympy.Symbol
+    rhs, observables : list of sympy.Expr
+    """
     states = [sp.Symbol(f"_s{i}", real=True) for i in range(len(model.states))]
     params = [sp.Symbol(f"_p{j}", real=True) for j in range(len(model.parameters))]
     positional = dict(zip([s.symbol for s in model.states.values()], states, strict=True))
     positional |= dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
     rhs = [e.xreplace(positional) for e in model.rhs_expressions]
     obs = [e.xreplace(positional) for _, e in model.observables.values()]
+    return states, params, rhs, obs
+
+
+def cached(model, cache: dict, build):
+    """``build(model)``, once per model structure: kept in ``cache`` by the fingerprint of
+    the model's equations (thread-safe; two threads may build, one result is kept)."""
+    key = _fingerprint(model)
+    with _LOCK:
+        if key in cache:
+            return cache[key]
+    built = build(model)
+    with _LOCK:
+        return cache.setdefault(key, built)
+
+
+def compile_model(model) -> CompiledModel:
+    """Compile ``model`` (or return the cached compilation of the same structure)."""
+    return cached(model, _CACHE, _compile)
+
+
+def _compile(model) -> CompiledModel:
+    states, params, rhs, obs = positional_expressions(model)
     nonzero = _jacobian_entries(rhs, states)
     rows = [i for i, _, _ in nonzero]
     cols = [j for _, j, _ in nonzero]
@@ -189,6 +225,4 @@ def compile_model(model) -> CompiledModel:
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
     ]) + "\n"
-    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
-    with _LOCK:
-        return _CACHE.setdefault(key, compiled)
+    return CompiledModel(source, len(states), len(params), len(obs), rows, cols)

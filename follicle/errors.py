@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "AnalysisError",
+    "DataError",
     "ExportError",
     "FollicleError",
     "ModelDefinitionError",
@@ -62,6 +63,14 @@ class ExportError(FollicleError, ValueError):
     """A model or schedule cannot be written faithfully in an exchange format (SBML).
 
     The message names what cannot be written (a function, a unit, a value) and where.
+    """
+
+
+class DataError(FollicleError, ValueError):
+    """A data set, target table or calibration problem is malformed.
+
+    The message names the file and line (or the item), the column, the offending value and
+    what is expected.
     """
 
 

@@ -1,0 +1,286 @@
+"""Literature summary targets of the coupled model, and an objective that scores against them.
+
+``targets.toml`` (beside this module) lists summary numbers with an uncertainty: phase
+durations, senescent-cell half-lives in young and old skin, the onset shift after induced
+macrophage apoptosis, retention of senescent cells after induction and restoration of fur
+after a senolytic. Each entry says whether its number is in the project's science brief
+(``source = "brief"``) or is a modelling assumption that turns a qualitative statement into
+a number (``source = "assumption"``), and its provenance.
+
+A target :math:`k` with model readout :math:`y_k(p)`, value :math:`v_k` and uncertainty
+:math:`s_k` has the residual
+
+.. math::
+
+    r_k = \\frac{y_k - v_k}{s_k} \\quad (\\text{linear}), \\qquad
+    r_k = \\frac{\\ln y_k - \\ln v_k}{s_k} \\quad (\\text{log}),
+
+and :class:`TargetProblem` minimises :math:`\\tfrac12\\sum r_k^2` over log parameters like
+:class:`~follicle.fitting.Problem`, so :func:`~follicle.fitting.estimate` and
+:func:`~follicle.fitting.profile.profile` work on it unchanged.
+
+**Gradients are finite differences here, on purpose.** The readouts are event times and
+window averages of whole simulations (an anagen onset is where the anagen fraction crosses
+one half), not values at fixed times, so the forward sensitivities do not give them
+directly. Crossing times are located by root finding on the solver's dense output
+(:class:`follicle.Threshold`) and are smooth in the parameters to the integration
+tolerance (about ``rtol`` times the time, ~1e-4 day at the default ``rtol = 1e-6``). A
+forward difference of step ``1e-2`` in :math:`\\ln p` moves a phase duration by about a
+tenth of a day, so its error from that jitter is ~1e-3 of the derivative, ample for the
+trust-region steps, at a fraction of the cost of tighter simulations. A readout
+that does not occur (no second anagen in the window) gives the residual
+:data:`MISSING`, so the optimiser is pushed away rather than crashing.
+
+>>> from follicle.fitting import targets
+>>> table = targets.load()
+>>> table["telogen_duration"].source
+'brief'
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from follicle.fitting.objective import LogParameters
+from follicle.models.coupled import coupled
+from follicle.models.scenarios import scenario
+
+from follicle.errors import DataError
+from follicle.readouts import crossing_time, time_average
+from follicle.simulate import Threshold, simulate
+
+__all__ = ["EXPERIMENTS", "MISSING", "Target", "TargetProblem", "load", "score"]
+
+#: Residual given to a readout the simulation does not produce (e.g. no second onset).
+MISSING = 30.0
+_FIELDS = {"readout", "value", "sd", "scale", "unit", "source", "provenance"}
+#: Young and old ages (years) of the half-life targets: 3 and 18 months.
+_YOUNG, _OLD = 0.25, 1.5
+
+
+@dataclass(frozen=True)
+class Target:
+    """One literature summary number with its uncertainty and provenance."""
+
+    name: str
+    readout: str
+    value: float
+    sd: float
+    scale: str
+    unit: str
+    source: str
+    provenance: str
+
+    def residual(self, y: float) -> float:
+        """:math:`(y - v)/s` or :math:`(\\ln y - \\ln v)/s`; :data:`MISSING` if undefined."""
+        if not math.isfinite(y) or (self.scale == "log" and y <= 0):
+            return MISSING
+        if self.scale == "log":
+            return (math.log(y) - math.log(self.value)) / self.sd
+        return (y - self.value) / self.sd
+
+
+# -- readouts: experiment name -> function(model, params, rtol) -> {readout: value} -------
+def _cycle(model, params, rtol):
+    """Phase durations of the untreated cycle, from its first full cycle after day 0.
+
+    Anagen lasts from onset (anagen fraction up through 1/2) to its end (down through 1/2);
+    catagen from there until telogen reaches 1/2; telogen from then to the next onset.
+    """
+    tau = {n: params.get(n, model.parameters[n].value)
+           for n in ("tau_refractory", "tau_competent", "tau_anagen", "tau_catagen")}
+    # through the second onset: two telogens, one anagen and catagen, and room for the
+    # activation lags
+    days = 2 * (tau["tau_refractory"] + tau["tau_competent"]) + tau["tau_anagen"] + tau[
+        "tau_catagen"] + 30
+    events = [Threshold("anagen", 0.5, "up", label="on"),
+              Threshold("anagen", 0.5, "down", label="off"),
+              Threshold("telogen", 0.5, "up", label="telogen")]
+    run = simulate(model, days=days, t_eval=[0.0, days], params=params, events=events,
+                   rtol=rtol)
+    on, off, tel = (np.array(run.event_times(k)) for k in ("on", "off", "telogen"))
+    out = dict(anagen=math.nan, catagen=math.nan, telogen=math.nan)
+    if on.size:
+        off, tel = off[off > on[0]], tel[tel > on[0]]
+        if off.size:
+            out["anagen"] = off[0] - on[0]
+            tel = tel[tel > off[0]]
+            if tel.size:
+                out["catagen"] = tel[0] - off[0]
+                later = on[on > tel[0]]
+                if later.size:
+                    out["telogen"] = later[0] - tel[0]
+    return out
+
+
+def _turnover(model, params, rtol):
+    """Half-life of a small excess of senescent cells at the quasi-steady burden of young
+    and old skin, :math:`t_{1/2} = \\ln 2\\,(\\kappa + X^*)^2/(\\beta\\kappa)` with
+    :math:`X^* = \\kappa\\eta a/(\\beta - \\eta a)` (the linearised Karin removal)."""
+    eta, beta, kappa = (params.get(n, model.parameters[n].value)
+                        for n in ("eta_sen", "beta_sen", "kappa_sen"))
+    out = {}
+    for key, age in (("half_life_young", _YOUNG), ("half_life_old", _OLD)):
+        if eta * age >= beta:
+            out[key] = math.inf
+            continue
+        burden = kappa * eta * age / (beta - eta * age)
+        out[key] = math.log(2) * (kappa + burden) ** 2 / (beta * kappa)
+    return out
+
+
+def _apoptosis(model, params, rtol):
+    """First anagen onset with macrophage apoptosis induced in early telogen, minus the
+    untreated onset (scenario ``early_telogen_macrophage_apoptosis``)."""
+    s = scenario("early_telogen_macrophage_apoptosis")
+    treated = s.run(model, params=params, rtol=rtol)
+    control = s.control().run(model, params=params, rtol=rtol)
+    onsets = [crossing_time(run, "anagen", 0.5) for run in (treated, control)]
+    return {"onset_shift": onsets[0] - onsets[1]}
+
+
+def _induction(model, params, rtol):
+    """Days after senescence induction stops (day 21) until the burden's excess over its
+    pre-induction level halves (scenario ``epidermal_senescence_induction``)."""
+    run = scenario("epidermal_senescence_induction").run(model, params=params, rtol=rtol)
+    x, t = run["X"], run.t
+    stop = 21.0
+    base, peak = x[0], float(np.interp(stop, t, x))
+    after = (t > stop) & (x - base < 0.5 * (peak - base))
+    return {"retention": float(t[after][0] - stop) if after.any() else math.inf}
+
+
+def _senolytic(model, params, rtol):
+    """Mean fur density 8-12 weeks after the senolytic course (days 90-120 of scenario
+    ``abt737_after_induction``) relative to untreated skin in the same window."""
+    s = scenario("abt737_after_induction")
+    treated = s.run(model, params=params, rtol=rtol)
+    control = s.control().run(model, params=params, rtol=rtol)
+    window = dict(start=90, stop=120)
+    return {"fur_restored": time_average(treated, "fur_density", **window)
+            / time_average(control, "fur_density", **window)}
+
+
+#: Experiments by name: (function of (model, params, rtol) -> readouts, readout names).
+EXPERIMENTS: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    "cycle": (_cycle, ("anagen", "catagen", "telogen")),
+    "turnover": (_turnover, ("half_life_young", "half_life_old")),
+    "apoptosis": (_apoptosis, ("onset_shift",)),
+    "induction": (_induction, ("retention",)),
+    "senolytic": (_senolytic, ("fur_restored",)),
+}
+
+
+def load(path=None) -> dict[str, Target]:
+    """The target table (default: the shipped ``targets.toml``), validated.
+
+    Raises
+    ------
+    DataError
+        A missing field, an unknown readout, a non-positive value or sd where they must be
+        positive, an unknown scale or source.
+    """
+    if path is None:
+        text = resources.files("follicle.fitting").joinpath("targets.toml").read_text()
+        where = "targets.toml"
+    else:
+        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    out = {}
+    for name, entry in tomllib.loads(text).items():
+        missing = _FIELDS - set(entry)
+        if missing:
+            raise DataError(f"{where}: target {name!r} lacks {sorted(missing)}")
+        experiment, _, key = entry["readout"].partition(".")
+        if key not in EXPERIMENTS.get(experiment, (None, ()))[1]:
+            known = [f"{e}.{k}" for e, (_, keys) in EXPERIMENTS.items() for k in keys]
+            raise DataError(f"{where}: target {name!r} has unknown readout "
+                            f"{entry['readout']!r}; readouts: {', '.join(known)}")
+        if entry["scale"] not in ("linear", "log"):
+            raise DataError(f"{where}: target {name!r}: scale {entry['scale']!r} must be "
+                            "'linear' or 'log'")
+        if entry["source"] not in ("brief", "assumption"):
+            raise DataError(f"{where}: target {name!r}: source {entry['source']!r} must be "
+                            "'brief' or 'assumption'")
+        if not entry["sd"] > 0 or (entry["scale"] == "log" and not entry["value"] > 0):
+            raise DataError(f"{where}: target {name!r}: sd must be > 0 (and the value > 0 "
+                            f"on the log scale); got value {entry['value']}, sd {entry['sd']}")
+        out[name] = Target(name, entry["readout"], float(entry["value"]), float(entry["sd"]),
+                           entry["scale"], entry["unit"], entry["source"],
+                           entry["provenance"])
+    return out
+
+
+def _readouts(model, targets, params, rtol) -> dict[str, float]:
+    needed = sorted({t.readout.partition(".")[0] for t in targets})
+    values = {}
+    for experiment in needed:
+        for key, value in EXPERIMENTS[experiment][0](model, params, rtol).items():
+            values[f"{experiment}.{key}"] = float(value)
+    return values
+
+
+def score(targets: Mapping[str, Target] | Sequence[Target], params: Mapping | None = None,
+          *, model=None, rtol: float = 1e-8) -> dict[str, tuple[float, float]]:
+    """Readout and residual of every target for a parameter set (default: the defaults).
+
+    Returns
+    -------
+    dict of str to (readout, residual)
+    """
+    targets = list(targets.values()) if isinstance(targets, Mapping) else list(targets)
+    model = model or coupled()
+    values = _readouts(model, targets, dict(params or {}), rtol)
+    return {t.name: (values[t.readout], t.residual(values[t.readout])) for t in targets}
+
+
+class TargetProblem(LogParameters):
+    """Fit parameters of the coupled model to summary targets (see the module notes).
+
+    Parameters
+    ----------
+    targets : mapping or sequence of Target
+    parameters : sequence of str
+        Parameters to estimate (log space).
+    model : Model, optional
+        Default: :func:`follicle.models.coupled`.
+    bounds : mapping, optional
+        As for :class:`~follicle.fitting.Problem`.
+    rtol : float
+        Integration tolerance of the readout simulations.
+    step : float
+        Forward-difference step in :math:`\\ln p`.
+    """
+
+    def __init__(self, targets, parameters: Sequence[str], *, model=None,
+                 bounds: Mapping | None = None, rtol: float = 1e-6, step: float = 1e-2):
+        super().__init__(model or coupled(), parameters, bounds)
+        self.targets = list(targets.values()) if isinstance(targets, Mapping) else list(
+            targets)
+        if not self.targets:
+            raise DataError("give at least one target")
+        self.rtol, self.step = rtol, step
+
+    def _residuals(self, theta) -> np.ndarray:
+        values = _readouts(self.model, self.targets, self.values(theta), self.rtol)
+        return np.array([t.residual(values[t.readout]) for t in self.targets])
+
+    def _evaluate(self, theta):
+        r = self._residuals(theta)
+        jac = np.empty((r.size, theta.size))
+        for j in range(theta.size):
+            # step inwards at the upper bound, so the trial stays inside the box
+            h = self.step if theta[j] + self.step <= self.upper[j] else -self.step
+            shifted = theta.copy()
+            shifted[j] += h
+            jac[:, j] = (self._residuals(shifted) - r) / h
+        return r, jac
+
+    def __repr__(self) -> str:
+        return (f"<TargetProblem: {len(self.parameters)} parameters, "
+                f"{len(self.targets)} targets>")

@@ -1,0 +1,274 @@
+"""Forward sensitivities: how every state and observable depends on chosen parameters.
+
+For :math:`\\dot y = f(t, y, p)` the sensitivities :math:`S_{ij} = \\partial y_i/\\partial
+p_j` obey the forward sensitivity equations, integrated together with the state:
+
+.. math::
+
+    \\dot S = J\\, S + \\frac{\\partial f}{\\partial p}, \\qquad
+    J = \\frac{\\partial f}{\\partial y}, \\qquad S(t_0) = 0,
+
+and an observable :math:`g(t, y, p)` has :math:`dg/dp = (\\partial g/\\partial y)\\, S +
+\\partial g/\\partial p`. :math:`J` is the model's compiled Jacobian; :math:`\\partial f /
+\\partial p`, :math:`\\partial g/\\partial y` and :math:`\\partial g/\\partial p` are derived
+here with sympy and compiled the same way (:mod:`follicle.compile`), once per model
+structure. Nothing is differenced numerically.
+
+Schedules are honoured as by :func:`follicle.simulate`: the span is split at every
+discontinuity, a bolus jumps the state and leaves :math:`S` unchanged (its amount is not a
+model parameter), and while a :class:`~follicle.ParameterStep` overrides parameter
+:math:`p_j`, :math:`\\partial f/\\partial p_j` is zero (the trajectory does not depend on
+the default value there). Initial states do not depend on the parameters.
+
+The sensitivity system is integrated by the same stiff solvers as the state, with the
+block-diagonal Newton matrix :math:`\\mathrm{diag}(J, J, \\dots)` (the simultaneous
+corrector of CVODES, without the second-derivative coupling, which only affects Newton
+convergence, not the solution). The absolute tolerance of :math:`S_{ij}` is the state's
+divided by :math:`|p_j|`, so that the *relative* sensitivity :math:`p_j S_{ij}` is
+controlled like the state itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+from scipy.integrate import solve_ivp
+
+from follicle.compile import (
+    _function_source,
+    _jacobian_entries,
+    cached,
+    positional_expressions,
+)
+from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
+from follicle.schedule import ParameterStep, Schedule, resolve
+from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
+
+__all__ = ["Sensitivities", "simulate_sensitivities"]
+
+#: Augmented systems up to this size get a dense Newton matrix; larger ones a sparse one.
+_DENSE_MAX = 200
+_CACHE: dict[str, _Derivatives] = {}
+
+
+class _Derivatives:
+    """Compiled partial derivatives of one model structure (dense, all parameters)."""
+
+    def __init__(self, source, n, m, n_obs, fp, gy, gp):
+        self.source, self.n, self.m, self.n_obs = source, n, m, n_obs
+        namespace: dict = {"numpy": np, "functools": functools}
+        exec(compile(source, "<follicle sensitivities>", "exec"), namespace)  # our own code
+        self._fp, self._gy, self._gp = (
+            namespace["f_p"], namespace["g_y"], namespace["g_p"]
+        )
+        self.fp_pos, self.gy_pos, self.gp_pos = fp, gy, gp
+
+    @staticmethod
+    def _dense(data, pos, shape):
+        out = np.zeros(shape + data.shape[1:])
+        rows, cols = pos
+        out[rows, cols] = data
+        return out
+
+    def f_p(self, t, y, p):
+        """:math:`\\partial f/\\partial p`, shape ``(n, m)``."""
+        return self._dense(self._fp(t, y, p), self.fp_pos, (self.n, self.m))
+
+    def g_y(self, t, y, p):
+        """:math:`\\partial g/\\partial y`, shape ``(n_obs, n) + y.shape[1:]``."""
+        return self._dense(self._gy(t, y, p), self.gy_pos, (self.n_obs, self.n))
+
+    def g_p(self, t, y, p):
+        """:math:`\\partial g/\\partial p`, shape ``(n_obs, m) + y.shape[1:]``."""
+        return self._dense(self._gp(t, y, p), self.gp_pos, (self.n_obs, self.m))
+
+
+def _derivatives(model) -> _Derivatives:
+    """The compiled partial derivatives of ``model`` (built once per model structure)."""
+    return cached(model, _CACHE, _build)
+
+
+def _build(model) -> _Derivatives:
+    states, params, rhs, obs = positional_expressions(model)
+    n, m = len(states), len(params)
+    parts, positions = [], []
+    for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params)):
+        entries = _jacobian_entries(exprs, wrt)
+        parts.append(_function_source(name, [d for *_, d in entries], n, m, len(entries)))
+        positions.append((np.array([i for i, _, _ in entries], dtype=np.intp),
+                          np.array([j for _, j, _ in entries], dtype=np.intp)))
+    return _Derivatives("\n\n".join(parts) + "\n", n, m, len(obs), *positions)
+
+
+@dataclass(frozen=True, eq=False)
+class Sensitivities:
+    """States, observables and their derivatives with respect to chosen parameters.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Output times in days.
+    names : tuple of str
+        States, then observables (as in :class:`~follicle.Trajectory`).
+    values : ndarray, shape (len(names), T)
+    parameters : tuple of str
+        The parameters differentiated against, in column order.
+    sensitivities : ndarray, shape (len(names), len(parameters), T)
+        :math:`\\partial\\,\\mathrm{value}/\\partial p_j` in the variable's unit per the
+        parameter's unit.
+    """
+
+    t: np.ndarray
+    names: tuple[str, ...]
+    values: np.ndarray
+    parameters: tuple[str, ...]
+    sensitivities: np.ndarray
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[self._index(name)]
+
+    def _index(self, name: str) -> int:
+        if name not in self.names:
+            raise UnknownNameError("state or observable", name, self.names)
+        return self.names.index(name)
+
+    def of(self, name: str, parameter: str | None = None) -> np.ndarray:
+        """``d name / d parameter`` over time, or all parameters (shape ``(k, T)``)."""
+        block = self.sensitivities[self._index(name)]
+        if parameter is None:
+            return block
+        if parameter not in self.parameters:
+            raise UnknownNameError("differentiated parameter", parameter, self.parameters)
+        return block[self.parameters.index(parameter)]
+
+
+def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_span=None,
+                           t_eval=None, params=None, initial=None, schedule=None,
+                           method="BDF", rtol=DEFAULT_RTOL, atol=None) -> Sensitivities:
+    """Integrate ``model`` with its forward sensitivities to ``parameters``.
+
+    Parameters
+    ----------
+    model : Model
+    parameters : sequence of str
+        Parameters to differentiate against (any subset of the model's, in any order).
+    days, t_span, t_eval, params, initial, schedule, rtol, atol
+        As for :func:`follicle.simulate`. ``atol`` applies to the states; the
+        sensitivities' tolerances follow from it (see the module notes).
+    method : {"BDF", "Radau", "LSODA"}
+        A stiff method (the sensitivity system is as stiff as the model).
+
+    Returns
+    -------
+    Sensitivities
+
+    Raises
+    ------
+    UnknownNameError
+        A parameter name the model does not have.
+    TimeSpanError, ParameterValueError, ScheduleError
+        As for :func:`follicle.simulate`.
+    SolverError
+        The augmented integration failed.
+    """
+    if method not in ("BDF", "Radau", "LSODA"):
+        raise FollicleError(f"sensitivities need a stiff method (BDF, Radau, LSODA), got "
+                            f"{method!r}")
+    if not (isinstance(rtol, int | float) and 0 < rtol < 1):
+        raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    names = list(model.parameter_names)
+    for p in parameters:
+        if p not in model.parameters:
+            raise UnknownNameError("parameter", p, names)
+    cols = np.array([names.index(p) for p in parameters], dtype=np.intp)
+    t0, t1 = _span(days, t_span)
+    times = _output_times(t_eval, t0, t1)
+    p0 = model.parameter_vector(params)
+    y = model.initial_vector(initial)
+    sched = Schedule.of(schedule)
+    segments, final_jump = resolve(sched, model, t0, t1, p0)
+    compiled, derivs = model.compiled, _derivatives(model)
+    n, k = compiled.n_states, cols.size
+    atol_y = _atol(model, atol)
+    scale = np.where(p0[cols] != 0, np.abs(p0[cols]), 1.0)
+    atol_all = np.concatenate([atol_y, (atol_y[:, None] / scale[None, :]).ravel()])
+    z = np.concatenate([y, np.zeros(n * k)])
+    out = np.empty((n * (k + 1), times.size))
+    done = 0
+    for i, seg in enumerate(segments):
+        if seg.jumps is not None:
+            z[:n] += seg.jumps
+        last = i == len(segments) - 1
+        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
+        live = _live_columns(sched, model, cols, seg.start)
+        z, outputs = _segment(model, compiled, derivs, seg, z, times[mask], cols, live,
+                              method, rtol, atol_all)
+        out[:, done:done + outputs.shape[1]] = outputs
+        done += outputs.shape[1]
+    if final_jump is not None and times[-1] == t1:
+        out[:n, -1] += final_jump
+    ys, S = out[:n], out[n:].reshape(n, k, times.size)
+    p_out = np.repeat(p0[:, None], times.size, axis=1)
+    for seg in segments:  # parameters in effect at each output time (steps)
+        inside = (times >= seg.start) & (times <= seg.stop)
+        p_out[:, inside] = seg.params[:, None]
+    values, sens = ys, S
+    if compiled.n_observables:
+        g = compiled.observables(times, ys, p_out)
+        gy = derivs.g_y(times, ys, p_out)          # (n_obs, n, T)
+        gp = derivs.g_p(times, ys, p_out)[:, cols]  # (n_obs, k, T)
+        live_t = np.stack([_live_columns(sched, model, cols, tt) for tt in times], axis=-1)
+        dg = np.einsum("oit,ikt->okt", gy, S) + gp * live_t[None]
+        values, sens = np.vstack([ys, g]), np.concatenate([S, dg], axis=0)
+    return Sensitivities(times, (*model.state_names, *model.observable_names), values,
+                         tuple(parameters), sens)
+
+
+def _live_columns(schedule, model, cols, time) -> np.ndarray:
+    """1 for each differentiated parameter in effect at ``time``, 0 while a step overrides it."""
+    live = np.ones(cols.size)
+    for ev in schedule.events:
+        if isinstance(ev, ParameterStep) and ev.start <= time < ev.stop:
+            j = model.parameter_names.index(ev.parameter)
+            live[cols == j] = 0.0
+    return live
+
+
+def _segment(model, compiled, derivs, seg, z0, t_eval, cols, live, method, rtol, atol):
+    n, k = compiled.n_states, cols.size
+    p, u = seg.params, seg.inputs
+    eye_k = scipy.sparse.identity(k, format="csc")
+
+    def fun(t, z):
+        y, S = z[:n], z[n:].reshape(n, k)
+        dy = compiled.rhs(t, y, p)
+        if u is not None:
+            dy = dy + u
+        dS = compiled.jac(t, y, p) @ S + derivs.f_p(t, y, p)[:, cols] * live
+        return np.concatenate([dy, dS.ravel()])
+
+    def jac(t, z):
+        J = compiled.jac(t, z[:n], p)
+        if n * (k + 1) <= _DENSE_MAX:
+            return scipy.linalg.block_diag(J, np.kron(J, np.eye(k)))
+        J = scipy.sparse.csc_matrix(J)
+        return scipy.sparse.block_diag([J, scipy.sparse.kron(J, eye_k)], format="csc")
+
+    if seg.stop - seg.start <= 1e-12 * max(1.0, abs(seg.stop)):
+        return z0, np.repeat(z0[:, None], t_eval.size, 1)
+    extra = t_eval.size == 0 or t_eval[-1] < seg.stop
+    solver_times = np.append(t_eval, seg.stop) if extra else t_eval
+    sol = solve_ivp(fun, (seg.start, seg.stop), z0, method=method, t_eval=solver_times,
+                    rtol=rtol, atol=atol, jac=jac)
+    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
+        raise SolverError(
+            f"sensitivity integration of {model.name!r} with {method} failed at t = "
+            f"{sol.t[-1] if sol.t.size else seg.start:.6g} day (segment [{seg.start:g}, "
+            f"{seg.stop:g}]): {sol.message} Check the parameter values, or loosen rtol."
+        )
+    return sol.y[:, -1].copy(), sol.y[:, : t_eval.size]

@@ -1,0 +1,92 @@
+"""Forward sensitivities (follicle.sensitivities) against closed forms and finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _models import decay, hill_feedback
+
+import follicle as fl
+from follicle.sensitivities import simulate_sensitivities
+
+TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+FD_TIGHT = {"rtol": 1e-11, "atol": 1e-13}
+
+
+def test_decay_matches_closed_form():
+    t = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
+    s = simulate_sensitivities(decay(k=0.5, x0=2.0), ["k_deg"], days=4, t_eval=t, **TIGHT)
+    np.testing.assert_allclose(s.of("X", "k_deg"), -2.0 * t * np.exp(-0.5 * t), atol=1e-9)
+    np.testing.assert_allclose(s["X"], 2.0 * np.exp(-0.5 * t), rtol=1e-9)
+
+
+def test_a_step_that_overrides_the_parameter_freezes_its_sensitivity():
+    # k = 0.5 except on [1, 2), where a step fixes it at 2: x(t) = exp(-k min(t,1) - 2 (t-1)+
+    # - k (t-2)+), so dx/dk = -(min(t, 1) + (t - 2)+) x(t).
+    t = np.linspace(0, 3, 13)
+    step = fl.ParameterStep("k_deg", 2.0, start=1, stop=2)
+    s = simulate_sensitivities(decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=step,
+                               **TIGHT)
+    x = np.exp(-0.5 * np.minimum(t, 1) - 2 * np.clip(t - 1, 0, 1) - 0.5 * np.clip(t - 2, 0, None))
+    np.testing.assert_allclose(s["X"], x, rtol=1e-8)
+    expected = -(np.minimum(t, 1) + np.clip(t - 2, 0, None)) * x
+    np.testing.assert_allclose(s.of("X", "k_deg"), expected, atol=1e-9)
+
+
+def _central_differences(model, names, values, days, t_eval, schedule, rel=1e-5):
+    columns = []
+    for name in names:
+        h = rel * values[name]
+        up = fl.simulate(model, days=days, t_eval=t_eval, schedule=schedule,
+                         params=values | {name: values[name] + h}, **FD_TIGHT)
+        down = fl.simulate(model, days=days, t_eval=t_eval, schedule=schedule,
+                           params=values | {name: values[name] - h}, **FD_TIGHT)
+        columns.append((up.values - down.values) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
+def _assert_close(analytic, fd, rel=1e-5):
+    """Each variable's sensitivity matches to ``rel`` of its own largest magnitude; variables
+    whose sensitivity is below 1e-3 of the largest are compared at that floor (there the
+    differences are round-off)."""
+    scale = np.abs(fd).max(axis=2, keepdims=True) + 1e-3 * np.abs(fd).max()
+    assert np.max(np.abs(analytic - fd) / scale) < rel
+
+
+def test_hill_feedback_all_parameters_match_finite_differences():
+    model = hill_feedback()
+    names = list(model.parameter_names)
+    values = {n: p.value for n, p in model.parameters.items()}
+    t = np.linspace(0, 5, 11)
+    s = simulate_sensitivities(model, names, days=5, t_eval=t, **TIGHT)
+    _assert_close(s.sensitivities, _central_differences(model, names, values, 5, t, None))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_coupled_model_random_parameters_match_finite_differences(seed):
+    """Random parameter values (within 30% of the defaults, inside the ranges), a random
+    subset of parameters, and a schedule with a bolus and a parameter step."""
+    model = fl.models.coupled()
+    rng = np.random.default_rng(seed)
+    names = [str(n) for n in rng.choice(
+        [n for n, p in model.parameters.items() if p.value > 0 and n != "induction"],
+        size=4, replace=False)]
+    values = {}
+    for name in names:
+        p = model.parameters[name]
+        low, high = p.bounds
+        margin = 1e-3 * (min(high, 2 * p.value) - low)  # room for the difference steps
+        values[name] = float(np.clip(p.value * rng.uniform(0.7, 1.3), low + margin,
+                                     high - margin))
+    schedule = [fl.models.dose("apoptosis_inducer", day=20, amount="20 mg/kg"),
+                fl.models.induce_senescence(start=0, stop=10)]
+    t = np.linspace(0, 35, 8)
+    s = simulate_sensitivities(model, names, days=35, t_eval=t, params=values,
+                               schedule=schedule, **TIGHT)
+    fd = _central_differences(model, names, values, 35, t, schedule)
+    _assert_close(s.sensitivities, fd)
+
+
+def test_unknown_parameter_is_named():
+    with pytest.raises(fl.UnknownNameError, match="k_dge"):
+        simulate_sensitivities(decay(), ["k_dge"], days=1)
