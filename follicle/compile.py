@@ -142,6 +142,11 @@ class CompiledModel:
         out[self.jac_rows, self.jac_cols] = data
         return out
 
+    def jac_values(self, t, y, p) -> np.ndarray:
+        """The structurally non-zero Jacobian entries, shape ``(len(jac_rows),) + y.shape[1:]``,
+        in the order of :attr:`jac_rows` and :attr:`jac_cols` (what batched solvers need)."""
+        return self._jac_data(t, y, p)
+
     def jac_sparse(self, t, y, p) -> scipy.sparse.csc_matrix:
         """Jacobian as a CSC sparse matrix (single member only)."""
         data = self._jac_data(t, y, p)[self._csc_order]
