@@ -18,6 +18,7 @@ models of others in :mod:`follicle.models.zoo`.
 
 from follicle import analysis, models, readouts, sbml
 from follicle.analysis import find_cycle, scan, steady_states
+from follicle.ensemble import Ensemble, simulate_ensemble
 from follicle.errors import (
     AnalysisError,
     ExportError,
@@ -33,6 +34,7 @@ from follicle.errors import (
 from follicle.model import Model, Module, Observable, Parameter, State, t
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.simulate import Threshold, simulate
+from follicle.sweep import Design, SweepResult, grid, latin_hypercube, points, sobol, sweep
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
 
@@ -42,6 +44,8 @@ __all__ = [
     "Q_",
     "AnalysisError",
     "Bolus",
+    "Design",
+    "Ensemble",
     "ExportError",
     "FollicleError",
     "Infusion",
@@ -56,6 +60,7 @@ __all__ = [
     "ScheduleError",
     "SolverError",
     "SolverStats",
+    "SweepResult",
     "State",
     "Threshold",
     "TimeSpanError",
@@ -64,13 +69,19 @@ __all__ = [
     "UnknownNameError",
     "analysis",
     "find_cycle",
+    "grid",
+    "latin_hypercube",
     "models",
+    "points",
     "readouts",
     "repeat",
     "sbml",
     "scan",
     "simulate",
+    "simulate_ensemble",
+    "sobol",
     "steady_states",
+    "sweep",
     "t",
     "ureg",
 ]

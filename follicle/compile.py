@@ -106,6 +106,8 @@ class CompiledModel:
         Positions of the structurally non-zero Jacobian entries.
     source : str
         The generated Python source (inspectable, and what pickling stores).
+    autonomous : bool
+        True when no rate depends explicitly on time (:meth:`rhs_t` is zero).
     """
 
     def __init__(self, source, n_states, n_params, n_observables, jac_rows, jac_cols):
@@ -119,6 +121,8 @@ class CompiledModel:
         self._rhs, self._jac_data, self._obs = (
             namespace["rhs"], namespace["jac_data"], namespace["observables"]
         )
+        self._rhs_t = namespace["rhs_t"]
+        self.autonomous = "\n    _out[" not in source.split("def rhs_t", 1)[1]
         order = np.lexsort((self.jac_rows, self.jac_cols))  # CSC order: by column, then row
         self._csc_order = order
         counts = np.bincount(self.jac_cols, minlength=n_states)
@@ -159,6 +163,11 @@ class CompiledModel:
     def jac_density(self) -> float:
         return len(self.jac_rows) / max(self.n_states**2, 1)
 
+    def rhs_t(self, t, y, p) -> np.ndarray:
+        """Explicit time derivative of the right-hand side, :math:`\\partial f/\\partial t`
+        (zero, and :attr:`autonomous` true, when no rate depends on time)."""
+        return self._rhs_t(t, y, p)
+
     def observables(self, t, y, p) -> np.ndarray:
         """Observable values, shape ``(n_observables,) + y.shape[1:]``."""
         return self._obs(t, y, p)
@@ -170,6 +179,25 @@ def _fingerprint(model) -> str:
                  model.rhs_expressions, [e for _, e in model.observables.values()]):
         h.update(sp.srepr(tuple(part)).encode())
     return h.hexdigest()
+
+
+def _explicit_time_source(rhs, model, n, m):
+    """Source of ``rhs_t(t, y, p)``: only the rows that depend on time are written, so the
+    function of an autonomous model returns zeros without a single assignment."""
+    time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"),
+                None)
+    rows = [(i, sp.diff(f, time)) for i, f in enumerate(rhs)] if time is not None else []
+    rows = [(i, d) for i, d in rows if d != 0]
+    printer = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    lines = ["def rhs_t(t, y, p):"]
+    if rows:
+        lines.append(f"    {', '.join(f'_s{i}' for i in range(n))}, = y")
+        if m:
+            lines.append(f"    {', '.join(f'_p{j}' for j in range(m))}, = p")
+    lines.append(f"    _out = numpy.zeros(({n},) + numpy.shape(y)[1:])")
+    lines += [f"    _out[{i}] = {printer.doprint(d)}" for i, d in rows]
+    lines.append("    return _out")
+    return "\n".join(lines)
 
 
 def compile_model(model) -> CompiledModel:
@@ -193,6 +221,7 @@ def compile_model(model) -> CompiledModel:
         _function_source("rhs", rhs, n, m, n),
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
+        _explicit_time_source(rhs, model, n, m),
     ]) + "\n"
     compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
     with _LOCK:

@@ -231,7 +231,6 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Pla
     if not (isinstance(max_steps, int) and max_steps > 0):
         raise ParameterValueError(f"max_steps must be a positive whole number, got {max_steps!r}")
     compiled = model.compiled
-    autonomous = all(s.name != "t" for e in model.rhs_expressions for s in e.free_symbols)
     resolved = tuple(_resolve_readout(model, name, spec, t0, t1)
                      for name, spec in readouts.items())
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
@@ -240,7 +239,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Pla
         lu=_SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols),
         t0=t0, t1=t1, rtol=float(rtol), atol=_atol(model, atol),
         nonnegative=np.array([s.nonnegative for s in model.states.values()]),
-        autonomous=autonomous, max_steps=max_steps, readouts=resolved, grid=grid,
+        autonomous=compiled.autonomous, max_steps=max_steps, readouts=resolved, grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
     )
@@ -542,26 +541,25 @@ class _Batch:
         w[lu.diagonal] += 1.0 / (_GAMMA * h)
         with np.errstate(all="ignore"):
             lu.factor(w)
-            if plan.autonomous:
-                dt_term = None
-            else:
-                delta = np.sqrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(t))
-                dt_term = (self.rhs(t + delta, y, idx) - f) / delta
+            dt_term = None if plan.autonomous else compiled.rhs_t(t, y, p) * h
             ks = []
+            inv_h = 1.0 / h
             for i in range(6):
                 if i == 0:
                     b = f.copy()
                 else:
-                    stage = y + sum(a * k for a, k in zip(_A[min(i, 4)], ks, strict=False))
+                    stage = _combine(y, _A[min(i, 4)], ks)
                     if i == 5:
-                        stage = stage + ks[4]
+                        stage += ks[4]
                     b = self.rhs(t + _ALPHA[i] * h, stage, idx)
-                    b += sum(c * k for c, k in zip(_C[i], ks, strict=True)) / h
+                    b += _combine(None, _C[i], ks) * inv_h
                 if dt_term is not None and _D[i]:
-                    b += (_D[i] * h) * dt_term
+                    b += _D[i] * dt_term
                 lu.solve(w, b)
                 ks.append(b)
-            y_new = y + sum(a * k for a, k in zip(_A[4], ks, strict=False)) + ks[4] + ks[5]
+            y_new = _combine(y, _A[4], ks)
+            y_new += ks[4]
+            y_new += ks[5]
         return y_new, ks[5]
 
     def results(self) -> dict:
@@ -573,6 +571,14 @@ class _Batch:
         if self.trace is not None:
             out["values"] = self.trace.result()
         return out
+
+
+def _combine(start, coefficients, ks):
+    """``start + sum(c_j k_j)`` in one new array (``start`` may be None)."""
+    out = ks[0] * coefficients[0] if start is None else start + coefficients[0] * ks[0]
+    for c, k in zip(coefficients[1:], ks[1:], strict=False):
+        out += c * k
+    return out
 
 
 # -- on-the-fly readouts ---------------------------------------------------------------

@@ -7,6 +7,7 @@ One module per compartment (:mod:`~follicle.models.phase`,
 ``parameters.toml`` and are read through :mod:`~follicle.models.parameters`;
 :mod:`~follicle.models.interventions` doses drugs and switches senescence induction;
 :mod:`~follicle.models.scenarios` names the published experiments;
+:mod:`~follicle.models.readouts` holds the readouts the findings are stated in;
 :mod:`~follicle.models.zoo` holds published models of others.
 """
 
@@ -14,6 +15,7 @@ from follicle.models import zoo
 from follicle.models.coupled import COMPARTMENTS, compartment, coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
+from follicle.models.readouts import anagen_onset
 from follicle.models.scenarios import SCENARIOS, Scenario, aged_skin, scenario
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "SCENARIOS",
     "Scenario",
     "aged_skin",
+    "anagen_onset",
     "compartment",
     "coupled",
     "course",
