@@ -90,18 +90,21 @@ _A = (
     (0.1544e01,),
     (0.9466785280815826, 0.2557011698983284),
     (0.3314825187068521e01, 0.2896124015972201e01, 0.9986419139977817),
-    (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02,
-     -0.6878860361058950),
+    (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02, -0.6878860361058950),
 )
 _C = (
     (),
     (-0.56688e01,),
     (-0.2430093356833875e01, -0.2063599157091915),
     (-0.1073529058151375, -0.9594562251023355e01, -0.2047028614809616e02),
-    (0.7496443313967647e01, -0.1024680431464352e02, -0.3399990352819905e02,
-     0.1170890893206160e02),
-    (0.8083246795921522e01, -0.7981132988064893e01, -0.3152159432874371e02,
-     0.1631930543123136e02, -0.6058818238834054e01),
+    (0.7496443313967647e01, -0.1024680431464352e02, -0.3399990352819905e02, 0.1170890893206160e02),
+    (
+        0.8083246795921522e01,
+        -0.7981132988064893e01,
+        -0.3152159432874371e02,
+        0.1631930543123136e02,
+        -0.6058818238834054e01,
+    ),
 )
 #: Step-size control: safety factor and the bounds of the change in one step.
 _SAFETY, _SHRINK_MAX, _GROW_MAX = 0.9, 0.2, 6.0
@@ -136,8 +139,10 @@ class _SparseLU:
         self.order = order
         position = {ij: k for k, ij in enumerate(sorted(pattern))}
         self.nnz = len(position)
-        self.jac_positions = np.array([position[ij] for ij in zip(
-            self._rows.tolist(), self._cols.tolist(), strict=True)], dtype=np.intp)
+        self.jac_positions = np.array(
+            [position[ij] for ij in zip(self._rows.tolist(), self._cols.tolist(), strict=True)],
+            dtype=np.intp,
+        )
         self.diagonal = np.array([position[(i, i)] for i in range(n)], dtype=np.intp)
         factor, forward, backward = [], [], []
         done: set[int] = set()
@@ -151,9 +156,8 @@ class _SparseLU:
                 factor.append(f"    a[{position[(i, k)]}] *= a[{kk}]")
                 forward.append(f"    b[{i}] -= a[{position[(i, k)]}] * b[{k}]")
                 for j in upper:
-                    factor.append(
-                        f"    a[{position[(i, j)]}] -= a[{position[(i, k)]}] * a[{position[(k, j)]}]"
-                    )
+                    ij, ik, kj = position[(i, j)], position[(i, k)], position[(k, j)]
+                    factor.append(f"    a[{ij}] -= a[{ik}] * a[{kj}]")
             backward.append(
                 [f"    b[{k}] -= a[{position[(k, j)]}] * b[{j}]" for j in upper]
                 + [f"    b[{k}] *= a[{kk}]"]
@@ -181,8 +185,13 @@ def _markowitz(n, pattern):
     remaining = set(range(n))
     order = []
     while remaining:
-        k = min(remaining, key=lambda v: ((len(row_sets[v] & remaining) - 1)
-                                          * (len(col_sets[v] & remaining) - 1), v))
+        k = min(
+            remaining,
+            key=lambda v: (
+                (len(row_sets[v] & remaining) - 1) * (len(col_sets[v] & remaining) - 1),
+                v,
+            ),
+        )
         remaining.discard(k)
         order.append(k)
         lower = col_sets[k] & remaining
@@ -231,15 +240,22 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Pla
     if not (isinstance(max_steps, int) and max_steps > 0):
         raise ParameterValueError(f"max_steps must be a positive whole number, got {max_steps!r}")
     compiled = model.compiled
-    resolved = tuple(_resolve_readout(model, name, spec, t0, t1)
-                     for name, spec in readouts.items())
+    resolved = tuple(
+        _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
+    )
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
     return _Plan(
         compiled=compiled,
         lu=_SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols),
-        t0=t0, t1=t1, rtol=float(rtol), atol=_atol(model, atol),
+        t0=t0,
+        t1=t1,
+        rtol=float(rtol),
+        atol=_atol(model, atol),
         nonnegative=np.array([s.nonnegative for s in model.states.values()]),
-        autonomous=compiled.autonomous, max_steps=max_steps, readouts=resolved, grid=grid,
+        autonomous=compiled.autonomous,
+        max_steps=max_steps,
+        readouts=resolved,
+        grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
     )
@@ -250,8 +266,9 @@ def _target(model, name) -> _Target:
         return _Target("s", model.state_names.index(name))
     if name in model.observables:
         return _Target("o", model.observable_names.index(name))
-    raise UnknownNameError("state or observable", name,
-                           [*model.state_names, *model.observable_names])
+    raise UnknownNameError(
+        "state or observable", name, [*model.state_names, *model.observable_names]
+    )
 
 
 def _window(spec, t0, t1):
@@ -267,10 +284,15 @@ def _window(spec, t0, t1):
 
 def _resolve_readout(model, name, spec, t0, t1):
     if isinstance(spec, CrossingTime):
-        level = as_magnitude(spec.threshold, model.unit(spec.name),
-                             what=f"threshold on {spec.name!r}")
-        return name, "crossing", _target(model, spec.name), (
-            level, spec.direction, *_window(spec, t0, t1))
+        level = as_magnitude(
+            spec.threshold, model.unit(spec.name), what=f"threshold on {spec.name!r}"
+        )
+        return (
+            name,
+            "crossing",
+            _target(model, spec.name),
+            (level, spec.direction, *_window(spec, t0, t1)),
+        )
     if isinstance(spec, ValueAt):
         when = as_magnitude(spec.time, TIME_UNIT, what="readout time")
         if not t0 <= when <= t1:
@@ -327,12 +349,19 @@ def resolve_templates(model, schedules: Sequence[Schedule], t0, t1) -> _Template
                 jumps[i, k] = seg.jumps
         if last is not None:
             final[i] = last
-    return _Templates(np.array([len(s) for s, _ in resolved]), stops, params,
-                      inputs if inputs.any() else None, jumps, final)
+    return _Templates(
+        np.array([len(s) for s, _ in resolved]),
+        stops,
+        params,
+        inputs if inputs.any() else None,
+        jumps,
+        final,
+    )
 
 
-def run_batch(plan: _Plan, params: np.ndarray, initial: np.ndarray, templates: _Templates,
-              which: np.ndarray) -> dict:
+def run_batch(
+    plan: _Plan, params: np.ndarray, initial: np.ndarray, templates: _Templates, which: np.ndarray
+) -> dict:
     """Integrate one batch: ``params (n_p, B)``, ``initial (n, B)``, member ``b`` following
     schedule template ``which[b]``. Returns readouts, optional time courses, status."""
     return _Batch(plan, params, initial, templates, which).run()
@@ -358,8 +387,9 @@ class _Batch:
         self.steps = np.zeros(size, dtype=np.int64)
         self.rejected = np.zeros(size, dtype=np.int64)
         self.reason = np.full(size, None, dtype=object)
-        self.recorders = [_RECORDERS[kind](self, target, *options)
-                          for _, kind, target, options in plan.readouts]
+        self.recorders = [
+            _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
+        ]
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
 
     # -- evaluation helpers --------------------------------------------------------------
@@ -423,11 +453,13 @@ class _Batch:
                 self.fail(idx[bad], [self._nonfinite_reason(m) for m in idx[bad]])
             if jumped.size:
                 self.h[jumped] = np.minimum(
-                    np.where(self.h[jumped] > 0, self.h[jumped], np.inf),
-                    self.initial_step(jumped))
+                    np.where(self.h[jumped] > 0, self.h[jumped], np.inf), self.initial_step(jumped)
+                )
             # Segments shorter than round-off: carry the state across at once.
-            tiny = idx[self.active[idx] & (self.stop[idx] - self.t[idx]
-                                           <= _TINY * np.maximum(1.0, np.abs(self.stop[idx])))]
+            tiny = idx[
+                self.active[idx]
+                & (self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx])))
+            ]
             idx = tiny
 
     def _observers(self):
@@ -446,8 +478,10 @@ class _Batch:
         f = self.f[:, m]
         bad = np.flatnonzero(~np.isfinite(f))
         i = int(bad[0]) if bad.size else 0
-        return (f"d({self.plan.state_names[i]})/dt became {f[i]} at t = {self.t[m]:.6g} "
-                "day; a rate term divides by zero or overflows there: check the parameters")
+        return (
+            f"d({self.plan.state_names[i]})/dt became {f[i]} at t = {self.t[m]:.6g} "
+            "day; a rate term divides by zero or overflows there: check the parameters"
+        )
 
     # -- the integration loop --------------------------------------------------------------
     def run(self) -> dict:
@@ -478,7 +512,7 @@ class _Batch:
         norm = np.where(np.isfinite(norm), norm, np.inf)
         accept = norm <= 1.0
         with np.errstate(divide="ignore"):
-            grow = np.clip(_SAFETY * norm ** -0.25, _SHRINK_MAX, _GROW_MAX)
+            grow = np.clip(_SAFETY * norm**-0.25, _SHRINK_MAX, _GROW_MAX)
         grow = np.where(accept, grow, np.minimum(grow, 1.0))
         h_next = h * grow
         self.h[idx] = np.where(accept & truncated, np.maximum(h_next, self.h[idx]), h_next)
@@ -513,24 +547,37 @@ class _Batch:
             reasons = []
             for m, col in zip(acc[negative], yb[:, negative].T, strict=True):
                 i = states[int(np.argmin(col[plan.nonnegative]))]
-                reasons.append(f"non-negative state {plan.state_names[i]!r} reached {col[i]:.3g} at t = "
-                               f"{self.t[m]:.6g} day, beyond integration error")
+                reasons.append(
+                    f"non-negative state {plan.state_names[i]!r} reached "
+                    f"{col[i]:.3g} at t = {self.t[m]:.6g} day, beyond integration "
+                    "error"
+                )
             self.fail(acc[negative], reasons)
 
     def _check_limits(self, idx):
         idx = idx[self.active[idx]]
         tiny = self.h[idx] < _H_MIN_REL * np.maximum(1.0, np.abs(self.t[idx]))
         if tiny.any():
-            self.fail(idx[tiny], [
-                f"step size fell below {_H_MIN_REL:g} of the time at t = {self.t[m]:.6g} "
-                "day: the error estimate would not meet the tolerance (a rate that is not "
-                "smooth, or not finite, there)" for m in idx[tiny]])
+            self.fail(
+                idx[tiny],
+                [
+                    f"step size fell below {_H_MIN_REL:g} of the time at t = {self.t[m]:.6g} "
+                    "day: the error estimate would not meet the tolerance (a rate that is not "
+                    "smooth, or not finite, there)"
+                    for m in idx[tiny]
+                ],
+            )
         many = self.steps[idx] + self.rejected[idx] >= self.plan.max_steps
         many &= self.active[idx]
         if many.any():
-            self.fail(idx[many], [
-                f"gave up after {self.plan.max_steps} steps at t = {self.t[m]:.6g} day "
-                "(raise max_steps or loosen the tolerance)" for m in idx[many]])
+            self.fail(
+                idx[many],
+                [
+                    f"gave up after {self.plan.max_steps} steps at t = {self.t[m]:.6g} day "
+                    "(raise max_steps or loosen the tolerance)"
+                    for m in idx[many]
+                ],
+            )
 
     def rodas(self, idx, t, h, y, f):
         """One RODAS4 step of size ``h`` for members ``idx``; returns ``(y_new, error)``."""
@@ -564,10 +611,16 @@ class _Batch:
 
     def results(self) -> dict:
         status = np.where(self.reason == None, OK, FAILED)  # noqa: E711 - elementwise
-        out = {"status": status.astype("<U7"), "reason": self.reason,
-               "steps": self.steps, "rejected": self.rejected,
-               "readouts": {name: rec.result() for (name, *_), rec
-                            in zip(self.plan.readouts, self.recorders, strict=True)}}
+        out = {
+            "status": status.astype("<U7"),
+            "reason": self.reason,
+            "steps": self.steps,
+            "rejected": self.rejected,
+            "readouts": {
+                name: rec.result()
+                for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
+            },
+        }
         if self.trace is not None:
             out["values"] = self.trace.result()
         return out
@@ -585,8 +638,12 @@ def _combine(start, coefficients, ks):
 def _hermite(theta, h, ya, yb, fa, fb):
     """Cubic Hermite interpolant of one step at fraction ``theta`` (per member)."""
     t2, t3 = theta * theta, theta * theta * theta
-    return ((2 * t3 - 3 * t2 + 1) * ya + (t3 - 2 * t2 + theta) * h * fa
-            + (3 * t2 - 2 * t3) * yb + (t3 - t2) * h * fb)
+    return (
+        (2 * t3 - 3 * t2 + 1) * ya
+        + (t3 - 2 * t2 + theta) * h * fa
+        + (3 * t2 - 2 * t3) * yb
+        + (t3 - t2) * h * fb
+    )
 
 
 class _Recorder:
@@ -608,8 +665,9 @@ class _Recorder:
 
     def at(self, theta, idx, ta, tb, ya, yb, fa, fb):
         h = tb - ta
-        return self.batch.value(self.target, ta + theta * h,
-                                _hermite(theta, h, ya, yb, fa, fb), idx)
+        return self.batch.value(
+            self.target, ta + theta * h, _hermite(theta, h, ya, yb, fa, fb), idx
+        )
 
 
 class _Crossing(_Recorder):
@@ -681,14 +739,14 @@ class _Value(_Recorder):
         if inside.any():
             s = np.flatnonzero(inside)
             theta = (self.when - ta[s]) / (tb[s] - ta[s])
-            self.out[idx[s]] = self.at(theta, idx[s], ta[s], tb[s], ya[:, s], yb[:, s],
-                                       fa[:, s], fb[:, s])
+            self.out[idx[s]] = self.at(
+                theta, idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+            )
 
     def jump(self, idx, t, before, after, p_before):
         here = t == self.when
         if here.any():
-            self.out[idx[here]] = self.batch.value(self.target, t[here], after[:, here],
-                                                   idx[here])
+            self.out[idx[here]] = self.batch.value(self.target, t[here], after[:, here], idx[here])
 
 
 class _Average(_Recorder):
@@ -706,8 +764,10 @@ class _Average(_Recorder):
         args = (idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
         h = tb[s] - ta[s]
         th_lo, th_hi = (lo[s] - ta[s]) / h, (hi[s] - ta[s]) / h
-        total = sum(w * self.at(th_lo + x * (th_hi - th_lo), *args)
-                    for x, w in zip(_GAUSS_X, _GAUSS_W, strict=True))
+        total = sum(
+            w * self.at(th_lo + x * (th_hi - th_lo), *args)
+            for x, w in zip(_GAUSS_X, _GAUSS_W, strict=True)
+        )
         self.out[idx[s]] += total * (hi[s] - lo[s])
 
     def result(self):
@@ -884,14 +944,26 @@ class Ensemble:
         if self.status[i] != OK:
             raise FollicleError(f"member {i} is {self.status[i]}: {self.reason[i]}")
         return Trajectory(
-            t=self.t, values=self.values[i], names=self.names, units=self.units,
+            t=self.t,
+            values=self.values[i],
+            names=self.names,
+            units=self.units,
             n_states=len(self.atol),
-            parameters=tuple(zip(self.parameter_names, map(float, self.parameters[i]),
-                                 strict=True)),
-            parameter_units=self.parameter_units, schedule=self.schedules[i], events=(),
-            stats=SolverStats("RODAS4", self.rtol, self.atol, nfev=0, njev=int(self.steps[i]),
-                              nlu=int(self.steps[i] + self.rejected[i]),
-                              segments=len(self.schedules[i]) + 1),
+            parameters=tuple(
+                zip(self.parameter_names, map(float, self.parameters[i]), strict=True)
+            ),
+            parameter_units=self.parameter_units,
+            schedule=self.schedules[i],
+            events=(),
+            stats=SolverStats(
+                "RODAS4",
+                self.rtol,
+                self.atol,
+                nfev=0,
+                njev=int(self.steps[i]),
+                nlu=int(self.steps[i] + self.rejected[i]),
+                segments=len(self.schedules[i]) + 1,
+            ),
             model_name=self.model_name,
         )
 
@@ -926,10 +998,16 @@ def member_columns(model, values, what: str, size: int | None):
     names = sorted({k for row in rows for k in row})
     columns = {}
     for name in names:
-        default = (model.parameters[name].value if name in model.parameters
-                   else model.states[name].initial if name in model.states else None)
-        columns[name] = np.array([_number(model, name, row.get(name, default), what)
-                                  for row in rows])
+        default = (
+            model.parameters[name].value
+            if name in model.parameters
+            else model.states[name].initial
+            if name in model.states
+            else None
+        )
+        columns[name] = np.array(
+            [_number(model, name, row.get(name, default), what) for row in rows]
+        )
     return columns, len(rows)
 
 
@@ -944,8 +1022,7 @@ def fill_matrix(model, columns, kind, size):
     for members whose values are outside the declared ranges or not finite."""
     table = model.parameters if kind == "parameter" else model.states
     names = model.parameter_names if kind == "parameter" else model.state_names
-    default = np.array([p.value if kind == "parameter" else p.initial
-                        for p in table.values()])
+    default = np.array([p.value if kind == "parameter" else p.initial for p in table.values()])
     matrix = np.repeat(default[:, None], size, axis=1)
     reasons = np.full(size, None, dtype=object)
     for name, column in columns.items():
@@ -960,16 +1037,27 @@ def fill_matrix(model, columns, kind, size):
             expected = f"in [{low:g}, {high:g}] {unit}"
         else:
             bad = ~np.isfinite(row) | ((row < 0) if table[name].nonnegative else False)
-            expected = f"finite{' and >= 0' if table[name].nonnegative else ''} " \
-                       f"{table[name].unit}"
+            expected = f"finite{' and >= 0' if table[name].nonnegative else ''} {table[name].unit}"
         for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
             reasons[m] = f"{kind} {name!r} = {row[m]:g} is not {expected}"
     return matrix, reasons
 
 
-def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=None,
-                      schedule=None, schedules=None, t_eval=None, readouts=None,
-                      rtol=DEFAULT_RTOL, atol=None, max_steps=100_000) -> Ensemble:
+def simulate_ensemble(
+    model,
+    days=None,
+    *,
+    t_span=None,
+    params=None,
+    initial=None,
+    schedule=None,
+    schedules=None,
+    t_eval=None,
+    readouts=None,
+    rtol=DEFAULT_RTOL,
+    atol=None,
+    max_steps=100_000,
+) -> Ensemble:
     """Integrate many parameter sets and schedules of ``model`` as one vectorised batch.
 
     Members differ in their parameters, initial values and schedules; every member is held
@@ -1023,8 +1111,9 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
     readouts = _named_readouts(readouts)
     if t_eval is None and not readouts:
         t_eval = _output_times(None, t0, t1)
-    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
-                     max_steps=max_steps)
+    plan = make_plan(
+        model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval, max_steps=max_steps
+    )
     p_cols, size = member_columns(model, params, "parameter", None)
     y_cols, size = member_columns(model, initial, "initial value", size)
     if schedules is not None:
@@ -1040,8 +1129,11 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
     if schedules is None:
         member_schedules = [Schedule.of(schedule)] * size
     distinct = list(dict.fromkeys(member_schedules))
-    which = np.array([distinct.index(s) for s in member_schedules]) if len(distinct) > 1 \
+    which = (
+        np.array([distinct.index(s) for s in member_schedules])
+        if len(distinct) > 1
         else np.zeros(size, dtype=np.intp)
+    )
     templates = resolve_templates(model, distinct, t0, t1)
     p, p_bad = fill_matrix(model, p_cols, "parameter", size)
     y0, y_bad = fill_matrix(model, y_cols, "state", size)
@@ -1049,13 +1141,21 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
     result = integrate_members(plan, p, y0, templates, which, invalid)
     names = (*model.state_names, *model.observable_names)
     return Ensemble(
-        status=result["status"], reason=result["reason"], readouts=result["readouts"],
-        t=plan.grid, values=result.get("values"), names=names,
-        units=tuple(model.unit(n) for n in names), parameters=p.T.copy(),
+        status=result["status"],
+        reason=result["reason"],
+        readouts=result["readouts"],
+        t=plan.grid,
+        values=result.get("values"),
+        names=names,
+        units=tuple(model.unit(n) for n in names),
+        parameters=p.T.copy(),
         parameter_names=model.parameter_names,
         parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
-        schedules=tuple(member_schedules), steps=result["steps"],
-        rejected=result["rejected"], rtol=plan.rtol, atol=tuple(map(float, plan.atol)),
+        schedules=tuple(member_schedules),
+        steps=result["steps"],
+        rejected=result["rejected"],
+        rtol=plan.rtol,
+        atol=tuple(map(float, plan.atol)),
         model_name=model.name,
     )
 
@@ -1077,8 +1177,7 @@ def integrate_members(plan, p, y0, templates, which, invalid) -> dict:
     steps = np.zeros(size, dtype=np.int64)
     rejected = np.zeros(size, dtype=np.int64)
     readouts = {name: np.full(size, np.nan) for name, *_ in plan.readouts}
-    values = None if plan.grid is None else np.full(
-        (size, plan.n_outputs, plan.grid.size), np.nan)
+    values = None if plan.grid is None else np.full((size, plan.n_outputs, plan.grid.size), np.nan)
     if valid.size:
         part = run_batch(plan, p[:, valid], y0[:, valid], templates, which[valid])
         status[valid], reason[valid] = part["status"], part["reason"]
@@ -1087,8 +1186,13 @@ def integrate_members(plan, p, y0, templates, which, invalid) -> dict:
             readouts[name][valid] = column
         if values is not None:
             values[valid] = part["values"]
-    out = {"status": status, "reason": reason, "steps": steps, "rejected": rejected,
-           "readouts": readouts}
+    out = {
+        "status": status,
+        "reason": reason,
+        "steps": steps,
+        "rejected": rejected,
+        "readouts": readouts,
+    }
     if values is not None:
         out["values"] = values
     return out

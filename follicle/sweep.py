@@ -125,10 +125,15 @@ def points(table: Mapping[str, object]) -> Design:
 def _ranges(ranges):
     names = tuple(_axis_name(n) for n in ranges)
     bounds = np.array([tuple(map(float, r)) for r in ranges.values()], dtype=float)
-    if bounds.ndim != 2 or bounds.shape[1] != 2 or not np.all(np.isfinite(bounds)) \
-            or np.any(bounds[:, 0] >= bounds[:, 1]):
-        raise FollicleError(f"sample ranges must be finite (low, high) with low < high, got "
-                            f"{dict(ranges)!r}")
+    if (
+        bounds.ndim != 2
+        or bounds.shape[1] != 2
+        or not np.all(np.isfinite(bounds))
+        or np.any(bounds[:, 0] >= bounds[:, 1])
+    ):
+        raise FollicleError(
+            f"sample ranges must be finite (low, high) with low < high, got {dict(ranges)!r}"
+        )
     return names, bounds
 
 
@@ -157,8 +162,10 @@ def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
     """
     _check_count(n)
     if n & (n - 1):
-        raise FollicleError(f"Sobol samples come in powers of two; got n = {n} (try "
-                            f"{1 << max(0, n - 1).bit_length()})")
+        raise FollicleError(
+            f"Sobol samples come in powers of two; got n = {n} (try "
+            f"{1 << max(0, n - 1).bit_length()})"
+        )
     names, bounds = _ranges(ranges)
     unit = qmc.Sobol(d=len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
     return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol")
@@ -232,8 +239,10 @@ class SweepResult:
 
     def __repr__(self) -> str:
         counts = {s: int(np.sum(self.status == s)) for s in np.unique(self.status)}
-        return (f"<SweepResult: {len(self)} members over {', '.join(self.design.names)} "
-                f"({self.design.kind}); readouts {', '.join(self.readouts)}; {counts}>")
+        return (
+            f"<SweepResult: {len(self)} members over {', '.join(self.design.names)} "
+            f"({self.design.kind}); readouts {', '.join(self.readouts)}; {counts}>"
+        )
 
 
 # -- the sweep -------------------------------------------------------------------------
@@ -251,9 +260,23 @@ class _Job:
     model: object
 
 
-def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params=None,
-          initial=None, rtol=DEFAULT_RTOL, atol=None, max_steps=100_000, executor=None,
-          chunk_size=None, progress=None) -> SweepResult:
+def sweep(
+    model,
+    axes,
+    readout,
+    *,
+    days=None,
+    t_span=None,
+    schedule=None,
+    params=None,
+    initial=None,
+    rtol=DEFAULT_RTOL,
+    atol=None,
+    max_steps=100_000,
+    executor=None,
+    chunk_size=None,
+    progress=None,
+) -> SweepResult:
     """Compute ``readout`` for every member of a grid or sample of ``model``.
 
     Parameters
@@ -313,24 +336,42 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
     for name, fn in functions:
         if not callable(fn):
-            raise FollicleError(f"readout {name!r} is {fn!r}, which is neither a readout of "
-                                "follicle.readouts nor a function of a Trajectory")
-    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=specs,
-                     t_eval=_output_times(None, t0, t1) if functions else None,
-                     max_steps=max_steps)
+            raise FollicleError(
+                f"readout {name!r} is {fn!r}, which is neither a readout of "
+                "follicle.readouts nor a function of a Trajectory"
+            )
+    plan = make_plan(
+        model,
+        t0,
+        t1,
+        rtol=rtol,
+        atol=atol,
+        readouts=specs,
+        t_eval=_output_times(None, t0, t1) if functions else None,
+        max_steps=max_steps,
+    )
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:
         base.initial_vector(initial)  # unknown names and bad values fail here, once
-    job = _Job(plan=plan, **_route(base, design.names, schedule),
-               schedule=schedule if callable(schedule) else Schedule.of(schedule),
-               functions=functions, model=_Defaults.of(base, initial))
+    job = _Job(
+        plan=plan,
+        **_route(base, design.names, schedule),
+        schedule=schedule if callable(schedule) else Schedule.of(schedule),
+        functions=functions,
+        model=_Defaults.of(base, initial),
+    )
     size = chunk_size or (CHUNK_TRAJECTORIES if functions else CHUNK)
     if not isinstance(size, int) or size < 1:
         raise FollicleError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
     starts = range(0, len(design), size)
-    chunks = [design.values[s:s + size] for s in starts]
-    parts = map_ordered(functools.partial(_run_chunk, job), chunks, executor=executor,
-                        progress=progress, desc="sweep")
+    chunks = [design.values[s : s + size] for s in starts]
+    parts = map_ordered(
+        functools.partial(_run_chunk, job),
+        chunks,
+        executor=executor,
+        progress=progress,
+        desc="sweep",
+    )
     names = [*specs, *(n for n, _ in functions)]
     return SweepResult(
         design=design,
@@ -362,14 +403,22 @@ class _Defaults:
     @classmethod
     def of(cls, model, initial):
         names = (*model.state_names, *model.observable_names)
-        return cls(model.name, model.parameter_names,
-                   tuple(model.parameters[n].unit for n in model.parameter_names),
-                   dict(model.parameters), model.state_names,
-                   {n: dataclasses.replace(s, initial=float(v)) for n, s, v in zip(
-                       model.states, model.states.values(), model.initial_vector(initial),
-                       strict=True)},
-                   model.observable_names, tuple(model.unit(n) for n in names),
-                   dict(initial or {}))
+        return cls(
+            model.name,
+            model.parameter_names,
+            tuple(model.parameters[n].unit for n in model.parameter_names),
+            dict(model.parameters),
+            model.state_names,
+            {
+                n: dataclasses.replace(s, initial=float(v))
+                for n, s, v in zip(
+                    model.states, model.states.values(), model.initial_vector(initial), strict=True
+                )
+            },
+            model.observable_names,
+            tuple(model.unit(n) for n in names),
+            dict(initial or {}),
+        )
 
     def unit(self, name):
         return self.units[(*self.state_names, *self.observable_names).index(name)]
@@ -388,10 +437,18 @@ def _route(model, names, schedule):
             keyword_axes.append((column, name))
         else:
             known = [*model.parameters, *model.states, *(f"{s}.amount" for s in model.states)]
-            raise UnknownNameError("sweep axis (parameter, state or '<state>.amount'; other "
-                                   "names need a callable schedule)", name, known)
-    return {"parameter_axes": tuple(parameter_axes), "state_axes": tuple(state_axes),
-            "amount_axes": tuple(amount_axes), "keyword_axes": tuple(keyword_axes)}
+            raise UnknownNameError(
+                "sweep axis (parameter, state or '<state>.amount'; other "
+                "names need a callable schedule)",
+                name,
+                known,
+            )
+    return {
+        "parameter_axes": tuple(parameter_axes),
+        "state_axes": tuple(state_axes),
+        "amount_axes": tuple(amount_axes),
+        "keyword_axes": tuple(keyword_axes),
+    }
 
 
 def _member_schedule(job, row) -> Schedule:
@@ -400,10 +457,14 @@ def _member_schedule(job, row) -> Schedule:
         schedule = Schedule.of(schedule(**{k: float(row[c]) for c, k in job.keyword_axes}))
     if job.amount_axes:
         amounts = {state: float(row[c]) for c, state in job.amount_axes}
-        schedule = Schedule(tuple(
-            Bolus(e.target, amounts[e.target], e.time)
-            if isinstance(e, Bolus) and e.target in amounts else e
-            for e in schedule.events))
+        schedule = Schedule(
+            tuple(
+                Bolus(e.target, amounts[e.target], e.time)
+                if isinstance(e, Bolus) and e.target in amounts
+                else e
+                for e in schedule.events
+            )
+        )
     return schedule
 
 
@@ -411,8 +472,9 @@ def _run_chunk(job: _Job, rows: np.ndarray) -> dict:
     """Integrate one chunk of members (runs wherever the executor puts it)."""
     model, plan = job.model, job.plan
     size = rows.shape[0]
-    p, p_bad = fill_matrix(model, {n: rows[:, c] for c, n in job.parameter_axes},
-                           "parameter", size)
+    p, p_bad = fill_matrix(
+        model, {n: rows[:, c] for c, n in job.parameter_axes}, "parameter", size
+    )
     y0, y_bad = fill_matrix(model, {n: rows[:, c] for c, n in job.state_axes}, "state", size)
     invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
     if job.amount_axes or job.keyword_axes:
@@ -423,9 +485,9 @@ def _run_chunk(job: _Job, rows: np.ndarray) -> dict:
     out = integrate_members(plan, p, y0, templates, which, invalid)
     if job.functions:
         for name, fn in job.functions:
-            out["readouts"][name] = np.array([
-                _apply(fn, model, plan, out, p, schedules[which[m]], m)
-                for m in range(size)])
+            out["readouts"][name] = np.array(
+                [_apply(fn, model, plan, out, p, schedules[which[m]], m) for m in range(size)]
+            )
         out.pop("values")
     return out
 
@@ -453,13 +515,24 @@ def _apply(fn, model, plan, out, p, schedule, m) -> float:
         return math.nan
     names = (*model.state_names, *model.observable_names)
     traj = Trajectory(
-        t=plan.grid, values=out["values"][m], names=names, units=model.units,
+        t=plan.grid,
+        values=out["values"][m],
+        names=names,
+        units=model.units,
         n_states=len(model.state_names),
         parameters=tuple(zip(model.parameter_names, map(float, p[:, m]), strict=True)),
-        parameter_units=model.parameter_units, schedule=schedule, events=(),
-        stats=SolverStats("RODAS4", plan.rtol, tuple(map(float, plan.atol)), nfev=0,
-                          njev=int(out["steps"][m]), nlu=int(out["steps"][m]),
-                          segments=len(schedule) + 1),
+        parameter_units=model.parameter_units,
+        schedule=schedule,
+        events=(),
+        stats=SolverStats(
+            "RODAS4",
+            plan.rtol,
+            tuple(map(float, plan.atol)),
+            nfev=0,
+            njev=int(out["steps"][m]),
+            nlu=int(out["steps"][m]),
+            segments=len(schedule) + 1,
+        ),
         model_name=model.name,
     )
     try:
@@ -467,4 +540,3 @@ def _apply(fn, model, plan, out, p, schedule, m) -> float:
     except (FollicleError, ArithmeticError, ValueError) as exc:
         out["status"][m], out["reason"][m] = INVALID, f"readout: {exc}"
         return math.nan
-
