@@ -173,7 +173,9 @@ class Peak:
     """Maximum of ``name`` on ``[start, stop]``: its value, or its time if ``what="time"``.
 
     Calling it on a trajectory is :func:`peak`. On the fly the maximum is taken over the
-    integrator's steps and three interior points of each step's interpolant.
+    integrator's steps and three interior points of each step's interpolant: the value is
+    accurate to the tolerance, the time of a smooth maximum (ill-conditioned) to a fraction
+    of a step.
     """
 
     name: str
