@@ -162,3 +162,26 @@ def test_the_sparse_lu_solves_like_a_dense_solve():
         dense = 4.0 / 0.7 * np.eye(compiled.n_states) - jac[:, :, m]
         np.testing.assert_allclose(dense @ x[:, m], b[:, m], atol=1e-10)
     assert lu.nnz < 1.2 * (len(compiled.jac_rows) + compiled.n_states)  # little fill-in
+
+
+def test_coupled_model_members_equal_single_simulations():
+    model = fl.models.coupled()
+    rng = np.random.default_rng(5)
+    names = ["k_CA", "tau_anagen", "p_W", "k_act", "d_W"]
+    params = [{n: model.parameters[n].value * rng.uniform(0.8, 1.2) for n in names}
+              for _ in range(2)]
+    schedules = [fl.models.course("wnt_inhibitor", start=float(rng.uniform(5, 15)),
+                                  amount=float(rng.uniform(0.5, 4)), every="2 day", times=3),
+                 [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")]]
+    t = np.linspace(0.0, 40.0, 41)
+    ens = fl.simulate_ensemble(model, days=40, params=params, schedules=schedules, t_eval=t,
+                               readouts={"onset": fl.models.anagen_onset})
+    for i in range(2):
+        one = fl.simulate(model, days=40, params=params[i], schedule=schedules[i], t_eval=t)
+        for name in ("anagen", "M", "M_ap", "W", "S", "D_wnt", "D_apo"):
+            np.testing.assert_allclose(ens.member(i)[name], one[name], rtol=1e-4, atol=1e-7,
+                                       err_msg=f"member {i}, {name}")
+        fine = fl.simulate(model, days=40, params=params[i], schedule=schedules[i],
+                           t_eval=np.linspace(0, 40, 4001))
+        assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine),
+                                                         rel=1e-4)
