@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse
@@ -181,13 +182,25 @@ def _fingerprint(model) -> str:
     return h.hexdigest()
 
 
-def _explicit_time_source(rhs, model, n, m):
-    """Source of ``rhs_t(t, y, p)``: only the rows that depend on time are written, so the
-    function of an autonomous model returns zeros without a single assignment."""
+class Expressions(NamedTuple):
+    """A model's compiled expressions in positional symbols ``_s<i>``, ``_p<j>``."""
+
+    rhs: list
+    jac_entries: list  # in the order of CompiledModel.jac_rows / jac_cols
+    observables: list
+    rhs_t: list  # (row, d f_row / d t) for the rows that depend on time
+
+
+def _time_derivatives(rhs, model):
     time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"),
                 None)
     rows = [(i, sp.diff(f, time)) for i, f in enumerate(rhs)] if time is not None else []
-    rows = [(i, d) for i, d in rows if d != 0]
+    return [(i, d) for i, d in rows if d != 0]
+
+
+def _explicit_time_source(rows, n, m):
+    """Source of ``rhs_t(t, y, p)`` from ``(row, df/dt)`` pairs: only rows that depend on
+    time are written, so an autonomous model's returns zeros without an assignment."""
     printer = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
     lines = ["def rhs_t(t, y, p):"]
     if rows:
@@ -217,12 +230,16 @@ def compile_model(model) -> CompiledModel:
     cols = [j for _, j, _ in nonzero]
     entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
+    dt_rows = _time_derivatives(rhs, model)
     source = "\n\n".join([
         _function_source("rhs", rhs, n, m, n),
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
-        _explicit_time_source(rhs, model, n, m),
+        _explicit_time_source(dt_rows, n, m),
     ]) + "\n"
     compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
+    # Kept for code generators of other back ends (follicle.kernels); not pickled.
+    compiled.fingerprint = key
+    compiled.expressions = Expressions(rhs, entries, obs, dt_rows)
     with _LOCK:
         return _CACHE.setdefault(key, compiled)

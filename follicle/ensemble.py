@@ -69,6 +69,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from follicle import kernels
 from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
@@ -114,8 +115,8 @@ _H_MIN_REL = 1e-13
 _TINY = 1e-12
 #: A non-negative state may undershoot zero by this many absolute tolerances (as simulate).
 _NEGATIVE_SLACK = 1000.0
-#: Bisection steps that locate a crossing inside a step (to 2**-50 of the step).
-_BISECTIONS = 50
+#: A crossing inside a step is located to this fraction of the step (Illinois method).
+_ROOT_TOL, _ROOT_ITERATIONS = 1e-12, 60
 #: Gauss-Legendre nodes and weights on [0, 1] (exact for polynomials of degree 5).
 _GAUSS_X = np.array([0.5 - math.sqrt(15) / 10, 0.5, 0.5 + math.sqrt(15) / 10])
 _GAUSS_W = np.array([5 / 18, 8 / 18, 5 / 18])
@@ -162,11 +163,17 @@ class _SparseLU:
                 [f"    b[{k}] -= a[{position[(k, j)]}] * b[{j}]" for j in upper]
                 + [f"    b[{k}] *= a[{kk}]"]
             )
-        lines = ["def factor(a):", *factor, "", "def solve(a, b):", *forward]
-        for block in reversed(backward):
-            lines.extend(block)
+        self.factor_source = "\n".join(["def factor(a):", *factor])
+        self.solve_source = "\n".join(
+            [
+                "def solve(a, b):",
+                *forward,
+                *(line for block in reversed(backward) for line in block),
+            ]
+        )
         namespace: dict = {}
-        exec(compile("\n".join(lines) + "\n", "<follicle sparse LU>", "exec"), namespace)
+        source = f"{self.factor_source}\n\n{self.solve_source}\n"
+        exec(compile(source, "<follicle sparse LU>", "exec"), namespace)
         self.factor, self.solve = namespace["factor"], namespace["solve"]
         self.flops = len(factor) + len(forward) + sum(len(b) for b in backward)
 
@@ -231,10 +238,19 @@ class _Plan:
     grid: np.ndarray | None
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
+    kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
 
 
-def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Plan:
+#: Back ends of the step: compiled with numba when it is installed, else NumPy.
+BACKENDS = ("auto", "numba", "numpy")
+
+
+def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend="auto") -> _Plan:
     """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
+    if backend not in BACKENDS:
+        raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "numba" and not kernels.available():
+        raise FollicleError("backend='numba' needs numba: pip install 'follicle[fast]'")
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
     if not (isinstance(max_steps, int) and max_steps > 0):
@@ -244,9 +260,13 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Pla
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
+    lu = _SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+    kernel = None
+    if backend != "numpy" and kernels.available():
+        kernel = kernels.kernel_source(compiled, lu, (_GAMMA, _ALPHA, _D, _A, _C))
     return _Plan(
         compiled=compiled,
-        lu=_SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols),
+        lu=lu,
         t0=t0,
         t1=t1,
         rtol=float(rtol),
@@ -258,6 +278,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps) -> _Pla
         grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
+        kernel=kernel,
     )
 
 
@@ -391,6 +412,7 @@ class _Batch:
             _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
         ]
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
+        self.kernel = None if plan.kernel is None else kernels.load(plan.kernel)
 
     # -- evaluation helpers --------------------------------------------------------------
     def rhs(self, t, y, idx):
@@ -400,12 +422,12 @@ class _Batch:
         return dy
 
     def value(self, target, t, y, idx):
-        """A state's or observable's value (non-negative states clipped at zero as in
-        :func:`~follicle.simulate`'s output)."""
+        """A state's or observable's value (a non-negative state clipped at zero as in
+        :func:`~follicle.simulate`'s output; observables see the integrator's state, whose
+        undershoots are below the tolerance)."""
         if target.kind == "s":
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
-        y = np.where(self.plan.nonnegative[:, None], np.maximum(y, 0.0), y)
         return self.compiled.observables(t, y, self.p[:, idx])[target.index]
 
     def fail(self, idx, reasons):
@@ -506,10 +528,30 @@ class _Batch:
         room = self.stop[idx] - t
         h = np.minimum(self.h[idx], room)
         truncated = h < self.h[idx]
-        y_new, err = self.rodas(idx, t, h, y, f)
-        scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
-        norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
-        norm = np.where(np.isfinite(norm), norm, np.inf)
+        if self.kernel is not None:
+            y_new, f_end, norm = np.empty_like(y), np.empty_like(y), np.empty(idx.size)
+            u = self.u[:, idx] if self.u is not None else np.zeros_like(y)
+            self.kernel.step(
+                t,
+                h,
+                y,
+                f,
+                self.p[:, idx],
+                u,
+                plan.lu.jac_positions,
+                plan.lu.diagonal,
+                plan.atol,
+                plan.rtol,
+                y_new,
+                f_end,
+                norm,
+            )
+        else:
+            y_new, err = self.rodas(idx, t, h, y, f)
+            scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
+            norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
+            norm = np.where(np.isfinite(norm), norm, np.inf)
+            f_end = None
         accept = norm <= 1.0
         with np.errstate(divide="ignore"):
             grow = np.clip(_SAFETY * norm**-0.25, _SHRINK_MAX, _GROW_MAX)
@@ -525,7 +567,7 @@ class _Batch:
             at_break = room[accept] - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
             tb = np.where(at_break, self.stop[acc], ta + ha)
             ya, yb = y[:, accept], y_new[:, accept]
-            fb = self.rhs(tb, yb, acc)
+            fb = self.rhs(tb, yb, acc) if f_end is None else f_end[:, accept]
             for rec in self._observers():
                 rec.step(acc, ta, tb, ya, yb, f[:, accept], fb)
             self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
@@ -646,6 +688,28 @@ def _hermite(theta, h, ya, yb, fa, fb):
     )
 
 
+def _illinois(g, a, b, ga, gb):
+    """Where ``g`` changes sign in ``[a, b]`` (per member; the signs at the ends differ).
+
+    The Illinois variant of regula falsi: secant steps that keep the bracket, halving the
+    value kept at an end that survives twice, so both ends converge superlinearly.
+    """
+    side = np.zeros(a.shape, dtype=np.int8)
+    c = b
+    for _ in range(_ROOT_ITERATIONS):
+        c = np.where(gb != ga, (a * gb - b * ga) / np.where(gb != ga, gb - ga, 1.0), b)
+        gc = g(c)
+        left = (gc < 0) == (ga < 0)  # the root is in [c, b]
+        ga, a = np.where(left, gc, ga), np.where(left, c, a)
+        gb, b = np.where(left, gb, gc), np.where(left, b, c)
+        gb = np.where(left & (side == 1), 0.5 * gb, gb)
+        ga = np.where(~left & (side == -1), 0.5 * ga, ga)
+        side = np.where(left, 1, -1).astype(np.int8)
+        if np.all((b - a <= _ROOT_TOL) | (gc == 0)):
+            break
+    return c
+
+
 class _Recorder:
     """Base of the on-the-fly readouts: called at the start, on every accepted step and at
     every breakpoint; :meth:`result` gives one number per member."""
@@ -680,6 +744,14 @@ class _Crossing(_Recorder):
         up, down = (ga < 0) & (gb >= 0), (ga >= 0) & (gb < 0)
         return {"up": up, "down": down, "either": up | down}[self.direction]
 
+    def inside(self, theta, where, known, args):
+        """``g`` at ``theta`` for the members ``where`` (a window's edge inside the step),
+        ``known`` (the value at the step's end) for the others."""
+        out = known.copy()
+        if where.any():
+            out[where] = self.at(theta[where], *(a[..., where] for a in args)) - self.level
+        return out
+
     def start(self, idx):
         b = self.batch
         self.last[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx) - self.level
@@ -706,22 +778,17 @@ class _Crossing(_Recorder):
         sel = np.flatnonzero(open_)
         args = (idx[sel], ta[sel], tb[sel], ya[:, sel], yb[:, sel], fa[:, sel], fb[:, sel])
         lo, hi = lo[sel], hi[sel]
-        g_lo = np.where(lo > 0, self.at(lo, *args) - self.level, ga[sel])
-        g_hi = np.where(hi < 1, self.at(hi, *args) - self.level, gb[sel])
+        g_lo = self.inside(lo, lo > 0, ga[sel], args)
+        g_hi = self.inside(hi, hi < 1, gb[sel], args)
         hit = self.hits(g_lo, g_hi)
         if not hit.any():
             return
         keep = np.flatnonzero(hit)
         args = tuple(a[..., keep] for a in args)
         lo, hi, g_lo = lo[keep], hi[keep], g_lo[keep]
-        negative_first = g_lo < 0
-        for _ in range(_BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            g = self.at(mid, *args) - self.level
-            same = (g < 0) == negative_first
-            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+        theta = _illinois(lambda x: self.at(x, *args) - self.level, lo, hi, g_lo, g_hi[keep])
         m_idx, m_ta, m_tb = args[0], args[1], args[2]
-        self.out[m_idx] = m_ta + hi * (m_tb - m_ta)
+        self.out[m_idx] = m_ta + theta * (m_tb - m_ta)
 
 
 class _Value(_Recorder):
@@ -1057,6 +1124,7 @@ def simulate_ensemble(
     rtol=DEFAULT_RTOL,
     atol=None,
     max_steps=100_000,
+    backend="auto",
 ) -> Ensemble:
     """Integrate many parameter sets and schedules of ``model`` as one vectorised batch.
 
@@ -1088,6 +1156,11 @@ def simulate_ensemble(
         ``1e-9 * scale``).
     max_steps : int
         Steps (accepted and rejected) after which a member is given up as failed.
+    backend : {"auto", "numba", "numpy"}
+        How each step is computed: compiled by numba member by member
+        (:mod:`follicle.kernels`, the ``[fast]`` extra; ``"auto"`` uses it when numba is
+        installed), or as NumPy operations on the whole batch. Both run the same method and
+        agree to round-off.
 
     Returns
     -------
@@ -1112,7 +1185,15 @@ def simulate_ensemble(
     if t_eval is None and not readouts:
         t_eval = _output_times(None, t0, t1)
     plan = make_plan(
-        model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval, max_steps=max_steps
+        model,
+        t0,
+        t1,
+        rtol=rtol,
+        atol=atol,
+        readouts=readouts,
+        t_eval=t_eval,
+        max_steps=max_steps,
+        backend=backend,
     )
     p_cols, size = member_columns(model, params, "parameter", None)
     y_cols, size = member_columns(model, initial, "initial value", size)

@@ -276,6 +276,7 @@ def sweep(
     executor=None,
     chunk_size=None,
     progress=None,
+    backend="auto",
 ) -> SweepResult:
     """Compute ``readout`` for every member of a grid or sample of ``model``.
 
@@ -302,7 +303,7 @@ def sweep(
         :func:`functools.partial`); Dask also accepts lambdas.
     params, initial : mapping, optional
         Values shared by every member (axes override them).
-    rtol, atol, max_steps
+    rtol, atol, max_steps, backend
         As for :func:`~follicle.simulate_ensemble`.
     executor : None, concurrent.futures.Executor or dask.distributed.Client
         Where the chunks run (see :func:`~follicle.executors.map_ordered`).
@@ -349,6 +350,7 @@ def sweep(
         readouts=specs,
         t_eval=_output_times(None, t0, t1) if functions else None,
         max_steps=max_steps,
+        backend=backend,
     )
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:

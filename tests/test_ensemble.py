@@ -174,8 +174,9 @@ def test_coupled_model_members_equal_single_simulations():
                                   amount=float(rng.uniform(0.5, 4)), every="2 day", times=3),
                  [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")]]
     t = np.linspace(0.0, 40.0, 41)
+    # NumPy: compiling the coupled model's numba kernel takes longer than this test should.
     ens = fl.simulate_ensemble(model, days=40, params=params, schedules=schedules, t_eval=t,
-                               readouts={"onset": fl.models.anagen_onset})
+                               readouts={"onset": fl.models.anagen_onset}, backend="numpy")
     for i in range(2):
         one = fl.simulate(model, days=40, params=params[i], schedule=schedules[i], t_eval=t)
         for name in ("anagen", "M", "M_ap", "W", "S", "D_wnt", "D_apo"):
@@ -185,3 +186,19 @@ def test_coupled_model_members_equal_single_simulations():
                            t_eval=np.linspace(0, 40, 4001))
         assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine),
                                                          rel=1e-4)
+
+
+def test_the_numpy_and_numba_backends_agree_to_round_off():
+    model = hill_feedback()
+    rng = np.random.default_rng(4)
+    params, schedules = random_members(model, rng, 4)
+    runs = {backend: fl.simulate_ensemble(model, days=DAYS, params=params,
+                                          schedules=schedules, t_eval=T, backend=backend,
+                                          readouts={"up": fl.readouts.CrossingTime("X", 2.0)})
+            for backend in ("numpy", "numba")}
+    np.testing.assert_allclose(runs["numba"].values, runs["numpy"].values, rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(runs["numba"].readouts["up"], runs["numpy"].readouts["up"],
+                               rtol=1e-9)
+    with pytest.raises(fl.FollicleError, match="backend must be one of"):
+        fl.simulate_ensemble(model, days=1, backend="fortran")
