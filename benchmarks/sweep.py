@@ -29,6 +29,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -99,23 +100,56 @@ def line(what, ours, peer, unit="s"):
           f"ratio {ratio:6.2f}", flush=True)
 
 
-def bench_sweep(model, members, peer_members):
+def bench_sweep(model, members, peer_members, blocks=10):
+    """Both tools in alternating blocks, so that a change of machine load during the run
+    weighs on both alike."""
     dsg = design(model, members)
     peer = Peer(model)
     run_sweep(model, fl.points({n: dsg.values[:2, i] for i, n in enumerate(AXES)}))  # warm
-    t0 = time.perf_counter()
-    res = run_sweep(model, dsg, progress=False)
-    ours = time.perf_counter() - t0
-    subset = dsg.values[:peer_members]
-    t0 = time.perf_counter()
-    theirs = np.array([peer.onset(dict(zip(AXES, row, strict=True))) for row in subset])
-    peer_time = time.perf_counter() - t0
-    mine = res.readouts["readout"][:peer_members]
+    ours = peer_time = 0.0
+    mine, theirs, status, steps = [], [], [], []
+    per_block = max(1, peer_members // blocks)
+    for rows in np.array_split(dsg.values, blocks):
+        peer_rows = rows[:per_block]
+        t0 = time.perf_counter()
+        res = run_sweep(model, fl.points({n: rows[:, i] for i, n in enumerate(AXES)}),
+                        progress=False)
+        ours += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        theirs += [peer.onset(dict(zip(AXES, row, strict=True))) for row in peer_rows]
+        peer_time += time.perf_counter() - t0
+        mine.append(res.readouts["readout"][:per_block])
+        status.append(res.status)
+        steps.append(res.steps)
+    mine, theirs = np.concatenate(mine), np.array(theirs)
+    peer_members = len(theirs)
     worst = float(np.nanmax(np.abs(mine - theirs) / np.abs(theirs)))
-    print(f"sweep: {members} members (follicle), {peer_members} (libRoadRunner); all ok: "
-          f"{bool(np.all(res.status == 'ok'))}; max relative difference in onset {worst:.2e}"
-          f" ({'<=' if worst <= 1e-4 else '>'} 1e-4); mean steps {res.steps.mean():.0f}")
-    line("sweep, time per member", ours / members * 1e3, peer_time / peer_members * 1e3, "ms")
+    print(f"sweep: {members} members (follicle), {peer_members} (libRoadRunner), in {blocks} "
+          f"alternating blocks; all ok: {bool(np.all(np.concatenate(status) == 'ok'))}; max "
+          f"relative difference in onset {worst:.2e} ({'<=' if worst <= 1e-4 else '>'} 1e-4);"
+          f" mean steps {np.concatenate(steps).mean():.0f}")
+    line("sweep, time per member (numba step)", ours / members * 1e3,
+         peer_time / peer_members * 1e3, "ms")
+    subset = fl.points({n: dsg.values[: members // 10, i] for i, n in enumerate(AXES)})
+    t0 = time.perf_counter()
+    run_sweep(model, subset, progress=False, backend="numpy")
+    numpy_time = (time.perf_counter() - t0) / len(subset)
+    line(f"sweep, time per member (NumPy step, {len(subset)} members)", numpy_time * 1e3,
+         peer_time / peer_members * 1e3, "ms")
+
+
+def bench_kernel_build():
+    """Numba compiles the model's step once per machine: time a fresh cache (cold) and a
+    new process that finds it (cached), each up to the end of a one-member ensemble."""
+    with tempfile.TemporaryDirectory() as cache:
+        for label in ("cold", "cached"):
+            code = ("import time; t0 = time.perf_counter(); import follicle as fl; "
+                    "m = fl.models.coupled(); fl.simulate_ensemble(m, days=120, "
+                    "readouts=fl.models.anagen_onset); print(time.perf_counter() - t0)")
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, env={**os.environ, "FOLLICLE_CACHE": cache})
+            print(f"{'new process to first ensemble run, numba kernel ' + label:<58} follicle "
+                  f"{float(out.stdout.split()[-1]):10.4g} s", flush=True)
 
 
 def bench_single(model):
@@ -211,6 +245,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}", flush=True)
     model = fl.models.coupled()
     bench_build()
+    bench_kernel_build()
     bench_single(model)
     if args.members:
         bench_sweep(model, args.members, min(args.peer_members, args.members))
