@@ -524,22 +524,32 @@ class _Batch:
 
     def step(self, idx):
         plan = self.plan
-        t, y, f = self.t[idx], self.y[:, idx], self.f[:, idx]
+        # Whole-batch steps (the common case) use the arrays themselves, not copies.
+        full = idx.size == self.size
+        t = self.t if full else self.t[idx]
+        y = self.y if full else self.y[:, idx]
+        f = self.f if full else self.f[:, idx]
         room = self.stop[idx] - t
         h = np.minimum(self.h[idx], room)
         truncated = h < self.h[idx]
         if self.kernel is not None:
-            y_new, f_end, norm = np.empty_like(y), np.empty_like(y), np.empty(idx.size)
-            u = self.u[:, idx] if self.u is not None else np.zeros_like(y)
+            # One memory layout (C order) for every call: numba compiles one per layout.
+            y_new, f_end, norm = np.empty(y.shape), np.empty(y.shape), np.empty(idx.size)
+            if self.u is None:
+                u = np.zeros(y.shape)
+            else:
+                u = self.u if full else self.u[:, idx]
+            p = self.p if full else self.p[:, idx]
+            lu, c_order = plan.lu, np.ascontiguousarray
             self.kernel.step(
                 t,
                 h,
-                y,
-                f,
-                self.p[:, idx],
-                u,
-                plan.lu.jac_positions,
-                plan.lu.diagonal,
+                c_order(y),
+                c_order(f),
+                c_order(p),
+                c_order(u),
+                lu.jac_positions,
+                lu.diagonal,
                 plan.atol,
                 plan.rtol,
                 y_new,
@@ -561,16 +571,21 @@ class _Batch:
         self.steps[idx] += accept
         self.rejected[idx] += ~accept
 
-        acc = idx[accept]
+        every = bool(accept.all())
+        acc = idx if every else idx[accept]
         if acc.size:
-            ta, ha = t[accept], h[accept]
-            at_break = room[accept] - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
+            pick = (lambda a: a) if every else (lambda a: a[..., accept])
+            ta, ha = pick(t), pick(h)
+            at_break = pick(room) - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
             tb = np.where(at_break, self.stop[acc], ta + ha)
-            ya, yb = y[:, accept], y_new[:, accept]
-            fb = self.rhs(tb, yb, acc) if f_end is None else f_end[:, accept]
+            ya, yb, fa = pick(y), pick(y_new), pick(f)
+            fb = self.rhs(tb, yb, acc) if f_end is None else pick(f_end)
             for rec in self._observers():
-                rec.step(acc, ta, tb, ya, yb, f[:, accept], fb)
-            self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
+                rec.step(acc, ta, tb, ya, yb, fa, fb)
+            if every and full:
+                self.t, self.y, self.f = tb, yb, fb
+            else:
+                self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
             self._check_accepted(acc, yb, fb)
             brk = acc[at_break & self.active[acc]]
             if brk.size:
@@ -744,14 +759,6 @@ class _Crossing(_Recorder):
         up, down = (ga < 0) & (gb >= 0), (ga >= 0) & (gb < 0)
         return {"up": up, "down": down, "either": up | down}[self.direction]
 
-    def inside(self, theta, where, known, args):
-        """``g`` at ``theta`` for the members ``where`` (a window's edge inside the step),
-        ``known`` (the value at the step's end) for the others."""
-        out = known.copy()
-        if where.any():
-            out[where] = self.at(theta[where], *(a[..., where] for a in args)) - self.level
-        return out
-
     def start(self, idx):
         b = self.batch
         self.last[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx) - self.level
@@ -775,20 +782,23 @@ class _Crossing(_Recorder):
         open_ = np.isnan(self.out[idx]) & (hi > lo)
         if not open_.any():
             return
-        sel = np.flatnonzero(open_)
-        args = (idx[sel], ta[sel], tb[sel], ya[:, sel], yb[:, sel], fa[:, sel], fb[:, sel])
-        lo, hi = lo[sel], hi[sel]
-        g_lo = self.inside(lo, lo > 0, ga[sel], args)
-        g_hi = self.inside(hi, hi < 1, gb[sel], args)
-        hit = self.hits(g_lo, g_hi)
+
+        def pick(s):
+            return idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+
+        # Values at the window's edges, where an edge falls inside the step (rare).
+        g_lo, g_hi = ga.copy(), gb.copy()
+        for g, theta, edge in ((g_lo, lo, open_ & (lo > 0)), (g_hi, hi, open_ & (hi < 1))):
+            s = np.flatnonzero(edge)
+            if s.size:
+                g[s] = self.at(theta[s], *pick(s)) - self.level
+        hit = open_ & self.hits(g_lo, g_hi)
         if not hit.any():
             return
-        keep = np.flatnonzero(hit)
-        args = tuple(a[..., keep] for a in args)
-        lo, hi, g_lo = lo[keep], hi[keep], g_lo[keep]
-        theta = _illinois(lambda x: self.at(x, *args) - self.level, lo, hi, g_lo, g_hi[keep])
-        m_idx, m_ta, m_tb = args[0], args[1], args[2]
-        self.out[m_idx] = m_ta + theta * (m_tb - m_ta)
+        s = np.flatnonzero(hit)
+        args = pick(s)
+        theta = _illinois(lambda x: self.at(x, *args) - self.level, lo[s], hi[s], g_lo[s], g_hi[s])
+        self.out[idx[s]] = ta[s] + theta * (tb[s] - ta[s])
 
 
 class _Value(_Recorder):
