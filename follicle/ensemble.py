@@ -725,6 +725,11 @@ def _illinois(g, a, b, ga, gb):
     return c
 
 
+def _columns(s, idx, ta, tb, ya, yb, fa, fb):
+    """The step data of the members at positions ``s``."""
+    return idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+
+
 class _Recorder:
     """Base of the on-the-fly readouts: called at the start, on every accepted step and at
     every breakpoint; :meth:`result` gives one number per member."""
@@ -741,6 +746,14 @@ class _Recorder:
 
     def result(self):
         return self.out
+
+    def in_window(self, ta, tb, closed):
+        """Members whose step meets the window ``[a, b]`` (overlaps it, or also just touches
+        it if ``closed``), and the window's part of each step as fractions of the step."""
+        lo, hi = np.maximum(ta, self.a), np.minimum(tb, self.b)
+        s = np.flatnonzero(hi >= lo if closed else hi > lo)
+        h = tb[s] - ta[s]
+        return s, (lo[s] - ta[s]) / h, (hi[s] - ta[s]) / h
 
     def at(self, theta, idx, ta, tb, ya, yb, fa, fb):
         h = tb - ta
@@ -784,7 +797,7 @@ class _Crossing(_Recorder):
             return
 
         def pick(s):
-            return idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+            return _columns(s, idx, ta, tb, ya, yb, fa, fb)
 
         # Values at the window's edges, where an edge falls inside the step (rare).
         g_lo, g_hi = ga.copy(), gb.copy()
@@ -833,19 +846,15 @@ class _Average(_Recorder):
         self.out[:] = 0.0
 
     def step(self, idx, ta, tb, ya, yb, fa, fb):
-        lo, hi = np.maximum(ta, self.a), np.minimum(tb, self.b)
-        inside = hi > lo
-        if not inside.any():
+        s, th_lo, th_hi = self.in_window(ta, tb, closed=False)
+        if not s.size:
             return
-        s = np.flatnonzero(inside)
-        args = (idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
-        h = tb[s] - ta[s]
-        th_lo, th_hi = (lo[s] - ta[s]) / h, (hi[s] - ta[s]) / h
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
         total = sum(
             w * self.at(th_lo + x * (th_hi - th_lo), *args)
             for x, w in zip(_GAUSS_X, _GAUSS_W, strict=True)
         )
-        self.out[idx[s]] += total * (hi[s] - lo[s])
+        self.out[idx[s]] += total * (th_hi - th_lo) * (tb[s] - ta[s])
 
     def result(self):
         out = self.out / (self.b - self.a)
@@ -872,17 +881,13 @@ class _Peak(_Recorder):
         self.offer(idx, t, self.batch.value(self.target, t, after, idx))
 
     def step(self, idx, ta, tb, ya, yb, fa, fb):
-        lo, hi = np.maximum(ta, self.a), np.minimum(tb, self.b)
-        inside = hi >= lo
-        if not inside.any():
+        s, th_lo, th_hi = self.in_window(ta, tb, closed=True)
+        if not s.size:
             return
-        s = np.flatnonzero(inside)
-        args = (idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
-        h = tb[s] - ta[s]
-        th_lo, th_hi = (lo[s] - ta[s]) / h, (hi[s] - ta[s]) / h
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
         for x in (0.0, 0.25, 0.5, 0.75, 1.0):
             theta = th_lo + x * (th_hi - th_lo)
-            self.offer(idx[s], ta[s] + theta * h, self.at(theta, *args))
+            self.offer(idx[s], ta[s] + theta * (tb[s] - ta[s]), self.at(theta, *args))
 
     def result(self):
         failed = self.batch.reason != None  # noqa: E711 - elementwise

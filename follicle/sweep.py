@@ -270,12 +270,12 @@ def sweep(
     schedule=None,
     params=None,
     initial=None,
-    rtol=DEFAULT_RTOL,
-    atol=None,
-    max_steps=100_000,
     executor=None,
     chunk_size=None,
     progress=None,
+    rtol=DEFAULT_RTOL,
+    atol=None,
+    max_steps=100_000,
     backend="auto",
 ) -> SweepResult:
     """Compute ``readout`` for every member of a grid or sample of ``model``.
