@@ -55,19 +55,27 @@ class _Power(sp.Function):
         return self * sp.log(base)
 
 
+def _wrap_powers(f):
+    symbolic_power = lambda e: e.is_Pow and not e.exp.is_Number  # noqa: E731
+    return f.replace(symbolic_power, lambda e: _Power(e.base, e.exp))
+
+
+def _derivative(wrapped, var):
+    """``d wrapped / d var`` of an expression with :class:`_Power` in place of powers."""
+    d = sp.diff(wrapped, var)
+    if d == 0:
+        return d
+    # A step's derivative is zero almost everywhere; its Dirac part only marks the
+    # discontinuity, which the integrator handles by splitting the span.
+    return d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
+
+
 def _jacobian_entries(rhs, states):
     """Structurally non-zero entries ``(i, j, df_i/dy_j)`` of the Jacobian."""
-    symbolic_power = lambda e: e.is_Pow and not e.exp.is_Number  # noqa: E731
-    wrapped = [f.replace(symbolic_power, lambda e: _Power(e.base, e.exp)) for f in rhs]
     entries = []
-    for i, f in enumerate(wrapped):
+    for i, f in enumerate(map(_wrap_powers, rhs)):
         for j, y in enumerate(states):
-            d = sp.diff(f, y)
-            if d == 0:
-                continue
-            # A step's derivative is zero almost everywhere; its Dirac part only marks
-            # the discontinuity, which the integrator handles by splitting the span.
-            d = d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
+            d = _derivative(f, y)
             if d != 0:
                 entries.append((i, j, d))
     return entries
@@ -194,7 +202,9 @@ class Expressions(NamedTuple):
 def _time_derivatives(rhs, model):
     time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"),
                 None)
-    rows = [(i, sp.diff(f, time)) for i, f in enumerate(rhs)] if time is not None else []
+    if time is None:
+        return []
+    rows = [(i, _derivative(_wrap_powers(f), time)) for i, f in enumerate(rhs)]
     return [(i, d) for i, d in rows if d != 0]
 
 
