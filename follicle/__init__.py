@@ -2,9 +2,11 @@
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules, and analyses them (:mod:`follicle.analysis`: steady states, stability,
-bifurcation scans, limit cycles). The biology lives in :mod:`follicle.models`; published
-models of others in :mod:`follicle.models.zoo`.
+dosing schedules, sweeps them over grids and samples of parameters and doses in batches
+(:func:`simulate_ensemble`, :func:`sweep`; in a process pool or on Dask), and analyses them
+(:mod:`follicle.analysis`: steady states, stability, bifurcation scans, limit cycles).
+The biology lives in :mod:`follicle.models`; published models of others in
+:mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")

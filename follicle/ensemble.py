@@ -971,6 +971,8 @@ class Ensemble:
         Each member's schedule.
     steps, rejected : ndarray of int
         Accepted and rejected steps per member.
+    segments : ndarray of int
+        Intervals between the discontinuities of each member's schedule.
     """
 
     status: np.ndarray
@@ -986,12 +988,22 @@ class Ensemble:
     schedules: tuple[Schedule, ...]
     steps: np.ndarray
     rejected: np.ndarray
+    segments: np.ndarray
     rtol: float
     atol: tuple[float, ...]
     model_name: str = ""
 
     def __post_init__(self):
-        for name in ("status", "reason", "t", "values", "parameters", "steps", "rejected"):
+        for name in (
+            "status",
+            "reason",
+            "t",
+            "values",
+            "parameters",
+            "steps",
+            "rejected",
+            "segments",
+        ):
             value = getattr(self, name)
             if value is not None:
                 value.setflags(write=False)
@@ -1025,29 +1037,62 @@ class Ensemble:
             )
         if self.status[i] != OK:
             raise FollicleError(f"member {i} is {self.status[i]}: {self.reason[i]}")
-        return Trajectory(
-            t=self.t,
-            values=self.values[i],
-            names=self.names,
-            units=self.units,
-            n_states=len(self.atol),
-            parameters=tuple(
-                zip(self.parameter_names, map(float, self.parameters[i]), strict=True)
-            ),
-            parameter_units=self.parameter_units,
-            schedule=self.schedules[i],
-            events=(),
-            stats=SolverStats(
-                "RODAS4",
-                self.rtol,
-                self.atol,
-                nfev=0,
-                njev=int(self.steps[i]),
-                nlu=int(self.steps[i] + self.rejected[i]),
-                segments=len(self.schedules[i]) + 1,
-            ),
-            model_name=self.model_name,
+        return member_trajectory(
+            self.t,
+            self.values[i],
+            self.names,
+            self.units,
+            len(self.atol),
+            dict(zip(self.parameter_names, self.parameters[i], strict=True)),
+            self.parameter_units,
+            self.schedules[i],
+            self.rtol,
+            self.atol,
+            self.steps[i],
+            self.rejected[i],
+            self.segments[i],
+            self.model_name,
         )
+
+
+def member_trajectory(
+    t,
+    values,
+    names,
+    units,
+    n_states,
+    parameters,
+    parameter_units,
+    schedule,
+    rtol,
+    atol,
+    steps,
+    rejected,
+    segments,
+    model_name,
+):
+    """One member's recorded time courses as a :class:`~follicle.Trajectory`."""
+    return Trajectory(
+        t=t,
+        values=values,
+        names=names,
+        units=units,
+        n_states=n_states,
+        parameters=tuple((n, float(v)) for n, v in parameters.items()),
+        parameter_units=parameter_units,
+        schedule=schedule,
+        events=(),
+        stats=SolverStats(
+            "RODAS4",
+            float(rtol),
+            tuple(map(float, atol)),
+            nfev=0,
+            njev=int(steps),
+            nlu=int(steps + rejected),
+            segments=int(segments),
+        ),
+        model_name=model_name,
+    )
 
 
 def member_columns(model, values, what: str, size: int | None):
@@ -1250,6 +1295,7 @@ def simulate_ensemble(
         schedules=tuple(member_schedules),
         steps=result["steps"],
         rejected=result["rejected"],
+        segments=result["segments"],
         rtol=plan.rtol,
         atol=tuple(map(float, plan.atol)),
         model_name=model.name,
@@ -1286,6 +1332,7 @@ def integrate_members(plan, p, y0, templates, which, invalid) -> dict:
         "status": status,
         "reason": reason,
         "steps": steps,
+        "segments": templates.n_segments[which],
         "rejected": rejected,
         "readouts": readouts,
     }

@@ -35,6 +35,7 @@ from follicle.ensemble import (
     fill_matrix,
     integrate_members,
     make_plan,
+    member_trajectory,
     resolve_templates,
 )
 from follicle.errors import FollicleError, UnknownNameError
@@ -42,7 +43,6 @@ from follicle.executors import map_ordered
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
-from follicle.trajectory import SolverStats, Trajectory
 
 __all__ = ["Design", "SweepResult", "grid", "latin_hypercube", "points", "sobol", "sweep"]
 
@@ -515,27 +515,21 @@ def _chunk_schedules(job, rows, invalid):
 def _apply(fn, model, plan, out, p, schedule, m) -> float:
     if out["status"][m] != OK:
         return math.nan
-    names = (*model.state_names, *model.observable_names)
-    traj = Trajectory(
-        t=plan.grid,
-        values=out["values"][m],
-        names=names,
-        units=model.units,
-        n_states=len(model.state_names),
-        parameters=tuple(zip(model.parameter_names, map(float, p[:, m]), strict=True)),
-        parameter_units=model.parameter_units,
-        schedule=schedule,
-        events=(),
-        stats=SolverStats(
-            "RODAS4",
-            plan.rtol,
-            tuple(map(float, plan.atol)),
-            nfev=0,
-            njev=int(out["steps"][m]),
-            nlu=int(out["steps"][m]),
-            segments=len(schedule) + 1,
-        ),
-        model_name=model.name,
+    traj = member_trajectory(
+        plan.grid,
+        out["values"][m],
+        (*model.state_names, *model.observable_names),
+        model.units,
+        len(model.state_names),
+        dict(zip(model.parameter_names, p[:, m], strict=True)),
+        model.parameter_units,
+        schedule,
+        plan.rtol,
+        plan.atol,
+        out["steps"][m],
+        out["rejected"][m],
+        out["segments"][m],
+        model.name,
     )
     try:
         return float(fn(traj))

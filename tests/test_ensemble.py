@@ -52,6 +52,7 @@ def test_members_equal_single_simulations_under_random_parameters_and_schedules(
         one = fl.simulate(model, days=DAYS, params=params[i], schedule=schedules[i],
                           t_eval=T, rtol=RTOL)
         member = ens.member(i)
+        assert member.stats.segments == one.stats.segments
         for name in one.names:
             scale = 1.0 if name not in model.states else model.states[name].scale
             np.testing.assert_allclose(member[name], one[name], rtol=1e-5, atol=1e-5 * scale,
