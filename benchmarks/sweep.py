@@ -233,8 +233,8 @@ def bench_dask(model, members):
     alone = time.perf_counter() - t0
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        run_sweep(model, fl.points({n: dsg.values[:2, i] for i, n in enumerate(AXES)}),
-                  executor=client)  # warm the workers (imports, compiled model)
+        warm = fl.points({n: dsg.values[:4, i] for i, n in enumerate(AXES)})
+        run_sweep(model, warm, executor=client, chunk_size=1)  # imports, kernels on both
         t0 = time.perf_counter()
         there = run_sweep(model, dsg, chunk_size=chunk, executor=client, progress=False)
         dask_time = time.perf_counter() - t0
