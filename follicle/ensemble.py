@@ -428,7 +428,13 @@ class _Batch:
         if target.kind == "s":
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
-        return self.compiled.observables(t, y, self.p[:, idx])[target.index]
+        if self.kernel is None:
+            return self.compiled.observables(t, y, self.p[:, idx])[target.index]
+        c_order = np.ascontiguousarray
+        out = np.empty((self.compiled.n_observables, idx.size))
+        times = c_order(np.broadcast_to(np.asarray(t, dtype=float), (idx.size,)))
+        self.kernel.observables_batch(times, c_order(y), c_order(self.p[:, idx]), out)
+        return out[target.index]
 
     def fail(self, idx, reasons):
         self.active[idx] = False
@@ -563,8 +569,10 @@ class _Batch:
             norm = np.where(np.isfinite(norm), norm, np.inf)
             f_end = None
         accept = norm <= 1.0
-        with np.errstate(divide="ignore"):
-            grow = np.clip(_SAFETY * norm**-0.25, _SHRINK_MAX, _GROW_MAX)
+        # (np.minimum/np.maximum rather than np.clip: this runs once per step, and for
+        # small batches the call overhead is what counts.)
+        grow = _SAFETY * np.maximum(norm, 1e-300) ** -0.25
+        grow = np.minimum(np.maximum(grow, _SHRINK_MAX), _GROW_MAX)
         grow = np.where(accept, grow, np.minimum(grow, 1.0))
         h_next = h * grow
         self.h[idx] = np.where(accept & truncated, np.maximum(h_next, self.h[idx]), h_next)
@@ -790,8 +798,8 @@ class _Crossing(_Recorder):
         ga = self.last[idx]
         self.last[idx] = gb
         h = tb - ta
-        lo = np.clip((self.a - ta) / h, 0.0, 1.0)
-        hi = np.clip((self.b - ta) / h, 0.0, 1.0)
+        lo = np.minimum(np.maximum((self.a - ta) / h, 0.0), 1.0)
+        hi = np.minimum(np.maximum((self.b - ta) / h, 0.0), 1.0)
         open_ = np.isnan(self.out[idx]) & (hi > lo)
         if not open_.any():
             return

@@ -1,4 +1,4 @@
-"""Compiled RODAS4 steps for ensembles (numba), generated per model structure.
+"""Compiled RODAS4 steps and observables for ensembles (numba), per model structure.
 
 :mod:`follicle.ensemble` advances every member of a batch by one RODAS4 step at a time. With
 NumPy each arithmetic operation is one call on the whole batch, which is fast per member
@@ -114,6 +114,27 @@ def kernel_source(compiled, lu, tableau) -> str | None:
         "",
         "@njit(cache=True)",
         *lu.solve_source.splitlines(),
+        "",
+        "",
+    ]
+    obs_lines = _body(expressions.observables, n, m) or ["    pass"]
+    lines += [
+        "@njit(cache=True)",
+        "def observables(t, y, p, out):",
+        *obs_lines,
+        "",
+        "",
+        "@njit(cache=True)",
+        "def observables_batch(t, y, p, out):",
+        "    n, size = y.shape",
+        "    yc = np.empty(n)",
+        "    pc = np.empty(p.shape[0])",
+        "    oc = np.empty(out.shape[0])",
+        "    for m in range(size):",
+        "        for i in range(n):\n            yc[i] = y[i, m]",
+        "        for j in range(p.shape[0]):\n            pc[j] = p[j, m]",
+        "        observables(t[m], yc, pc, oc)",
+        "        for i in range(oc.size):\n            out[i, m] = oc[i]",
         "",
         "",
     ]
