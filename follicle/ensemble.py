@@ -526,7 +526,11 @@ class _Batch:
             if not idx.size:
                 break
             self.step(idx)
-        return self.results()
+        out = self.results()
+        # The recorders point back at the batch; break the cycle so that each chunk's
+        # arrays are freed at once rather than at the next full garbage collection.
+        self.recorders, self.trace = [], None
+        return out
 
     def step(self, idx):
         plan = self.plan
