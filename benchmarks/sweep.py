@@ -223,6 +223,11 @@ def scale_one(n):
           f"peak memory {peak:8.0f} MiB  ok {int(np.sum(res.status == 'ok'))}")
 
 
+def _warm_up():
+    model = fl.models.coupled()
+    run_sweep(model, fl.points({AXES[0]: [model.parameters[AXES[0]].value]}), progress=False)
+
+
 def bench_dask(model, members):
     from dask.distributed import Client, LocalCluster
 
@@ -233,8 +238,7 @@ def bench_dask(model, members):
     alone = time.perf_counter() - t0
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        warm = fl.points({n: dsg.values[:4, i] for i, n in enumerate(AXES)})
-        run_sweep(model, warm, executor=client, chunk_size=1)  # imports, kernels on both
+        client.run(_warm_up)  # imports, the compiled model and its kernel on every worker
         t0 = time.perf_counter()
         there = run_sweep(model, dsg, chunk_size=chunk, executor=client, progress=False)
         dask_time = time.perf_counter() - t0
