@@ -1182,22 +1182,12 @@ def fill_matrix(model, columns, kind, size):
     return matrix, reasons
 
 
-def simulate_ensemble(
-    model,
-    days=None,
-    *,
-    t_span=None,
-    params=None,
-    initial=None,
-    schedule=None,
-    schedules=None,
-    t_eval=None,
-    readouts=None,
-    rtol=DEFAULT_RTOL,
-    atol=None,
-    max_steps=100_000,
-    backend="auto",
-) -> Ensemble:
+# fmt: off
+def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=None,
+                      schedule=None, schedules=None, t_eval=None, readouts=None,
+                      rtol=DEFAULT_RTOL, atol=None, max_steps=100_000,
+                      backend="auto") -> Ensemble:
+    # fmt: on
     """Integrate many parameter sets and schedules of ``model`` as one vectorised batch.
 
     Members differ in their parameters, initial values and schedules; every member is held
@@ -1256,17 +1246,8 @@ def simulate_ensemble(
     readouts = _named_readouts(readouts)
     if t_eval is None and not readouts:
         t_eval = _output_times(None, t0, t1)
-    plan = make_plan(
-        model,
-        t0,
-        t1,
-        rtol=rtol,
-        atol=atol,
-        readouts=readouts,
-        t_eval=t_eval,
-        max_steps=max_steps,
-        backend=backend,
-    )
+    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
+                     max_steps=max_steps, backend=backend)  # fmt: skip
     p_cols, size = member_columns(model, params, "parameter", None)
     y_cols, size = member_columns(model, initial, "initial value", size)
     if schedules is not None:

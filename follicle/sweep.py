@@ -260,24 +260,11 @@ class _Job:
     model: object
 
 
-def sweep(
-    model,
-    axes,
-    readout,
-    *,
-    days=None,
-    t_span=None,
-    schedule=None,
-    params=None,
-    initial=None,
-    executor=None,
-    chunk_size=None,
-    progress=None,
-    rtol=DEFAULT_RTOL,
-    atol=None,
-    max_steps=100_000,
-    backend="auto",
-) -> SweepResult:
+# fmt: off
+def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params=None,
+          initial=None, executor=None, chunk_size=None, progress=None, rtol=DEFAULT_RTOL,
+          atol=None, max_steps=100_000, backend="auto") -> SweepResult:
+    # fmt: on
     """Compute ``readout`` for every member of a grid or sample of ``model``.
 
     Parameters
@@ -341,17 +328,9 @@ def sweep(
                 f"readout {name!r} is {fn!r}, which is neither a readout of "
                 "follicle.readouts nor a function of a Trajectory"
             )
-    plan = make_plan(
-        model,
-        t0,
-        t1,
-        rtol=rtol,
-        atol=atol,
-        readouts=specs,
-        t_eval=_output_times(None, t0, t1) if functions else None,
-        max_steps=max_steps,
-        backend=backend,
-    )
+    grid_times = _output_times(None, t0, t1) if functions else None
+    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=specs, t_eval=grid_times,
+                     max_steps=max_steps, backend=backend)  # fmt: skip
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:
         base.initial_vector(initial)  # unknown names and bad values fail here, once
