@@ -238,7 +238,7 @@ class SweepResult:
         return pd.DataFrame(columns, index=pd.RangeIndex(len(self), name="member"))
 
     def __repr__(self) -> str:
-        counts = {s: int(np.sum(self.status == s)) for s in np.unique(self.status)}
+        counts = {str(s): int(np.sum(self.status == s)) for s in np.unique(self.status)}
         return (
             f"<SweepResult: {len(self)} members over {', '.join(self.design.names)} "
             f"({self.design.kind}); readouts {', '.join(self.readouts)}; {counts}>"
