@@ -2,11 +2,12 @@
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
 terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), and analyses
-them (:mod:`follicle.analysis`: steady states, stability, bifurcation scans, limit cycles;
-:mod:`follicle.regimes`: regime maps classified from simulation;
-:mod:`follicle.sensitivity`: Sobol indices). The biology lives in :mod:`follicle.models`;
-published models of others in :mod:`follicle.models.zoo`.
+dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), sweeps them
+over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
+:func:`sweep`; in a process pool or on Dask), and analyses them (:mod:`follicle.analysis`:
+steady states, stability, bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime
+maps classified from simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology
+lives in :mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
 >>> m = fl.Module("decay")
@@ -20,6 +21,7 @@ published models of others in :mod:`follicle.models.zoo`.
 
 from follicle import analysis, models, readouts, regimes, sbml, sensitivity
 from follicle.analysis import find_cycle, scan, steady_states
+from follicle.ensemble import Ensemble, simulate_ensemble
 from follicle.errors import (
     AnalysisError,
     DataError,
@@ -38,6 +40,7 @@ from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.sensitivities import Sensitivities, simulate_sensitivities
 from follicle.simulate import Threshold, simulate
+from follicle.sweep import Design, SweepResult, grid, latin_hypercube, points, sobol, sweep
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
 
@@ -48,6 +51,8 @@ __all__ = [
     "AnalysisError",
     "Bolus",
     "DataError",
+    "Design",
+    "Ensemble",
     "ExportError",
     "FollicleError",
     "Infusion",
@@ -65,6 +70,7 @@ __all__ = [
     "SolverError",
     "SolverStats",
     "State",
+    "SweepResult",
     "Threshold",
     "TimeSpanError",
     "Trajectory",
@@ -74,7 +80,10 @@ __all__ = [
     "analysis",
     "boundary",
     "find_cycle",
+    "grid",
+    "latin_hypercube",
     "models",
+    "points",
     "readouts",
     "regime_map",
     "regimes",
@@ -83,8 +92,11 @@ __all__ = [
     "scan",
     "sensitivity",
     "simulate",
+    "simulate_ensemble",
     "simulate_sensitivities",
+    "sobol",
     "steady_states",
+    "sweep",
     "t",
     "ureg",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse
@@ -65,19 +66,27 @@ class _PowLog(sp.Function):
     zero exposure)."""
 
 
+def _wrap_powers(f):
+    symbolic_power = lambda e: e.is_Pow and not e.exp.is_Number  # noqa: E731
+    return f.replace(symbolic_power, lambda e: _Power(e.base, e.exp))
+
+
+def _derivative(wrapped, var):
+    """``d wrapped / d var`` of an expression with :class:`_Power` in place of powers."""
+    d = sp.diff(wrapped, var)
+    if d == 0:
+        return d
+    # A step's derivative is zero almost everywhere; its Dirac part only marks the
+    # discontinuity, which the integrator handles by splitting the span.
+    return d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
+
+
 def _jacobian_entries(rhs, states):
     """Structurally non-zero entries ``(i, j, df_i/dy_j)`` of the Jacobian."""
-    symbolic_power = lambda e: e.is_Pow and not e.exp.is_Number  # noqa: E731
-    wrapped = [f.replace(symbolic_power, lambda e: _Power(e.base, e.exp)) for f in rhs]
     entries = []
-    for i, f in enumerate(wrapped):
+    for i, f in enumerate(map(_wrap_powers, rhs)):
         for j, y in enumerate(states):
-            d = sp.diff(f, y)
-            if d == 0:
-                continue
-            # A step's derivative is zero almost everywhere; its Dirac part only marks
-            # the discontinuity, which the integrator handles by splitting the span.
-            d = d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
+            d = _derivative(f, y)
             if d != 0:
                 entries.append((i, j, d))
     return entries
@@ -117,6 +126,8 @@ class CompiledModel:
         Positions of the structurally non-zero Jacobian entries.
     source : str
         The generated Python source (inspectable, and what pickling stores).
+    autonomous : bool
+        True when no rate depends explicitly on time (:meth:`rhs_t` is zero).
     """
 
     def __init__(self, source, n_states, n_params, n_observables, jac_rows, jac_cols):
@@ -130,6 +141,8 @@ class CompiledModel:
         self._rhs, self._jac_data, self._obs = (
             namespace["rhs"], namespace["jac_data"], namespace["observables"]
         )
+        self._rhs_t = namespace["rhs_t"]
+        self.autonomous = "\n    _out[" not in source.split("def rhs_t", 1)[1]
         order = np.lexsort((self.jac_rows, self.jac_cols))  # CSC order: by column, then row
         self._csc_order = order
         counts = np.bincount(self.jac_cols, minlength=n_states)
@@ -153,6 +166,11 @@ class CompiledModel:
         out[self.jac_rows, self.jac_cols] = data
         return out
 
+    def jac_values(self, t, y, p) -> np.ndarray:
+        """The structurally non-zero Jacobian entries, shape ``(len(jac_rows),) + y.shape[1:]``,
+        in the order of :attr:`jac_rows` and :attr:`jac_cols` (what batched solvers need)."""
+        return self._jac_data(t, y, p)
+
     def jac_sparse(self, t, y, p) -> scipy.sparse.csc_matrix:
         """Jacobian as a CSC sparse matrix (single member only)."""
         data = self._jac_data(t, y, p)[self._csc_order]
@@ -165,6 +183,11 @@ class CompiledModel:
     def jac_density(self) -> float:
         return len(self.jac_rows) / max(self.n_states**2, 1)
 
+    def rhs_t(self, t, y, p) -> np.ndarray:
+        """Explicit time derivative of the right-hand side, :math:`\\partial f/\\partial t`
+        (zero, and :attr:`autonomous` true, when no rate depends on time)."""
+        return self._rhs_t(t, y, p)
+
     def observables(self, t, y, p) -> np.ndarray:
         """Observable values, shape ``(n_observables,) + y.shape[1:]``."""
         return self._obs(t, y, p)
@@ -176,6 +199,39 @@ def _fingerprint(model) -> str:
                  model.rhs_expressions, [e for _, e in model.observables.values()]):
         h.update(sp.srepr(tuple(part)).encode())
     return h.hexdigest()
+
+
+class Expressions(NamedTuple):
+    """A model's compiled expressions in positional symbols ``_s<i>``, ``_p<j>``."""
+
+    rhs: list
+    jac_entries: list  # in the order of CompiledModel.jac_rows / jac_cols
+    observables: list
+    rhs_t: list  # (row, d f_row / d t) for the rows that depend on time
+
+
+def _time_derivatives(rhs, model):
+    time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"),
+                None)
+    if time is None:
+        return []
+    rows = [(i, _derivative(_wrap_powers(f), time)) for i, f in enumerate(rhs)]
+    return [(i, d) for i, d in rows if d != 0]
+
+
+def _explicit_time_source(rows, n, m):
+    """Source of ``rhs_t(t, y, p)`` from ``(row, df/dt)`` pairs: only rows that depend on
+    time are written, so an autonomous model's returns zeros without an assignment."""
+    printer = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    lines = ["def rhs_t(t, y, p):"]
+    if rows:
+        lines.append(f"    {', '.join(f'_s{i}' for i in range(n))}, = y")
+        if m:
+            lines.append(f"    {', '.join(f'_p{j}' for j in range(m))}, = p")
+    lines.append(f"    _out = numpy.zeros(({n},) + numpy.shape(y)[1:])")
+    lines += [f"    _out[{i}] = {printer.doprint(d)}" for i, d in rows]
+    lines.append("    return _out")
+    return "\n".join(lines)
 
 
 def positional_expressions(model):
@@ -220,9 +276,15 @@ def _compile(model) -> CompiledModel:
     cols = [j for _, j, _ in nonzero]
     entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
+    dt_rows = _time_derivatives(rhs, model)
     source = "\n\n".join([
         _function_source("rhs", rhs, n, m, n),
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
+        _explicit_time_source(dt_rows, n, m),
     ]) + "\n"
-    return CompiledModel(source, len(states), len(params), len(obs), rows, cols)
+    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
+    # Kept for code generators of other back ends (follicle.kernels); not pickled.
+    compiled.fingerprint = _fingerprint(model)
+    compiled.expressions = Expressions(rhs, entries, obs, dt_rows)
+    return compiled

@@ -6,11 +6,20 @@ tolerance, pass a :class:`~follicle.Threshold` event to :func:`~follicle.simulat
 
 A crossing that does not happen within the simulated window is not an error: the readout
 returns ``nan``, the conventional "not observed" of a sweep table.
+
+The classes :class:`CrossingTime`, :class:`ValueAt`, :class:`TimeAverage` and :class:`Peak`
+are the same readouts as values: each is a plain function of a trajectory (call it on one),
+and :func:`follicle.simulate_ensemble` and :func:`follicle.sweep` also compute them on the
+fly, member by member, while the batch is integrated, so a sweep of a million members never
+holds a trajectory. There, crossing times, values and averages come from the integrator's
+cubic Hermite interpolant between its own steps (accurate to the integration tolerance)
+instead of from linear interpolation on an output grid.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +27,10 @@ from follicle.errors import FollicleError, TimeSpanError
 from follicle.units import TIME_UNIT, as_magnitude
 
 __all__ = [
+    "CrossingTime",
+    "Peak",
+    "TimeAverage",
+    "ValueAt",
     "crossing_time",
     "crossing_times",
     "peak",
@@ -144,3 +157,76 @@ def time_average(traj, name: str, *, start=None, stop=None) -> float:
     a, b = _window(traj, start, stop)
     ts, ys = _clipped(traj, name, a, b)
     return float(np.trapezoid(ys, ts) / (b - a))
+
+
+# -- readouts as values: callable on a trajectory, computed on the fly in ensembles ---------
+@dataclass(frozen=True)
+class CrossingTime:
+    """First time ``name`` crosses ``threshold`` in ``[start, stop]`` (``nan`` if never).
+
+    Calling it on a trajectory is :func:`crossing_time`. ``direction`` is ``"up"`` (from
+    below to at-or-above), ``"down"`` or ``"either"``.
+    """
+
+    name: str
+    threshold: object
+    direction: str = "up"
+    start: object = None
+    stop: object = None
+
+    def __post_init__(self):
+        if self.direction not in ("up", "down", "either"):
+            raise FollicleError(
+                f"direction must be 'up', 'down' or 'either', got {self.direction!r}"
+            )
+
+    def __call__(self, traj) -> float:
+        return crossing_time(traj, self.name, self.threshold, direction=self.direction,
+                             start=self.start, stop=self.stop)
+
+
+@dataclass(frozen=True)
+class ValueAt:
+    """Value of ``name`` at ``time``; calling it on a trajectory is :func:`value_at`."""
+
+    name: str
+    time: object
+
+    def __call__(self, traj) -> float:
+        return value_at(traj, self.name, self.time)
+
+
+@dataclass(frozen=True)
+class TimeAverage:
+    """Time average of ``name`` over ``[start, stop]``; see :func:`time_average`."""
+
+    name: str
+    start: object = None
+    stop: object = None
+
+    def __call__(self, traj) -> float:
+        return time_average(traj, self.name, start=self.start, stop=self.stop)
+
+
+@dataclass(frozen=True)
+class Peak:
+    """Maximum of ``name`` on ``[start, stop]``: its value, or its time if ``what="time"``.
+
+    Calling it on a trajectory is :func:`peak`. On the fly the maximum is taken over the
+    integrator's steps and three interior points of each step's interpolant: the value is
+    accurate to the tolerance, the time of a smooth maximum (ill-conditioned) to a fraction
+    of a step.
+    """
+
+    name: str
+    start: object = None
+    stop: object = None
+    what: str = "value"
+
+    def __post_init__(self):
+        if self.what not in ("value", "time"):
+            raise FollicleError(f"Peak.what must be 'value' or 'time', got {self.what!r}")
+
+    def __call__(self, traj) -> float:
+        when, value = peak(traj, self.name, start=self.start, stop=self.stop)
+        return value if self.what == "value" else when

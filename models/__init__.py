@@ -17,6 +17,7 @@ from follicle.models import readouts, regimes, zoo
 from follicle.models.coupled import COMPARTMENTS, clamped, compartment, coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import INTERVENTIONS, course, dose, induce_senescence
+from follicle.models.readouts import anagen_onset
 from follicle.models.regimes import (
     classify_hair_cycle,
     critical_burden,
@@ -31,6 +32,7 @@ __all__ = [
     "SCENARIOS",
     "Scenario",
     "aged_skin",
+    "anagen_onset",
     "clamped",
     "classify_hair_cycle",
     "compartment",

@@ -9,6 +9,10 @@ scored skin area of the experiments. Onsets and ends are the up- and down-crossi
 >>> run = fl.simulate(fl.models.coupled(), days=60)
 >>> round(fl.models.readouts.first_anagen_onset(run), 1)
 25.3
+
+Single-number readouts for sweeps: :data:`anagen_onset` is the first onset as a
+:class:`follicle.readouts.CrossingTime`, which a sweep records on the fly without keeping
+the trajectory.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import math
 
 import numpy as np
 
-from follicle.readouts import crossing_times
+from follicle.readouts import CrossingTime, crossing_times
 
-__all__ = ["ANAGEN_ON", "anagen_ends", "anagen_onsets", "first_anagen_onset"]
+__all__ = ["ANAGEN_ON", "anagen_ends", "anagen_onset", "anagen_onsets", "first_anagen_onset"]
 
 #: Anagen is "on" when more than this fraction of the patch is in anagen.
 ANAGEN_ON = 0.5
@@ -43,3 +47,7 @@ def first_anagen_onset(run) -> float:
     """
     found = anagen_onsets(run)
     return float(found[0]) if found.size else math.inf
+
+
+#: First anagen onset (days) as a sweep readout: the anagen fraction crossing ANAGEN_ON up.
+anagen_onset = CrossingTime("anagen", ANAGEN_ON, direction="up")

@@ -1,0 +1,1334 @@
+"""Ensembles: many parameter sets and schedules of one model, integrated as one batch.
+
+:func:`simulate_ensemble` integrates ``B`` members of one model at once. Every array of the
+integrator has the batch as its last axis, so each arithmetic operation is one NumPy call on
+``B`` numbers and the interpreter's overhead is shared by the whole batch.
+
+The method
+----------
+Each member is integrated by RODAS4, the L-stable, stiffly accurate Rosenbrock method of
+order 4 with an embedded order-3 solution (Hairer & Wanner, *Solving Ordinary Differential
+Equations II*, 2nd ed., Springer 1996, section VI.4). A step of size :math:`h` from
+:math:`(t, y)` solves six linear systems with the one matrix
+
+.. math:: W = \\frac{1}{\\gamma h} I - J(t, y), \\qquad \\gamma = 1/4,
+
+.. math::
+
+    W k_i = f\\Big(t + \\alpha_i h,\\; y + \\sum_{j<i} a_{ij} k_j\\Big)
+            + \\sum_{j<i} \\frac{c_{ij}}{h} k_j + \\gamma_i h \\frac{\\partial f}{\\partial t},
+
+and takes :math:`y_{new} = y + \\sum_j a_{5j} k_j + k_5 + k_6`; :math:`k_6` is the
+difference between the order-4 and order-3 solutions and serves as the error estimate.
+Every member has its own step size, chosen from its own error
+
+.. math::
+
+    \\mathrm{err} = \\sqrt{\\frac{1}{n} \\sum_i
+        \\left(\\frac{k_{6,i}}{\\mathrm{atol}_i + \\mathrm{rtol}\\,
+        \\max(|y_i|, |y_{new,i}|)}\\right)^2},
+    \\qquad h_{next} = h \\min\\!\\big(6, \\max(0.2,\\, 0.9\\, \\mathrm{err}^{-1/4})\\big),
+
+and the step is accepted when :math:`\\mathrm{err} \\le 1`: every member is held to the
+tolerance, however different its dynamics from its neighbours'. The Jacobian is the model's
+analytic one; :math:`\\partial f/\\partial t` is a forward difference, computed only for
+models whose rates depend on time.
+
+The linear algebra
+------------------
+:math:`W` has the sparsity of the Jacobian plus the diagonal. Its LU factors are computed
+without pivoting, in an elimination order chosen once per model structure by the Markowitz
+rule (eliminate the variable whose row and column have the fewest remaining entries), and the
+elimination is written out as straight-line code on rows of a ``(nnz, B)`` array: the batch
+shares one symbolic factorisation and pays only for the non-zeros. Without pivoting a pivot
+can vanish; a member whose pivot is not finite rejects the step and retries with a smaller
+:math:`h`, which makes :math:`W` diagonally dominant.
+
+Schedules and output
+--------------------
+Doses, infusions and parameter steps (:mod:`follicle.schedule`) split each member's span
+into segments, as for :func:`~follicle.simulate`; a member's step never crosses its next
+breakpoint, and jumps are applied there. Members may have different schedules. Readouts
+(:mod:`follicle.readouts`: :class:`~follicle.readouts.CrossingTime`,
+:class:`~follicle.readouts.ValueAt`, :class:`~follicle.readouts.TimeAverage`,
+:class:`~follicle.readouts.Peak`) are reduced on the fly from the cubic Hermite interpolant
+of each accepted step, so memory does not grow with the length of the trajectory; full time
+courses are recorded only when output times are asked for.
+
+A member that cannot be integrated (non-finite rates, step size underflow, too many steps,
+a non-negative state driven negative) is stopped and reported with its reason; the others
+go on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from follicle import kernels
+from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
+from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
+from follicle.schedule import Schedule, resolve
+from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
+from follicle.trajectory import SolverStats, Trajectory
+from follicle.units import TIME_UNIT, as_magnitude
+
+__all__ = ["Ensemble", "simulate_ensemble"]
+
+#: Member status values.
+OK, INVALID, FAILED = "ok", "invalid", "failed"
+
+# RODAS4 (Hairer & Wanner 1996; coefficients of their code RODAS, METH = 1).
+_GAMMA = 0.25
+_ALPHA = (0.0, 0.386, 0.21, 0.63, 1.0, 1.0)
+_D = (0.25, -0.1043, 0.1035, -0.3620000000000023e-01, 0.0, 0.0)
+_A = (
+    (),
+    (0.1544e01,),
+    (0.9466785280815826, 0.2557011698983284),
+    (0.3314825187068521e01, 0.2896124015972201e01, 0.9986419139977817),
+    (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02, -0.6878860361058950),
+)
+_C = (
+    (),
+    (-0.56688e01,),
+    (-0.2430093356833875e01, -0.2063599157091915),
+    (-0.1073529058151375, -0.9594562251023355e01, -0.2047028614809616e02),
+    (0.7496443313967647e01, -0.1024680431464352e02, -0.3399990352819905e02, 0.1170890893206160e02),
+    (
+        0.8083246795921522e01,
+        -0.7981132988064893e01,
+        -0.3152159432874371e02,
+        0.1631930543123136e02,
+        -0.6058818238834054e01,
+    ),
+)
+#: Step-size control: safety factor and the bounds of the change in one step.
+_SAFETY, _SHRINK_MAX, _GROW_MAX = 0.9, 0.2, 6.0
+#: A step smaller than this (relative to the time) is an underflow: the member fails.
+_H_MIN_REL = 1e-13
+#: Breakpoints closer than this (relative) are one point.
+_TINY = 1e-12
+#: A non-negative state may undershoot zero by this many absolute tolerances (as simulate).
+_NEGATIVE_SLACK = 1000.0
+#: A crossing inside a step is located to this fraction of the step (Illinois method).
+_ROOT_TOL, _ROOT_ITERATIONS = 1e-12, 60
+#: Gauss-Legendre nodes and weights on [0, 1] (exact for polynomials of degree 5).
+_GAUSS_X = np.array([0.5 - math.sqrt(15) / 10, 0.5, 0.5 + math.sqrt(15) / 10])
+_GAUSS_W = np.array([5 / 18, 8 / 18, 5 / 18])
+
+
+# -- sparse LU with a static elimination order ------------------------------------------
+class _SparseLU:
+    """LU factors of ``W = d I - J`` for a fixed sparsity, batched over the last axis.
+
+    The matrix is held as a ``(nnz, B)`` array of its filled-in pattern's entries;
+    :meth:`factor` overwrites it with the factors (unit lower ``L``, upper ``U`` with the
+    *inverted* diagonal) and :meth:`solve` solves ``W x = b`` in place.
+    """
+
+    def __init__(self, n: int, rows, cols):
+        self.n = n
+        self._rows, self._cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+        pattern = set(zip(self._rows.tolist(), self._cols.tolist(), strict=True))
+        pattern |= {(i, i) for i in range(n)}
+        order, pattern = _markowitz(n, pattern)
+        self.order = order
+        position = {ij: k for k, ij in enumerate(sorted(pattern))}
+        self.nnz = len(position)
+        self.jac_positions = np.array(
+            [position[ij] for ij in zip(self._rows.tolist(), self._cols.tolist(), strict=True)],
+            dtype=np.intp,
+        )
+        self.diagonal = np.array([position[(i, i)] for i in range(n)], dtype=np.intp)
+        factor, forward, backward = [], [], []
+        done: set[int] = set()
+        for k in order:
+            done.add(k)
+            lower = [i for i in range(n) if (i, k) in pattern and i not in done]
+            upper = [j for j in range(n) if (k, j) in pattern and j not in done]
+            kk = position[(k, k)]
+            factor.append(f"    a[{kk}] = 1.0 / a[{kk}]")
+            for i in lower:
+                factor.append(f"    a[{position[(i, k)]}] *= a[{kk}]")
+                forward.append(f"    b[{i}] -= a[{position[(i, k)]}] * b[{k}]")
+                for j in upper:
+                    ij, ik, kj = position[(i, j)], position[(i, k)], position[(k, j)]
+                    factor.append(f"    a[{ij}] -= a[{ik}] * a[{kj}]")
+            backward.append(
+                [f"    b[{k}] -= a[{position[(k, j)]}] * b[{j}]" for j in upper]
+                + [f"    b[{k}] *= a[{kk}]"]
+            )
+        self.factor_source = "\n".join(["def factor(a):", *factor])
+        self.solve_source = "\n".join(
+            [
+                "def solve(a, b):",
+                *forward,
+                *(line for block in reversed(backward) for line in block),
+            ]
+        )
+        namespace: dict = {}
+        source = f"{self.factor_source}\n\n{self.solve_source}\n"
+        exec(compile(source, "<follicle sparse LU>", "exec"), namespace)
+        self.factor, self.solve = namespace["factor"], namespace["solve"]
+        self.flops = len(factor) + len(forward) + sum(len(b) for b in backward)
+
+    def __reduce__(self):
+        return _SparseLU, (self.n, self._rows, self._cols)
+
+
+def _markowitz(n, pattern):
+    """Elimination order by the Markowitz rule, and the pattern with its fill-in."""
+    pattern = set(pattern)
+    row_sets = [set() for _ in range(n)]
+    col_sets = [set() for _ in range(n)]
+    for i, j in pattern:
+        row_sets[i].add(j)
+        col_sets[j].add(i)
+    remaining = set(range(n))
+    order = []
+    while remaining:
+        k = min(
+            remaining,
+            key=lambda v: (
+                (len(row_sets[v] & remaining) - 1) * (len(col_sets[v] & remaining) - 1),
+                v,
+            ),
+        )
+        remaining.discard(k)
+        order.append(k)
+        lower = col_sets[k] & remaining
+        upper = row_sets[k] & remaining
+        for i in lower:
+            for j in upper:
+                if (i, j) not in pattern:
+                    pattern.add((i, j))
+                    row_sets[i].add(j)
+                    col_sets[j].add(i)
+    return order, pattern
+
+
+# -- what a batch needs to know, as a picklable value -----------------------------------
+@dataclass(frozen=True)
+class _Target:
+    """A state (``kind == "s"``) or observable (``"o"``) by index."""
+
+    kind: str
+    index: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a worker needs to integrate batches of one model (picklable, small)."""
+
+    compiled: object
+    lu: _SparseLU
+    t0: float
+    t1: float
+    rtol: float
+    atol: np.ndarray
+    nonnegative: np.ndarray
+    autonomous: bool
+    max_steps: int
+    readouts: tuple  # of (name, kind, target, options)
+    grid: np.ndarray | None
+    n_outputs: int  # rows of recorded time courses: states, then observables
+    state_names: tuple[str, ...]
+    kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
+
+
+#: Back ends of the step: compiled with numba when it is installed, else NumPy.
+BACKENDS = ("auto", "numba", "numpy")
+
+
+def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend="auto") -> _Plan:
+    """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
+    if backend not in BACKENDS:
+        raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "numba" and not kernels.available():
+        raise FollicleError("backend='numba' needs numba: pip install 'follicle[fast]'")
+    if not (isinstance(rtol, int | float) and 0 < rtol < 1):
+        raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    if not (isinstance(max_steps, int) and max_steps > 0):
+        raise ParameterValueError(f"max_steps must be a positive whole number, got {max_steps!r}")
+    compiled = model.compiled
+    resolved = tuple(
+        _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
+    )
+    grid = None if t_eval is None else _output_times(t_eval, t0, t1)
+    lu = _SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+    kernel = None
+    if backend != "numpy" and kernels.available():
+        kernel = kernels.kernel_source(compiled, lu, (_GAMMA, _ALPHA, _D, _A, _C))
+    return _Plan(
+        compiled=compiled,
+        lu=lu,
+        t0=t0,
+        t1=t1,
+        rtol=float(rtol),
+        atol=_atol(model, atol),
+        nonnegative=np.array([s.nonnegative for s in model.states.values()]),
+        autonomous=compiled.autonomous,
+        max_steps=max_steps,
+        readouts=resolved,
+        grid=grid,
+        n_outputs=compiled.n_states + compiled.n_observables,
+        state_names=model.state_names,
+        kernel=kernel,
+    )
+
+
+def _target(model, name) -> _Target:
+    if name in model.states:
+        return _Target("s", model.state_names.index(name))
+    if name in model.observables:
+        return _Target("o", model.observable_names.index(name))
+    raise UnknownNameError(
+        "state or observable", name, [*model.state_names, *model.observable_names]
+    )
+
+
+def _window(spec, t0, t1):
+    a = t0 if spec.start is None else as_magnitude(spec.start, TIME_UNIT, what="window start")
+    b = t1 if spec.stop is None else as_magnitude(spec.stop, TIME_UNIT, what="window stop")
+    if not t0 <= a < b <= t1:
+        raise FollicleError(
+            f"readout window [{a:g}, {b:g}] day is empty, reversed or outside the simulated "
+            f"span [{t0:g}, {t1:g}] day"
+        )
+    return a, b
+
+
+def _resolve_readout(model, name, spec, t0, t1):
+    if isinstance(spec, CrossingTime):
+        level = as_magnitude(
+            spec.threshold, model.unit(spec.name), what=f"threshold on {spec.name!r}"
+        )
+        return (
+            name,
+            "crossing",
+            _target(model, spec.name),
+            (level, spec.direction, *_window(spec, t0, t1)),
+        )
+    if isinstance(spec, ValueAt):
+        when = as_magnitude(spec.time, TIME_UNIT, what="readout time")
+        if not t0 <= when <= t1:
+            raise FollicleError(
+                f"readout time {when:g} day is outside the simulated span [{t0:g}, {t1:g}] day"
+            )
+        return name, "value", _target(model, spec.name), (when,)
+    if isinstance(spec, TimeAverage):
+        return name, "average", _target(model, spec.name), _window(spec, t0, t1)
+    if isinstance(spec, Peak):
+        return name, "peak", _target(model, spec.name), (spec.what, *_window(spec, t0, t1))
+    raise FollicleError(
+        f"readout {name!r} is {spec!r}; ensembles compute CrossingTime, ValueAt, TimeAverage "
+        "and Peak from follicle.readouts on the fly (a plain function of a Trajectory needs "
+        "the trajectories: pass t_eval and apply it to Ensemble.member(i))"
+    )
+
+
+# -- one batch -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Templates:
+    """Resolved schedules shared by members: segment bounds, overrides, inputs, jumps.
+
+    Arrays are indexed ``[template, segment]``; ``params`` holds NaN where a segment keeps
+    the member's own value.
+    """
+
+    n_segments: np.ndarray  # (T,)
+    stops: np.ndarray  # (T, K)
+    params: np.ndarray  # (T, K, n_p)
+    inputs: np.ndarray | None  # (T, K, n)
+    jumps: np.ndarray  # (T, K, n)
+    final: np.ndarray  # (T, n)
+
+
+def resolve_templates(model, schedules: Sequence[Schedule], t0, t1) -> _Templates:
+    """Resolve each distinct schedule once (errors in a schedule are the caller's)."""
+    n, n_p = len(model.states), len(model.parameters)
+    resolved = [resolve(s, model, t0, t1, np.full(n_p, np.nan)) for s in schedules]
+    k_max = max(len(segs) for segs, _ in resolved)
+    count = len(resolved)
+    stops = np.full((count, k_max), np.inf)
+    params = np.full((count, k_max, n_p), np.nan)
+    inputs = np.zeros((count, k_max, n))
+    jumps = np.zeros((count, k_max, n))
+    final = np.zeros((count, n))
+    for i, (segs, last) in enumerate(resolved):
+        for k, seg in enumerate(segs):
+            stops[i, k] = seg.stop
+            params[i, k] = seg.params
+            if seg.inputs is not None:
+                inputs[i, k] = seg.inputs
+            if seg.jumps is not None:
+                jumps[i, k] = seg.jumps
+        if last is not None:
+            final[i] = last
+    return _Templates(
+        np.array([len(s) for s, _ in resolved]),
+        stops,
+        params,
+        inputs if inputs.any() else None,
+        jumps,
+        final,
+    )
+
+
+def run_batch(
+    plan: _Plan, params: np.ndarray, initial: np.ndarray, templates: _Templates, which: np.ndarray
+) -> dict:
+    """Integrate one batch: ``params (n_p, B)``, ``initial (n, B)``, member ``b`` following
+    schedule template ``which[b]``. Returns readouts, optional time courses, status."""
+    return _Batch(plan, params, initial, templates, which).run()
+
+
+class _Batch:
+    def __init__(self, plan, params, initial, templates, which):
+        self.plan, self.templates = plan, templates
+        self.compiled = plan.compiled
+        self.base = np.asarray(params, dtype=float)
+        self.y = np.array(initial, dtype=float)
+        self.which = np.asarray(which, dtype=np.intp)
+        n, size = self.y.shape
+        self.size = size
+        self.t = np.full(size, plan.t0)
+        self.h = np.zeros(size)
+        self.segment = np.zeros(size, dtype=np.intp)
+        self.p = np.empty_like(self.base)
+        self.u = None if templates.inputs is None else np.zeros((n, size))
+        self.stop = np.empty(size)
+        self.f = np.empty((n, size))
+        self.active = np.ones(size, dtype=bool)
+        self.steps = np.zeros(size, dtype=np.int64)
+        self.rejected = np.zeros(size, dtype=np.int64)
+        self.reason = np.full(size, None, dtype=object)
+        self.recorders = [
+            _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
+        ]
+        self.trace = None if plan.grid is None else _Trace(self, plan.grid)
+        self.kernel = None if plan.kernel is None else kernels.load(plan.kernel)
+
+    # -- evaluation helpers --------------------------------------------------------------
+    def rhs(self, t, y, idx):
+        dy = self.compiled.rhs(t, y, self.p[:, idx])
+        if self.u is not None:
+            dy += self.u[:, idx]
+        return dy
+
+    def value(self, target, t, y, idx):
+        """A state's or observable's value (a non-negative state clipped at zero as in
+        :func:`~follicle.simulate`'s output; observables see the integrator's state, whose
+        undershoots are below the tolerance)."""
+        if target.kind == "s":
+            v = y[target.index]
+            return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
+        if self.kernel is None:
+            return self.compiled.observables(t, y, self.p[:, idx])[target.index]
+        c_order = np.ascontiguousarray
+        out = np.empty((self.compiled.n_observables, idx.size))
+        times = c_order(np.broadcast_to(np.asarray(t, dtype=float), (idx.size,)))
+        self.kernel.observables_batch(times, c_order(y), c_order(self.p[:, idx]), out)
+        return out[target.index]
+
+    def fail(self, idx, reasons):
+        self.active[idx] = False
+        self.reason[idx] = reasons
+        self.y[:, idx] = np.nan
+
+    # -- segments --------------------------------------------------------------------------
+    def enter(self, idx, first=False):
+        """Move members ``idx`` (at their breakpoint) into their next segment(s)."""
+        tp = self.templates
+        while idx.size:
+            w, k = self.which[idx], self.segment[idx]
+            if not first:
+                k = k + 1
+                self.segment[idx] = k
+            first = False
+            ended = k >= tp.n_segments[w]
+            if ended.any():
+                end = idx[ended]
+                before = self.y[:, end].copy()
+                self.y[:, end] += tp.final[self.which[end]].T
+                self.t[end] = self.plan.t1
+                for rec in self._observers():
+                    rec.jump(end, self.t[end], before, self.y[:, end], self.p[:, end])
+                self.active[end] = False
+                idx, w, k = idx[~ended], w[~ended], k[~ended]
+            if not idx.size:
+                return
+            jump = tp.jumps[w, k].T
+            before = self.y[:, idx].copy()
+            p_before = self.p[:, idx].copy()
+            override = tp.params[w, k].T
+            self.p[:, idx] = np.where(np.isnan(override), self.base[:, idx], override)
+            self.y[:, idx] += jump
+            if self.u is not None:
+                self.u[:, idx] = tp.inputs[w, k].T
+            self.stop[idx] = tp.stops[w, k]
+            for rec in self._observers():
+                rec.jump(idx, self.t[idx], before, self.y[:, idx], p_before)
+            jumped = idx[jump.any(axis=0)]
+            self.f[:, idx] = self.rhs(self.t[idx], self.y[:, idx], idx)
+            bad = ~np.isfinite(self.f[:, idx]).all(axis=0)
+            if bad.any():
+                self.fail(idx[bad], [self._nonfinite_reason(m) for m in idx[bad]])
+            if jumped.size:
+                self.h[jumped] = np.minimum(
+                    np.where(self.h[jumped] > 0, self.h[jumped], np.inf), self.initial_step(jumped)
+                )
+            # Segments shorter than round-off: carry the state across at once.
+            tiny = idx[
+                self.active[idx]
+                & (self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx])))
+            ]
+            idx = tiny
+
+    def _observers(self):
+        return [*self.recorders, *([self.trace] if self.trace is not None else [])]
+
+    def initial_step(self, idx):
+        """Hairer's starting step: ``0.01 ||y|| / ||f||`` in the error norm (at most the
+        segment)."""
+        scale = self.plan.atol[:, None] + self.plan.rtol * np.abs(self.y[:, idx])
+        d0 = np.sqrt(np.mean((self.y[:, idx] / scale) ** 2, axis=0))
+        d1 = np.sqrt(np.mean((self.f[:, idx] / scale) ** 2, axis=0))
+        h = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
+        return np.minimum(h, self.stop[idx] - self.t[idx])
+
+    def _nonfinite_reason(self, m):
+        f = self.f[:, m]
+        bad = np.flatnonzero(~np.isfinite(f))
+        i = int(bad[0]) if bad.size else 0
+        return (
+            f"d({self.plan.state_names[i]})/dt became {f[i]} at t = {self.t[m]:.6g} "
+            "day; a rate term divides by zero or overflows there: check the parameters"
+        )
+
+    # -- the integration loop --------------------------------------------------------------
+    def run(self) -> dict:
+        everyone = np.arange(self.size)
+        self.p[:] = self.base
+        self.stop[:] = self.templates.stops[self.which, 0]
+        self.enter(everyone, first=True)
+        unset = everyone[self.active & (self.h == 0)]
+        self.h[unset] = self.initial_step(unset)
+        for rec in self._observers():
+            rec.start(everyone[self.active])
+        while True:
+            idx = np.flatnonzero(self.active)
+            if not idx.size:
+                break
+            self.step(idx)
+        out = self.results()
+        # The recorders point back at the batch; break the cycle so that each chunk's
+        # arrays are freed at once rather than at the next full garbage collection.
+        self.recorders, self.trace = [], None
+        return out
+
+    def step(self, idx):
+        plan = self.plan
+        # Whole-batch steps (the common case) use the arrays themselves, not copies.
+        full = idx.size == self.size
+        t = self.t if full else self.t[idx]
+        y = self.y if full else self.y[:, idx]
+        f = self.f if full else self.f[:, idx]
+        room = self.stop[idx] - t
+        h = np.minimum(self.h[idx], room)
+        truncated = h < self.h[idx]
+        if self.kernel is not None:
+            # One memory layout (C order) for every call: numba compiles one per layout.
+            y_new, f_end, norm = np.empty(y.shape), np.empty(y.shape), np.empty(idx.size)
+            if self.u is None:
+                u = np.zeros(y.shape)
+            else:
+                u = self.u if full else self.u[:, idx]
+            p = self.p if full else self.p[:, idx]
+            lu, c_order = plan.lu, np.ascontiguousarray
+            self.kernel.step(
+                t,
+                h,
+                c_order(y),
+                c_order(f),
+                c_order(p),
+                c_order(u),
+                lu.jac_positions,
+                lu.diagonal,
+                plan.atol,
+                plan.rtol,
+                y_new,
+                f_end,
+                norm,
+            )
+        else:
+            y_new, err = self.rodas(idx, t, h, y, f)
+            scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
+            norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
+            norm = np.where(np.isfinite(norm), norm, np.inf)
+            f_end = None
+        accept = norm <= 1.0
+        # (np.minimum/np.maximum rather than np.clip: this runs once per step, and for
+        # small batches the call overhead is what counts.)
+        grow = _SAFETY * np.maximum(norm, 1e-300) ** -0.25
+        grow = np.minimum(np.maximum(grow, _SHRINK_MAX), _GROW_MAX)
+        grow = np.where(accept, grow, np.minimum(grow, 1.0))
+        h_next = h * grow
+        self.h[idx] = np.where(accept & truncated, np.maximum(h_next, self.h[idx]), h_next)
+        self.steps[idx] += accept
+        self.rejected[idx] += ~accept
+
+        every = bool(accept.all())
+        acc = idx if every else idx[accept]
+        if acc.size:
+            pick = (lambda a: a) if every else (lambda a: a[..., accept])
+            ta, ha = pick(t), pick(h)
+            at_break = pick(room) - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
+            tb = np.where(at_break, self.stop[acc], ta + ha)
+            ya, yb, fa = pick(y), pick(y_new), pick(f)
+            fb = self.rhs(tb, yb, acc) if f_end is None else pick(f_end)
+            for rec in self._observers():
+                rec.step(acc, ta, tb, ya, yb, fa, fb)
+            if every and full:
+                self.t, self.y, self.f = tb, yb, fb
+            else:
+                self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
+            self._check_accepted(acc, yb, fb)
+            brk = acc[at_break & self.active[acc]]
+            if brk.size:
+                self.enter(brk)
+        self._check_limits(idx)
+
+    def _check_accepted(self, acc, yb, fb):
+        plan = self.plan
+        nonfinite = ~np.isfinite(fb).all(axis=0)
+        if nonfinite.any():
+            self.fail(acc[nonfinite], [self._nonfinite_reason(m) for m in acc[nonfinite]])
+        floor = -_NEGATIVE_SLACK * plan.atol[plan.nonnegative, None]
+        negative = (yb[plan.nonnegative] < floor).any(axis=0) & ~nonfinite
+        if negative.any():
+            states = np.flatnonzero(plan.nonnegative)
+            reasons = []
+            for m, col in zip(acc[negative], yb[:, negative].T, strict=True):
+                i = states[int(np.argmin(col[plan.nonnegative]))]
+                reasons.append(
+                    f"non-negative state {plan.state_names[i]!r} reached "
+                    f"{col[i]:.3g} at t = {self.t[m]:.6g} day, beyond integration "
+                    "error"
+                )
+            self.fail(acc[negative], reasons)
+
+    def _check_limits(self, idx):
+        idx = idx[self.active[idx]]
+        tiny = self.h[idx] < _H_MIN_REL * np.maximum(1.0, np.abs(self.t[idx]))
+        if tiny.any():
+            self.fail(
+                idx[tiny],
+                [
+                    f"step size fell below {_H_MIN_REL:g} of the time at t = {self.t[m]:.6g} "
+                    "day: the error estimate would not meet the tolerance (a rate that is not "
+                    "smooth, or not finite, there)"
+                    for m in idx[tiny]
+                ],
+            )
+        many = self.steps[idx] + self.rejected[idx] >= self.plan.max_steps
+        many &= self.active[idx]
+        if many.any():
+            self.fail(
+                idx[many],
+                [
+                    f"gave up after {self.plan.max_steps} steps at t = {self.t[m]:.6g} day "
+                    "(raise max_steps or loosen the tolerance)"
+                    for m in idx[many]
+                ],
+            )
+
+    def rodas(self, idx, t, h, y, f):
+        """One RODAS4 step of size ``h`` for members ``idx``; returns ``(y_new, error)``."""
+        plan, compiled, lu = self.plan, self.compiled, self.plan.lu
+        p = self.p[:, idx]
+        w = np.zeros((lu.nnz, idx.size))
+        w[lu.jac_positions] = -compiled.jac_values(t, y, p)
+        w[lu.diagonal] += 1.0 / (_GAMMA * h)
+        with np.errstate(all="ignore"):
+            lu.factor(w)
+            dt_term = None if plan.autonomous else compiled.rhs_t(t, y, p) * h
+            ks = []
+            inv_h = 1.0 / h
+            for i in range(6):
+                if i == 0:
+                    b = f.copy()
+                else:
+                    stage = _combine(y, _A[min(i, 4)], ks)
+                    if i == 5:
+                        stage += ks[4]
+                    b = self.rhs(t + _ALPHA[i] * h, stage, idx)
+                    b += _combine(None, _C[i], ks) * inv_h
+                if dt_term is not None and _D[i]:
+                    b += _D[i] * dt_term
+                lu.solve(w, b)
+                ks.append(b)
+            y_new = _combine(y, _A[4], ks)
+            y_new += ks[4]
+            y_new += ks[5]
+        return y_new, ks[5]
+
+    def results(self) -> dict:
+        status = np.where(self.reason == None, OK, FAILED)  # noqa: E711 - elementwise
+        out = {
+            "status": status.astype("<U7"),
+            "reason": self.reason,
+            "steps": self.steps,
+            "rejected": self.rejected,
+            "readouts": {
+                name: rec.result()
+                for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
+            },
+        }
+        if self.trace is not None:
+            out["values"] = self.trace.result()
+        return out
+
+
+def _combine(start, coefficients, ks):
+    """``start + sum(c_j k_j)`` in one new array (``start`` may be None)."""
+    out = ks[0] * coefficients[0] if start is None else start + coefficients[0] * ks[0]
+    for c, k in zip(coefficients[1:], ks[1:], strict=False):
+        out += c * k
+    return out
+
+
+# -- on-the-fly readouts ---------------------------------------------------------------
+def _hermite(theta, h, ya, yb, fa, fb):
+    """Cubic Hermite interpolant of one step at fraction ``theta`` (per member)."""
+    t2, t3 = theta * theta, theta * theta * theta
+    return (
+        (2 * t3 - 3 * t2 + 1) * ya
+        + (t3 - 2 * t2 + theta) * h * fa
+        + (3 * t2 - 2 * t3) * yb
+        + (t3 - t2) * h * fb
+    )
+
+
+def _illinois(g, a, b, ga, gb):
+    """Where ``g`` changes sign in ``[a, b]`` (per member; the signs at the ends differ).
+
+    The Illinois variant of regula falsi: secant steps that keep the bracket, halving the
+    value kept at an end that survives twice, so both ends converge superlinearly.
+    """
+    side = np.zeros(a.shape, dtype=np.int8)
+    c = b
+    for _ in range(_ROOT_ITERATIONS):
+        c = np.where(gb != ga, (a * gb - b * ga) / np.where(gb != ga, gb - ga, 1.0), b)
+        gc = g(c)
+        left = (gc < 0) == (ga < 0)  # the root is in [c, b]
+        ga, a = np.where(left, gc, ga), np.where(left, c, a)
+        gb, b = np.where(left, gb, gc), np.where(left, b, c)
+        gb = np.where(left & (side == 1), 0.5 * gb, gb)
+        ga = np.where(~left & (side == -1), 0.5 * ga, ga)
+        side = np.where(left, 1, -1).astype(np.int8)
+        if np.all((b - a <= _ROOT_TOL) | (gc == 0)):
+            break
+    return c
+
+
+def _columns(s, idx, ta, tb, ya, yb, fa, fb):
+    """The step data of the members at positions ``s``."""
+    return idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+
+
+class _Recorder:
+    """Base of the on-the-fly readouts: called at the start, on every accepted step and at
+    every breakpoint; :meth:`result` gives one number per member."""
+
+    def __init__(self, batch, target):
+        self.batch, self.target = batch, target
+        self.out = np.full(batch.size, np.nan)
+
+    def start(self, idx):
+        pass
+
+    def jump(self, idx, t, before, after, p_before):
+        pass
+
+    def result(self):
+        return self.out
+
+    def in_window(self, ta, tb, closed):
+        """Members whose step meets the window ``[a, b]`` (overlaps it, or also just touches
+        it if ``closed``), and the window's part of each step as fractions of the step."""
+        lo, hi = np.maximum(ta, self.a), np.minimum(tb, self.b)
+        s = np.flatnonzero(hi >= lo if closed else hi > lo)
+        h = tb[s] - ta[s]
+        return s, (lo[s] - ta[s]) / h, (hi[s] - ta[s]) / h
+
+    def at(self, theta, idx, ta, tb, ya, yb, fa, fb):
+        h = tb - ta
+        return self.batch.value(
+            self.target, ta + theta * h, _hermite(theta, h, ya, yb, fa, fb), idx
+        )
+
+
+class _Crossing(_Recorder):
+    def __init__(self, batch, target, level, direction, start, stop):
+        super().__init__(batch, target)
+        self.level, self.direction, self.a, self.b = level, direction, start, stop
+        self.last = np.full(batch.size, np.nan)
+
+    def hits(self, ga, gb):
+        up, down = (ga < 0) & (gb >= 0), (ga >= 0) & (gb < 0)
+        return {"up": up, "down": down, "either": up | down}[self.direction]
+
+    def start(self, idx):
+        b = self.batch
+        self.last[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx) - self.level
+
+    def jump(self, idx, t, before, after, p_before):
+        b = self.batch
+        ga = self.last[idx]
+        gb = b.value(self.target, t, after, idx) - self.level
+        new = self.hits(ga, gb) & np.isnan(self.out[idx]) & (t >= self.a) & (t <= self.b)
+        self.out[idx[new]] = t[new]
+        self.last[idx] = gb
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        b = self.batch
+        gb = b.value(self.target, tb, yb, idx) - self.level
+        ga = self.last[idx]
+        self.last[idx] = gb
+        h = tb - ta
+        lo = np.minimum(np.maximum((self.a - ta) / h, 0.0), 1.0)
+        hi = np.minimum(np.maximum((self.b - ta) / h, 0.0), 1.0)
+        open_ = np.isnan(self.out[idx]) & (hi > lo)
+        if not open_.any():
+            return
+
+        def pick(s):
+            return _columns(s, idx, ta, tb, ya, yb, fa, fb)
+
+        # Values at the window's edges, where an edge falls inside the step (rare).
+        g_lo, g_hi = ga.copy(), gb.copy()
+        for g, theta, edge in ((g_lo, lo, open_ & (lo > 0)), (g_hi, hi, open_ & (hi < 1))):
+            s = np.flatnonzero(edge)
+            if s.size:
+                g[s] = self.at(theta[s], *pick(s)) - self.level
+        hit = open_ & self.hits(g_lo, g_hi)
+        if not hit.any():
+            return
+        s = np.flatnonzero(hit)
+        args = pick(s)
+        theta = _illinois(lambda x: self.at(x, *args) - self.level, lo[s], hi[s], g_lo[s], g_hi[s])
+        self.out[idx[s]] = ta[s] + theta * (tb[s] - ta[s])
+
+
+class _Value(_Recorder):
+    def __init__(self, batch, target, when):
+        super().__init__(batch, target)
+        self.when = when
+
+    def start(self, idx):
+        b = self.batch
+        if self.when == b.plan.t0:
+            self.out[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx)
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        inside = (ta < self.when) & (self.when < tb)
+        if inside.any():
+            s = np.flatnonzero(inside)
+            theta = (self.when - ta[s]) / (tb[s] - ta[s])
+            self.out[idx[s]] = self.at(
+                theta, idx[s], ta[s], tb[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s]
+            )
+
+    def jump(self, idx, t, before, after, p_before):
+        here = t == self.when
+        if here.any():
+            self.out[idx[here]] = self.batch.value(self.target, t[here], after[:, here], idx[here])
+
+
+class _Average(_Recorder):
+    def __init__(self, batch, target, start, stop):
+        super().__init__(batch, target)
+        self.a, self.b = start, stop
+        self.out[:] = 0.0
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        s, th_lo, th_hi = self.in_window(ta, tb, closed=False)
+        if not s.size:
+            return
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
+        total = sum(
+            w * self.at(th_lo + x * (th_hi - th_lo), *args)
+            for x, w in zip(_GAUSS_X, _GAUSS_W, strict=True)
+        )
+        self.out[idx[s]] += total * (th_hi - th_lo) * (tb[s] - ta[s])
+
+    def result(self):
+        out = self.out / (self.b - self.a)
+        out[self.batch.reason != None] = np.nan  # noqa: E711 - elementwise
+        return out
+
+
+class _Peak(_Recorder):
+    def __init__(self, batch, target, what, start, stop):
+        super().__init__(batch, target)
+        self.what, self.a, self.b = what, start, stop
+        self.best = np.full(batch.size, -np.inf)
+
+    def offer(self, idx, when, value):
+        better = (value > self.best[idx]) & (when >= self.a) & (when <= self.b)
+        self.best[idx[better]] = value[better]
+        self.out[idx[better]] = when[better]
+
+    def start(self, idx):
+        b = self.batch
+        self.offer(idx, b.t[idx], b.value(self.target, b.t[idx], b.y[:, idx], idx))
+
+    def jump(self, idx, t, before, after, p_before):
+        self.offer(idx, t, self.batch.value(self.target, t, after, idx))
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        s, th_lo, th_hi = self.in_window(ta, tb, closed=True)
+        if not s.size:
+            return
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
+        for x in (0.0, 0.25, 0.5, 0.75, 1.0):
+            theta = th_lo + x * (th_hi - th_lo)
+            self.offer(idx[s], ta[s] + theta * (tb[s] - ta[s]), self.at(theta, *args))
+
+    def result(self):
+        failed = self.batch.reason != None  # noqa: E711 - elementwise
+        out = self.best if self.what == "value" else self.out
+        return np.where(failed | ~np.isfinite(self.best), np.nan, out)
+
+
+_RECORDERS = {"crossing": _Crossing, "value": _Value, "average": _Average, "peak": _Peak}
+
+
+class _Trace:
+    """Every state and observable at the output times ``grid`` (for small ensembles)."""
+
+    def __init__(self, batch, grid):
+        self.batch, self.grid = batch, grid
+        self.out = np.full((batch.size, batch.plan.n_outputs, grid.size), np.nan)
+        self.next = np.zeros(batch.size, dtype=np.intp)
+
+    def record(self, idx, t, y):
+        b = self.batch
+        y = np.where(b.plan.nonnegative[:, None], np.maximum(y, 0.0), y)
+        obs = b.compiled.observables(t, y, b.p[:, idx])
+        self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
+        self.next[idx] += 1
+
+    def pending(self, idx, t, strict):
+        k = self.next[idx]
+        more = k < self.grid.size
+        when = self.grid[np.minimum(k, self.grid.size - 1)]
+        return more & ((when < t) if strict else (when <= t))
+
+    def start(self, idx):
+        pass
+
+    def jump(self, idx, t, before, after, p_before):
+        # Output at a breakpoint shows the state after the jump (as simulate's does).
+        while True:
+            due = self.pending(idx, t, strict=False)
+            if not due.any():
+                return
+            self.record(idx[due], t[due], after[:, due])
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        while True:
+            due = self.pending(idx, tb, strict=True)
+            if not due.any():
+                return
+            s = np.flatnonzero(due)
+            when = self.grid[self.next[idx[s]]]
+            theta = (when - ta[s]) / (tb[s] - ta[s])
+            y = _hermite(theta, tb[s] - ta[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
+            self.record(idx[s], when, y)
+
+    def result(self):
+        return self.out
+
+
+# -- the public entry point ------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Ensemble:
+    """Results of :func:`simulate_ensemble`: one row per member.
+
+    Attributes
+    ----------
+    status : ndarray of str, shape (B,)
+        ``"ok"``, ``"invalid"`` (parameters or initial values rejected) or ``"failed"``
+        (the integration stopped); see ``reason``.
+    reason : ndarray of object, shape (B,)
+        Why a member is not ``"ok"`` (``None`` when it is).
+    readouts : Mapping[str, ndarray]
+        Each readout's value per member (``nan`` for members that are not ``"ok"``).
+    t : ndarray or None
+        Output times (days) of :attr:`values`, if time courses were recorded.
+    values : ndarray or None
+        Shape ``(B, len(names), len(t))``: every state, then every observable.
+    names, units : tuple of str
+    parameters : ndarray, shape (B, n_params)
+        Each member's parameter values at the start (defaults plus overrides).
+    parameter_names : tuple of str
+    schedules : tuple of Schedule
+        Each member's schedule.
+    steps, rejected : ndarray of int
+        Accepted and rejected steps per member.
+    segments : ndarray of int
+        Intervals between the discontinuities of each member's schedule.
+    """
+
+    status: np.ndarray
+    reason: np.ndarray
+    readouts: Mapping[str, np.ndarray]
+    t: np.ndarray | None
+    values: np.ndarray | None
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    parameters: np.ndarray
+    parameter_names: tuple[str, ...]
+    parameter_units: tuple[str, ...]
+    schedules: tuple[Schedule, ...]
+    steps: np.ndarray
+    rejected: np.ndarray
+    segments: np.ndarray
+    rtol: float
+    atol: tuple[float, ...]
+    model_name: str = ""
+
+    def __post_init__(self):
+        for name in (
+            "status",
+            "reason",
+            "t",
+            "values",
+            "parameters",
+            "steps",
+            "rejected",
+            "segments",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                value.setflags(write=False)
+        for value in self.readouts.values():
+            value.setflags(write=False)
+        object.__setattr__(self, "readouts", MappingProxyType(dict(self.readouts)))
+
+    def __len__(self) -> int:
+        return self.status.size
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["readouts"] = dict(self.readouts)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Boolean mask of the members that were integrated to the end."""
+        return self.status == OK
+
+    def member(self, i: int) -> Trajectory:
+        """Member ``i`` as a :class:`~follicle.Trajectory` (needs recorded time courses)."""
+        if self.values is None:
+            raise FollicleError(
+                "this ensemble recorded readouts only; pass t_eval to simulate_ensemble to "
+                "keep time courses"
+            )
+        if self.status[i] != OK:
+            raise FollicleError(f"member {i} is {self.status[i]}: {self.reason[i]}")
+        return member_trajectory(
+            self.t,
+            self.values[i],
+            self.names,
+            self.units,
+            len(self.atol),
+            dict(zip(self.parameter_names, self.parameters[i], strict=True)),
+            self.parameter_units,
+            self.schedules[i],
+            self.rtol,
+            self.atol,
+            self.steps[i],
+            self.rejected[i],
+            self.segments[i],
+            self.model_name,
+        )
+
+
+def member_trajectory(
+    t,
+    values,
+    names,
+    units,
+    n_states,
+    parameters,
+    parameter_units,
+    schedule,
+    rtol,
+    atol,
+    steps,
+    rejected,
+    segments,
+    model_name,
+):
+    """One member's recorded time courses as a :class:`~follicle.Trajectory`."""
+    return Trajectory(
+        t=t,
+        values=values,
+        names=names,
+        units=units,
+        n_states=n_states,
+        parameters=tuple((n, float(v)) for n, v in parameters.items()),
+        parameter_units=parameter_units,
+        schedule=schedule,
+        events=(),
+        stats=SolverStats(
+            "RODAS4",
+            float(rtol),
+            tuple(map(float, atol)),
+            nfev=0,
+            njev=int(steps),
+            nlu=int(steps + rejected),
+            segments=int(segments),
+        ),
+        model_name=model_name,
+    )
+
+
+def member_columns(model, values, what: str, size: int | None):
+    """``{name: array (B,)}`` from a mapping of scalars/arrays or a sequence of mappings.
+
+    Returns ``(columns, size)``: arrays of length ``size`` (broadcast from scalars).
+    """
+    if values is None:
+        return {}, size
+    if isinstance(values, Mapping):
+        columns = {}
+        for name, column in values.items():
+            if hasattr(column, "to"):  # a pint quantity (array)
+                column = column.to(model.unit(name)).magnitude
+            arr = np.atleast_1d(np.asarray(column, dtype=float))
+            if arr.ndim != 1:
+                raise FollicleError(f"{what} {name!r}: give one value per member (a 1-D array)")
+            if arr.size != 1:
+                if size is not None and arr.size != size:
+                    raise FollicleError(
+                        f"{what} {name!r} has {arr.size} values but the ensemble has {size} "
+                        "members"
+                    )
+                size = arr.size
+            columns[name] = arr
+        return columns, size
+    rows = list(values)
+    if size is not None and len(rows) != size:
+        raise FollicleError(f"{len(rows)} {what} sets given but the ensemble has {size} members")
+    names = sorted({k for row in rows for k in row})
+    columns = {}
+    for name in names:
+        default = (
+            model.parameters[name].value
+            if name in model.parameters
+            else model.states[name].initial
+            if name in model.states
+            else None
+        )
+        columns[name] = np.array(
+            [_number(model, name, row.get(name, default), what) for row in rows]
+        )
+    return columns, len(rows)
+
+
+def _number(model, name, value, what) -> float:
+    if isinstance(value, int | float):  # out-of-range numbers are flagged per member later
+        return float(value)
+    return as_magnitude(value, model.unit(name), what=f"{what} {name!r}")
+
+
+def fill_matrix(model, columns, kind, size):
+    """Matrix ``(n, size)`` of defaults with ``columns`` substituted, and a mask and reasons
+    for members whose values are outside the declared ranges or not finite."""
+    table = model.parameters if kind == "parameter" else model.states
+    names = model.parameter_names if kind == "parameter" else model.state_names
+    default = np.array([p.value if kind == "parameter" else p.initial for p in table.values()])
+    matrix = np.repeat(default[:, None], size, axis=1)
+    reasons = np.full(size, None, dtype=object)
+    for name, column in columns.items():
+        if name not in table:
+            raise UnknownNameError(kind, name, table)
+        row = np.broadcast_to(column, (size,))
+        matrix[names.index(name)] = row
+        if kind == "parameter":
+            low, high = table[name].bounds
+            unit = table[name].unit
+            bad = ~(np.isfinite(row) & (row >= low) & (row <= high))
+            expected = f"in [{low:g}, {high:g}] {unit}"
+        else:
+            bad = ~np.isfinite(row) | ((row < 0) if table[name].nonnegative else False)
+            expected = f"finite{' and >= 0' if table[name].nonnegative else ''} {table[name].unit}"
+        for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
+            reasons[m] = f"{kind} {name!r} = {row[m]:g} is not {expected}"
+    return matrix, reasons
+
+
+# fmt: off
+def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=None,
+                      schedule=None, schedules=None, t_eval=None, readouts=None,
+                      rtol=DEFAULT_RTOL, atol=None, max_steps=100_000,
+                      backend="auto") -> Ensemble:
+    # fmt: on
+    """Integrate many parameter sets and schedules of ``model`` as one vectorised batch.
+
+    Members differ in their parameters, initial values and schedules; every member is held
+    to the tolerance with its own step size (RODAS4, see the module documentation). The
+    result for each member equals :func:`~follicle.simulate`'s within the tolerance.
+
+    Parameters
+    ----------
+    model : Model
+    days, t_span
+        The simulated span, as for :func:`~follicle.simulate`.
+    params, initial : mapping or sequence of mappings, optional
+        Per-member values: ``{name: array of B values}`` (scalars are shared by all), or a
+        sequence of ``B`` mappings ``{name: value}``.
+    schedule : Schedule or iterable of events, optional
+        One schedule shared by every member.
+    schedules : sequence of schedules, optional
+        One schedule per member (instead of ``schedule``).
+    t_eval : array_like, optional
+        Record every state and observable at these times (days). Default: the grid of
+        :func:`~follicle.simulate` when no ``readouts`` are given, none otherwise.
+    readouts : mapping of name to readout, or one readout, optional
+        :class:`~follicle.readouts.CrossingTime`, :class:`~follicle.readouts.ValueAt`,
+        :class:`~follicle.readouts.TimeAverage` or :class:`~follicle.readouts.Peak`,
+        computed during the integration (no time courses kept).
+    rtol, atol
+        Tolerances, as for :func:`~follicle.simulate` (default ``1e-6`` and
+        ``1e-9 * scale``).
+    max_steps : int
+        Steps (accepted and rejected) after which a member is given up as failed.
+    backend : {"auto", "numba", "numpy"}
+        How each step is computed: compiled by numba member by member
+        (:mod:`follicle.kernels`, the ``[fast]`` extra; ``"auto"`` uses it when numba is
+        installed), or as NumPy operations on the whole batch. Both run the same method and
+        agree to round-off.
+
+    Returns
+    -------
+    Ensemble
+        Members whose values are outside the declared ranges are ``"invalid"``, members the
+        integrator could not finish ``"failed"``; the others are ``"ok"``.
+
+    Raises
+    ------
+    UnknownNameError, TimeSpanError, ScheduleError
+        For mistakes that concern the whole call (a misspelt name, an empty span, a
+        malformed schedule), so nothing is integrated in vain.
+    """
+    from follicle.model import Model
+
+    if not isinstance(model, Model):
+        raise FollicleError(
+            f"simulate_ensemble() needs a follicle Model, got {type(model).__name__}"
+        )
+    t0, t1 = _span(days, t_span)
+    readouts = _named_readouts(readouts)
+    if t_eval is None and not readouts:
+        t_eval = _output_times(None, t0, t1)
+    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
+                     max_steps=max_steps, backend=backend)  # fmt: skip
+    p_cols, size = member_columns(model, params, "parameter", None)
+    y_cols, size = member_columns(model, initial, "initial value", size)
+    if schedules is not None:
+        if schedule is not None:
+            raise FollicleError("give schedule= (shared) or schedules= (per member), not both")
+        member_schedules = [Schedule.of(s) for s in schedules]
+        if size is not None and len(member_schedules) != size:
+            raise FollicleError(
+                f"{len(member_schedules)} schedules given but the ensemble has {size} members"
+            )
+        size = len(member_schedules)
+    size = 1 if size is None else size
+    if schedules is None:
+        member_schedules = [Schedule.of(schedule)] * size
+    distinct = list(dict.fromkeys(member_schedules))
+    which = (
+        np.array([distinct.index(s) for s in member_schedules])
+        if len(distinct) > 1
+        else np.zeros(size, dtype=np.intp)
+    )
+    templates = resolve_templates(model, distinct, t0, t1)
+    p, p_bad = fill_matrix(model, p_cols, "parameter", size)
+    y0, y_bad = fill_matrix(model, y_cols, "state", size)
+    invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
+    result = integrate_members(plan, p, y0, templates, which, invalid)
+    names = (*model.state_names, *model.observable_names)
+    return Ensemble(
+        status=result["status"],
+        reason=result["reason"],
+        readouts=result["readouts"],
+        t=plan.grid,
+        values=result.get("values"),
+        names=names,
+        units=tuple(model.unit(n) for n in names),
+        parameters=p.T.copy(),
+        parameter_names=model.parameter_names,
+        parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
+        schedules=tuple(member_schedules),
+        steps=result["steps"],
+        rejected=result["rejected"],
+        segments=result["segments"],
+        rtol=plan.rtol,
+        atol=tuple(map(float, plan.atol)),
+        model_name=model.name,
+    )
+
+
+def _named_readouts(readouts) -> dict:
+    if readouts is None:
+        return {}
+    if isinstance(readouts, Mapping):
+        return dict(readouts)
+    return {"readout": readouts}
+
+
+def integrate_members(plan, p, y0, templates, which, invalid) -> dict:
+    """Integrate the valid members of a batch; invalid ones get status ``"invalid"``."""
+    size = p.shape[1]
+    valid = np.flatnonzero(invalid == None)  # noqa: E711 - elementwise
+    status = np.full(size, INVALID, dtype="<U7")
+    reason = np.array(invalid, dtype=object)
+    steps = np.zeros(size, dtype=np.int64)
+    rejected = np.zeros(size, dtype=np.int64)
+    readouts = {name: np.full(size, np.nan) for name, *_ in plan.readouts}
+    values = None if plan.grid is None else np.full((size, plan.n_outputs, plan.grid.size), np.nan)
+    if valid.size:
+        part = run_batch(plan, p[:, valid], y0[:, valid], templates, which[valid])
+        status[valid], reason[valid] = part["status"], part["reason"]
+        steps[valid], rejected[valid] = part["steps"], part["rejected"]
+        for name, column in part["readouts"].items():
+            readouts[name][valid] = column
+        if values is not None:
+            values[valid] = part["values"]
+    out = {
+        "status": status,
+        "reason": reason,
+        "steps": steps,
+        "segments": templates.n_segments[which],
+        "rejected": rejected,
+        "readouts": readouts,
+    }
+    if values is not None:
+        out["values"] = values
+    return out

@@ -1,0 +1,517 @@
+"""Sweeps: a readout of one model over grids or samples of parameters and dose settings.
+
+:func:`sweep` runs a :class:`Design` (a full :func:`grid`, a seeded :func:`latin_hypercube`
+or :func:`sobol` sample, or given :func:`points`) through the batched integrator of
+:mod:`follicle.ensemble`, chunk by chunk, through :func:`follicle.executors.map_ordered`:
+in this process, in a :mod:`concurrent.futures` pool, or on a Dask cluster, with the same
+results in the same order. Each member is reduced to its readouts while it is integrated,
+so memory stays flat in the number of members.
+
+Axes are named by what they change:
+
+* a parameter name (``"k_CA"``): that parameter's value;
+* a state name (``"X"``): that state's initial value;
+* ``"<state>.amount"`` (``"D_wnt.amount"``): the amount of every bolus into that state in
+  the schedule;
+* any other name: a keyword argument of ``schedule`` when it is a callable that builds the
+  schedule from the member's settings (``schedule=lambda day: [dose(..., day=day, ...)]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from scipy.stats import qmc
+
+from follicle.ensemble import (
+    INVALID,
+    OK,
+    fill_matrix,
+    integrate_members,
+    make_plan,
+    member_trajectory,
+    resolve_templates,
+)
+from follicle.errors import FollicleError, UnknownNameError
+from follicle.executors import map_ordered
+from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
+from follicle.schedule import Bolus, Schedule
+from follicle.simulate import DEFAULT_RTOL, _output_times, _span
+
+__all__ = ["Design", "SweepResult", "grid", "latin_hypercube", "points", "sobol", "sweep"]
+
+#: Members per task when every readout is computed on the fly, and when a readout is a
+#: plain function of a trajectory (whose time courses the task must hold).
+CHUNK, CHUNK_TRAJECTORIES = 2048, 64
+_SPECS = (CrossingTime, ValueAt, TimeAverage, Peak)
+
+
+# -- designs -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Design:
+    """The members of a sweep: one row of axis values per member.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The axes.
+    values : ndarray, shape (N, len(names))
+        Axis values of each member (read-only).
+    shape : tuple of int
+        ``(len(axis_1), len(axis_2), ...)`` for a grid (members in C order, the last axis
+        fastest), ``(N,)`` for samples.
+    kind : str
+        ``"grid"``, ``"latin_hypercube"``, ``"sobol"`` or ``"points"``.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    shape: tuple[int, ...]
+    kind: str
+
+    def __post_init__(self):
+        values = np.array(self.values, dtype=float)
+        values.setflags(write=False)
+        object.__setattr__(self, "values", values)
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+
+def _axis_name(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise FollicleError(f"axis names must be non-empty strings, got {name!r}")
+    return name
+
+
+def grid(axes: Mapping[str, object]) -> Design:
+    """Every combination of the axis values (a full factorial grid).
+
+    >>> grid({"a": [1, 2], "b": [10, 20, 30]}).shape
+    (2, 3)
+    """
+    names = tuple(_axis_name(n) for n in axes)
+    columns = []
+    for name, values in axes.items():
+        column = np.atleast_1d(np.asarray(values, dtype=float))
+        if column.ndim != 1 or column.size == 0:
+            raise FollicleError(f"axis {name!r} needs a non-empty 1-D sequence of values")
+        columns.append(column)
+    mesh = np.meshgrid(*columns, indexing="ij")
+    values = np.stack([m.ravel() for m in mesh], axis=1) if columns else np.empty((1, 0))
+    return Design(names, values, tuple(c.size for c in columns), "grid")
+
+
+def points(table: Mapping[str, object]) -> Design:
+    """Given members: ``{axis: values}`` with one value per member in every column."""
+    names = tuple(_axis_name(n) for n in table)
+    columns = [np.atleast_1d(np.asarray(v, dtype=float)) for v in table.values()]
+    sizes = {c.size for c in columns}
+    if len(sizes) != 1 or any(c.ndim != 1 for c in columns):
+        raise FollicleError(f"points() needs 1-D columns of one length, got sizes {sorted(sizes)}")
+    return Design(names, np.stack(columns, axis=1), (columns[0].size,), "points")
+
+
+def _ranges(ranges):
+    names = tuple(_axis_name(n) for n in ranges)
+    bounds = np.array([tuple(map(float, r)) for r in ranges.values()], dtype=float)
+    if (
+        bounds.ndim != 2
+        or bounds.shape[1] != 2
+        or not np.all(np.isfinite(bounds))
+        or np.any(bounds[:, 0] >= bounds[:, 1])
+    ):
+        raise FollicleError(
+            f"sample ranges must be finite (low, high) with low < high, got {dict(ranges)!r}"
+        )
+    return names, bounds
+
+
+def _check_count(n):
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+        raise FollicleError(f"the number of samples must be a whole number >= 1, got {n!r}")
+
+
+def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
+    """``n`` Latin hypercube samples, uniform within each axis's ``(low, high)``.
+
+    Each axis's range is cut into ``n`` equal strata and every stratum holds exactly one
+    sample (:class:`scipy.stats.qmc.LatinHypercube`). The same ``seed`` gives the same
+    samples.
+    """
+    _check_count(n)
+    names, bounds = _ranges(ranges)
+    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(n)
+    return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "latin_hypercube")
+
+
+def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
+    """``n`` points of a scrambled Sobol sequence within the ranges (seeded).
+
+    Sobol points are balanced only in powers of two; other ``n`` are refused.
+    """
+    _check_count(n)
+    if n & (n - 1):
+        raise FollicleError(
+            f"Sobol samples come in powers of two; got n = {n} (try "
+            f"{1 << max(0, n - 1).bit_length()})"
+        )
+    names, bounds = _ranges(ranges)
+    unit = qmc.Sobol(d=len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
+    return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol")
+
+
+# -- results ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """Readouts of every member of a sweep, labelled by the design.
+
+    Index by readout name for its values shaped like the design (a grid's
+    ``(len(axis_1), ...)``, a sample's ``(N,)``); :meth:`to_pandas` gives one row per member.
+
+    Attributes
+    ----------
+    design : Design
+    readouts : Mapping[str, ndarray]
+        Flat, one value per member, ``nan`` where the member is not ``"ok"``.
+    status : ndarray of str
+        ``"ok"``, ``"invalid"`` (a value outside its declared range, or a schedule that
+        could not be built) or ``"failed"`` (the integration stopped).
+    reason : ndarray of object
+        Why, for members that are not ``"ok"``; ``None`` otherwise.
+    steps : ndarray of int
+        Accepted integration steps per member.
+    """
+
+    design: Design
+    readouts: Mapping[str, np.ndarray]
+    status: np.ndarray
+    reason: np.ndarray
+    steps: np.ndarray
+
+    def __post_init__(self):
+        for a in (self.status, self.reason, self.steps, *self.readouts.values()):
+            a.setflags(write=False)
+        object.__setattr__(self, "readouts", MappingProxyType(dict(self.readouts)))
+
+    def __getstate__(self):
+        return {**self.__dict__, "readouts": dict(self.readouts)}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def __len__(self) -> int:
+        return self.status.size
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.readouts:
+            raise UnknownNameError("readout", name, self.readouts)
+        return self.readouts[name].reshape(self.design.shape)
+
+    @property
+    def failed(self) -> np.ndarray:
+        """Indices of the members that are not ``"ok"``."""
+        return np.flatnonzero(self.status != OK)
+
+    def to_pandas(self):
+        """A ``pandas.DataFrame``: the axes, the readouts, ``status`` and ``reason``."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise FollicleError(
+                "SweepResult.to_pandas() needs pandas: pip install 'follicle[pandas]'"
+            ) from None
+        columns = {n: self.design.values[:, i] for i, n in enumerate(self.design.names)}
+        columns |= dict(self.readouts)
+        columns |= {"status": self.status, "reason": self.reason}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(self), name="member"))
+
+    def __repr__(self) -> str:
+        counts = {str(s): int(np.sum(self.status == s)) for s in np.unique(self.status)}
+        return (
+            f"<SweepResult: {len(self)} members over {', '.join(self.design.names)} "
+            f"({self.design.kind}); readouts {', '.join(self.readouts)}; {counts}>"
+        )
+
+
+# -- the sweep -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Job:
+    """What every task needs (picklable): how axes map onto the model, and the plan."""
+
+    plan: object
+    parameter_axes: tuple  # (column, name)
+    state_axes: tuple
+    amount_axes: tuple  # (column, state)
+    keyword_axes: tuple  # (column, keyword)
+    schedule: object  # Schedule, or a callable building one from the keyword axes
+    functions: tuple  # (name, callable of a Trajectory) readouts
+    model: object
+
+
+# fmt: off
+def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params=None,
+          initial=None, executor=None, chunk_size=None, progress=None, rtol=DEFAULT_RTOL,
+          atol=None, max_steps=100_000, backend="auto") -> SweepResult:
+    # fmt: on
+    """Compute ``readout`` for every member of a grid or sample of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+    axes : Design or mapping
+        A :class:`Design` (:func:`grid`, :func:`latin_hypercube`, :func:`sobol`,
+        :func:`points`), or ``{axis: values}`` for a full grid. Axis names are parameters,
+        states (initial values), ``"<state>.amount"`` (every bolus into that state) or
+        keywords of a callable ``schedule``.
+    readout : readout or mapping of name to readout
+        :class:`~follicle.readouts.CrossingTime`, :class:`~follicle.readouts.ValueAt`,
+        :class:`~follicle.readouts.TimeAverage`, :class:`~follicle.readouts.Peak` (computed
+        on the fly), or any function of a :class:`~follicle.Trajectory` returning a number
+        (then each task holds its members' time courses on the default output grid, so use
+        it for thousands of members, not millions). A single readout is named
+        ``"readout"``.
+    days, t_span
+        The simulated span, as for :func:`~follicle.simulate`.
+    schedule : Schedule, iterable of events, or callable, optional
+        Shared by every member, or built per member by calling it with the keyword axes.
+        With a process pool it must be picklable (a module-level function or a
+        :func:`functools.partial`); Dask also accepts lambdas.
+    params, initial : mapping, optional
+        Values shared by every member (axes override them).
+    rtol, atol, max_steps, backend
+        As for :func:`~follicle.simulate_ensemble`.
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        Where the chunks run (see :func:`~follicle.executors.map_ordered`).
+    chunk_size : int, optional
+        Members per task (default 2048, or 64 with a trajectory function).
+    progress : bool, optional
+        Progress bar (tqdm); default on when standard error is a terminal.
+
+    Returns
+    -------
+    SweepResult
+        Members with a value out of its declared range are ``"invalid"``, members the
+        integrator could not finish ``"failed"``, each with its reason; the rest is
+        computed.
+
+    Raises
+    ------
+    UnknownNameError
+        An axis that names nothing the model or schedule knows.
+    TimeSpanError, FollicleError
+        A bad span, readout or executor: nothing is run.
+    """
+    from follicle.model import Model
+
+    if not isinstance(model, Model):
+        raise FollicleError(f"sweep() needs a follicle Model, got {type(model).__name__}")
+    design = axes if isinstance(axes, Design) else grid(axes)
+    t0, t1 = _span(days, t_span)
+    named = dict(readout) if isinstance(readout, Mapping) else {"readout": readout}
+    specs = {n: r for n, r in named.items() if isinstance(r, _SPECS)}
+    functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
+    for name, fn in functions:
+        if not callable(fn):
+            raise FollicleError(
+                f"readout {name!r} is {fn!r}, which is neither a readout of "
+                "follicle.readouts nor a function of a Trajectory"
+            )
+    grid_times = _output_times(None, t0, t1) if functions else None
+    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=specs, t_eval=grid_times,
+                     max_steps=max_steps, backend=backend)  # fmt: skip
+    base = model.with_defaults(**dict(params or {})) if params else model
+    if initial:
+        base.initial_vector(initial)  # unknown names and bad values fail here, once
+    job = _Job(
+        plan=plan,
+        **_route(base, design.names, schedule),
+        schedule=schedule if callable(schedule) else Schedule.of(schedule),
+        functions=functions,
+        model=_Defaults.of(base, initial),
+    )
+    size = chunk_size or (CHUNK_TRAJECTORIES if functions else CHUNK)
+    if not isinstance(size, int) or size < 1:
+        raise FollicleError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+    starts = range(0, len(design), size)
+    chunks = [design.values[s : s + size] for s in starts]
+    parts = map_ordered(
+        functools.partial(_run_chunk, job),
+        chunks,
+        executor=executor,
+        progress=progress,
+        desc="sweep",
+    )
+    names = [*specs, *(n for n, _ in functions)]
+    return SweepResult(
+        design=design,
+        readouts={n: _concat([p["readouts"][n] for p in parts]) for n in names},
+        status=_concat([p["status"] for p in parts]),
+        reason=_concat([p["reason"] for p in parts]),
+        steps=_concat([p["steps"] for p in parts]),
+    )
+
+
+def _concat(arrays):
+    return np.concatenate(arrays) if arrays else np.empty(0)
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """The model's names and default vectors, for tasks (the Model itself stays home)."""
+
+    name: str
+    parameter_names: tuple
+    parameter_units: tuple
+    parameters: Mapping
+    state_names: tuple
+    states: Mapping
+    observable_names: tuple
+    units: tuple
+    initial: Mapping
+
+    @classmethod
+    def of(cls, model, initial):
+        names = (*model.state_names, *model.observable_names)
+        return cls(
+            model.name,
+            model.parameter_names,
+            tuple(model.parameters[n].unit for n in model.parameter_names),
+            dict(model.parameters),
+            model.state_names,
+            {
+                n: dataclasses.replace(s, initial=float(v))
+                for n, s, v in zip(
+                    model.states, model.states.values(), model.initial_vector(initial), strict=True
+                )
+            },
+            model.observable_names,
+            tuple(model.unit(n) for n in names),
+            dict(initial or {}),
+        )
+
+    def unit(self, name):
+        return self.units[(*self.state_names, *self.observable_names).index(name)]
+
+
+def _route(model, names, schedule):
+    parameter_axes, state_axes, amount_axes, keyword_axes = [], [], [], []
+    for column, name in enumerate(names):
+        if name in model.parameters:
+            parameter_axes.append((column, name))
+        elif name in model.states:
+            state_axes.append((column, name))
+        elif name.endswith(".amount") and name.removesuffix(".amount") in model.states:
+            amount_axes.append((column, name.removesuffix(".amount")))
+        elif callable(schedule):
+            keyword_axes.append((column, name))
+        else:
+            known = [*model.parameters, *model.states, *(f"{s}.amount" for s in model.states)]
+            raise UnknownNameError(
+                "sweep axis (parameter, state or '<state>.amount'; other "
+                "names need a callable schedule)",
+                name,
+                known,
+            )
+    return {
+        "parameter_axes": tuple(parameter_axes),
+        "state_axes": tuple(state_axes),
+        "amount_axes": tuple(amount_axes),
+        "keyword_axes": tuple(keyword_axes),
+    }
+
+
+def _member_schedule(job, row) -> Schedule:
+    schedule = job.schedule
+    if callable(schedule):
+        schedule = Schedule.of(schedule(**{k: float(row[c]) for c, k in job.keyword_axes}))
+    if job.amount_axes:
+        amounts = {state: float(row[c]) for c, state in job.amount_axes}
+        schedule = Schedule(
+            tuple(
+                Bolus(e.target, amounts[e.target], e.time)
+                if isinstance(e, Bolus) and e.target in amounts
+                else e
+                for e in schedule.events
+            )
+        )
+    return schedule
+
+
+def _run_chunk(job: _Job, rows: np.ndarray) -> dict:
+    """Integrate one chunk of members (runs wherever the executor puts it)."""
+    model, plan = job.model, job.plan
+    size = rows.shape[0]
+    p, p_bad = fill_matrix(
+        model, {n: rows[:, c] for c, n in job.parameter_axes}, "parameter", size
+    )
+    y0, y_bad = fill_matrix(model, {n: rows[:, c] for c, n in job.state_axes}, "state", size)
+    invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
+    if job.amount_axes or job.keyword_axes:
+        schedules, which = _chunk_schedules(job, rows, invalid)
+    else:
+        schedules, which = [job.schedule], np.zeros(size, dtype=np.intp)
+    templates = resolve_templates(model, schedules, plan.t0, plan.t1)
+    out = integrate_members(plan, p, y0, templates, which, invalid)
+    if job.functions:
+        for name, fn in job.functions:
+            out["readouts"][name] = np.array(
+                [_apply(fn, model, plan, out, p, schedules[which[m]], m) for m in range(size)]
+            )
+        out.pop("values")
+    return out
+
+
+def _chunk_schedules(job, rows, invalid):
+    """Each member's schedule, resolved once per distinct one; a schedule that cannot be
+    built or resolved makes its members invalid."""
+    distinct: dict = {}
+    which = np.zeros(rows.shape[0], dtype=np.intp)
+    for m, row in enumerate(rows):
+        if invalid[m] is not None:
+            continue
+        try:
+            schedule = _member_schedule(job, row)
+            resolve_templates(job.model, [schedule], job.plan.t0, job.plan.t1)
+        except (FollicleError, TypeError) as exc:
+            invalid[m] = f"schedule: {exc}"
+            continue
+        which[m] = distinct.setdefault(schedule, len(distinct))
+    return list(distinct) or [Schedule()], which
+
+
+def _apply(fn, model, plan, out, p, schedule, m) -> float:
+    if out["status"][m] != OK:
+        return math.nan
+    traj = member_trajectory(
+        plan.grid,
+        out["values"][m],
+        (*model.state_names, *model.observable_names),
+        model.units,
+        len(model.state_names),
+        dict(zip(model.parameter_names, p[:, m], strict=True)),
+        model.parameter_units,
+        schedule,
+        plan.rtol,
+        plan.atol,
+        out["steps"][m],
+        out["rejected"][m],
+        out["segments"][m],
+        model.name,
+    )
+    try:
+        return float(fn(traj))
+    except (FollicleError, ArithmeticError, ValueError) as exc:
+        out["status"][m], out["reason"][m] = INVALID, f"readout: {exc}"
+        return math.nan

@@ -1,0 +1,205 @@
+"""simulate_ensemble: every member equals its own simulate() run within the tolerance, for
+random parameter sets and schedules; readouts computed on the fly equal the readout
+functions on the trajectory; a failing or invalid member is reported and the rest goes on."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from _models import blow_up, hill_feedback, logistic, logistic_exact
+
+import follicle as fl
+from follicle.ensemble import _SparseLU
+
+RTOL = 1e-8
+DAYS = 20.0
+T = np.linspace(0.0, DAYS, 81)
+
+
+def random_members(model, rng, size):
+    """Parameters within +-30 % of the defaults (clipped to the ranges), and a schedule of
+    boluses, an infusion and a parameter step per member, all seeded."""
+    params = []
+    schedules = []
+    for _ in range(size):
+        row = {}
+        for name, par in model.parameters.items():
+            low, high = par.bounds
+            row[name] = float(np.clip(par.value * rng.uniform(0.7, 1.3), low, high))
+        params.append(row)
+        start = float(rng.uniform(0.0, DAYS - 2))
+        schedules.append([
+            *fl.repeat(fl.Bolus("X", float(rng.uniform(0.1, 3.0)), float(rng.uniform(0, 10))),
+                       every=float(rng.uniform(1, 4)), times=int(rng.integers(1, 4))),
+            fl.Infusion("Y", float(rng.uniform(0.1, 1.0)), start, start + rng.uniform(0.5, 5)),
+            fl.ParameterStep("k_y", float(rng.uniform(0.2, 2.0)), float(rng.uniform(0, DAYS))),
+            fl.Bolus("W", 10.0, 0.0) if rng.random() < 0.5 else fl.Bolus("W", 5.0, DAYS),
+        ])
+    return params, schedules
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_members_equal_single_simulations_under_random_parameters_and_schedules(seed):
+    model = hill_feedback()
+    rng = np.random.default_rng(seed)
+    params, schedules = random_members(model, rng, 6)
+    ens = fl.simulate_ensemble(model, days=DAYS, params=params, schedules=schedules,
+                               t_eval=T, rtol=RTOL)
+    assert list(ens.status) == ["ok"] * 6
+    for i in range(6):
+        one = fl.simulate(model, days=DAYS, params=params[i], schedule=schedules[i],
+                          t_eval=T, rtol=RTOL)
+        member = ens.member(i)
+        assert member.stats.segments == one.stats.segments
+        for name in one.names:
+            scale = 1.0 if name not in model.states else model.states[name].scale
+            np.testing.assert_allclose(member[name], one[name], rtol=1e-5, atol=1e-5 * scale,
+                                       err_msg=f"member {i}, {name}")
+
+
+def test_a_member_follows_the_closed_form_to_the_tolerance():
+    model = logistic()
+    r = np.array([0.2, 0.8, 2.0, 5.0])
+    ens = fl.simulate_ensemble(model, days=10, params={"r": r}, t_eval=T / 2, rtol=1e-9)
+    for i, ri in enumerate(r):
+        exact = logistic_exact(T / 2, ri, 1000.0, 10.0)
+        np.testing.assert_allclose(ens.member(i)["N"], exact, rtol=2e-7)
+
+
+def test_readouts_on_the_fly_equal_the_readout_functions_on_a_fine_trajectory():
+    model = hill_feedback()
+    readouts = {
+        "up": fl.readouts.CrossingTime("X", 2.0, direction="up"),
+        "down": fl.readouts.CrossingTime("Y", 1.0, direction="down", start=3.0),
+        "never": fl.readouts.CrossingTime("X", 1e6),
+        "mean": fl.readouts.TimeAverage("activity", start=5.0, stop=15.0),
+        "at": fl.readouts.ValueAt("W", 7.25),
+        "peak": fl.readouts.Peak("X", stop=12.0),
+        "when": fl.readouts.Peak("X", stop=12.0, what="time"),
+    }
+    beta = np.array([2.0, 3.0, 4.5])
+    schedule = [fl.Bolus("X", 1.5, 4.0)]
+    ens = fl.simulate_ensemble(model, days=DAYS, params={"beta": beta}, schedule=schedule,
+                               readouts=readouts, rtol=RTOL)
+    assert ens.values is None  # nothing but the readouts was kept
+    fine = np.linspace(0.0, DAYS, 20001)
+    for i, b in enumerate(beta):
+        run = fl.simulate(model, days=DAYS, params={"beta": b}, schedule=schedule,
+                          t_eval=fine, rtol=RTOL)
+        for name, spec in readouts.items():
+            expected, got = spec(run), ens.readouts[name][i]
+            if np.isnan(expected):
+                assert np.isnan(got), name
+            else:
+                # Times from the grid are as good as its spacing (1e-3 day); a dose that
+                # crosses the threshold at once is found exactly on the fly. The time of a
+                # smooth maximum is ill-conditioned: on the fly it is the best of five points
+                # per step.
+                resolution = {"up": 1e-3, "down": 1e-3, "when": 1e-2}.get(name, 1e-6)
+                assert got == pytest.approx(expected, rel=1e-5, abs=resolution), name
+
+
+def test_a_blowing_up_member_fails_with_its_reason_and_the_others_finish():
+    model = blow_up()
+    k = np.array([0.1, 1.0, 0.2, 2.0])  # blow-up at t = 1/k: inside [0, 2] for 1.0 and 2.0
+    ens = fl.simulate_ensemble(model, days=2, params={"k_auto": k},
+                               readouts={"end": fl.readouts.ValueAt("X", 2.0)})
+    assert list(ens.status) == ["ok", "failed", "ok", "failed"]
+    assert all(isinstance(r, str) and "t = " in r for r in ens.reason[[1, 3]])
+    np.testing.assert_allclose(ens.readouts["end"][[0, 2]], 1 / (1 - 2 * k[[0, 2]]),
+                               rtol=1e-5)
+    assert np.isnan(ens.readouts["end"][[1, 3]]).all()
+
+
+def test_invalid_members_are_reported_by_parameter_and_range_and_not_integrated():
+    model = hill_feedback()
+    ens = fl.simulate_ensemble(model, days=5, params={"beta": [3.0, -1.0, np.nan, 200.0]},
+                               initial={"X": [1.0, 1.0, 1.0, -2.0]},
+                               readouts=fl.readouts.ValueAt("X", 5.0))
+    assert list(ens.status) == ["ok", "invalid", "invalid", "invalid"]
+    assert "'beta' = -1 is not in [0, 100] nM/day" in ens.reason[1]
+    assert "'beta' = nan" in ens.reason[2]
+    assert "'beta' = 200" in ens.reason[3]
+    assert np.isfinite(ens.readouts["readout"][0])
+    assert np.isnan(ens.readouts["readout"][1:]).all()
+    assert (ens.steps[1:] == 0).all()
+
+
+def test_misspelt_names_fail_the_whole_call():
+    with pytest.raises(fl.UnknownNameError, match="beta"):
+        fl.simulate_ensemble(hill_feedback(), days=5, params={"betta": [1.0, 2.0]})
+    with pytest.raises(fl.UnknownNameError, match="activity"):
+        fl.simulate_ensemble(hill_feedback(), days=5,
+                             readouts=fl.readouts.ValueAt("activty", 1.0))
+
+
+def test_ensembles_pickle_and_are_read_only():
+    ens = fl.simulate_ensemble(logistic(), days=2, params={"r": [0.5, 1.0]},
+                               readouts=fl.readouts.ValueAt("N", 1.0))
+    again = pickle.loads(pickle.dumps(ens))
+    np.testing.assert_array_equal(again.readouts["readout"], ens.readouts["readout"])
+    with pytest.raises(ValueError, match="read-only"):
+        again.readouts["readout"][0] = 1.0
+
+
+def test_the_sparse_lu_solves_like_a_dense_solve():
+    model = fl.models.coupled()
+    compiled = model.compiled
+    lu = _SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+    rng = np.random.default_rng(3)
+    y = model.initial_vector()[:, None] * rng.uniform(0.5, 1.5, (compiled.n_states, 3))
+    p = np.repeat(model.parameter_vector()[:, None], 3, axis=1)
+    jac = compiled.jac(0.0, y, p)
+    w = np.zeros((lu.nnz, 3))
+    w[lu.jac_positions] = -compiled.jac_values(0.0, y, p)
+    w[lu.diagonal] += 4.0 / 0.7
+    b = rng.normal(size=(compiled.n_states, 3))
+    x = b.copy()
+    lu.factor(w)
+    lu.solve(w, x)
+    for m in range(3):
+        dense = 4.0 / 0.7 * np.eye(compiled.n_states) - jac[:, :, m]
+        np.testing.assert_allclose(dense @ x[:, m], b[:, m], atol=1e-10)
+    assert lu.nnz < 1.2 * (len(compiled.jac_rows) + compiled.n_states)  # little fill-in
+
+
+def test_coupled_model_members_equal_single_simulations():
+    model = fl.models.coupled()
+    rng = np.random.default_rng(5)
+    names = ["k_CA", "tau_anagen", "p_W", "k_act", "d_W"]
+    params = [{n: model.parameters[n].value * rng.uniform(0.8, 1.2) for n in names}
+              for _ in range(2)]
+    schedules = [fl.models.course("wnt_inhibitor", start=float(rng.uniform(5, 15)),
+                                  amount=float(rng.uniform(0.5, 4)), every="2 day", times=3),
+                 [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")]]
+    t = np.linspace(0.0, 40.0, 41)
+    # NumPy: compiling the coupled model's numba kernel takes longer than this test should.
+    ens = fl.simulate_ensemble(model, days=40, params=params, schedules=schedules, t_eval=t,
+                               readouts={"onset": fl.models.anagen_onset}, backend="numpy")
+    for i in range(2):
+        one = fl.simulate(model, days=40, params=params[i], schedule=schedules[i], t_eval=t)
+        for name in ("anagen", "M", "M_ap", "W", "S", "D_wnt", "D_apo"):
+            np.testing.assert_allclose(ens.member(i)[name], one[name], rtol=1e-4, atol=1e-7,
+                                       err_msg=f"member {i}, {name}")
+        fine = fl.simulate(model, days=40, params=params[i], schedule=schedules[i],
+                           t_eval=np.linspace(0, 40, 4001))
+        assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine),
+                                                         rel=1e-4)
+
+
+def test_the_numpy_and_numba_backends_agree_to_round_off():
+    model = hill_feedback()
+    rng = np.random.default_rng(4)
+    params, schedules = random_members(model, rng, 4)
+    runs = {backend: fl.simulate_ensemble(model, days=DAYS, params=params,
+                                          schedules=schedules, t_eval=T, backend=backend,
+                                          readouts={"up": fl.readouts.CrossingTime("X", 2.0)})
+            for backend in ("numpy", "numba")}
+    np.testing.assert_allclose(runs["numba"].values, runs["numpy"].values, rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(runs["numba"].readouts["up"], runs["numpy"].readouts["up"],
+                               rtol=1e-9)
+    with pytest.raises(fl.FollicleError, match="backend must be one of"):
+        fl.simulate_ensemble(model, days=1, backend="fortran")
