@@ -61,8 +61,15 @@ def design(model, n):
 
 
 def run_sweep(model, members, **options):
-    return fl.sweep(model, members, fl.models.anagen_onset, days=DAYS,
-                    schedule=scenario_schedule(), rtol=RTOL, **options)
+    return fl.sweep(
+        model,
+        members,
+        fl.models.anagen_onset,
+        days=DAYS,
+        schedule=scenario_schedule(),
+        rtol=RTOL,
+        **options,
+    )
 
 
 class Peer:
@@ -101,7 +108,7 @@ def _cubic_crossing(t, g, i):
     four grid points around them (linear interpolation errs by 1e-4 where the crossing is
     nearly tangential)."""
     lo = min(max(i - 1, 0), len(t) - 4)
-    tt, gg = t[lo:lo + 4], g[lo:lo + 4]
+    tt, gg = t[lo : lo + 4], g[lo : lo + 4]
     roots = np.roots(np.polyfit(tt - t[i], gg, 3)) + t[i]
     real = roots[(np.abs(roots.imag) < 1e-12) & (roots.real >= t[i]) & (roots.real <= t[i + 1])]
     if real.size:
@@ -111,8 +118,11 @@ def _cubic_crossing(t, g, i):
 
 def line(what, ours, peer, unit="s"):
     ratio = peer / ours
-    print(f"{what:<58} follicle {ours:10.4g} {unit}   libRoadRunner {peer:10.4g} {unit}   "
-          f"ratio {ratio:6.2f}", flush=True)
+    print(
+        f"{what:<58} follicle {ours:10.4g} {unit}   libRoadRunner {peer:10.4g} {unit}   "
+        f"ratio {ratio:6.2f}",
+        flush=True,
+    )
 
 
 def bench_sweep(model, members, peer_members, blocks=10):
@@ -127,8 +137,9 @@ def bench_sweep(model, members, peer_members, blocks=10):
     for rows in np.array_split(dsg.values, blocks):
         peer_rows = rows[:per_block]
         t0 = time.perf_counter()
-        res = run_sweep(model, fl.points({n: rows[:, i] for i, n in enumerate(AXES)}),
-                        progress=False)
+        res = run_sweep(
+            model, fl.points({n: rows[:, i] for i, n in enumerate(AXES)}), progress=False
+        )
         ours += time.perf_counter() - t0
         t0 = time.perf_counter()
         theirs += [peer.onset(dict(zip(AXES, row, strict=True))) for row in peer_rows]
@@ -139,18 +150,28 @@ def bench_sweep(model, members, peer_members, blocks=10):
     mine, theirs = np.concatenate(mine), np.array(theirs)
     peer_members = len(theirs)
     worst = float(np.nanmax(np.abs(mine - theirs) / np.abs(theirs)))
-    print(f"sweep: {members} members (follicle), {peer_members} (libRoadRunner), in {blocks} "
-          f"alternating blocks; all ok: {bool(np.all(np.concatenate(status) == 'ok'))}; max "
-          f"relative difference in onset {worst:.2e} ({'<=' if worst <= 1e-4 else '>'} 1e-4);"
-          f" mean steps {np.concatenate(steps).mean():.0f}")
-    line("sweep, time per member (numba step)", ours / members * 1e3,
-         peer_time / peer_members * 1e3, "ms")
+    print(
+        f"sweep: {members} members (follicle), {peer_members} (libRoadRunner), in {blocks} "
+        f"alternating blocks; all ok: {bool(np.all(np.concatenate(status) == 'ok'))}; max "
+        f"relative difference in onset {worst:.2e} ({'<=' if worst <= 1e-4 else '>'} 1e-4);"
+        f" mean steps {np.concatenate(steps).mean():.0f}"
+    )
+    line(
+        "sweep, time per member (numba step)",
+        ours / members * 1e3,
+        peer_time / peer_members * 1e3,
+        "ms",
+    )
     subset = fl.points({n: dsg.values[: members // 10, i] for i, n in enumerate(AXES)})
     t0 = time.perf_counter()
     run_sweep(model, subset, progress=False, backend="numpy")
     numpy_time = (time.perf_counter() - t0) / len(subset)
-    line(f"sweep, time per member (NumPy step, {len(subset)} members)", numpy_time * 1e3,
-         peer_time / peer_members * 1e3, "ms")
+    line(
+        f"sweep, time per member (NumPy step, {len(subset)} members)",
+        numpy_time * 1e3,
+        peer_time / peer_members * 1e3,
+        "ms",
+    )
 
 
 def bench_kernel_build():
@@ -158,13 +179,23 @@ def bench_kernel_build():
     new process that finds it (cached), each up to the end of a one-member ensemble."""
     with tempfile.TemporaryDirectory() as cache:
         for label in ("cold", "cached"):
-            code = ("import time; t0 = time.perf_counter(); import follicle as fl; "
-                    "m = fl.models.coupled(); fl.simulate_ensemble(m, days=120, "
-                    "readouts=fl.models.anagen_onset); print(time.perf_counter() - t0)")
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True, env={**os.environ, "FOLLICLE_CACHE": cache})
-            print(f"{'new process to first ensemble run, numba kernel ' + label:<58} follicle "
-                  f"{float(out.stdout.split()[-1]):10.4g} s", flush=True)
+            code = (
+                "import time; t0 = time.perf_counter(); import follicle as fl; "
+                "m = fl.models.coupled(); fl.simulate_ensemble(m, days=120, "
+                "readouts=fl.models.anagen_onset); print(time.perf_counter() - t0)"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "FOLLICLE_CACHE": cache},
+            )
+            print(
+                f"{'new process to first ensemble run, numba kernel ' + label:<58} follicle "
+                f"{float(out.stdout.split()[-1]):10.4g} s",
+                flush=True,
+            )
 
 
 def bench_single(model):
@@ -176,15 +207,19 @@ def bench_single(model):
         fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL)
         ours.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        fl.simulate_ensemble(model, days=DAYS, schedule=sched, rtol=RTOL,
-                             readouts=fl.models.anagen_onset)
+        fl.simulate_ensemble(
+            model, days=DAYS, schedule=sched, rtol=RTOL, readouts=fl.models.anagen_onset
+        )
         ens.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         peer.onset({})
         theirs.append(time.perf_counter() - t0)
     line("one simulation, fl.simulate (BDF), median of 5", np.median(ours), np.median(theirs))
-    line("one simulation, simulate_ensemble (1 member), median of 5", np.median(ens),
-         np.median(theirs))
+    line(
+        "one simulation, simulate_ensemble (1 member), median of 5",
+        np.median(ens),
+        np.median(theirs),
+    )
 
 
 def bench_build():
@@ -206,9 +241,12 @@ def bench_build():
 
 def bench_scaling(sizes):
     for n in sizes:
-        out = subprocess.run([sys.executable, __file__, "--scale-one", str(n), "--rtol",
-                              str(RTOL)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--scale-one", str(n), "--rtol", str(RTOL)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         print(out.strip(), flush=True)
 
 
@@ -219,8 +257,10 @@ def scale_one(n):
     res = run_sweep(model, design(model, n), progress=False)
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB
-    print(f"scaling: {n:>8} members  {elapsed / n * 1e3:8.3f} ms per member  "
-          f"peak memory {peak:8.0f} MiB  ok {int(np.sum(res.status == 'ok'))}")
+    print(
+        f"scaling: {n:>8} members  {elapsed / n * 1e3:8.3f} ms per member  "
+        f"peak memory {peak:8.0f} MiB  ok {int(np.sum(res.status == 'ok'))}"
+    )
 
 
 def _warm_up():
@@ -236,16 +276,22 @@ def bench_dask(model, members):
     t0 = time.perf_counter()
     here = run_sweep(model, dsg, chunk_size=chunk, progress=False)
     alone = time.perf_counter() - t0
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.run(_warm_up)  # imports, the compiled model and its kernel on every worker
         t0 = time.perf_counter()
         there = run_sweep(model, dsg, chunk_size=chunk, executor=client, progress=False)
         dask_time = time.perf_counter() - t0
     same = np.array_equal(here.readouts["readout"], there.readouts["readout"], equal_nan=True)
     print(f"dask: {members} members in {members // chunk} chunks; identical results: {same}")
-    print(f"{'sweep, Dask LocalCluster (2 workers) vs in-process':<58} dask {dask_time:10.4g} s"
-          f"   in-process {alone:10.4g} s   speed-up {alone / dask_time:6.2f}")
+    print(
+        f"{'sweep, Dask LocalCluster (2 workers) vs in-process':<58} dask {dask_time:10.4g} s"
+        f"   in-process {alone:10.4g} s   speed-up {alone / dask_time:6.2f}"
+    )
 
 
 def main() -> None:
@@ -262,9 +308,11 @@ def main() -> None:
     if args.scale_one:
         scale_one(args.scale_one)
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-          f"(affinity {sorted(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
-          f"NumPy {np.__version__}, libRoadRunner {roadrunner.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+        f"(affinity {sorted(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, libRoadRunner {roadrunner.__version__}"
+    )
     print(f"load average at start: {os.getloadavg()}; rtol {RTOL:g}", flush=True)
     model = fl.models.coupled()
     bench_build()

@@ -30,13 +30,18 @@ def random_members(model, rng, size):
             row[name] = float(np.clip(par.value * rng.uniform(0.7, 1.3), low, high))
         params.append(row)
         start = float(rng.uniform(0.0, DAYS - 2))
-        schedules.append([
-            *fl.repeat(fl.Bolus("X", float(rng.uniform(0.1, 3.0)), float(rng.uniform(0, 10))),
-                       every=float(rng.uniform(1, 4)), times=int(rng.integers(1, 4))),
-            fl.Infusion("Y", float(rng.uniform(0.1, 1.0)), start, start + rng.uniform(0.5, 5)),
-            fl.ParameterStep("k_y", float(rng.uniform(0.2, 2.0)), float(rng.uniform(0, DAYS))),
-            fl.Bolus("W", 10.0, 0.0) if rng.random() < 0.5 else fl.Bolus("W", 5.0, DAYS),
-        ])
+        schedules.append(
+            [
+                *fl.repeat(
+                    fl.Bolus("X", float(rng.uniform(0.1, 3.0)), float(rng.uniform(0, 10))),
+                    every=float(rng.uniform(1, 4)),
+                    times=int(rng.integers(1, 4)),
+                ),
+                fl.Infusion("Y", float(rng.uniform(0.1, 1.0)), start, start + rng.uniform(0.5, 5)),
+                fl.ParameterStep("k_y", float(rng.uniform(0.2, 2.0)), float(rng.uniform(0, DAYS))),
+                fl.Bolus("W", 10.0, 0.0) if rng.random() < 0.5 else fl.Bolus("W", 5.0, DAYS),
+            ]
+        )
     return params, schedules
 
 
@@ -45,18 +50,25 @@ def test_members_equal_single_simulations_under_random_parameters_and_schedules(
     model = hill_feedback()
     rng = np.random.default_rng(seed)
     params, schedules = random_members(model, rng, 6)
-    ens = fl.simulate_ensemble(model, days=DAYS, params=params, schedules=schedules,
-                               t_eval=T, rtol=RTOL)
+    ens = fl.simulate_ensemble(
+        model, days=DAYS, params=params, schedules=schedules, t_eval=T, rtol=RTOL
+    )
     assert list(ens.status) == ["ok"] * 6
     for i in range(6):
-        one = fl.simulate(model, days=DAYS, params=params[i], schedule=schedules[i],
-                          t_eval=T, rtol=RTOL)
+        one = fl.simulate(
+            model, days=DAYS, params=params[i], schedule=schedules[i], t_eval=T, rtol=RTOL
+        )
         member = ens.member(i)
         assert member.stats.segments == one.stats.segments
         for name in one.names:
             scale = 1.0 if name not in model.states else model.states[name].scale
-            np.testing.assert_allclose(member[name], one[name], rtol=1e-5, atol=1e-5 * scale,
-                                       err_msg=f"member {i}, {name}")
+            np.testing.assert_allclose(
+                member[name],
+                one[name],
+                rtol=1e-5,
+                atol=1e-5 * scale,
+                err_msg=f"member {i}, {name}",
+            )
 
 
 def test_a_member_follows_the_closed_form_to_the_tolerance():
@@ -81,13 +93,15 @@ def test_readouts_on_the_fly_equal_the_readout_functions_on_a_fine_trajectory():
     }
     beta = np.array([2.0, 3.0, 4.5])
     schedule = [fl.Bolus("X", 1.5, 4.0)]
-    ens = fl.simulate_ensemble(model, days=DAYS, params={"beta": beta}, schedule=schedule,
-                               readouts=readouts, rtol=RTOL)
+    ens = fl.simulate_ensemble(
+        model, days=DAYS, params={"beta": beta}, schedule=schedule, readouts=readouts, rtol=RTOL
+    )
     assert ens.values is None  # nothing but the readouts was kept
     fine = np.linspace(0.0, DAYS, 20001)
     for i, b in enumerate(beta):
-        run = fl.simulate(model, days=DAYS, params={"beta": b}, schedule=schedule,
-                          t_eval=fine, rtol=RTOL)
+        run = fl.simulate(
+            model, days=DAYS, params={"beta": b}, schedule=schedule, t_eval=fine, rtol=RTOL
+        )
         for name, spec in readouts.items():
             expected, got = spec(run), ens.readouts[name][i]
             if np.isnan(expected):
@@ -104,20 +118,24 @@ def test_readouts_on_the_fly_equal_the_readout_functions_on_a_fine_trajectory():
 def test_a_blowing_up_member_fails_with_its_reason_and_the_others_finish():
     model = blow_up()
     k = np.array([0.1, 1.0, 0.2, 2.0])  # blow-up at t = 1/k: inside [0, 2] for 1.0 and 2.0
-    ens = fl.simulate_ensemble(model, days=2, params={"k_auto": k},
-                               readouts={"end": fl.readouts.ValueAt("X", 2.0)})
+    ens = fl.simulate_ensemble(
+        model, days=2, params={"k_auto": k}, readouts={"end": fl.readouts.ValueAt("X", 2.0)}
+    )
     assert list(ens.status) == ["ok", "failed", "ok", "failed"]
     assert all(isinstance(r, str) and "t = " in r for r in ens.reason[[1, 3]])
-    np.testing.assert_allclose(ens.readouts["end"][[0, 2]], 1 / (1 - 2 * k[[0, 2]]),
-                               rtol=1e-5)
+    np.testing.assert_allclose(ens.readouts["end"][[0, 2]], 1 / (1 - 2 * k[[0, 2]]), rtol=1e-5)
     assert np.isnan(ens.readouts["end"][[1, 3]]).all()
 
 
 def test_invalid_members_are_reported_by_parameter_and_range_and_not_integrated():
     model = hill_feedback()
-    ens = fl.simulate_ensemble(model, days=5, params={"beta": [3.0, -1.0, np.nan, 200.0]},
-                               initial={"X": [1.0, 1.0, 1.0, -2.0]},
-                               readouts=fl.readouts.ValueAt("X", 5.0))
+    ens = fl.simulate_ensemble(
+        model,
+        days=5,
+        params={"beta": [3.0, -1.0, np.nan, 200.0]},
+        initial={"X": [1.0, 1.0, 1.0, -2.0]},
+        readouts=fl.readouts.ValueAt("X", 5.0),
+    )
     assert list(ens.status) == ["ok", "invalid", "invalid", "invalid"]
     assert "'beta' = -1 is not in [0, 100] nM/day" in ens.reason[1]
     assert "'beta' = nan" in ens.reason[2]
@@ -131,13 +149,13 @@ def test_misspelt_names_fail_the_whole_call():
     with pytest.raises(fl.UnknownNameError, match="beta"):
         fl.simulate_ensemble(hill_feedback(), days=5, params={"betta": [1.0, 2.0]})
     with pytest.raises(fl.UnknownNameError, match="activity"):
-        fl.simulate_ensemble(hill_feedback(), days=5,
-                             readouts=fl.readouts.ValueAt("activty", 1.0))
+        fl.simulate_ensemble(hill_feedback(), days=5, readouts=fl.readouts.ValueAt("activty", 1.0))
 
 
 def test_ensembles_pickle_and_are_read_only():
-    ens = fl.simulate_ensemble(logistic(), days=2, params={"r": [0.5, 1.0]},
-                               readouts=fl.readouts.ValueAt("N", 1.0))
+    ens = fl.simulate_ensemble(
+        logistic(), days=2, params={"r": [0.5, 1.0]}, readouts=fl.readouts.ValueAt("N", 1.0)
+    )
     again = pickle.loads(pickle.dumps(ens))
     np.testing.assert_array_equal(again.readouts["readout"], ens.readouts["readout"])
     with pytest.raises(ValueError, match="read-only"):
@@ -169,37 +187,65 @@ def test_coupled_model_members_equal_single_simulations():
     model = fl.models.coupled()
     rng = np.random.default_rng(5)
     names = ["k_CA", "tau_anagen", "p_W", "k_act", "d_W"]
-    params = [{n: model.parameters[n].value * rng.uniform(0.8, 1.2) for n in names}
-              for _ in range(2)]
-    schedules = [fl.models.course("wnt_inhibitor", start=float(rng.uniform(5, 15)),
-                                  amount=float(rng.uniform(0.5, 4)), every="2 day", times=3),
-                 [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")]]
+    params = [
+        {n: model.parameters[n].value * rng.uniform(0.8, 1.2) for n in names} for _ in range(2)
+    ]
+    schedules = [
+        fl.models.course(
+            "wnt_inhibitor",
+            start=float(rng.uniform(5, 15)),
+            amount=float(rng.uniform(0.5, 4)),
+            every="2 day",
+            times=3,
+        ),
+        [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")],
+    ]
     t = np.linspace(0.0, 40.0, 41)
     # NumPy: compiling the coupled model's numba kernel takes longer than this test should.
-    ens = fl.simulate_ensemble(model, days=40, params=params, schedules=schedules, t_eval=t,
-                               readouts={"onset": fl.models.anagen_onset}, backend="numpy")
+    ens = fl.simulate_ensemble(
+        model,
+        days=40,
+        params=params,
+        schedules=schedules,
+        t_eval=t,
+        readouts={"onset": fl.models.anagen_onset},
+        backend="numpy",
+    )
     for i in range(2):
         one = fl.simulate(model, days=40, params=params[i], schedule=schedules[i], t_eval=t)
         for name in ("anagen", "M", "M_ap", "W", "S", "D_wnt", "D_apo"):
-            np.testing.assert_allclose(ens.member(i)[name], one[name], rtol=1e-4, atol=1e-7,
-                                       err_msg=f"member {i}, {name}")
-        fine = fl.simulate(model, days=40, params=params[i], schedule=schedules[i],
-                           t_eval=np.linspace(0, 40, 4001))
-        assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine),
-                                                         rel=1e-4)
+            np.testing.assert_allclose(
+                ens.member(i)[name], one[name], rtol=1e-4, atol=1e-7, err_msg=f"member {i}, {name}"
+            )
+        fine = fl.simulate(
+            model,
+            days=40,
+            params=params[i],
+            schedule=schedules[i],
+            t_eval=np.linspace(0, 40, 4001),
+        )
+        assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine), rel=1e-4)
 
 
 def test_the_numpy_and_numba_backends_agree_to_round_off():
     model = hill_feedback()
     rng = np.random.default_rng(4)
     params, schedules = random_members(model, rng, 4)
-    runs = {backend: fl.simulate_ensemble(model, days=DAYS, params=params,
-                                          schedules=schedules, t_eval=T, backend=backend,
-                                          readouts={"up": fl.readouts.CrossingTime("X", 2.0)})
-            for backend in ("numpy", "numba")}
-    np.testing.assert_allclose(runs["numba"].values, runs["numpy"].values, rtol=1e-9,
-                               atol=1e-12)
-    np.testing.assert_allclose(runs["numba"].readouts["up"], runs["numpy"].readouts["up"],
-                               rtol=1e-9)
+    runs = {
+        backend: fl.simulate_ensemble(
+            model,
+            days=DAYS,
+            params=params,
+            schedules=schedules,
+            t_eval=T,
+            backend=backend,
+            readouts={"up": fl.readouts.CrossingTime("X", 2.0)},
+        )
+        for backend in ("numpy", "numba")
+    }
+    np.testing.assert_allclose(runs["numba"].values, runs["numpy"].values, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        runs["numba"].readouts["up"], runs["numpy"].readouts["up"], rtol=1e-9
+    )
     with pytest.raises(fl.FollicleError, match="backend must be one of"):
         fl.simulate_ensemble(model, days=1, backend="fortran")

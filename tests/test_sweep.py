@@ -18,15 +18,19 @@ ONSET = fl.readouts.CrossingTime("X", 2.0)
 
 def test_a_grid_is_every_combination_in_c_order_and_results_take_its_shape():
     model = hill_feedback()
-    res = fl.sweep(model, {"beta": [2.0, 3.0], "k_y": [0.5, 0.9, 1.5]},
-                   {"peak": fl.readouts.Peak("X"), "mean": fl.readouts.TimeAverage("Y")},
-                   days=10)
+    res = fl.sweep(
+        model,
+        {"beta": [2.0, 3.0], "k_y": [0.5, 0.9, 1.5]},
+        {"peak": fl.readouts.Peak("X"), "mean": fl.readouts.TimeAverage("Y")},
+        days=10,
+    )
     assert res.design.shape == (2, 3) and len(res) == 6
     np.testing.assert_array_equal(res.design.values[:, 0], [2, 2, 2, 3, 3, 3])
     np.testing.assert_array_equal(res.design.values[:, 1], [0.5, 0.9, 1.5] * 2)
     assert res["peak"].shape == (2, 3)
-    one = fl.simulate(model, days=10, params={"beta": 3.0, "k_y": 0.9},
-                      t_eval=np.linspace(0, 10, 10001))
+    one = fl.simulate(
+        model, days=10, params={"beta": 3.0, "k_y": 0.9}, t_eval=np.linspace(0, 10, 10001)
+    )
     assert res["mean"][1, 1] == pytest.approx(fl.readouts.time_average(one, "Y"), rel=1e-5)
     frame = res.to_pandas()
     assert list(frame.columns) == ["beta", "k_y", "peak", "mean", "status", "reason"]
@@ -58,8 +62,7 @@ def _planted():
 
 
 def test_a_sweep_with_planted_failures_reports_exactly_those_and_completes():
-    res = fl.sweep(blow_up(), _planted(), fl.readouts.ValueAt("X", 2.0), days=2,
-                   chunk_size=3)
+    res = fl.sweep(blow_up(), _planted(), fl.readouts.ValueAt("X", 2.0), days=2, chunk_size=3)
     np.testing.assert_array_equal(res.failed, [2, 4, 7, 8])
     assert list(res.status[[2, 7]]) == ["invalid", "invalid"]
     assert list(res.status[[4, 8]]) == ["failed", "failed"]
@@ -69,10 +72,15 @@ def test_a_sweep_with_planted_failures_reports_exactly_those_and_completes():
 
 
 def _sweep(executor):
-    return fl.sweep(hill_feedback(), fl.latin_hypercube({"beta": (2, 4), "K_x": (0.5, 1)}, 12,
-                                                        seed=3),
-                    {"onset": ONSET, "mean": fl.readouts.TimeAverage("Y")}, days=10,
-                    executor=executor, chunk_size=5, progress=False)
+    return fl.sweep(
+        hill_feedback(),
+        fl.latin_hypercube({"beta": (2, 4), "K_x": (0.5, 1)}, 12, seed=3),
+        {"onset": ONSET, "mean": fl.readouts.TimeAverage("Y")},
+        days=10,
+        executor=executor,
+        chunk_size=5,
+        progress=False,
+    )
 
 
 @pytest.mark.parametrize("make", [lambda: ThreadPoolExecutor(2), lambda: ProcessPoolExecutor(2)])
@@ -89,8 +97,12 @@ def test_a_two_worker_dask_local_cluster_gives_the_in_process_answer_exactly():
     from dask.distributed import Client, LocalCluster
 
     here = _sweep(None)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         there = _sweep(client)
     for name in here.readouts:
         np.testing.assert_array_equal(there.readouts[name], here.readouts[name])
@@ -104,32 +116,48 @@ def _course(day, amount):
 def test_dose_axes_give_what_single_simulations_give():
     model = one_compartment()
     spec = {"mean": fl.readouts.TimeAverage("drug"), "at": fl.readouts.ValueAt("drug", 6.0)}
-    by_amount = fl.sweep(model, {"drug.amount": [1.0, 4.0]}, spec, days=8,
-                         schedule=_course(2.0, 1.0))
-    by_keyword = fl.sweep(model, {"day": [1.0, 2.5], "amount": [1.0, 4.0]}, spec, days=8,
-                          schedule=functools.partial(_course))
+    by_amount = fl.sweep(
+        model, {"drug.amount": [1.0, 4.0]}, spec, days=8, schedule=_course(2.0, 1.0)
+    )
+    by_keyword = fl.sweep(
+        model,
+        {"day": [1.0, 2.5], "amount": [1.0, 4.0]},
+        spec,
+        days=8,
+        schedule=functools.partial(_course),
+    )
     grid_t = np.linspace(0, 8, 8001)
     for i, amount in enumerate([1.0, 4.0]):
         run = fl.simulate(model, days=8, schedule=_course(2.0, amount), t_eval=grid_t)
         assert by_amount.readouts["at"][i] == pytest.approx(run["drug"][6000], rel=1e-5)
-    for (day, amount), at in zip(by_keyword.design.values, by_keyword.readouts["at"],
-                                 strict=True):
+    for (day, amount), at in zip(by_keyword.design.values, by_keyword.readouts["at"], strict=True):
         run = fl.simulate(model, days=8, schedule=_course(day, amount), t_eval=grid_t)
         assert at == pytest.approx(run["drug"][6000], rel=1e-5)
 
 
 def test_a_negative_dose_makes_only_its_members_invalid():
-    res = fl.sweep(one_compartment(), {"drug.amount": [1.0, -1.0, 2.0]},
-                   fl.readouts.ValueAt("drug", 3.0), days=4, schedule=_course(1.0, 1.0))
+    res = fl.sweep(
+        one_compartment(),
+        {"drug.amount": [1.0, -1.0, 2.0]},
+        fl.readouts.ValueAt("drug", 3.0),
+        days=4,
+        schedule=_course(1.0, 1.0),
+    )
     assert list(res.status) == ["ok", "invalid", "ok"]
     assert "negative" in res.reason[1]
 
 
 def test_a_function_of_a_trajectory_is_a_readout_too():
     model = hill_feedback()
-    res = fl.sweep(model, {"beta": [2.0, 3.0]},
-                   {"fn": functools.partial(fl.readouts.crossing_time, name="X", threshold=2.0),
-                    "spec": ONSET}, days=10)
+    res = fl.sweep(
+        model,
+        {"beta": [2.0, 3.0]},
+        {
+            "fn": functools.partial(fl.readouts.crossing_time, name="X", threshold=2.0),
+            "spec": ONSET,
+        },
+        days=10,
+    )
     np.testing.assert_allclose(res["fn"], res["spec"], rtol=1e-3)
 
 
