@@ -23,12 +23,13 @@ ROBUSTNESS_KEY = "follicle/robustness"
 
 
 def pytest_sessionstart(session):
-    if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
+    # The controller, not an xdist worker; and only with the cache (not -p no:cacheprovider).
+    if not hasattr(session.config, "workerinput") and hasattr(session.config, "cache"):
         session.config.cache.set(ROBUSTNESS_KEY, None)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    fractions = config.cache.get(ROBUSTNESS_KEY, None)
+    fractions = config.cache.get(ROBUSTNESS_KEY, None) if hasattr(config, "cache") else None
     if fractions:
         terminalreporter.section("robustness: fraction of +-20% parameter sets")
         terminalreporter.line("  ".join(f"{k} {v:.2f}" for k, v in fractions.items()))
