@@ -62,6 +62,7 @@ go on.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -239,6 +240,56 @@ class _Plan:
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
     kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
+    watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """The events at which the compiled loop hands a member back to Python: sign changes of
+    ``value - level`` (a state when ``state``, else an observable, by ``index``), steps that
+    contain one of ``times``, and with ``every`` each accepted step."""
+
+    state: np.ndarray
+    index: np.ndarray
+    level: np.ndarray
+    times: np.ndarray
+    every: bool
+
+
+def _watch(readouts, grid) -> _Watch:
+    """What each readout (and the output grid) needs to see of the steps."""
+    crossings, times = [], [] if grid is None else list(grid)
+    for _, kind, target, options in readouts:
+        if kind == "crossing":  # options: level, direction, window start, window stop
+            crossings.append((target.kind == "s", target.index, options[0]))
+            times += options[2:]
+        elif kind == "value":  # options: the time
+            times += options
+    state, index, level = zip(*crossings, strict=True) if crossings else ((), (), ())
+    return _Watch(
+        state=np.array(state, dtype=bool),
+        index=np.array(index, dtype=np.intp),
+        level=np.array(level, dtype=float),
+        times=np.unique(np.array(times, dtype=float)),
+        every=any(kind in ("average", "peak") for _, kind, _, _ in readouts),
+    )
+
+
+#: The step-size control, as the compiled loop receives it.
+_CONTROL = {
+    "safety": _SAFETY,
+    "shrink": _SHRINK_MAX,
+    "grow": _GROW_MAX,
+    "tiny": _TINY,
+    "h_min": _H_MIN_REL,
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _sparse_lu(n: int, rows: tuple, cols: tuple) -> _SparseLU:
+    """The LU of one sparsity pattern (built once: the ordering and code generation cost more
+    than a short simulation)."""
+    return _SparseLU(n, rows, cols)
 
 
 #: Back ends of the step: compiled with numba when it is installed, else NumPy.
@@ -260,10 +311,11 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
-    lu = _SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+    rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
+    lu = _sparse_lu(compiled.n_states, rows, cols)
     kernel = None
     if backend != "numpy" and kernels.available():
-        kernel = kernels.kernel_source(compiled, lu, (_GAMMA, _ALPHA, _D, _A, _C))
+        kernel = kernels.kernel_source(compiled, lu, (_GAMMA, _ALPHA, _D, _A, _C), _CONTROL)
     return _Plan(
         compiled=compiled,
         lu=lu,
@@ -279,6 +331,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
         kernel=kernel,
+        watch=None if kernel is None else _watch(resolved, grid),
     )
 
 
@@ -413,6 +466,8 @@ class _Batch:
         ]
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
         self.kernel = None if plan.kernel is None else kernels.load(plan.kernel)
+        #: How far below zero a non-negative state may go (integration error), else -inf.
+        self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
 
     # -- evaluation helpers --------------------------------------------------------------
     def rhs(self, t, y, idx):
@@ -533,6 +588,10 @@ class _Batch:
         return out
 
     def step(self, idx):
+        """Advance members ``idx``: one step each with NumPy, to the next event with a kernel."""
+        if self.kernel is not None:
+            self.advance(idx)
+            return
         plan = self.plan
         # Whole-batch steps (the common case) use the arrays themselves, not copies.
         full = idx.size == self.size
@@ -542,36 +601,10 @@ class _Batch:
         room = self.stop[idx] - t
         h = np.minimum(self.h[idx], room)
         truncated = h < self.h[idx]
-        if self.kernel is not None:
-            # One memory layout (C order) for every call: numba compiles one per layout.
-            y_new, f_end, norm = np.empty(y.shape), np.empty(y.shape), np.empty(idx.size)
-            if self.u is None:
-                u = np.zeros(y.shape)
-            else:
-                u = self.u if full else self.u[:, idx]
-            p = self.p if full else self.p[:, idx]
-            lu, c_order = plan.lu, np.ascontiguousarray
-            self.kernel.step(
-                t,
-                h,
-                c_order(y),
-                c_order(f),
-                c_order(p),
-                c_order(u),
-                lu.jac_positions,
-                lu.diagonal,
-                plan.atol,
-                plan.rtol,
-                y_new,
-                f_end,
-                norm,
-            )
-        else:
-            y_new, err = self.rodas(idx, t, h, y, f)
-            scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
-            norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
-            norm = np.where(np.isfinite(norm), norm, np.inf)
-            f_end = None
+        y_new, err = self.rodas(idx, t, h, y, f)
+        scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
+        norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
+        norm = np.where(np.isfinite(norm), norm, np.inf)
         accept = norm <= 1.0
         # (np.minimum/np.maximum rather than np.clip: this runs once per step, and for
         # small batches the call overhead is what counts.)
@@ -591,26 +624,65 @@ class _Batch:
             at_break = pick(room) - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
             tb = np.where(at_break, self.stop[acc], ta + ha)
             ya, yb, fa = pick(y), pick(y_new), pick(f)
-            fb = self.rhs(tb, yb, acc) if f_end is None else pick(f_end)
+            fb = self.rhs(tb, yb, acc)
             for rec in self._observers():
                 rec.step(acc, ta, tb, ya, yb, fa, fb)
             if every and full:
                 self.t, self.y, self.f = tb, yb, fb
             else:
                 self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
-            self._check_accepted(acc, yb, fb)
-            brk = acc[at_break & self.active[acc]]
-            if brk.size:
-                self.enter(brk)
+            self._after(acc, yb, fb, at_break)
         self._check_limits(idx)
+
+    def advance(self, idx):
+        """Advance members ``idx`` in the compiled loop to their next event, then show the
+        readouts the step that holds it (the steps in between change nothing they see)."""
+        plan, watch = self.plan, self.plan.watch
+        full = idx.size == self.size
+        c_order = np.ascontiguousarray
+        # One memory layout (C order) for every call: numba compiles one per layout.
+        t, h = c_order(self.t[idx]), c_order(self.h[idx])
+        y, f = c_order(self.y[:, idx]), c_order(self.f[:, idx])
+        p = c_order(self.p if full else self.p[:, idx])
+        u = np.zeros(y.shape) if self.u is None else c_order(self.u[:, idx])
+        t_a, y_a, f_a = np.empty_like(t), np.empty_like(y), np.empty_like(f)
+        handed, at_break = np.empty(idx.size, dtype=bool), np.empty(idx.size, dtype=bool)
+        accepted = np.empty(idx.size, dtype=np.int64)
+        rejected = np.empty(idx.size, dtype=np.int64)
+        self.kernel.advance(
+            t, h, y, f, p, u, c_order(self.stop[idx]),
+            plan.max_steps - self.steps[idx] - self.rejected[idx],
+            plan.lu.jac_positions, plan.lu.diagonal, plan.atol, plan.rtol,
+            plan.nonnegative, self.floor, watch.state, watch.index, watch.level, watch.times,
+            watch.every, t_a, y_a, f_a, handed, at_break, accepted, rejected,
+        )  # fmt: skip
+        self.steps[idx] += accepted
+        self.rejected[idx] += rejected
+        self.h[idx], self.t[idx], self.y[:, idx], self.f[:, idx] = h, t, y, f
+        s = np.flatnonzero(handed)
+        if s.size:
+            acc, ta, ya, fa, yb, fb = idx[s], t_a[s], y_a[:, s], f_a[:, s], y[:, s], f[:, s]
+            for rec in self.recorders:
+                rec.resume(acc, ta, ya)
+            for rec in self._observers():
+                rec.step(acc, ta, t[s], ya, yb, fa, fb)
+            self._after(acc, yb, fb, at_break[s])
+        self._check_limits(idx)
+
+    def _after(self, acc, yb, fb, at_break):
+        """Checks of the accepted steps ending at ``yb`` of members ``acc``, and their next
+        segments."""
+        self._check_accepted(acc, yb, fb)
+        brk = acc[at_break & self.active[acc]]
+        if brk.size:
+            self.enter(brk)
 
     def _check_accepted(self, acc, yb, fb):
         plan = self.plan
         nonfinite = ~np.isfinite(fb).all(axis=0)
         if nonfinite.any():
             self.fail(acc[nonfinite], [self._nonfinite_reason(m) for m in acc[nonfinite]])
-        floor = -_NEGATIVE_SLACK * plan.atol[plan.nonnegative, None]
-        negative = (yb[plan.nonnegative] < floor).any(axis=0) & ~nonfinite
+        negative = (yb < self.floor[:, None]).any(axis=0) & ~nonfinite
         if negative.any():
             states = np.flatnonzero(plan.nonnegative)
             reasons = []
@@ -753,6 +825,9 @@ class _Recorder:
     def start(self, idx):
         pass
 
+    def resume(self, idx, t, y):
+        """Before :meth:`step` when steps may have been taken unseen since the last call."""
+
     def jump(self, idx, t, before, after, p_before):
         pass
 
@@ -786,7 +861,10 @@ class _Crossing(_Recorder):
 
     def start(self, idx):
         b = self.batch
-        self.last[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx) - self.level
+        self.resume(idx, b.t[idx], b.y[:, idx])
+
+    def resume(self, idx, t, y):
+        self.last[idx] = self.batch.value(self.target, t, y, idx) - self.level
 
     def jump(self, idx, t, before, after, p_before):
         b = self.batch

@@ -1,13 +1,14 @@
 """Compiled RODAS4 steps and observables for ensembles (numba), per model structure.
 
-:mod:`follicle.ensemble` advances every member of a batch by one RODAS4 step at a time. With
-NumPy each arithmetic operation is one call on the whole batch, which is fast per member
-but makes temporaries of every intermediate. When numba is installed (the ``[fast]``
-extra: wheels, no compiler needed) this module writes the model's right-hand side,
-Jacobian, :math:`\\partial f/\\partial t`, the sparse LU of :math:`W = I/(\\gamma h) - J`
-and the whole step as scalar Python, compiles it with ``numba.njit`` and runs the step
-member by member in machine code: the same method, the same elimination order, the same
-arithmetic up to round-off.
+With NumPy, :mod:`follicle.ensemble` advances every member of a batch by one RODAS4 step at
+a time, each arithmetic operation one call on the whole batch: fast per member for large
+batches, but every step pays the interpreter's bookkeeping. When numba is installed (the
+``[fast]`` extra: wheels, no compiler needed) this module writes the model's right-hand
+side, Jacobian, :math:`\\partial f/\\partial t`, the sparse LU of
+:math:`W = I/(\\gamma h) - J`, the step and the step-size control as scalar Python,
+compiles them with ``numba.njit`` and runs each member in machine code from one event (a
+breakpoint, a readout's crossing or time, an output time) to the next: the same method,
+the same elimination order and the same steps, up to round-off.
 
 The generated module is written to a cache directory (``$FOLLICLE_CACHE``, else
 ``~/.cache/follicle``) named by a hash of its source, and numba caches its machine code
@@ -68,10 +69,102 @@ def _stage_sum(coefficients, target, start):
     )
 
 
-def kernel_source(compiled, lu, tableau) -> str | None:
-    """Source of a module whose ``step(...)`` advances every member by one RODAS4 step.
+#: The loop of steps between the events Python must see (``str.format`` fills the sizes and
+#: the step-size control of :mod:`follicle.ensemble`).
+_ADVANCE = """\
+@njit(cache=True)
+def watched(t, y, p, clip, state, index, level, obs, out):
+    need = False
+    for q in range(out.size):
+        need = need or not state[q]
+    if need:
+        observables(t, y, p, obs)
+    for q in range(out.size):
+        i = index[q]
+        if state[q]:
+            v = y[i]
+            if clip[i] and v < 0.0:
+                v = 0.0
+        else:
+            v = obs[i]
+        out[q] = v - level[q]
 
-    ``tableau`` is ``(gamma, alpha, d, a, c)`` of :mod:`follicle.ensemble`. Returns None when
+
+@njit(cache=True)
+def advance(t, h, y, f, p, u, stop, budget, jac_pos, diag, atol, rtol, clip, floor,
+            watch_state, watch_index, watch_level, watch_times, every,
+            t_a, y_a, f_a, handed, at_break, accepted, rejected):
+    n, size = y.shape
+    yc, fc, yn, fn = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    ya, fa, uc = np.empty(n), np.empty(n), np.empty(n)
+    pc = np.empty(p.shape[0])
+    work = (np.empty({nnz}), np.empty({n_jac}), np.empty((6, n)), np.empty(n), np.empty(n),
+            np.zeros(n))
+    obs = np.empty({n_obs} + 1)
+    g_old, g_new = np.empty(watch_state.size), np.empty(watch_state.size)
+    for m in range(size):
+        for i in range(n):
+            yc[i], fc[i], uc[i] = y[i, m], f[i, m], u[i, m]
+        for j in range(pc.size):
+            pc[j] = p[j, m]
+        tm, hm, end = t[m], h[m], stop[m]
+        watched(tm, yc, pc, clip, watch_state, watch_index, watch_level, obs, g_old)
+        n_acc, n_rej, ok, brk, ta = 0, 0, False, False, tm
+        while True:
+            room = end - tm
+            hs = min(hm, room)
+            norm = attempt(tm, hs, yc, fc, pc, uc, jac_pos, diag, atol, rtol, yn, fn, work)
+            ok = norm <= 1.0
+            grow = min(max({safety!r} * max(norm, 1e-300) ** -0.25, {shrink!r}), {grow!r})
+            h_next = hs * (grow if ok else min(grow, 1.0))
+            hm = max(h_next, hm) if ok and hs < hm else h_next
+            done = False
+            if ok:
+                n_acc += 1
+                brk = room - hs <= {tiny!r} * max(1.0, abs(end))
+                ta = tm
+                tm = end if brk else tm + hs
+                for i in range(n):
+                    ya[i], fa[i], yc[i], fc[i] = yc[i], fc[i], yn[i], fn[i]
+                    done = done or not math.isfinite(fn[i]) or yn[i] < floor[i]
+                done = done or brk or every
+                if g_old.size:
+                    watched(tm, yc, pc, clip, watch_state, watch_index, watch_level, obs, g_new)
+                    for q in range(g_old.size):
+                        done = done or (g_new[q] < 0.0) != (g_old[q] < 0.0)
+                        g_old[q] = g_new[q]
+                if watch_times.size:
+                    j = np.searchsorted(watch_times, ta)
+                    done = done or (j < watch_times.size and watch_times[j] <= tm)
+            else:
+                n_rej += 1
+            if hm < {h_min!r} * max(1.0, abs(tm)) or n_acc + n_rej >= budget[m]:
+                done = True
+            if done:
+                break
+        t[m], h[m], t_a[m] = tm, hm, ta
+        for i in range(n):
+            y[i, m], f[i, m], y_a[i, m], f_a[i, m] = yc[i], fc[i], ya[i], fa[i]
+        handed[m], at_break[m] = ok, ok and brk
+        accepted[m], rejected[m] = n_acc, n_rej
+"""
+
+
+def kernel_source(compiled, lu, tableau, control) -> str | None:
+    """Source of a module whose ``advance(...)`` steps every member up to its next event.
+
+    ``attempt`` is one RODAS4 step of one member; ``advance`` repeats it for each member of a
+    batch with the step-size control of :mod:`follicle.ensemble`, until the member's last
+    accepted step reaches its breakpoint, makes a rate non-finite or a non-negative state
+    negative beyond its floor, changes the sign of a watched value (a readout's state or
+    observable minus its level), contains a watched time (a readout's time or window edge,
+    an output time), or at once when ``every`` is set (readouts that need every step); or
+    until its step size underflows or its budget of steps is spent. It updates the
+    member's ``t, h, y, f`` in place and writes the start of its last accepted step to
+    ``t_a, y_a, f_a``: the Python side then sees only the steps where something happens.
+
+    ``tableau`` is ``(gamma, alpha, d, a, c)`` and ``control`` the step-size control
+    (``safety, shrink, grow, tiny, h_min``) of :mod:`follicle.ensemble`. Returns None when
     the compiled model carries no expressions (it was unpickled, not compiled here).
     """
     expressions = getattr(compiled, "expressions", None)
@@ -145,62 +238,52 @@ def kernel_source(compiled, lu, tableau) -> str | None:
     for s in range(6):
         if s == 0:
             stages.append(
-                "        for i in range(n):\n            b[i] = f[i, m]"
-                + (f" + hm * {d[0]!r} * dt[i]" if rows else "")
+                "    for i in range(n):\n        b[i] = f[i]"
+                + (f" + h * {d[0]!r} * dt[i]" if rows else "")
             )
         else:
-            combo = _stage_sum(a[min(s, 4)], "st[i]", "yc[i]")
+            combo = _stage_sum(a[min(s, 4)], "st[i]", "y[i]")
             if s == 5:
                 combo += " + k[4, i]"
-            stages.append(f"        for i in range(n):\n            {combo}")
-            stages.append(f"        rhs(tm + {alpha[s]!r} * hm, st, pc, b)")
+            stages.append(f"    for i in range(n):\n        {combo}")
+            stages.append(f"    rhs(t + {alpha[s]!r} * h, st, p, b)")
             extra = " + ".join(f"{cc!r} * k[{j}, i]" for j, cc in enumerate(c[s]))
-            dterm = f" + hm * {d[s]!r} * dt[i]" if rows and d[s] else ""
-            stages.append(
-                f"        for i in range(n):\n            b[i] += u[i, m] + ({extra}) / hm{dterm}"
-            )
-        stages.append("        solve(w, b)")
-        stages.append(f"        for i in range(n):\n            k[{s}, i] = b[i]")
-    final = _stage_sum(a[4], "yn[i]", "yc[i]") + " + k[4, i] + k[5, i]"
+            dterm = f" + h * {d[s]!r} * dt[i]" if rows and d[s] else ""
+            stages.append(f"    for i in range(n):\n        b[i] += u[i] + ({extra}) / h{dterm}")
+        stages.append("    solve(w, b)")
+        stages.append(f"    for i in range(n):\n        k[{s}, i] = b[i]")
+    final = _stage_sum(a[4], "y_new[i]", "y[i]") + " + k[4, i] + k[5, i]"
     lines += [
         "@njit(cache=True)",
-        "def step(t, h, y, f, p, u, jac_pos, diag, atol, rtol, y_new, f_new, err):",
-        "    n, size = y.shape",
-        "    n_p = p.shape[0]",
-        "    yc = np.empty(n)",
-        "    yn = np.empty(n)",
-        "    st = np.empty(n)",
-        "    b = np.empty(n)",
-        "    dt = np.zeros(n)",
-        "    fe = np.empty(n)",
-        "    pc = np.empty(n_p)",
-        f"    jv = np.empty({len(expressions.jac_entries)})",
-        f"    w = np.empty({lu.nnz})",
-        "    k = np.empty((6, n))",
-        "    for m in range(size):",
-        "        tm, hm = t[m], h[m]",
-        "        for i in range(n):\n            yc[i] = y[i, m]",
-        "        for j in range(n_p):\n            pc[j] = p[j, m]",
-        "        jac(tm, yc, pc, jv)",
-        "        w[:] = 0.0",
-        "        for q in range(jv.size):\n            w[jac_pos[q]] = -jv[q]",
-        f"        g = 1.0 / ({gamma!r} * hm)",
-        "        for i in range(n):\n            w[diag[i]] += g",
-        "        factor(w)",
-        *(["        rhs_t(tm, yc, pc, dt)"] if rows else []),
+        "def attempt(t, h, y, f, p, u, jac_pos, diag, atol, rtol, y_new, f_new, work):",
+        '    """One RODAS4 step of one member; writes y_new, f_new, returns the error norm."""',
+        "    w, jv, k, st, b, dt = work",
+        "    n = y.size",
+        "    jac(t, y, p, jv)",
+        "    w[:] = 0.0",
+        "    for q in range(jv.size):\n        w[jac_pos[q]] = -jv[q]",
+        f"    g = 1.0 / ({gamma!r} * h)",
+        "    for i in range(n):\n        w[diag[i]] += g",
+        "    factor(w)",
+        *(["    rhs_t(t, y, p, dt)"] if rows else []),
         *stages,
-        "        total = 0.0",
-        "        for i in range(n):",
-        f"            {final}",
-        "            scale = atol[i] + rtol * max(abs(yc[i]), abs(yn[i]))",
-        "            total += (k[5, i] / scale) ** 2",
-        "        norm = math.sqrt(total / n)",
-        "        err[m] = norm if math.isfinite(norm) else math.inf",
-        "        rhs(tm + hm, yn, pc, fe)",
-        "        for i in range(n):",
-        "            y_new[i, m] = yn[i]",
-        "            f_new[i, m] = fe[i] + u[i, m]",
+        "    total = 0.0",
+        "    for i in range(n):",
+        f"        {final}",
+        "        scale = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))",
+        "        total += (k[5, i] / scale) ** 2",
+        "    norm = math.sqrt(total / n)",
+        "    rhs(t + h, y_new, p, f_new)",
+        "    for i in range(n):\n        f_new[i] += u[i]",
+        "    return norm if math.isfinite(norm) else math.inf",
         "",
+        "",
+        *_ADVANCE.format(
+            nnz=lu.nnz,
+            n_jac=len(expressions.jac_entries),
+            n_obs=len(expressions.observables),
+            **control,
+        ).splitlines(),
     ]
     source = "\n".join(lines)
     with _LOCK:

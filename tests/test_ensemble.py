@@ -227,25 +227,57 @@ def test_coupled_model_members_equal_single_simulations():
         assert ens.readouts["onset"][i] == pytest.approx(fl.models.anagen_onset(fine), rel=1e-4)
 
 
-def test_the_numpy_and_numba_backends_agree_to_round_off():
+#: One readout of each kind, on a state and on an observable, some with windows.
+EVERY_KIND = {
+    "up": fl.readouts.CrossingTime("X", 2.0),
+    "down_late": fl.readouts.CrossingTime("activity", 1.5, direction="down", start=5, stop=18),
+    "at": fl.readouts.ValueAt("Y", 7.3),
+    "mean": fl.readouts.TimeAverage("W", start=2, stop=12),
+    "top": fl.readouts.Peak("activity", what="time"),
+}
+
+
+@pytest.mark.parametrize(
+    "readouts, t_eval",
+    [
+        ({k: EVERY_KIND[k] for k in ("up", "down_late", "at")}, None),  # stops at events only
+        (EVERY_KIND, None),  # averages and peaks see every step
+        ({"up": EVERY_KIND["up"]}, T),  # and every output time
+    ],
+    ids=["events", "every-step", "time-courses"],
+)
+def test_the_numpy_and_numba_backends_take_the_same_steps(readouts, t_eval):
+    # The compiled loop hands Python only the steps where something happens; it must take
+    # the very steps of the NumPy step, so the readouts agree to round-off.
     model = hill_feedback()
     rng = np.random.default_rng(4)
-    params, schedules = random_members(model, rng, 4)
+    params, schedules = random_members(model, rng, 6)
     runs = {
         backend: fl.simulate_ensemble(
             model,
             days=DAYS,
             params=params,
             schedules=schedules,
-            t_eval=T,
+            t_eval=t_eval,
             backend=backend,
-            readouts={"up": fl.readouts.CrossingTime("X", 2.0)},
+            readouts=readouts,
         )
         for backend in ("numpy", "numba")
     }
-    np.testing.assert_allclose(runs["numba"].values, runs["numpy"].values, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(
-        runs["numba"].readouts["up"], runs["numpy"].readouts["up"], rtol=1e-9
-    )
+    numba, numpy = runs["numba"], runs["numpy"]
+    np.testing.assert_array_equal(numba.steps, numpy.steps)
+    np.testing.assert_array_equal(numba.rejected, numpy.rejected)
+    assert all(numba.status == "ok")
+    for name in readouts:
+        assert np.isfinite(numpy.readouts[name]).any(), name  # the readouts are not all nan
+        np.testing.assert_allclose(
+            numba.readouts[name], numpy.readouts[name], rtol=1e-9, err_msg=name
+        )
+    if t_eval is not None:
+        np.testing.assert_allclose(numba.values, numpy.values, rtol=1e-9, atol=1e-12)
+
+
+def test_the_backend_is_checked():
+    model = hill_feedback()
     with pytest.raises(fl.FollicleError, match="backend must be one of"):
         fl.simulate_ensemble(model, days=1, backend="fortran")
