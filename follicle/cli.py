@@ -7,6 +7,7 @@
     follicle run abt737_after_induction --out results   # CSV + PNG of one scenario
     follicle run --days 80 --dose "wnt_inhibitor:2 mg/kg@12,14,16" --set "tau_anagen=20 day"
     follicle sweep macrophage_wnt_inhibition wnt_inhibitor.amount "0:5:11" --out delay.csv
+    follicle sweep ageing k_CA 20:40 tau_anagen "12:24 day" --sample lhs:64 --seed 1
     follicle export-sbml abt737_after_induction -o abt737.xml
 
 Every command has ``--help``. Exit codes: 0 success; 2 the command line cannot be read
@@ -26,16 +27,20 @@ from pathlib import Path
 
 import numpy as np
 
-from follicle.errors import FollicleError
+from follicle.errors import FollicleError, UnknownNameError
 from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
 from follicle.models.interventions import DOSE_UNIT, induce_senescence
-from follicle.models.readouts import first_anagen_onset
-from follicle.readouts import peak, time_average, value_at
+from follicle.models.readouts import anagen_onset, first_anagen_onset
+from follicle.readouts import Peak, TimeAverage, ValueAt
+from follicle.sweep import grid, latin_hypercube, sobol, sweep
 
 __all__ = ["main"]
 
 #: Length of a run without a scenario (days from the start of a telogen).
 UNTREATED_DAYS = 200.0
+#: A sweep is cut into this many batches (fewer if it has fewer members), so that its
+#: progress bar moves.
+PROGRESS_STEPS = 20
 
 
 class UsageError(Exception):
@@ -71,8 +76,10 @@ def parse_dose(text: str) -> list:
             "e.g. 'wnt_inhibitor:2 mg/kg@12,14'"
         )
     amount = _number_or_quantity(amount, f"--dose {text!r}: the amount")
-    return [dose(name.strip(), _number_or_quantity(day, f"--dose {text!r}: a day"), amount)
-            for day in days.split(",")]
+    return [
+        dose(name.strip(), _number_or_quantity(day, f"--dose {text!r}: a day"), amount)
+        for day in days.split(",")
+    ]
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -83,10 +90,15 @@ def parse_setting(text: str) -> tuple[str, object]:
     return name.strip(), _number_or_quantity(value, f"--set {text!r}: the value")
 
 
+def _split_unit(text: str) -> tuple[str, str]:
+    numbers, _, unit = text.strip().partition(" ")
+    return numbers, unit.strip()
+
+
 def parse_values(text: str) -> tuple[np.ndarray, str]:
     """Sweep values ``START:STOP:N`` (evenly spaced), ``log:START:STOP:N`` or ``A,B,C``,
     optionally followed by a unit after a space. Returns the numbers and the unit ("")."""
-    numbers, _, unit = text.strip().partition(" ")
+    numbers, unit = _split_unit(text)
     try:
         if numbers.startswith("log:"):
             start, stop, n = numbers.removeprefix("log:").split(":")
@@ -103,58 +115,86 @@ def parse_values(text: str) -> tuple[np.ndarray, str]:
         ) from None
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise UsageError(f"values {text!r}: give at least one finite number")
-    return values, unit.strip()
+    return values, unit
 
 
-# -- readouts of a sweep ------------------------------------------------------------------
-def _readout(spec: str):
-    """A readout from its name: ``anagen_onset``, or ``mean:NAME``, ``final:NAME``,
-    ``max:NAME`` of any state or observable."""
+def parse_range(text: str) -> tuple[np.ndarray, str]:
+    """A sampled axis's range ``LOW:HIGH``, optionally followed by a unit."""
+    numbers, unit = _split_unit(text)
+    try:
+        low, high = (float(v) for v in numbers.split(":"))
+    except ValueError:
+        raise UsageError(
+            f"range {text!r}: with --sample write LOW:HIGH, optionally followed by a unit, "
+            "e.g. '0:5 mg/kg'"
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise UsageError(f"range {text!r}: LOW and HIGH must be finite with LOW < HIGH")
+    return np.array([low, high]), unit
+
+
+def parse_sample(text: str) -> tuple[str, int]:
+    """``lhs:N`` or ``sobol:N`` -> (kind, N)."""
+    kind, _, n = text.partition(":")
+    if kind not in ("lhs", "sobol") or not n.isdigit() or int(n) < 1:
+        raise UsageError(f"--sample {text!r}: write lhs:N or sobol:N with N >= 1, e.g. lhs:64")
+    return kind, int(n)
+
+
+# -- a sweep ----------------------------------------------------------------------------------
+def _readout(spec: str, days: float):
+    """A sweep readout from its name: ``anagen_onset``, or ``mean:NAME``, ``final:NAME``,
+    ``max:NAME`` of any state or observable (all computed on the fly by the sweep)."""
     if spec == "anagen_onset":
-        return first_anagen_onset
+        return anagen_onset
     kind, _, name = spec.partition(":")
-    reducers = {
-        "mean": lambda run: time_average(run, name),
-        "final": lambda run: value_at(run, name, run.t[-1]),
-        "max": lambda run: peak(run, name)[1],
+    readouts = {
+        "mean": lambda: TimeAverage(name),
+        "final": lambda: ValueAt(name, days),
+        "max": lambda: Peak(name),
     }
-    if kind not in reducers or not name:
+    if kind not in readouts or not name:
         raise UsageError(
             f"readout {spec!r}: choose anagen_onset, mean:NAME, final:NAME or max:NAME"
         )
-    return reducers[kind]
+    return readouts[kind]()
 
 
-def _at(base: Scenario, axis: str, value) -> Scenario:
-    """``base`` with the sweep axis at ``value``: ``PARAM`` or ``DRUG.amount``."""
+def _axis(base: Scenario, model, axis: str):
+    """The engine's name and unit of a command-line axis, and a function taking one value
+    (a number or a quantity string) to the engine's number; it refuses what the model does."""
     drug, dot, field = axis.partition(".")
     if dot:
         if field != "amount":
             raise UsageError(f"axis {axis!r}: a drug axis is DRUG.amount")
-        return base.with_doses(drug, value)
-    params = {**base.params, axis: value}
-    coupled().parameter_vector(params)  # an unknown name or a bad value fails here, not later
-    return replace(base, params=params)
+        base.with_doses(drug, 0.0)  # an unknown drug, or one the scenario does not dose
+        return f"{dose(drug, 0, 0.0).target}.amount", DOSE_UNIT, lambda v: dose(drug, 0, v).amount
+    if axis in model.states:
+        i = model.state_names.index(axis)
+        return axis, model.states[axis].unit, lambda v: model.initial_vector({axis: v})[i]
+    if axis in model.parameters:
+        i = model.parameter_names.index(axis)
+        return axis, model.parameters[axis].unit, lambda v: model.parameter_vector({axis: v})[i]
+    raise UnknownNameError(
+        "sweep axis (PARAM, STATE or DRUG.amount)", axis, [*model.parameters, *model.states]
+    )
 
 
-def sweep(base: Scenario, axis: str, values, readout, progress: bool = False):
-    """The readout of ``base`` at each value of ``axis``, one simulation per value.
-
-    A plain loop over :func:`follicle.simulate` (through :meth:`Scenario.run`); each value
-    is checked by the model before anything runs.
-    """
-    variants = [_at(base, axis, v) for v in values]
-    if progress:
-        variants = _progress(variants, desc=f"{base.name}: {axis}")
-    return [readout(v.run()) for v in variants]
-
-
-def _progress(items, desc):
-    try:
-        from tqdm import tqdm
-    except ImportError:  # the [cli] extra is not installed: no bar
-        return items
-    return tqdm(items, desc=desc, unit="run", file=sys.stderr)
+def _design(base: Scenario, model, pairs, sample, seed):
+    """The design of the sweep in the engine's numbers, and each axis's header."""
+    axes, headers = {}, []
+    for axis, text in pairs:
+        name, unit, to_engine = _axis(base, model, axis)
+        if name in axes:
+            raise UsageError(f"axis {axis!r} is given twice")
+        numbers, given = parse_range(text) if sample else parse_values(text)
+        axes[name] = [to_engine(f"{float(v)!r} {given}" if given else float(v)) for v in numbers]
+        headers.append(f"{axis} [{unit}]")
+    if sample is None:
+        return grid(axes), headers
+    kind, n = sample
+    draw = latin_hypercube if kind == "lhs" else sobol
+    return draw({name: tuple(v) for name, v in axes.items()}, n, seed=seed), headers
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -188,11 +228,14 @@ def _with_options(args) -> Scenario:
         start, sep, stop = text.partition(":")
         if not sep:
             raise UsageError(f"--induce {text!r}: write START:STOP in days, e.g. '0:21'")
-        extra.append(induce_senescence(_number_or_quantity(start, "--induce start"),
-                                       _number_or_quantity(stop, "--induce stop")))
+        extra.append(
+            induce_senescence(
+                _number_or_quantity(start, "--induce start"),
+                _number_or_quantity(stop, "--induce stop"),
+            )
+        )
     params = dict(parse_setting(text) for text in args.set)
-    return replace(base, schedule=(*base.schedule, *extra),
-                   params={**base.params, **params})
+    return replace(base, schedule=(*base.schedule, *extra), params={**base.params, **params})
 
 
 def write_csv(path: Path, run) -> Path:
@@ -223,19 +266,39 @@ def _cmd_run(args) -> int:
 
 def _cmd_sweep(args) -> int:
     base = _with_options(args)
-    values, unit = parse_values(args.values)
-    readout = _readout(args.readout)
-    axis_values = [f"{v:g} {unit}" if unit else float(v) for v in values]
-    results = sweep(base, args.axis, axis_values, readout, progress=not args.no_progress)
-    header = [f"{args.axis} [{unit}]" if unit else args.axis, args.readout]
-    rows = [[f"{v:.10g}", f"{r:.10g}"] for v, r in zip(values, results, strict=True)]
+    if len(args.axes) % 2:
+        raise UsageError("give every AXIS its VALUES: SCENARIO AXIS VALUES [AXIS VALUES ...]")
+    sample = parse_sample(args.sample) if args.sample else None
+    readout = _readout(args.readout, base.days)
+    model = coupled()
+    pairs = list(zip(args.axes[::2], args.axes[1::2], strict=True))
+    design, headers = _design(base, model, pairs, sample, args.seed)
+    result = sweep(
+        model, design, readout, days=base.days,
+        schedule=base.schedule, params=dict(base.params), initial=dict(base.initial),
+        chunk_size=max(1, math.ceil(len(design) / PROGRESS_STEPS)),
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )  # fmt: skip
+    rows = [
+        [*(f"{v:.10g}" for v in values), f"{readout:.10g}", status]
+        for values, readout, status in zip(
+            design.values, result.readouts["readout"], result.status, strict=True
+        )
+    ]
+    table = [[*headers, args.readout, "status"], *rows]
     if args.out is None:
-        writer = csv.writer(sys.stdout)
-        writer.writerows([header, *rows])
+        csv.writer(sys.stdout).writerows(table)
     else:
         with args.out.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows([header, *rows])
+            csv.writer(handle).writerows(table)
         print(f"wrote {args.out}")
+    if result.failed.size:
+        first = result.failed[0]
+        print(
+            f"follicle: warning: {result.failed.size} of {len(result)} members have no "
+            f"readout (status column); member {first}: {result.reason[first]}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -243,74 +306,141 @@ def _cmd_export_sbml(args) -> int:
     from follicle import sbml
 
     chosen = _with_options(args)
-    path = sbml.to_file(args.output, coupled(), chosen.schedule, params=dict(chosen.params),
-                        initial=dict(chosen.initial))
-    print(f"wrote {path} ({chosen.name}; the document starts at day 0, simulate it for "
-          f"{chosen.days:g} days)")
+    path = sbml.to_file(
+        args.output,
+        coupled(),
+        chosen.schedule,
+        params=dict(chosen.params),
+        initial=dict(chosen.initial),
+    )
+    print(
+        f"wrote {path} ({chosen.name}; the document starts at day 0, simulate it for "
+        f"{chosen.days:g} days)"
+    )
     return 0
 
 
 # -- the parser -----------------------------------------------------------------------------
 def _add_scenario_options(p, scenario_required: bool = False):
-    p.add_argument("scenario", nargs=None if scenario_required else "?", metavar="SCENARIO",
-                   help="a named scenario (see 'follicle scenarios')"
-                   + ("" if scenario_required else "; default: untreated skin"))
+    p.add_argument(
+        "scenario",
+        nargs=None if scenario_required else "?",
+        metavar="SCENARIO",
+        help="a named scenario (see 'follicle scenarios')"
+        + ("" if scenario_required else "; default: untreated skin"),
+    )
     p.add_argument("--days", type=float, help="simulated duration (default: the scenario's)")
-    p.add_argument("--dose", action="append", default=[], metavar="NAME:AMOUNT@DAY[,DAY...]",
-                   help=f"add doses of a drug (amount in {DOSE_UNIT} unless a unit is given); "
-                   "repeatable")
-    p.add_argument("--induce", action="append", default=[], metavar="START:STOP",
-                   help="switch senescence induction on from START to STOP (days); repeatable")
-    p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
-                   help="change a parameter, e.g. 'tau_anagen=20 day' (bare numbers are in the "
-                   "parameter's unit); repeatable")
+    p.add_argument(
+        "--dose",
+        action="append",
+        default=[],
+        metavar="NAME:AMOUNT@DAY[,DAY...]",
+        help=f"add doses of a drug (amount in {DOSE_UNIT} unless a unit is given); repeatable",
+    )
+    p.add_argument(
+        "--induce",
+        action="append",
+        default=[],
+        metavar="START:STOP",
+        help="switch senescence induction on from START to STOP (days); repeatable",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="change a parameter, e.g. 'tau_anagen=20 day' (bare numbers are in the "
+        "parameter's unit); repeatable",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``follicle`` command."""
-    top = _Parser(prog="follicle", description=__doc__.split("\n\n")[0],
-                  epilog="Run 'follicle COMMAND --help' for a command's options.")
+    top = _Parser(
+        prog="follicle",
+        description=__doc__.split("\n\n")[0],
+        epilog="Run 'follicle COMMAND --help' for a command's options.",
+    )
     top.add_argument("--version", action="version", version=_version())
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    p = commands.add_parser("scenarios", help="list the named scenarios",
-                            description="List the named scenarios: name, duration, title.")
+    p = commands.add_parser(
+        "scenarios",
+        help="list the named scenarios",
+        description="List the named scenarios: name, duration, title.",
+    )
     p.set_defaults(func=_cmd_scenarios)
 
-    p = commands.add_parser("interventions", help="list drugs and switches with their units",
-                            description="List the interventions: name, unit, description.")
+    p = commands.add_parser(
+        "interventions",
+        help="list drugs and switches with their units",
+        description="List the interventions: name, unit, description.",
+    )
     p.set_defaults(func=_cmd_interventions)
 
     p = commands.add_parser(
-        "run", help="simulate a scenario; write CSV and PNG",
+        "run",
+        help="simulate a scenario; write CSV and PNG",
         description="Simulate a scenario (or untreated skin) on the coupled model, optionally "
         "with extra doses and parameter changes; write OUT/NAME.csv (every state and "
-        "observable) and OUT/NAME.png (an overview).")
+        "observable) and OUT/NAME.png (an overview).",
+    )
     _add_scenario_options(p)
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
-                   help="output folder (default: the current one)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="output folder (default: the current one)",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = commands.add_parser(
-        "sweep", help="one readout of a scenario along one axis",
-        description="Run a scenario once per value of one axis (a parameter, or DRUG.amount "
-        "for every dose of a drug in the scenario) and tabulate a readout as CSV.")
+        "sweep",
+        help="a readout of a scenario over a grid or a sample of axes",
+        description="Run a scenario for every member of a grid over one or more axes (a "
+        "parameter, a state's initial value, or DRUG.amount for every dose of a drug in the "
+        "scenario), or of a seeded Latin-hypercube or Sobol sample within ranges, through "
+        "the batched integrator of follicle.sweep, and tabulate a readout as CSV: one row "
+        "per member, axis values in the model's units, the readout and the member's status "
+        "(ok, invalid or failed; a member that is not ok has readout nan).",
+    )
     _add_scenario_options(p, scenario_required=True)
-    p.add_argument("axis", metavar="AXIS", help="PARAM or DRUG.amount")
-    p.add_argument("values", metavar="VALUES",
-                   help="START:STOP:N, log:START:STOP:N or A,B,C, optionally followed by a "
-                   "unit, e.g. '0:5:11 mg/kg'")
-    p.add_argument("--readout", default="anagen_onset",
-                   help="anagen_onset (default; inf if none), mean:NAME, final:NAME, max:NAME")
+    p.add_argument(
+        "axes",
+        nargs="+",
+        metavar="AXIS VALUES",
+        help="AXIS is PARAM, STATE or DRUG.amount; VALUES is START:STOP:N, "
+        "log:START:STOP:N or A,B,C (LOW:HIGH with --sample), optionally followed "
+        "by a unit, e.g. 'wnt_inhibitor.amount \"0:5:11 mg/kg\"'",
+    )
+    p.add_argument(
+        "--sample",
+        metavar="lhs:N|sobol:N",
+        help="N members of a Latin hypercube or a scrambled Sobol sequence (N a "
+        "power of two) within the axes' LOW:HIGH ranges, instead of a grid",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.add_argument(
+        "--readout",
+        default="anagen_onset",
+        help="anagen_onset (default; nan if none within the run), mean:NAME, final:NAME, max:NAME",
+    )
     p.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (there is none either when stderr is not a terminal)",
+    )
     p.set_defaults(func=_cmd_sweep)
 
     p = commands.add_parser(
-        "export-sbml", help="write a scenario as SBML",
+        "export-sbml",
+        help="write a scenario as SBML",
         description="Write the coupled model with a scenario's schedule and parameters as an "
-        "SBML Level 3 document (needs the [sbml] extra).")
+        "SBML Level 3 document (needs the [sbml] extra).",
+    )
     _add_scenario_options(p)
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     p.set_defaults(func=_cmd_export_sbml)

@@ -15,14 +15,27 @@ import follicle as fl
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-#: Pages whose ```python blocks are run, each page's blocks in order in one namespace.
-RUNNABLE = ["README.md", "docs/getting-started.md", "docs/tutorials/simulate.md",
-            "docs/tutorials/dose.md", "docs/sbml.md", "docs/zoo.md"]
+#: Pages whose ```python blocks are run, each page's blocks in order in one namespace, and
+#: the optional modules each needs. The Dask page starts a LocalCluster of two worker
+#: processes once (about 15 s); the pages' code runs in this process, whose __main__ is
+#: pytest's, so the workers can start without an ``if __name__ == "__main__"`` guard.
+RUNNABLE = {
+    "README.md": ["pandas"],
+    "docs/getting-started.md": [],
+    "docs/tutorials/simulate.md": [],
+    "docs/tutorials/dose.md": [],
+    "docs/tutorials/sweep.md": ["pandas"],
+    "docs/tutorials/fit.md": [],
+    "docs/tutorials/sbml.md": ["libsbml", "roadrunner"],
+    "docs/tutorials/dask.md": ["dask.distributed"],
+    "docs/zoo.md": [],
+}
 
 
 def _extension():
-    spec = importlib.util.spec_from_file_location("follicle_docs",
-                                                  DOCS / "_ext" / "follicle_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "follicle_docs", DOCS / "_ext" / "follicle_docs.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,9 +49,22 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
     pytest.importorskip("sphinx")
     pytest.importorskip("myst_parser")
     done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         str(DOCS), str(tmp_path / "html")],
-        capture_output=True, encoding="utf-8", errors="replace", timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(DOCS),
+            str(tmp_path / "html"),
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "html" / "model.html").read_text(encoding="utf-8")
@@ -51,8 +77,11 @@ def test_parameter_table_lists_every_parameter_of_the_model_once():
     names = _table_names(_extension().parameters_md(table, model))
     assert sorted(names) == sorted(table) and len(names) == len(set(names))
     assert set(model.parameter_names) <= set(names)
-    row = next(line for line in _extension().parameters_md(table, model).splitlines()
-               if line.startswith("| `tau_anagen` |"))
+    row = next(
+        line
+        for line in _extension().parameters_md(table, model).splitlines()
+        if line.startswith("| `tau_anagen` |")
+    )
     p = table["tau_anagen"]
     assert f"| {p.value:g} | day | [{p.bounds[0]:g}, {p.bounds[1]:g}] | phase |" in row
 
@@ -84,10 +113,15 @@ def _python_blocks(page: Path) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
 
 
+def test_every_tutorial_is_run():
+    tutorials = {str(p.relative_to(ROOT)) for p in (DOCS / "tutorials").glob("*.md")}
+    assert tutorials <= set(RUNNABLE)
+
+
 @pytest.mark.parametrize("page", RUNNABLE)
 def test_code_in_the_page_runs(page, tmp_path, monkeypatch):
-    if page == "docs/sbml.md":
-        pytest.importorskip("libsbml")
+    for module in RUNNABLE[page]:
+        pytest.importorskip(module)
     blocks = _python_blocks(ROOT / page)
     assert blocks, f"{page} has no python code"
     monkeypatch.chdir(tmp_path)  # pages may write files
