@@ -38,7 +38,7 @@ docs: $(VENV)/.stamp-dev
 
 bench: $(VENV)/.stamp-dev
 	$(PY) benchmarks/engine.py
-	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/sweep.py --json benchmarks/results.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

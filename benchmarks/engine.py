@@ -50,12 +50,16 @@ def main() -> None:
         t0 = time.perf_counter()
         run = fl.simulate(model, days=120)
         runs.append(time.perf_counter() - t0)
-    print(f"machine: {platform.processor() or platform.machine()}, Python "
-          f"{platform.python_version()}, NumPy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python "
+        f"{platform.python_version()}, NumPy {np.__version__}"
+    )
     print(f"20-state model, build + compile (cold): {cold * 1e3:8.1f} ms")
     print(f"20-state model, build + compile (cached): {cached * 1e3:8.1f} ms")
-    print(f"one 120-day simulation (BDF, median of 20): {np.median(runs) * 1e3:8.1f} ms "
-          f"({run.stats.nfev} rhs evaluations, {run.stats.njev} Jacobians)")
+    print(
+        f"one 120-day simulation (BDF, median of 20): {np.median(runs) * 1e3:8.1f} ms "
+        f"({run.stats.nfev} rhs evaluations, {run.stats.njev} Jacobians)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ workers to the same core.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import roadrunner
@@ -116,8 +118,27 @@ def _cubic_crossing(t, g, i):
     return float(t[i] + (t[i + 1] - t[i]) * (-g[i]) / (g[i + 1] - g[i]))
 
 
+#: Every comparison printed, for ``--json`` (times in seconds).
+RESULTS: list[dict] = []
+#: The issue's targets for the ratio (libRoadRunner time / follicle time).
+TARGETS = {
+    "sweep, time per member (numba step)": 1.0,
+    "one simulation, simulate_ensemble (1 member), median of 5": 1 / 3,
+}
+
+
 def line(what, ours, peer, unit="s"):
     ratio = peer / ours
+    scale = {"s": 1.0, "ms": 1e-3}[unit]
+    RESULTS.append(
+        {
+            "benchmark": what,
+            "follicle_s": ours * scale,
+            "peer_s": peer * scale,
+            "ratio": ratio,
+            "target": TARGETS.get(what),
+        }
+    )
     print(
         f"{what:<58} follicle {ours:10.4g} {unit}   libRoadRunner {peer:10.4g} {unit}   "
         f"ratio {ratio:6.2f}",
@@ -253,13 +274,14 @@ def bench_scaling(sizes):
 def scale_one(n):
     model = fl.models.coupled()
     model.compiled  # noqa: B018 - compile before timing
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     res = run_sweep(model, design(model, n), progress=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB
     print(
-        f"scaling: {n:>8} members  {elapsed / n * 1e3:8.3f} ms per member  "
-        f"peak memory {peak:8.0f} MiB  ok {int(np.sum(res.status == 'ok'))}"
+        f"scaling: {n:>8} members  {elapsed / n * 1e3:8.3f} ms per member "
+        f"({cpu / n * 1e3:.3f} ms CPU)  peak memory {peak:8.0f} MiB  "
+        f"ok {int(np.sum(res.status == 'ok'))}"
     )
 
 
@@ -292,6 +314,16 @@ def bench_dask(model, members):
         f"{'sweep, Dask LocalCluster (2 workers) vs in-process':<58} dask {dask_time:10.4g} s"
         f"   in-process {alone:10.4g} s   speed-up {alone / dask_time:6.2f}"
     )
+    RESULTS.append(
+        {
+            "benchmark": f"sweep of {members} members, Dask (2 workers) against in-process",
+            "follicle_s": dask_time,
+            "peer_s": alone,
+            "peer": "follicle in-process",
+            "ratio": alone / dask_time,
+            "target": None,
+        }
+    )
 
 
 def main() -> None:
@@ -302,18 +334,21 @@ def main() -> None:
     parser.add_argument("--scaling", default="100,1000,10000")
     parser.add_argument("--dask", type=int, default=2_000)
     parser.add_argument("--rtol", type=float, default=RTOL)
+    parser.add_argument("--json", type=Path, help="also write the comparisons to this file")
     parser.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     RTOL = args.rtol
     if args.scale_one:
         scale_one(args.scale_one)
         return
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores "
         f"(affinity {sorted(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
         f"NumPy {np.__version__}, libRoadRunner {roadrunner.__version__}"
     )
-    print(f"load average at start: {os.getloadavg()}; rtol {RTOL:g}", flush=True)
+    load = os.getloadavg()
+    print(f"machine: {machine}")
+    print(f"load average at start: {load}; rtol {RTOL:g}", flush=True)
     model = fl.models.coupled()
     bench_build()
     bench_kernel_build()
@@ -324,6 +359,16 @@ def main() -> None:
     if args.dask:
         bench_dask(model, args.dask)
     print(f"load average at end: {os.getloadavg()}")
+    if args.json:
+        record = {
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": machine,
+            "command": "python benchmarks/sweep.py " + " ".join(sys.argv[1:]),
+            "note": f"load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+            f"the end; rtol {RTOL:g}",
+            "rows": RESULTS,
+        }
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """Ensembles: many parameter sets and schedules of one model, integrated as one batch.
 
 :func:`simulate_ensemble` integrates ``B`` members of one model at once. Every array of the
-integrator has the batch as its last axis, so each arithmetic operation is one NumPy call on
-``B`` numbers and the interpreter's overhead is shared by the whole batch.
+integrator has the batch as its last axis. With NumPy each arithmetic operation is one call
+on ``B`` numbers, so the interpreter's overhead is shared by the whole batch; with numba
+(:mod:`follicle.kernels`) a compiled loop takes each member from one event to the next
+(a breakpoint of its schedule, a sign change or time its readouts watch) and Python sees
+only the steps at those events.
 
 The method
 ----------
