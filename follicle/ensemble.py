@@ -627,7 +627,10 @@ class _Batch:
             at_break = pick(room) - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
             tb = np.where(at_break, self.stop[acc], ta + ha)
             ya, yb, fa = pick(y), pick(y_new), pick(f)
-            fb = self.rhs(tb, yb, acc)
+            # The slope at the step's own end (ta + h), as the compiled loop takes it: a
+            # rate switched on at a breakpoint belongs to the next segment (enter() takes
+            # the slope there again).
+            fb = self.rhs(ta + ha, yb, acc)
             for rec in self._observers():
                 rec.step(acc, ta, tb, ya, yb, fa, fb)
             if every and full:
@@ -754,14 +757,14 @@ class _Batch:
         return y_new, ks[5]
 
     def results(self) -> dict:
-        status = np.where(self.reason == None, OK, FAILED)  # noqa: E711 - elementwise
+        failed = self.reason != None  # noqa: E711 - elementwise
         out = {
-            "status": status.astype("<U7"),
+            "status": np.where(failed, FAILED, OK).astype("<U7"),
             "reason": self.reason,
             "steps": self.steps,
             "rejected": self.rejected,
-            "readouts": {
-                name: rec.result()
+            "readouts": {  # nan for the members that failed, whatever was recorded before
+                name: np.where(failed, np.nan, rec.result())
                 for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
             },
         }
@@ -918,7 +921,7 @@ class _Value(_Recorder):
             self.out[idx] = b.value(self.target, b.t[idx], b.y[:, idx], idx)
 
     def step(self, idx, ta, tb, ya, yb, fa, fb):
-        inside = (ta < self.when) & (self.when < tb)
+        inside = (ta < self.when) & (self.when <= tb)  # at a breakpoint, jump() overwrites
         if inside.any():
             s = np.flatnonzero(inside)
             theta = (self.when - ta[s]) / (tb[s] - ta[s])
@@ -950,9 +953,7 @@ class _Average(_Recorder):
         self.out[idx[s]] += total * (th_hi - th_lo) * (tb[s] - ta[s])
 
     def result(self):
-        out = self.out / (self.b - self.a)
-        out[self.batch.reason != None] = np.nan  # noqa: E711 - elementwise
-        return out
+        return self.out / (self.b - self.a)
 
 
 class _Peak(_Recorder):
@@ -983,9 +984,8 @@ class _Peak(_Recorder):
             self.offer(idx[s], ta[s] + theta * (tb[s] - ta[s]), self.at(theta, *args))
 
     def result(self):
-        failed = self.batch.reason != None  # noqa: E711 - elementwise
         out = self.best if self.what == "value" else self.out
-        return np.where(failed | ~np.isfinite(self.best), np.nan, out)
+        return np.where(np.isfinite(self.best), out, np.nan)
 
 
 _RECORDERS = {"crossing": _Crossing, "value": _Value, "average": _Average, "peak": _Peak}

@@ -8,7 +8,8 @@ import pickle
 
 import numpy as np
 import pytest
-from _models import blow_up, hill_feedback, logistic, logistic_exact
+import sympy as sp
+from _models import blow_up, hill_feedback, logistic, logistic_exact, one_compartment
 
 import follicle as fl
 from follicle.ensemble import _SparseLU
@@ -281,3 +282,88 @@ def test_the_backend_is_checked():
     model = hill_feedback()
     with pytest.raises(fl.FollicleError, match="backend must be one of"):
         fl.simulate_ensemble(model, days=1, backend="fortran")
+
+
+# -- edge cases found by reviewing the compiled loop against the NumPy step -------------
+BACKENDS = ("numpy", "numba")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_value_at_the_exact_end_of_a_step_is_recorded(backend):
+    # All states start at zero, so the first step is Hairer's fallback of 1e-6 day and
+    # ends exactly at the readout's time: dX/dt = 1 gives X = t there.
+    ens = fl.simulate_ensemble(
+        one_compartment(),
+        days=5,
+        schedule=[fl.Infusion("drug", 1.0, 0.0, 3.0)],
+        readouts=fl.readouts.ValueAt("drug", 1e-6),
+        backend=backend,
+    )
+    assert ens.readouts["readout"][0] == pytest.approx(1e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_readout_of_a_failed_member_is_nan(backend):
+    # X = 1 / (1 - k t) crosses 3 at t = 2/(3k) and blows up at 1/k: k = 1 and 2 fail
+    # within 2 days after crossing, k = 0.1 and 0.2 never fail.
+    ens = fl.simulate_ensemble(
+        blow_up(),
+        days=2,
+        params={"k_auto": [0.1, 1.0, 0.2, 2.0]},
+        readouts={
+            "cross": fl.readouts.CrossingTime("X", 1.1),
+            "at": fl.readouts.ValueAt("X", 0.25),
+            "mean": fl.readouts.TimeAverage("X"),
+            "top": fl.readouts.Peak("X"),
+        },
+        backend=backend,
+    )
+    assert list(ens.status) == ["ok", "failed", "ok", "failed"]
+    for name, values in ens.readouts.items():
+        assert np.isnan(values[[1, 3]]).all(), name
+        assert np.isfinite(values[[0, 2]]).all(), name
+    assert ens.readouts["cross"][0] == pytest.approx(1 / 0.1 * (1 - 1 / 1.1), rel=1e-5)
+
+
+def test_a_model_whose_rates_do_not_depend_on_its_states_runs_compiled():
+    # No Jacobian entries at all: dX/dt = -k, so X(3) = 1 - 3k.
+    m = fl.Module("zero_order")
+    x = m.state("X", unit="nM", initial=1.0)
+    k = m.parameter("k", 0.1, "nM/day", bounds=(0, 100), provenance="assumed: test")
+    m.rate(x, -k, label="zero-order removal")
+    ens = fl.simulate_ensemble(
+        fl.Model("zero_order", [m]),
+        days=3,
+        readouts=fl.readouts.ValueAt("X", 3.0),
+        backend="numba",
+    )
+    assert ens.readouts["readout"][0] == pytest.approx(0.7, rel=1e-9)
+
+
+def test_a_rate_switched_on_at_a_breakpoint_belongs_to_the_next_segment():
+    # A source H(t - T) switched on exactly at a dose's time T: before T, X decays from 1
+    # at rate 1e-3/day. T was found by scanning for a step whose end, ta + (T - ta), rounds
+    # short of T, where the slope taken at the breakpoint itself saw the source.
+    m = fl.Module("switch")
+    x = m.state("X", unit="nM", initial=1.0)
+    k = m.parameter("k", 1e-3, "1/day", bounds=(0, 100), provenance="assumed: test")
+    src = m.parameter("src", 50.0, "nM/day", bounds=(0, 1000), provenance="assumed: test")
+    on = m.parameter("T_on", 5.0, "day", bounds=(0, 100), provenance="assumed: test")
+    m.rate(x, -k * x, label="decay")
+    m.rate(x, src * sp.Heaviside(fl.t - on), label="switched source")
+    T = 3.455522672431776
+    for backend in BACKENDS:
+        ens = fl.simulate_ensemble(
+            fl.Model("switch", [m]),
+            days=12,
+            params={"T_on": T},
+            schedule=[fl.Bolus("X", 0.5, T)],
+            readouts={
+                "v": fl.readouts.ValueAt("X", 0.9 * T),
+                "avg": fl.readouts.TimeAverage("X", start=0.0, stop=T),
+            },
+            backend=backend,
+        )
+        assert ens.readouts["v"][0] == pytest.approx(np.exp(-1e-3 * 0.9 * T), rel=1e-6), backend
+        exact_mean = (1 - np.exp(-1e-3 * T)) / (1e-3 * T)
+        assert ens.readouts["avg"][0] == pytest.approx(exact_mean, rel=1e-6), backend
