@@ -247,7 +247,10 @@ def sobol(
             f"the readout is {values[0]:g} at every sampled point: it does not depend on "
             f"{list(names)} over these ranges, so there is no variance to share out"
         )
+    # SALib seeds its bootstrap only `if seed:`; seed 0 would leave the intervals to
+    # NumPy's global random state, so it gets seed + 1 (>= 1 for every valid seed).
     found = sobol_analyze.analyze(problem, values, calc_second_order=False,
-                                  num_resamples=resamples, conf_level=conf_level, seed=seed)
+                                  num_resamples=resamples, conf_level=conf_level,
+                                  seed=seed + 1)
     return SobolIndices(names, bounds, found["S1"], found["S1_conf"], found["ST"],
                         found["ST_conf"], n, conf_level)

@@ -100,6 +100,14 @@ def test_seeded_and_executor_independent():
     assert "| `x1` |" in plain.table() and "top: x" in repr(plain)
 
 
+def test_seed_zero_repeats_its_intervals_too():
+    # SALib leaves its bootstrap unseeded for a falsy seed; ours must not
+    args = (ISHIGAMI, ["x1", "x2", "x3"], ishigami)
+    first, second = (fl.sensitivity.sobol(*args, n=16, ranges=FULL, seed=0) for _ in "ab")
+    np.testing.assert_array_equal(first.first_conf, second.first_conf)
+    np.testing.assert_array_equal(first.total_conf, second.total_conf)
+
+
 def test_ranges_are_clipped_to_the_declared_bounds():
     m = fl.Module("clip")
     m.state("y", "1", 0.0)
