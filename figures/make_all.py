@@ -34,8 +34,9 @@ def main(argv=None) -> int:
         began = time.perf_counter()
         namespace = runpy.run_path(str(script))
         for path in namespace["main"](args.out, fast=args.fast):
-            print(path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent)
-                  else path)
+            print(
+                path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent) else path
+            )
         # the budget of `make figures` is a few minutes: say where it goes
         print(f"  {script.name}: {time.perf_counter() - began:.1f} s", flush=True)
     return 0

@@ -47,8 +47,10 @@ class _Entry:
 
 DATASETS = {
     "karin_ageing_synthetic": _Entry(
-        "karin_ageing_synthetic.csv", "karin_ageing_conditions.csv",
-        karin2019, KARIN_PULSES,
+        "karin_ageing_synthetic.csv",
+        "karin_ageing_conditions.csv",
+        karin2019,
+        KARIN_PULSES,
         {"eta": (0.01, 1.0), "beta": (0.01, 5.0), "kappa": (0.01, 20.0)},
     ),
 }
@@ -68,8 +70,9 @@ def load(name: str) -> tuple[Dataset, object]:
     model = entry.model()
     folder = resources.files("follicle.fitting").joinpath("shipped")
     with resources.as_file(folder) as path:
-        data = load_dataset(path / entry.measurements, model, path / entry.conditions,
-                            entry.registry)
+        data = load_dataset(
+            path / entry.measurements, model, path / entry.conditions, entry.registry
+        )
     return data, model
 
 

@@ -303,8 +303,14 @@ def senolytic_dose_needed(
 
     def excess(dose: float) -> float:
         schedule = course("senolytic", begin, dose, every=interval, times=times)
-        run = simulate(model, t_span=(0.0, end), t_eval=np.array([0.0, end]),
-                       params=params, initial={"X": burden}, schedule=schedule)
+        run = simulate(
+            model,
+            t_span=(0.0, end),
+            t_eval=np.array([0.0, end]),
+            params=params,
+            initial={"X": burden},
+            schedule=schedule,
+        )
         return float(run["X"][-1]) - target
 
     if excess(0.0) <= 0:

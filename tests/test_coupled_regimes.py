@@ -29,8 +29,9 @@ def critical():
 
 
 def _held(burden, **params):
-    return classify(fl.simulate(HELD, CRITICAL_BURDEN_DAYS, **burden_in_balance({"X": burden,
-                                                                                 **params})))
+    return classify(
+        fl.simulate(HELD, CRITICAL_BURDEN_DAYS, **burden_in_balance({"X": burden, **params}))
+    )
 
 
 def test_cycling_at_default_parameters():

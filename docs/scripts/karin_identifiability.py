@@ -21,9 +21,11 @@ def main():
     wald = fisher(problem, fit).intervals
     for name, p in profile(problem, fit, tol=1e-8).items():
         low, high = p.interval
-        print(f"{name:6s} true {TRUTH[name]:<6g} fit {p.value:.4g}  profile [{low:.4g}, "
-              f"{high:.4g}] {p.classification}  Wald [{wald[name][0]:.4g}, "
-              f"{wald[name][1]:.4g}]")
+        print(
+            f"{name:6s} true {TRUTH[name]:<6g} fit {p.value:.4g}  profile [{low:.4g}, "
+            f"{high:.4g}] {p.classification}  Wald [{wald[name][0]:.4g}, "
+            f"{wald[name][1]:.4g}]"
+        )
 
 
 if __name__ == "__main__":

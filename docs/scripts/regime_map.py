@@ -39,8 +39,10 @@ COURSE_START, COURSE_DOSES = 3.0, 7
 
 
 def show(result: fl.RegimeMap, x_format: str, y_format: str) -> None:
-    print(f"   rows: {result.y}; columns: {result.x}; "
-          + ", ".join(f"{letter} = {label}" for label, letter in LETTERS.items()))
+    print(
+        f"   rows: {result.y}; columns: {result.x}; "
+        + ", ".join(f"{letter} = {label}" for label, letter in LETTERS.items())
+    )
     print("   " + " " * 8 + " ".join(format(x, x_format) for x in result.x_values))
     for y, row in zip(result.y_values, result.labels, strict=True):
         width = len(format(result.x_values[0], x_format))
@@ -54,8 +56,7 @@ def course_setup(point):
     burden = point["X0"]
     return {
         "initial": {"X": burden, "P": steady_capacity(burden)},
-        "schedule": fl.models.course("senolytic", COURSE_START, point["dose"],
-                                     times=COURSE_DOSES),
+        "schedule": fl.models.course("senolytic", COURSE_START, point["dose"], times=COURSE_DOSES),
     }
 
 
@@ -69,9 +70,11 @@ def main() -> None:
     critical = fl.models.critical_burden(rtol=1e-4)
     xc = critical.value
     print(f"   {critical!r}, {critical.evaluations} simulations")
-    print(f"   X_c = {xc:.4f} (dimensionless, Karin scale); capacity there "
-          f"P* = {steady_capacity(xc):.3f}; quasi-steady burden of age "
-          f"{steady_age(xc):.2f} years")
+    print(
+        f"   X_c = {xc:.4f} (dimensionless, Karin scale); capacity there "
+        f"P* = {steady_capacity(xc):.3f}; quasi-steady burden of age "
+        f"{steady_age(xc):.2f} years"
+    )
 
     print("2. Held burden X x K_X_suppression")
     held = held_burden_map(executor=pool)
@@ -79,8 +82,10 @@ def main() -> None:
     for k, edge in zip(held.y_values, held.edge("cycling"), strict=True):
         print(f"   K_X = {k:g}: cycling up to X = {edge:.3g} on this grid")
 
-    print(f"3. Initial burden X0 x senolytic dose (mg/kg, daily from day {COURSE_START:g}, "
-          f"{COURSE_DOSES} doses), full coupled model")
+    print(
+        f"3. Initial burden X0 x senolytic dose (mg/kg, daily from day {COURSE_START:g}, "
+        f"{COURSE_DOSES} doses), full coupled model"
+    )
     doses = [0.0, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 40.0]
     burdens = [2.0, 3.0, 4.0, 6.0, 8.0, 10.0]
     treated = fl.regime_map(
@@ -95,17 +100,22 @@ def main() -> None:
     show(treated, "5.1f", "g")
     untreated = fl.simulate(fl.models.coupled(), days=60)
     onset = fl.readouts.crossing_time(untreated, "anagen", 0.5)
-    print(f"   dose to bring X0 down to X_c by the end of the course (day "
-          f"{COURSE_START + COURSE_DOSES:g}) and by the untreated first onset (day {onset:.1f})")
+    print(
+        f"   dose to bring X0 down to X_c by the end of the course (day "
+        f"{COURSE_START + COURSE_DOSES:g}) and by the untreated first onset (day {onset:.1f})"
+    )
     for burden, row in zip(burdens, treated.labels, strict=True):
         first = doses[int(np.argmax(row == "cycling"))] if (row == "cycling").any() else None
         needed = [
-            fl.models.senolytic_dose_needed(burden, xc, start=COURSE_START,
-                                            times=COURSE_DOSES, by=by)
+            fl.models.senolytic_dose_needed(
+                burden, xc, start=COURSE_START, times=COURSE_DOSES, by=by
+            )
             for by in (None, onset)
         ]
-        print(f"   X0 = {burden:g}: cycles from dose {first} mg/kg on this grid; needed "
-              f"{needed[0]:.2f} mg/kg by the end of the course, {needed[1]:.2f} by the onset")
+        print(
+            f"   X0 = {burden:g}: cycles from dose {first} mg/kg on this grid; needed "
+            f"{needed[0]:.2f} mg/kg by the end of the course, {needed[1]:.2f} by the onset"
+        )
     if pool is not None:
         pool.shutdown()
 

@@ -37,12 +37,21 @@ def main() -> None:
     try:
         for name, (readout, parameters) in READOUTS.items():
             began = time.perf_counter()
-            result = fl.sensitivity.sobol(model, list(parameters), readout, n=args.n,
-                                          spread=args.spread, seed=args.seed, executor=pool)
+            result = fl.sensitivity.sobol(
+                model,
+                list(parameters),
+                readout,
+                n=args.n,
+                spread=args.spread,
+                seed=args.seed,
+                executor=pool,
+            )
             minutes = (time.perf_counter() - began) / 60
             print(f"## {name}: {readout.__doc__.splitlines()[0]}")
-            print(f"N = {args.n}, seed = {args.seed}, spread = +-{args.spread:.0%}, "
-                  f"{result.evaluations} evaluations, {minutes:.1f} min")
+            print(
+                f"N = {args.n}, seed = {args.seed}, spread = +-{args.spread:.0%}, "
+                f"{result.evaluations} evaluations, {minutes:.1f} min"
+            )
             print(f"top three (total index): {', '.join(result.ranking()[:3])}")
             print(f"top three (first-order): {', '.join(result.ranking(by='first')[:3])}")
             print(result.table())
