@@ -1,6 +1,7 @@
 """Regenerate every figure: runs ``main()`` of each ``fig_*.py`` beside this file.
 
-Usage: ``python figures/make_all.py [--fast] [--out DIR]``.
+Usage: ``python figures/make_all.py [--fast] [--out DIR]``. Prints the files written and
+the seconds each script took.
 
 To add a figure, add ``fig_<name>.py`` with ``main(out_dir, fast=False)`` that returns the
 paths :func:`_common.save` wrote (``<name>.png`` and ``<name>.svg``; same bytes on a rerun,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import runpy
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,10 +31,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     for script in scripts():
+        began = time.perf_counter()
         namespace = runpy.run_path(str(script))
         for path in namespace["main"](args.out, fast=args.fast):
-            print(path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent)
-                  else path)
+            print(
+                path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent) else path
+            )
+        # the budget of `make figures` is a few minutes: say where it goes
+        print(f"  {script.name}: {time.perf_counter() - began:.1f} s", flush=True)
     return 0
 
 

@@ -98,8 +98,10 @@ class SobolIndices(_ReadOnly):
     def table(self) -> str:
         """A Markdown table, most influential (total index) first."""
         level = f"{self.conf_level:.0%}"
-        lines = [f"| parameter | range | S1 (± {level}) | ST (± {level}) |",
-                 "| --- | --- | --- | --- |"]
+        lines = [
+            f"| parameter | range | S1 (± {level}) | ST (± {level}) |",
+            "| --- | --- | --- | --- |",
+        ]
         for name in self.ranking():
             i = self.names.index(name)
             lo, hi = self.ranges[i]
@@ -236,18 +238,31 @@ def sobol(
     bounds = _ranges(model, parameters, spread, ranges)
     names = tuple(parameters)
     problem = {"num_vars": len(names), "names": list(names), "bounds": bounds.tolist()}
-    samples = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True,
-                                  seed=seed)
-    batches = [samples[i:i + batch] for i in range(0, len(samples), batch)]
-    results = map_ordered(partial(_evaluate, names=names, readout=readout), batches,
-                          executor=executor, progress=progress, desc="Sobol samples")
+    samples = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    batches = [samples[i : i + batch] for i in range(0, len(samples), batch)]
+    results = map_ordered(
+        partial(_evaluate, names=names, readout=readout),
+        batches,
+        executor=executor,
+        progress=progress,
+        desc="Sobol samples",
+    )
     values = np.concatenate([np.asarray(r, dtype=float) for r in results])
     if np.ptp(values) == 0:
         raise AnalysisError(
             f"the readout is {values[0]:g} at every sampled point: it does not depend on "
             f"{list(names)} over these ranges, so there is no variance to share out"
         )
-    found = sobol_analyze.analyze(problem, values, calc_second_order=False,
-                                  num_resamples=resamples, conf_level=conf_level, seed=seed)
-    return SobolIndices(names, bounds, found["S1"], found["S1_conf"], found["ST"],
-                        found["ST_conf"], n, conf_level)
+    # SALib seeds its bootstrap only `if seed:`; seed 0 would leave the intervals to
+    # NumPy's global random state, so it gets seed + 1 (>= 1 for every valid seed).
+    found = sobol_analyze.analyze(
+        problem,
+        values,
+        calc_second_order=False,
+        num_resamples=resamples,
+        conf_level=conf_level,
+        seed=seed + 1,
+    )
+    return SobolIndices(
+        names, bounds, found["S1"], found["S1_conf"], found["ST"], found["ST_conf"], n, conf_level
+    )

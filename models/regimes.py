@@ -21,7 +21,8 @@ cells' capacity started in balance with it, :math:`P(0) = P^*(X)`
 simulated for 250 days and classified as above. The critical burden :math:`X_c` is the
 burden at which "cycling" ends, located by bisection between the default burden and a
 high one (:func:`follicle.boundary`). :math:`X` is Karin et al.'s normalised burden
-(dimensionless, unit ``1``).
+(dimensionless, unit ``1``). :func:`held_burden_map` maps the same set-up over the held
+burden and ``K_X_suppression``, the burden that halves stem-cell activation.
 
 **Senolytic dose needed** (:func:`senolytic_dose_needed`). For a burden :math:`X_0` above
 :math:`X_c`, the smallest amount :math:`D` of each dose of a daily senolytic course such
@@ -46,7 +47,7 @@ from scipy.optimize import brentq
 
 from follicle.errors import AnalysisError, ParameterValueError
 from follicle.readouts import crossing_times
-from follicle.regimes import Transition, boundary
+from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.simulate import simulate
 from follicle.trajectory import Trajectory
 from follicle.units import TIME_UNIT, as_magnitude
@@ -56,12 +57,15 @@ __all__ = [
     "CRITICAL_BURDEN_DAYS",
     "CYCLING",
     "DESYNCHRONISED",
+    "HELD_BURDENS",
     "PERSISTENT_ANAGEN",
     "REGIMES",
+    "SUPPRESSIONS",
     "HairCycleClassifier",
     "burden_in_balance",
     "classify_hair_cycle",
     "critical_burden",
+    "held_burden_map",
     "senolytic_dose_needed",
 ]
 
@@ -144,6 +148,47 @@ def burden_in_balance(point: Mapping[str, float], base: Mapping[str, float] | No
         burden, params.get("k_P_recovery"), params.get("k_P_loss"), params.get("K_P")
     )
     return {"params": params, "initial": {"P": capacity}}
+
+
+#: Held burdens (dimensionless) and ``K_X_suppression`` values of the map quoted in
+#: ``docs/analysis.md`` and drawn by ``figures/fig_regime_map.py``.
+HELD_BURDENS = tuple(float(x) for x in np.round(np.geomspace(0.25, 6.0, 14), 3))
+SUPPRESSIONS = (0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def held_burden_map(
+    burdens=HELD_BURDENS, suppressions=SUPPRESSIONS, *, executor=None, progress=None
+) -> RegimeMap:
+    """Regimes of the coupled model over a held burden and ``K_X_suppression``.
+
+    Each point is :func:`clamped` ``("senescence")`` with the burden ``X`` held, the
+    stem cells' capacity in balance with it (:func:`burden_in_balance`) and
+    ``K_X_suppression`` (the burden that halves stem-cell activation) set, simulated for
+    :data:`CRITICAL_BURDEN_DAYS` from the start of a telogen and labelled by
+    :data:`classify_hair_cycle`. At the default ``K_X_suppression`` the edge of "cycling"
+    is the critical burden (:func:`critical_burden`).
+
+    Parameters
+    ----------
+    burdens, suppressions : sequence of float
+        The x axis (held burden ``X``, dimensionless) and the y axis (``K_X_suppression``).
+    executor, progress
+        As for :func:`follicle.regime_map`.
+
+    Returns
+    -------
+    RegimeMap
+    """
+    return regime_map(
+        clamped("senescence"),
+        ("X", burdens),
+        ("K_X_suppression", suppressions),
+        classify_hair_cycle,
+        days=CRITICAL_BURDEN_DAYS,
+        setup=burden_in_balance,
+        executor=executor,
+        progress=progress,
+    )
 
 
 def critical_burden(
@@ -258,8 +303,14 @@ def senolytic_dose_needed(
 
     def excess(dose: float) -> float:
         schedule = course("senolytic", begin, dose, every=interval, times=times)
-        run = simulate(model, t_span=(0.0, end), t_eval=np.array([0.0, end]),
-                       params=params, initial={"X": burden}, schedule=schedule)
+        run = simulate(
+            model,
+            t_span=(0.0, end),
+            t_eval=np.array([0.0, end]),
+            params=params,
+            initial={"X": burden},
+            schedule=schedule,
+        )
         return float(run["X"][-1]) - target
 
     if excess(0.0) <= 0:

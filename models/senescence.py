@@ -22,7 +22,7 @@ from follicle.models.parameters import declare, parameter
 
 from follicle.model import Module, t
 
-__all__ = ["module", "steady_burden"]
+__all__ = ["module", "steady_age", "steady_burden"]
 
 
 def steady_burden(
@@ -41,6 +41,24 @@ def steady_burden(
     kappa = parameter("kappa_sen").value if kappa is None else kappa
     production = eta * age_years
     return math.inf if production >= beta else kappa * production / (beta - production)
+
+
+def steady_age(
+    burden: float,
+    eta: float | None = None,
+    beta: float | None = None,
+    kappa: float | None = None,
+) -> float:
+    """Age (years) whose quasi-steady burden is ``burden``.
+
+    :math:`a = \\beta X / (\\eta\\,(\\kappa + X))`, the inverse of :func:`steady_burden`;
+    uses the table's values unless given. Works on arrays of burdens too. Tends to
+    :math:`\\beta/\\eta` as the burden grows without bound.
+    """
+    eta = parameter("eta_sen").value if eta is None else eta
+    beta = parameter("beta_sen").value if beta is None else beta
+    kappa = parameter("kappa_sen").value if kappa is None else kappa
+    return beta * burden / (eta * (kappa + burden))
 
 
 def module() -> Module:

@@ -29,6 +29,7 @@ from follicle.simulate import Threshold
 
 __all__ = [
     "FUR_RECOVERY_PARAMETERS",
+    "READOUTS",
     "WNT_DELAY_PARAMETERS",
     "fur_recovery",
     "onset_delay",
@@ -101,3 +102,10 @@ def fur_recovery(params: Mapping[str, float]) -> float:
     return time_average(treated, "fur_density", start=start, stop=stop) - time_average(
         induced, "fur_density", start=start, stop=stop
     )
+
+
+#: Each readout by name, with the parameters varied for it.
+READOUTS = {
+    "onset_delay": (onset_delay, WNT_DELAY_PARAMETERS),
+    "fur_recovery": (fur_recovery, FUR_RECOVERY_PARAMETERS),
+}

@@ -13,6 +13,7 @@ from follicle.models.regimes import (
     PERSISTENT_ANAGEN,
     HairCycleClassifier,
     burden_in_balance,
+    held_burden_map,
 )
 from follicle.models.stem_cells import steady_capacity
 
@@ -28,8 +29,9 @@ def critical():
 
 
 def _held(burden, **params):
-    return classify(fl.simulate(HELD, CRITICAL_BURDEN_DAYS, **burden_in_balance({"X": burden,
-                                                                                 **params})))
+    return classify(
+        fl.simulate(HELD, CRITICAL_BURDEN_DAYS, **burden_in_balance({"X": burden, **params}))
+    )
 
 
 def test_cycling_at_default_parameters():
@@ -48,14 +50,8 @@ def test_critical_burden_separates_cycling_from_arrest(critical):
 
 def test_critical_burden_rises_with_the_burden_that_halves_activation():
     # Coarse map: held burden x K_X_suppression; a larger K_X tolerates a larger burden.
-    result = fl.regime_map(
-        HELD,
-        ("X", [0.5, 1.0, 1.5, 2.0, 3.0]),
-        ("K_X_suppression", [1.0, 1.5, 2.5]),
-        classify,
-        days=CRITICAL_BURDEN_DAYS,
-        setup=burden_in_balance,
-    )
+    result = held_burden_map([0.5, 1.0, 1.5, 2.0, 3.0], [1.0, 1.5, 2.5])
+    assert (result.x, result.y) == ("X", "K_X_suppression")
     edge = result.edge(CYCLING)
     assert not np.isnan(edge).any(), result.labels
     assert np.all(np.diff(edge) >= 0) and edge[-1] > edge[0], result.labels

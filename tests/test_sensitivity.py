@@ -24,8 +24,7 @@ def _ishigami_model():
 
 
 def ishigami(p, a=7.0, b=0.1):
-    return (math.sin(p["x1"]) + a * math.sin(p["x2"]) ** 2
-            + b * p["x3"] ** 4 * math.sin(p["x1"]))
+    return math.sin(p["x1"]) + a * math.sin(p["x2"]) ** 2 + b * p["x3"] ** 4 * math.sin(p["x1"])
 
 
 def _ishigami_indices(a=7.0, b=0.1):
@@ -43,8 +42,7 @@ def _line():
     """``dy/dt = c1 k1 + c2 k2 + c3 k3``, so ``y(1 day) = sum c_i k_i``."""
     m = fl.Module("line")
     y = m.state("y", "1", 0.0)
-    ks = [m.parameter(f"k{i}", 1.0, "1/day", bounds=(0, 10), provenance=PROV)
-          for i in (1, 2, 3)]
+    ks = [m.parameter(f"k{i}", 1.0, "1/day", bounds=(0, 10), provenance=PROV) for i in (1, 2, 3)]
     m.rate(y, 1 * ks[0] + 2 * ks[1] + 4 * ks[2], label="production")
     return fl.Model("line", [m])
 
@@ -61,8 +59,9 @@ FULL = {name: (-math.pi, math.pi) for name in ("x1", "x2", "x3")}
 
 
 def test_ishigami_indices_match_the_closed_form():
-    result = fl.sensitivity.sobol(ISHIGAMI, ["x1", "x2", "x3"], ishigami, n=4096,
-                                  ranges=FULL, seed=1)
+    result = fl.sensitivity.sobol(
+        ISHIGAMI, ["x1", "x2", "x3"], ishigami, n=4096, ranges=FULL, seed=1
+    )
     first, total = _ishigami_indices()
     np.testing.assert_allclose(result.first, first, atol=0.04)
     np.testing.assert_allclose(result.total, total, atol=0.04)
@@ -100,13 +99,22 @@ def test_seeded_and_executor_independent():
     assert "| `x1` |" in plain.table() and "top: x" in repr(plain)
 
 
+def test_seed_zero_repeats_its_intervals_too():
+    # SALib leaves its bootstrap unseeded for a falsy seed; ours must not
+    args = (ISHIGAMI, ["x1", "x2", "x3"], ishigami)
+    first, second = (fl.sensitivity.sobol(*args, n=16, ranges=FULL, seed=0) for _ in "ab")
+    np.testing.assert_array_equal(first.first_conf, second.first_conf)
+    np.testing.assert_array_equal(first.total_conf, second.total_conf)
+
+
 def test_ranges_are_clipped_to_the_declared_bounds():
     m = fl.Module("clip")
     m.state("y", "1", 0.0)
     m.parameter("f", 0.9, "1", bounds=(0, 1), provenance=PROV)
     m.parameter("g", 2.0, "1", bounds=(0, 10), provenance=PROV)
-    result = fl.sensitivity.sobol(fl.Model("clip", [m]), ["f", "g"],
-                                  lambda p: p["f"] + p["g"], n=16, spread=0.5)
+    result = fl.sensitivity.sobol(
+        fl.Model("clip", [m]), ["f", "g"], lambda p: p["f"] + p["g"], n=16, spread=0.5
+    )
     np.testing.assert_allclose(result.ranges, [[0.45, 1.0], [1.0, 3.0]])
 
 

@@ -3,27 +3,29 @@
 Run from the repository root: ``nice python docs/scripts/karin_identifiability.py``. Prints
 the best values, 95% profile intervals with their identifiability labels, and the Fisher
 (Wald) intervals, next to the values that generated the data (set A).
+``figures/fig_fitting.py`` draws the same fit and profiles.
 """
 
 from follicle.fitting.profile import fisher, profile
+from follicle.models.zoo.karin2019 import PARAMETER_SETS
 
 from follicle import fitting
 
-TRUTH = {"eta": 0.084, "beta": 0.15, "kappa": 0.5}
-BOUNDS = {"eta": (0.01, 1.0), "beta": (0.01, 5.0), "kappa": (0.01, 20.0)}
+TRUTH = PARAMETER_SETS["A"]
 
 
 def main():
-    data, model = fitting.datasets.load("karin_ageing_synthetic")
-    problem = fitting.Problem(model, data, list(TRUTH), bounds=BOUNDS, rtol=1e-7)
+    problem = fitting.datasets.problem("karin_ageing_synthetic", rtol=1e-7)
     fit = fitting.estimate(problem, starts=10, seed=3)
     print(fit)
     wald = fisher(problem, fit).intervals
     for name, p in profile(problem, fit, tol=1e-8).items():
         low, high = p.interval
-        print(f"{name:6s} true {TRUTH[name]:<6g} fit {p.value:.4g}  profile [{low:.4g}, "
-              f"{high:.4g}] {p.classification}  Wald [{wald[name][0]:.4g}, "
-              f"{wald[name][1]:.4g}]")
+        print(
+            f"{name:6s} true {TRUTH[name]:<6g} fit {p.value:.4g}  profile [{low:.4g}, "
+            f"{high:.4g}] {p.classification}  Wald [{wald[name][0]:.4g}, "
+            f"{wald[name][1]:.4g}]"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ senolytic course restores after senescence induction (``abt737_after_induction``
 induction alone). Each parameter is uniform on its default +-20%, clipped to its allowed
 range. With N = 64 and 11 parameters each readout is evaluated 832 times (two
 simulations each): about 6 minutes on one free core (N = 128: about 12). The numbers are
-quoted in ``docs/sensitivity.md``.
+quoted in ``docs/sensitivity.md``; ``figures/fig_sensitivity.py`` draws the same indices.
 """
 
 from __future__ import annotations
@@ -20,22 +20,9 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from follicle.models.sensitivity import (
-    FUR_RECOVERY_PARAMETERS,
-    WNT_DELAY_PARAMETERS,
-    fur_recovery,
-    onset_delay,
-)
+from follicle.models.sensitivity import READOUTS
 
 import follicle as fl
-
-READOUTS = {
-    "onset delay under the WNT inhibitor (days)": (onset_delay, WNT_DELAY_PARAMETERS),
-    "fur recovery under the senolytic (mean fur, days 35-120)": (
-        fur_recovery,
-        FUR_RECOVERY_PARAMETERS,
-    ),
-}
 
 
 def main() -> None:
@@ -48,14 +35,23 @@ def main() -> None:
     model = fl.models.coupled()
     pool = ProcessPoolExecutor(args.workers) if args.workers else None
     try:
-        for title, (readout, parameters) in READOUTS.items():
+        for name, (readout, parameters) in READOUTS.items():
             began = time.perf_counter()
-            result = fl.sensitivity.sobol(model, list(parameters), readout, n=args.n,
-                                          spread=args.spread, seed=args.seed, executor=pool)
+            result = fl.sensitivity.sobol(
+                model,
+                list(parameters),
+                readout,
+                n=args.n,
+                spread=args.spread,
+                seed=args.seed,
+                executor=pool,
+            )
             minutes = (time.perf_counter() - began) / 60
-            print(f"## {title}")
-            print(f"N = {args.n}, seed = {args.seed}, spread = +-{args.spread:.0%}, "
-                  f"{result.evaluations} evaluations, {minutes:.1f} min")
+            print(f"## {name}: {readout.__doc__.splitlines()[0]}")
+            print(
+                f"N = {args.n}, seed = {args.seed}, spread = +-{args.spread:.0%}, "
+                f"{result.evaluations} evaluations, {minutes:.1f} min"
+            )
             print(f"top three (total index): {', '.join(result.ranking()[:3])}")
             print(f"top three (first-order): {', '.join(result.ranking(by='first')[:3])}")
             print(result.table())

@@ -1,0 +1,105 @@
+"""Performance against libRoadRunner: the ratio of each benchmark, with its target.
+
+Runs no benchmark: it reads ``benchmarks/results.json`` (written from a run of
+``benchmarks/sweep.py``; schema below) and draws, for every row with a peer time, the
+ratio libRoadRunner time / follicle time (above 1: follicle is faster) on a log scale,
+with the row's target where it has one. Rows without a peer time are listed under the
+chart with follicle's time. Missing keys and rows are tolerated: a row without a ratio
+gets ``peer_s / follicle_s`` if it has both times, and is listed otherwise.
+
+Schema::
+
+    {"date": str, "machine": str, "command": str, "note": str,
+     "rows": [{"benchmark": str, "follicle_s": float | null, "peer_s": float | null,
+               "ratio": float | null, "target": float | null}]}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import HERE, save, standalone
+
+FINDINGS = ()
+RESULTS = HERE.parent / "benchmarks" / "results.json"
+COLOURS = {"met": "#2e7d32", "missed": "#c62828", "none": "#9e9e9e"}
+
+
+def _ratio(row: dict) -> float | None:
+    """The row's ratio, or ``peer_s / follicle_s`` when only the two times are given."""
+    if row.get("ratio") is not None:
+        return float(row["ratio"])
+    if row.get("follicle_s") and row.get("peer_s") is not None:
+        return row["peer_s"] / row["follicle_s"]
+    return None
+
+
+def _status(ratio: float, target: float | None) -> str:
+    if target is None:
+        return "none"
+    return "met" if ratio >= target else "missed"
+
+
+def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
+    """Draw the ratios of ``benchmarks/results.json`` (``fast`` changes nothing)."""
+    record = json.loads(RESULTS.read_text(encoding="utf-8"))
+    rows = record.get("rows", [])
+    compared = [(row, _ratio(row)) for row in rows if _ratio(row) is not None]
+    alone = [row for row in rows if _ratio(row) is None]
+    fig, ax = plt.subplots(figsize=(8.4, 1.6 + 0.45 * max(len(compared), 1)))
+    for y, (row, ratio) in enumerate(compared):
+        target = row.get("target")
+        ax.barh(y, ratio, color=COLOURS[_status(ratio, target)], height=0.6)
+        ax.text(ratio * 1.05, y, f"{ratio:.2g}", va="center", fontsize=7)
+        if target is not None:
+            ax.plot([target, target], [y - 0.4, y + 0.4], color="k", lw=2)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="k", ls=":", lw=1)
+    ax.set_yticks(
+        range(len(compared)),
+        [textwrap.fill(row.get("benchmark", "?"), 48) for row, _ in compared],
+        fontsize=7,
+    )
+    ax.invert_yaxis()
+    ax.set_xlabel(
+        "libRoadRunner time / follicle time (log; right of the dotted line: follicle faster)"
+    )
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k]) for k in COLOURS]
+    handles.append(plt.Line2D([], [], color="k", lw=2))
+    ax.legend(
+        handles,
+        ["target met", "target missed", "no target", "target"],
+        fontsize=7,
+        frameon=False,
+        loc="lower right",
+    )
+    fig.suptitle(
+        textwrap.fill(
+            f"follicle against libRoadRunner, measured {record.get('date', '(no date)')} on "
+            f"{record.get('machine', '(machine not recorded)')}",
+            120,
+        ),
+        fontsize=8,
+    )
+    if alone:
+        listed = "; ".join(
+            f"{row.get('benchmark', '?')}: {row['follicle_s']:g} s"
+            if row.get("follicle_s") is not None
+            else row.get("benchmark", "?")
+            for row in alone
+        )
+        fig.text(
+            0.01, 0.01, textwrap.fill(f"No peer time: {listed}.", 150), fontsize=6.5, va="bottom"
+        )
+    fig.tight_layout(rect=(0, 0.05 if alone else 0, 1, 1))
+    return save(fig, "performance", out_dir, tight=False)
+
+
+if __name__ == "__main__":
+    standalone(main)
