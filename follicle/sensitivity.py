@@ -31,7 +31,6 @@ means; it only needs ``readout(params) -> float``. The points run through
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -151,18 +150,25 @@ def _ranges(model: Model, parameters, spread: float, ranges) -> np.ndarray:
     return np.array(out)
 
 
-def _evaluate(rows, *, names, readout) -> list[float]:
+def _evaluate(rows, *, names, readout, vectorized) -> np.ndarray:
     """Readout values of a batch of sample rows (module level: executors pickle it)."""
-    values = []
-    for row in rows:
-        point = dict(zip(names, map(float, row), strict=True))
-        value = float(readout(point))
-        if not math.isfinite(value):
+    if vectorized:
+        values = np.asarray(readout(dict(zip(names, rows.T, strict=True))), dtype=float)
+        if values.shape != (len(rows),):
             raise AnalysisError(
-                f"the readout is {value} at {point}; Sobol indices need a finite value at "
-                "every sampled point (narrow the ranges or make the readout total)"
+                f"a vectorized readout must return one value per sample point: got shape "
+                f"{values.shape} for {len(rows)} points"
             )
-        values.append(value)
+    else:
+        points = (dict(zip(names, map(float, row), strict=True)) for row in rows)
+        values = np.array([readout(point) for point in points], dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        point = dict(zip(names, map(float, rows[bad[0]]), strict=True))
+        raise AnalysisError(
+            f"the readout is {values[bad[0]]} at {point}; Sobol indices need a finite value "
+            "at every sampled point (narrow the ranges or make the readout total)"
+        )
     return values
 
 
@@ -177,7 +183,8 @@ def sobol(
     seed: int = 0,
     conf_level: float = 0.95,
     resamples: int = 200,
-    batch: int = 32,
+    batch: int | None = None,
+    vectorized: bool = False,
     executor: Any = None,
     progress: bool | None = None,
 ) -> SobolIndices:
@@ -192,6 +199,8 @@ def sobol(
     readout : callable
         ``readout({name: value}) -> float``, values in each parameter's unit; typically
         simulates the model with those parameters. Picklable when an executor is given.
+        With ``vectorized``, ``readout({name: array}) -> array``: a batch of points at
+        once (for example one :func:`~follicle.simulate_ensemble` per batch).
     n : int
         Base sample size :math:`N`, a power of two (the Sobol sequence's balance).
     spread : float
@@ -202,8 +211,11 @@ def sobol(
         Seeds the scrambling of the sequence and the bootstrap.
     conf_level, resamples : float, int
         Confidence level and bootstrap resamples of the intervals.
-    batch : int
-        Sample points per work item handed to the executor.
+    batch : int, optional
+        Sample points per work item handed to the executor (default 32, or 1024 when
+        ``vectorized``).
+    vectorized : bool
+        Whether ``readout`` takes arrays of points (see ``readout``).
     executor, progress
         As in :func:`~follicle.executors.map_ordered`.
 
@@ -233,6 +245,8 @@ def sobol(
         raise FollicleError(f"a follicle Model is needed, got {type(model).__name__}")
     if not (isinstance(n, int) and n >= 2 and n & (n - 1) == 0):
         raise ParameterValueError(f"n must be a power of two >= 2 (Sobol sequence), got {n!r}")
+    if batch is None:
+        batch = 1024 if vectorized else 32
     if not (isinstance(batch, int) and batch >= 1):
         raise ParameterValueError(f"batch must be an int >= 1, got {batch!r}")
     bounds = _ranges(model, parameters, spread, ranges)
@@ -241,13 +255,13 @@ def sobol(
     samples = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     batches = [samples[i : i + batch] for i in range(0, len(samples), batch)]
     results = map_ordered(
-        partial(_evaluate, names=names, readout=readout),
+        partial(_evaluate, names=names, readout=readout, vectorized=vectorized),
         batches,
         executor=executor,
         progress=progress,
         desc="Sobol samples",
     )
-    values = np.concatenate([np.asarray(r, dtype=float) for r in results])
+    values = np.concatenate(results)
     if np.ptp(values) == 0:
         raise AnalysisError(
             f"the readout is {values[0]:g} at every sampled point: it does not depend on "

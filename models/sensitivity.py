@@ -19,13 +19,16 @@ turnover, senolytic potency and window, stem-cell capacity and fur for the recov
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
+import numpy as np
+from follicle.models.coupled import coupled
+from follicle.models.readouts import anagen_onset
 from follicle.models.scenarios import scenario
 
-from follicle.readouts import time_average
+from follicle.ensemble import simulate_ensemble
+from follicle.errors import AnalysisError
+from follicle.readouts import TimeAverage
 from follicle.schedule import ParameterStep
-from follicle.simulate import Threshold
 
 __all__ = [
     "FUR_RECOVERY_PARAMETERS",
@@ -65,16 +68,33 @@ FUR_RECOVERY_PARAMETERS = (
     "k_shed",
 )
 
-#: The first anagen onset (half the patch in anagen); the run stops there.
-_ONSET = Threshold("anagen", 0.5, "up", terminal=True, label="onset")
 #: Window of the fur readout (days): from a week after the course starts to the end.
 _FUR_WINDOW = (35.0, 120.0)
 
 
-def _first_onset(experiment, params) -> float:
-    """First anagen onset, censored at the end of the experiment if there is none."""
-    times = experiment.run(params=params, events=[_ONSET]).event_times("onset")
-    return times[0] if times else experiment.days
+def _per_member(experiment, params, readout, schedule=None) -> np.ndarray:
+    """``readout`` of ``experiment`` for every member of ``params`` (scalars or arrays of
+    one length), as one :func:`~follicle.simulate_ensemble` batch."""
+    ens = simulate_ensemble(
+        coupled(),
+        days=experiment.days,
+        params={**experiment.params, **params},
+        initial=dict(experiment.initial),
+        schedule=experiment.schedule if schedule is None else schedule,
+        readouts={"readout": readout},
+    )
+    if not np.all(ens.status == "ok"):
+        i = int(np.flatnonzero(ens.status != "ok")[0])
+        point = {k: float(np.broadcast_to(v, len(ens))[i]) for k, v in params.items()}
+        raise AnalysisError(
+            f"the {experiment.name} run at {point} {ens.status[i]}: {ens.reason[i]}"
+        )
+    return ens.readouts["readout"]
+
+
+def _shaped(values: np.ndarray, params: Mapping):
+    """A float for a point of scalars, else the array."""
+    return float(values[0]) if all(np.ndim(v) == 0 for v in params.values()) else values
 
 
 def onset_delay(params: Mapping[str, float]) -> float:
@@ -82,26 +102,30 @@ def onset_delay(params: Mapping[str, float]) -> float:
 
     A run without an onset within the scenario's 80 days counts as an onset at day 80
     (censored): a patch whose first wave fails to activate the stem cells (at weak WNT,
-    for example) would otherwise have no delay to report.
+    for example) would otherwise have no delay to report. Values may be arrays of one
+    length (one member each, a float array back): ``sobol(..., vectorized=True)``.
     """
     experiment = scenario("macrophage_wnt_inhibition")
-    return _first_onset(experiment, params) - _first_onset(experiment.control(), params)
+    onsets = [
+        np.nan_to_num(_per_member(run, params, anagen_onset), nan=run.days)
+        for run in (experiment, experiment.control())
+    ]
+    return _shaped(onsets[0] - onsets[1], params)
 
 
 def fur_recovery(params: Mapping[str, float]) -> float:
     """Mean fur density (days 35-120) with the senolytic course minus without it.
 
     Both runs have the same three weeks of senescence induction; fur density is relative
-    to a healthy young coat.
+    to a healthy young coat. Values may be arrays, as for :func:`onset_delay`.
     """
     experiment = scenario("abt737_after_induction")
     induction = [e for e in experiment.schedule if isinstance(e, ParameterStep)]
     start, stop = _FUR_WINDOW
-    treated = experiment.run(params=params)
-    induced = replace(experiment, schedule=induction).run(params=params)
-    return time_average(treated, "fur_density", start=start, stop=stop) - time_average(
-        induced, "fur_density", start=start, stop=stop
-    )
+    fur = TimeAverage("fur_density", start=start, stop=stop)
+    treated = _per_member(experiment, params, fur)
+    induced = _per_member(experiment, params, fur, schedule=induction)
+    return _shaped(treated - induced, params)
 
 
 #: Each readout by name, with the parameters varied for it.

@@ -27,7 +27,9 @@ def test_readouts_move_the_way_the_mechanism_says():
 def test_sobol_gives_no_influence_to_a_parameter_the_readout_cannot_see(readout, seen, unseen):
     # g_fur only makes hair shafts (no effect on onset); no WNT inhibitor is given in the
     # senolytic scenario. Their indices are 0 up to integration round-off.
-    result = fl.sensitivity.sobol(fl.models.coupled(), [seen, unseen], readout, n=4)
+    result = fl.sensitivity.sobol(
+        fl.models.coupled(), [seen, unseen], readout, n=4, vectorized=True
+    )
     assert result.ranking() == (seen, unseen)
     assert result.index(unseen) == pytest.approx((0.0, 0.0), abs=1e-6)
     assert result.index(seen)[1] > 0

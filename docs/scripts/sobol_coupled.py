@@ -2,15 +2,15 @@
 
 Run from the repository (needs the ``[sensitivity]`` extra, which ``[dev]`` includes)::
 
-    nice .venv/bin/python docs/scripts/sobol_coupled.py            # N = 64, seed 0
+    .venv/bin/python docs/scripts/sobol_coupled.py            # N = 256, seed 0
     .venv/bin/python docs/scripts/sobol_coupled.py --n 128 --workers 2
 
 Readouts (:mod:`follicle.models.sensitivity`): the anagen-onset delay under the WNT
 inhibitor (scenario ``macrophage_wnt_inhibition`` against its control) and the fur that a
 senolytic course restores after senescence induction (``abt737_after_induction`` against
 induction alone). Each parameter is uniform on its default +-20%, clipped to its allowed
-range. With N = 64 and 11 parameters each readout is evaluated 832 times (two
-simulations each): about 6 minutes on one free core (N = 128: about 12). The numbers are
+range. With N = 256 and 11 parameters each readout is evaluated 3328 times (two
+simulations each), as ensembles of up to 1024 members. The numbers are
 quoted in ``docs/sensitivity.md``; ``figures/fig_sensitivity.py`` draws the same indices.
 """
 
@@ -27,7 +27,7 @@ import follicle as fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=64, help="base sample size (power of 2)")
+    parser.add_argument("--n", type=int, default=256, help="base sample size (power of 2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--spread", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=0, help="processes (0: this one)")
@@ -44,6 +44,7 @@ def main() -> None:
                 n=args.n,
                 spread=args.spread,
                 seed=args.seed,
+                vectorized=True,
                 executor=pool,
             )
             minutes = (time.perf_counter() - began) / 60
