@@ -82,7 +82,7 @@ def overview(run, title: str = "") -> Figure:
     matplotlib.figure.Figure
         Not attached to pyplot: save it with ``fig.savefig(path)``.
     """
-    fig = Figure(figsize=(7, 1.4 * (len(OVERVIEW) + 1.5)))
+    fig = Figure(figsize=(7, 1.4 * (len(OVERVIEW) + 1.5)), layout="constrained")
     axes = fig.subplots(len(OVERVIEW) + 1, 1, sharex=True,
                         height_ratios=[1.5] + [1] * len(OVERVIEW))
     phase_stack(axes[0], run)
@@ -95,5 +95,4 @@ def overview(run, title: str = "") -> Figure:
     axes[-1].set_xlabel("time [day]")
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
     return fig
