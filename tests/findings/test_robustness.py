@@ -1,22 +1,20 @@
 """Robustness: every finding's direction holds for at least 90% of 100 seeded parameter
 sets within +-20% of the defaults (each value clipped to its declared range).
 
-Each set is checked with one cheap simulation per treatment; doses are timed relative to
-the set's own cycle (the refractory period, the first onset) so that a slower or faster
-cycle is treated at the same phase as the defaults are. The fractions are printed at the
+Each set is checked with one simulation per treatment; doses are timed relative to the
+set's own cycle (the refractory period, the first onset) so that a slower or faster cycle
+is treated at the same phase as the defaults are. Each treatment runs as one ensemble
+(:func:`follicle.simulate_ensemble`) over the 100 sets. The fractions are printed at the
 end of the test session (see ``conftest.py``).
 """
 
 from __future__ import annotations
-
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 from scipy.stats import qmc
 
 import follicle as fl
-from follicle.executors import map_ordered
 
 from ._cycle import mean, regrowth_days
 
@@ -44,89 +42,134 @@ def parameter_sets(model: fl.Model, n: int = N_SETS, seed: int = SEED) -> list[d
     return sets
 
 
-def _half_life(values, age):
+def _runs(model, sets, days, schedules, **shared) -> list[fl.Trajectory]:
+    """One simulation per set (its own schedule) as one ensemble, each kept as a
+    trajectory on :func:`~follicle.simulate`'s output grid."""
+    params = [{**values, **shared.get("params", {})} for values in sets]
+    ens = fl.simulate_ensemble(
+        model,
+        days=days,
+        params=params,
+        initial=shared.get("initial"),
+        schedules=schedules,
+        t_eval=np.linspace(0, days, int(10 * days) + 1),
+    )
+    return [ens.member(i) for i in range(len(sets))]
+
+
+def _half_lives(sets, age) -> np.ndarray:
     """Days for a small extra senescent burden in skin of ``age`` years to halve."""
     model = fl.models.compartment("senescence")
-    own = {k: v for k, v in values.items() if k in model.parameters}
-    model = model.with_defaults(**{**own, "age0": age})
-    base = fl.simulate(model, days=200)
-    pulsed = fl.simulate(model, days=200, schedule=[fl.Bolus("X", 0.1, 5)])
-    excess = pulsed["X"] - base["X"]
-    return pulsed.t[np.flatnonzero((pulsed.t > 5) & (excess < 0.05))[0]] - 5
+    own = [{k: v for k, v in values.items() if k in model.parameters} for values in sets]
+    shared = {"params": {"age0": age}}
+    base = _runs(model, own, 200, [[]] * len(sets), **shared)
+    pulsed = _runs(model, own, 200, [[fl.Bolus("X", 0.1, 5)]] * len(sets), **shared)
+    lives = []
+    for b, p in zip(base, pulsed, strict=True):
+        excess = p["X"] - b["X"]
+        lives.append(p.t[np.flatnonzero((p.t > 5) & (excess < 0.05))[0]] - 5)
+    return np.array(lives)
 
 
-def directions(values: dict) -> dict[str, bool]:
-    """Whether each finding's direction holds for one parameter set."""
-    model = fl.models.coupled().with_defaults(**values)
+def directions(sets: list[dict]) -> dict[str, np.ndarray]:
+    """Whether each finding's direction holds, for every parameter set.
 
-    def run(days, *schedule, **options):
-        return fl.simulate(model, days=days, schedule=list(schedule), **options)
+    Every treatment runs as one ensemble over the sets, each with its doses timed by its
+    own cycle.
+    """
+    model = fl.models.coupled()
+    n = len(sets)
 
-    untreated = run(250)
-    onset = first_anagen_onset(untreated)
-    competent = values["tau_refractory"]  # follicles start in refractory telogen
+    def run(days, schedules, **shared):
+        return _runs(model, sets, days, schedules, **shared)
+
+    def each(schedule):
+        return [list(schedule)] * n
+
+    untreated = run(250, each([]))
+    onset = np.array([first_anagen_onset(u) for u in untreated])
+    competent = [v["tau_refractory"] for v in sets]  # follicles start in refractory telogen
     out = {}
 
-    starts, stops = anagen_onsets(untreated), anagen_ends(untreated)
-    anagen = stops[: len(starts)] - starts[: len(stops)]
-    out["F1"] = len(starts) >= 5 and bool(np.all((anagen > 10) & (anagen < 30)))
+    def cycles_regularly(u):
+        starts, stops = anagen_onsets(u), anagen_ends(u)
+        anagen = stops[: len(starts)] - starts[: len(stops)]
+        return len(starts) >= 5 and bool(np.all((anagen > 10) & (anagen < 30)))
 
-    out["F2"] = (
-        first_anagen_onset(run(80, fl.models.dose("apoptosis_inducer", competent + 3, 20))) < onset
-    )
-    wnt = fl.models.course("wnt_inhibitor", competent - 6, 2.0, every="2 day", times=6)
-    out["F3"] = first_anagen_onset(run(80, *wnt)) > onset
-    antiinfl = fl.models.course("anti_inflammatory", competent, 5.0, times=5)
-    out["F4"] = first_anagen_onset(run(80, *antiinfl)) < onset
+    out["F1"] = np.array([cycles_regularly(u) for u in untreated])
 
-    induced = run(120, fl.models.induce_senescence(0, 21))
-    peak_time, peak = fl.readouts.peak(induced, "senescent_burden")
+    def onsets(days, schedules):
+        return np.array([first_anagen_onset(r) for r in run(days, schedules)])
+
+    inducer = [[fl.models.dose("apoptosis_inducer", c + 3, 20)] for c in competent]
+    out["F2"] = onsets(80, inducer) < onset
+    wnt = [
+        fl.models.course("wnt_inhibitor", c - 6, 2.0, every="2 day", times=6) for c in competent
+    ]
+    out["F3"] = onsets(80, wnt) > onset
+    antiinfl = [fl.models.course("anti_inflammatory", c, 5.0, times=5) for c in competent]
+    out["F4"] = onsets(80, antiinfl) < onset
+
+    def means(runs, name, start, stop):
+        return np.array([mean(r, name, start, stop) for r in runs])
+
+    induced = run(120, each([fl.models.induce_senescence(0, 21)]))
+    lasting = []
+    for r in induced:
+        peak_time, peak = fl.readouts.peak(r, "senescent_burden")
+        lasting.append(fl.readouts.value_at(r, "senescent_burden", peak_time + 14) > 0.5 * peak)
     out["F5"] = (
-        mean(induced, "proliferation", 21, 90) < mean(untreated, "proliferation", 21, 90)
-        and mean(induced, "telogen", 21, 90) > mean(untreated, "telogen", 21, 90)
-        and mean(induced, "fur_density", 42, 120) < mean(untreated, "fur_density", 42, 120)
-        and fl.readouts.value_at(induced, "senescent_burden", peak_time + 14) > 0.5 * peak
+        (means(induced, "proliferation", 21, 90) < means(untreated, "proliferation", 21, 90))
+        & (means(induced, "telogen", 21, 90) > means(untreated, "telogen", 21, 90))
+        & (means(induced, "fur_density", 42, 120) < means(untreated, "fur_density", 42, 120))
+        & np.array(lasting)
     )
-    rescued = run(
-        120, fl.models.induce_senescence(0, 21), *fl.models.course("senolytic", 28, 10.0, times=7)
-    )
-    out["F6"] = mean(rescued, "fur_density", 35, 120) > mean(induced, "fur_density", 35, 120)
+    senolytic_after = fl.models.course("senolytic", 28, 10.0, times=7)
+    rescued = run(120, each([fl.models.induce_senescence(0, 21), *senolytic_after]))
+    out["F6"] = means(rescued, "fur_density", 35, 120) > means(induced, "fur_density", 35, 120)
 
-    old = run(150, **fl.models.aged_skin(1.5))
-    out["F7"] = _half_life(values, 0.25) < _half_life(values, 1.5) and mean(
-        old, "fur_density", 30, 150
-    ) < mean(untreated, "fur_density", 30, 150)
+    old = run(150, each([]), **fl.models.aged_skin(1.5))
+    out["F7"] = (_half_lives(sets, 0.25) < _half_lives(sets, 1.5)) & (
+        means(old, "fur_density", 30, 150) < means(untreated, "fur_density", 30, 150)
+    )
 
     senolytic = fl.models.course("senolytic", 0, 10.0, times=7)
-    out["F8"] = first_anagen_onset(run(80, *senolytic, *wnt)) > first_anagen_onset(
-        run(80, *senolytic)
-    )
+    out["F8"] = onsets(80, [[*senolytic, *w] for w in wnt]) > onsets(80, each(senolytic))
 
-    pulse = onset + 4  # early anagen of the set's own first cycle
-    chemo = fl.models.dose("chemotherapy", pulse, 150.0)
-    hit = run(pulse + 120, chemo)
-    spared = fl.simulate(
-        model.with_defaults(k_chemo_senescence=0.0), days=pulse + 120, schedule=[chemo]
+    # F9: a chemotherapy pulse in early anagen of each set's own first cycle. The runs
+    # need a common span: the latest pulse plus 120 days.
+    pulse = onset + 4
+    days = float(np.ceil(pulse.max())) + 120
+    chemo = [[fl.models.dose("chemotherapy", t, 150.0)] for t in pulse]
+    hit = run(days, chemo)
+    spared = run(days, chemo, params={"k_chemo_senescence": 0.0})
+    treated = run(
+        days,
+        [
+            [*c, *fl.models.course("senolytic", t + 3, 5.0, times=7)]
+            for c, t in zip(chemo, pulse, strict=True)
+        ],
     )
-    treated = run(pulse + 120, chemo, *fl.models.course("senolytic", pulse + 3, 5.0, times=7))
-    window = (hit.t >= pulse) & (hit.t <= pulse + 30)
-    shed = hit["fur_density"][window] < 0.5 * np.interp(
-        hit.t[window], untreated.t, untreated["fur_density"]
-    )
-    slow = regrowth_days(hit, untreated, pulse, pulse + 120)
-    out["F9"] = bool(
-        shed.any()
-        and regrowth_days(spared, untreated, pulse, pulse + 120) < slow
-        and regrowth_days(treated, untreated, pulse, pulse + 120) < slow
-    )
+    f9 = []
+    for i, t in enumerate(pulse):
+        control = untreated[i]  # 250 days: longer than every pulse + 120
+        window = (hit[i].t >= t) & (hit[i].t <= t + 30)
+        shed = hit[i]["fur_density"][window] < 0.5 * np.interp(
+            hit[i].t[window], control.t, control["fur_density"]
+        )
+        slow = regrowth_days(hit[i], control, t, t + 120)
+        f9.append(
+            shed.any()
+            and regrowth_days(spared[i], control, t, t + 120) < slow
+            and regrowth_days(treated[i], control, t, t + 120) < slow
+        )
+    out["F9"] = np.array(f9)
     return out
 
 
 def test_each_finding_holds_in_most_parameter_sets(request):
-    sets = parameter_sets(fl.models.coupled())
-    with ProcessPoolExecutor(2) as pool:
-        results = map_ordered(directions, sets, executor=pool)
-    fractions = {key: float(np.mean([r[key] for r in results])) for key in results[0]}
+    held = directions(parameter_sets(fl.models.coupled()))
+    fractions = {key: float(np.mean(values)) for key, values in held.items()}
     if hasattr(request.config, "cache"):  # not with -p no:cacheprovider
         request.config.cache.set(CACHE_KEY, fractions)
     print("robustness:", fractions)
