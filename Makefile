@@ -13,15 +13,15 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Stamps re-run the install whenever pyproject.toml changes.
-$(VENV)/.stamp-base: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.stamp-figures: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[figures]"
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-figures: $(VENV)/.stamp-base
+figures: $(VENV)/.stamp-figures
 	$(PY) figures/make_all.py
 
 test: $(VENV)/.stamp-dev
