@@ -46,6 +46,13 @@ def _status(ratio: float, target: float | None) -> str:
     return "met" if ratio >= target else "missed"
 
 
+def _label(row: dict) -> str:
+    """The benchmark's name, starred with its peer when the peer is not libRoadRunner."""
+    name = row.get("benchmark", "?")
+    peer = row.get("peer", "libRoadRunner")
+    return name if peer == "libRoadRunner" else f"* {name} (ratio: {peer} time / this)"
+
+
 def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     """Draw the ratios of ``benchmarks/results.json`` (``fast`` changes nothing)."""
     record = json.loads(RESULTS.read_text(encoding="utf-8"))
@@ -63,12 +70,13 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.axvline(1.0, color="k", ls=":", lw=1)
     ax.set_yticks(
         range(len(compared)),
-        [textwrap.fill(row.get("benchmark", "?"), 48) for row, _ in compared],
+        [textwrap.fill(_label(row), 48) for row, _ in compared],
         fontsize=7,
     )
     ax.invert_yaxis()
     ax.set_xlabel(
-        "libRoadRunner time / follicle time (log; right of the dotted line: follicle faster)"
+        "libRoadRunner time / follicle time (log; right of the dotted line: follicle "
+        "faster)\n* a ratio against another peer, named in the row"
     )
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k]) for k in COLOURS]
     handles.append(plt.Line2D([], [], color="k", lw=2))
