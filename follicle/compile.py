@@ -100,7 +100,7 @@ def _function_source(name, outputs, n_states, n_params, n_rows):
     """
     printer = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
     replacements, reduced = sp.cse(
-        list(outputs), symbols=sp.numbered_symbols("_c"), optimizations="basic", order="none"
+        list(outputs), symbols=sp.numbered_symbols("_c"), optimizations=None, order="none"
     )
     lines = [f"def {name}(t, y, p):"]
     if n_states:

@@ -52,7 +52,7 @@ def _body(outputs, n, m, out="out"):
     """Lines that read ``y``/``p`` into locals and write ``out[i] = outputs[i]``."""
     printer = _ScalarPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
     replacements, reduced = sp.cse(
-        list(outputs), symbols=sp.numbered_symbols("_c"), optimizations="basic", order="none"
+        list(outputs), symbols=sp.numbered_symbols("_c"), optimizations=None, order="none"
     )
     names = {s.name for e in [*reduced, *(e for _, e in replacements)] for s in e.free_symbols}
     lines = [f"    _s{i} = y[{i}]" for i in range(n) if f"_s{i}" in names]
