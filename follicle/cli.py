@@ -32,13 +32,14 @@ from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, s
 from follicle.models.interventions import DOSE_UNIT, induce_senescence
 from follicle.models.readouts import anagen_onset, first_anagen_onset
 from follicle.readouts import Peak, TimeAverage, ValueAt
-from follicle.sweep import grid, latin_hypercube, sobol, sweep
+from follicle.sweep import CHUNK, grid, latin_hypercube, sobol, sweep
 
 __all__ = ["main"]
 
 #: Length of a run without a scenario (days from the start of a telogen).
 UNTREATED_DAYS = 200.0
-#: A sweep is cut into this many batches (fewer if it has fewer members), so that its
+#: A sweep is cut into this many batches (fewer if it has fewer members; more if batches
+#: would exceed the engine's chunk, so that memory stays flat), so that its
 #: progress bar moves.
 PROGRESS_STEPS = 20
 
@@ -276,7 +277,7 @@ def _cmd_sweep(args) -> int:
     result = sweep(
         model, design, readout, days=base.days,
         schedule=base.schedule, params=dict(base.params), initial=dict(base.initial),
-        chunk_size=max(1, math.ceil(len(design) / PROGRESS_STEPS)),
+        chunk_size=min(CHUNK, max(1, math.ceil(len(design) / PROGRESS_STEPS))),
         progress=not args.no_progress and sys.stderr.isatty(),
     )  # fmt: skip
     rows = [
