@@ -90,6 +90,10 @@ def _held_fixed(modules: list[Module]) -> Module:
         for symbol in sorted({s for e in exprs for s in e.free_symbols}, key=str):
             if symbol.name in declared or symbol.name == "t":
                 continue
+            if symbol.name in full.parameters:  # another compartment's parameter, as it is
+                held.add_parameter(full.parameters[symbol.name])
+                declared.add(symbol.name)
+                continue
             state = full.states[symbol.name]
             held.add_parameter(
                 Parameter(

@@ -6,19 +6,34 @@ stages each, so their durations are Erlang distributed (coefficient of variation
 :math:`1/\\sqrt{n}`) rather than exponential. Competent telogen is a chain too, whose
 last stage :math:`C_{n_C}` ("late competent telogen", when the natural macrophage
 apoptotic wave comes) holds follicles until stem cells are activated. Activated stem
-cells :math:`S` drive exit to anagen from every competent stage:
+cells :math:`S` drive exit to anagen from every telogen stage, weighted by the stage's
+competence :math:`\\rho`:
 
 .. math::
 
     R_1 \\to \\dots \\to R_{n_R} \\to C_1 \\to \\dots \\to C_{n_C}, \\qquad
-    C_i \\xrightarrow{k_{CA} S\\, C_i} A_1 \\to \\dots \\to
+    R_i \\xrightarrow{k_{CA} S \\rho_i R_i} A_1, \\quad
+    C_i \\xrightarrow{k_{CA} S\\, C_i} A_1, \\quad A_1 \\to \\dots \\to
     A_{n_A} \\to G_1 \\to \\dots \\to G_{n_G} \\to R_1,
 
-each chain step at rate :math:`n_X/\\tau_X`. So a stimulus in early competent telogen
-(an induced macrophage apoptosis) can start anagen before the natural wave, while one in
-refractory telogen cannot. A chemotherapy pulse pushes every anagen
-stage straight into catagen at rate :math:`k_{ch} E_{ch}`. Every transition is a flow, so
-the fractions sum to one exactly.
+each chain step at rate :math:`n_X/\\tau_X`.
+
+Refractoriness is a graded brake that fades through refractory telogen, not a wall: the
+BMP signal that makes follicles resist activation (Plikus et al. 2008) is highest as
+telogen begins and falls towards competent telogen, so stage :math:`i` of :math:`n_R`
+responds with competence
+
+.. math:: \\rho_i = \\rho_R^{\\,1 - i/n_R}, \\qquad 0 < \\rho_R \\le 1,
+
+from :math:`\\rho_R` at the start of telogen to 1 at its competent part. Without a
+stimulus nothing changes (stem cells are not activated in telogen until the natural
+macrophage wave), but a strong stimulus in early telogen (the WNT released by a mass of
+dying macrophages) activates enough stem cells to overcome the brake and start anagen
+early (Castellana et al. 2014), and the same stimulus does more the later it comes.
+:math:`\\rho_R` is not sourced; :math:`\\rho_R = 1` removes refractoriness.
+
+A chemotherapy pulse pushes every anagen stage straight into catagen at rate
+:math:`k_{ch} E_{ch}`. Every transition is a flow, so the fractions sum to one exactly.
 """
 
 from __future__ import annotations
@@ -37,9 +52,12 @@ __all__ = [
     "N_COMPETENT",
     "N_REFRACTORY",
     "anagen_fraction",
+    "catagen_fraction",
     "competent_fraction",
     "late_competent_fraction",
     "module",
+    "refractory_competence",
+    "responsive_fraction",
 ]
 
 #: Chain lengths (structural, not parameters): CV of the phase duration is 1/sqrt(n).
@@ -55,6 +73,27 @@ def anagen_fraction() -> sp.Expr:
 def competent_fraction() -> sp.Expr:
     """The fraction in competent telogen, :math:`\\sum_i C_i`."""
     return sp.Add(*(Module.symbol(f"C{i}") for i in range(1, N_COMPETENT + 1)))
+
+
+def catagen_fraction() -> sp.Expr:
+    """The fraction in catagen, :math:`\\sum_i G_i`."""
+    return sp.Add(*(Module.symbol(f"G{i}") for i in range(1, N_CATAGEN + 1)))
+
+
+def refractory_competence(stage: int) -> sp.Expr:
+    """Competence :math:`\\rho_i = \\rho_R^{1 - i/n_R}` of refractory stage ``i`` (1-based)."""
+    return Module.symbol("rho_refractory") ** sp.Rational(N_REFRACTORY - stage, N_REFRACTORY)
+
+
+def responsive_fraction() -> sp.Expr:
+    """Telogen weighted by competence, :math:`\\sum_i \\rho_i R_i + \\sum_i C_i`.
+
+    The part of the patch whose stem cells can answer an activating signal.
+    """
+    refractory = (
+        refractory_competence(i) * Module.symbol(f"R{i}") for i in range(1, N_REFRACTORY + 1)
+    )
+    return sp.Add(*refractory) + competent_fraction()
 
 
 def late_competent_fraction() -> sp.Expr:
@@ -88,12 +127,20 @@ def module() -> Module:
         "k_CA",
         "k_chemo_catagen",
     )
+    declare(m, "rho_refractory")  # read through refractory_competence()
     S = m.symbol("S")
     R = _chain(m, "R", N_REFRACTORY, tau_R, "refractory telogen", first_initial=1.0)
     C = _chain(m, "C", N_COMPETENT, tau_C, "competent telogen")
     A = _chain(m, "A", N_ANAGEN, tau_A, "anagen")
     G = _chain(m, "G", N_CATAGEN, tau_G, "catagen")
     m.flow(R[-1], C[0], N_REFRACTORY / tau_R * R[-1], label="refractory -> competent")
+    for i, r in enumerate(R, start=1):
+        m.flow(
+            r,
+            A[0],
+            k_CA * S * refractory_competence(i) * r,
+            label=f"stem-cell-driven exit from {r} against the refractory brake",
+        )
     for c in C:
         m.flow(c, A[0], k_CA * S * c, label=f"stem-cell-driven telogen exit from {c}")
     m.flow(A[-1], G[0], N_ANAGEN / tau_A * A[-1], label="anagen -> catagen")

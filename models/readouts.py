@@ -23,7 +23,15 @@ import numpy as np
 
 from follicle.readouts import CrossingTime, crossing_times
 
-__all__ = ["ANAGEN_ON", "anagen_ends", "anagen_onset", "anagen_onsets", "first_anagen_onset"]
+__all__ = [
+    "ANAGEN_ON",
+    "anagen_ends",
+    "anagen_onset",
+    "anagen_onsets",
+    "death",
+    "death_time",
+    "first_anagen_onset",
+]
 
 #: Anagen is "on" when more than this fraction of the patch is in anagen.
 ANAGEN_ON = 0.5
@@ -51,3 +59,20 @@ def first_anagen_onset(run) -> float:
 
 #: First anagen onset (days) as a sweep readout: the anagen fraction crossing ANAGEN_ON up.
 anagen_onset = CrossingTime("anagen", ANAGEN_ON, direction="up")
+
+
+def death_time(run) -> float:
+    """Day at which the senescent burden passes Karin's critical burden :math:`X_c`.
+
+    In Karin et al.'s model that is death; past it the run describes no living skin.
+    ``0`` if the run starts past it, ``inf`` if the burden stays below it.
+    """
+    fraction = run["critical_fraction"]
+    if fraction[0] >= 1:
+        return 0.0
+    found = crossing_times(run, "critical_fraction", 1.0, direction="up")
+    return float(found[0]) if found.size else math.inf
+
+
+#: Day of death (the burden passing X_c) as a sweep readout.
+death = CrossingTime("critical_fraction", 1.0, direction="up")

@@ -11,18 +11,41 @@ p14ARF-like induction switch (Tokarsky-Amiel et al. 2013) stepped 0 -> 1 -> 0 by
 schedule; a chemotherapy pulse also induces senescence. BCL-2 family inhibitors
 (ABT-737-like; Yosef et al. 2016) and FOXO4-DRI-like peptides (Baar et al. 2017) kill
 senescent cells with Hill dose dependence. X is Karin's normalised burden (dimensionless).
+
+Past the age :math:`\\beta/\\eta` (about 1.8 years with set A) production outgrows the
+saturated removal and the burden has no steady state: it grows until it passes the
+critical burden :math:`X_c`, which in Karin's model is death (noise spreads the ages). So
+old skin starts at the burden a mouse has lived to (:func:`lived_burden`, the model from
+birth), not at a quasi-steady burden that no longer exists; a run reports when the burden
+passes :math:`X_c` (:func:`~follicle.models.readouts.death_time`). The removal half-life of
+a senescent cell, :math:`\\ln 2\\,(\\kappa + X)/\\beta` (:func:`removal_half_life`), is days
+in young skin and weeks in old skin, as the paper reports.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+from scipy.integrate import solve_ivp
+
 from follicle.models.drugs import occupancy
 from follicle.models.parameters import declare, parameter
 
 from follicle.model import Module, t
 
-__all__ = ["module", "steady_age", "steady_burden"]
+__all__ = [
+    "DAYS_PER_YEAR",
+    "death_age",
+    "lived_burden",
+    "module",
+    "removal_half_life",
+    "steady_age",
+    "steady_burden",
+]
+
+#: Days in a year of age (the production term's age is in years, time in days).
+DAYS_PER_YEAR = 365.25
 
 
 def steady_burden(
@@ -61,10 +84,74 @@ def steady_age(
     return beta * burden / (eta * (kappa + burden))
 
 
+def _karin(eta, beta, kappa):
+    def rate(t, x):  # t in days of age
+        return eta * t / DAYS_PER_YEAR - beta * x / (kappa + x)
+
+    return rate
+
+
+def lived_burden(
+    age_years: float,
+    eta: float | None = None,
+    beta: float | None = None,
+    kappa: float | None = None,
+) -> float:
+    """Burden of a mouse of ``age_years``: Karin's model integrated from birth (:math:`X=0`).
+
+    .. math:: X(a) = \\int_0^a \\Big(\\eta s - \\beta \\frac{X}{\\kappa + X}\\Big) ds
+
+    Unlike :func:`steady_burden` it exists at every age, also past :math:`\\beta/\\eta`,
+    where it grows without bound. Uses the table's values unless given.
+    """
+    if not 0 <= age_years <= 3:
+        raise ValueError(f"age_years = {age_years!r}: expected an age from 0 to 3 years")
+    eta = parameter("eta_sen").value if eta is None else eta
+    beta = parameter("beta_sen").value if beta is None else beta
+    kappa = parameter("kappa_sen").value if kappa is None else kappa
+    if age_years == 0:
+        return 0.0
+    days = age_years * DAYS_PER_YEAR
+    sol = solve_ivp(_karin(eta, beta, kappa), (0, days), [0.0], method="LSODA",
+                    rtol=1e-10, atol=1e-12)
+    return float(sol.y[0, -1])
+
+
+def death_age(critical: float | None = None, **karin) -> float:
+    """Age (years) at which :func:`lived_burden` reaches the critical burden :math:`X_c`.
+
+    The deterministic age of death in Karin's model (parameters as :func:`lived_burden`).
+    """
+    critical = parameter("X_critical").value if critical is None else critical
+    eta = karin.get("eta", parameter("eta_sen").value)
+    beta = karin.get("beta", parameter("beta_sen").value)
+    kappa = karin.get("kappa", parameter("kappa_sen").value)
+
+    def reached(t, x):
+        return x[0] - critical
+
+    reached.terminal = True
+    sol = solve_ivp(_karin(eta, beta, kappa), (0, 10 * DAYS_PER_YEAR), [0.0],
+                    method="LSODA", rtol=1e-10, atol=1e-12, events=reached)
+    return float(sol.t_events[0][0]) / DAYS_PER_YEAR if sol.t_events[0].size else np.inf
+
+
+def removal_half_life(burden, beta: float | None = None, kappa: float | None = None):
+    """Half-life (days) of a senescent cell under saturating removal at ``burden``.
+
+    .. math:: t_{1/2} = \\ln 2\\, \\frac{\\kappa + X}{\\beta}
+
+    the per-cell removal rate being :math:`\\beta/(\\kappa + X)`; works on arrays.
+    """
+    beta = parameter("beta_sen").value if beta is None else beta
+    kappa = parameter("kappa_sen").value if kappa is None else kappa
+    return math.log(2) * (kappa + np.asarray(burden, dtype=float)) / beta
+
+
 def module() -> Module:
     m = Module("senescence", doc=__doc__)
     age0 = parameter("age0")
-    X = m.state("X", "1", steady_burden(age0.value), "senescent-cell burden (normalised)")
+    X = m.state("X", "1", lived_burden(age0.value), "senescent-cell burden (normalised)")
     eta, beta, kappa = declare(m, "eta_sen", "beta_sen", "kappa_sen")
     a0 = m.add_parameter(age0)
     k_ind, u, k_chX, k_sl, k_fx = declare(
@@ -77,4 +164,8 @@ def module() -> Module:
     m.rate(X, -k_sl * occupancy("senolytic") * X, label="senolytic killing (BCL-2 family)")
     m.rate(X, -k_fx * occupancy("foxo4_dri") * X, label="FOXO4-DRI killing")
     m.observable("senescent_burden", X, "1", "senescent-cell burden")
+    X_c = m.add_parameter(parameter("X_critical"))
+    m.observable(
+        "critical_fraction", X / X_c, "1", "burden over Karin's critical burden (1: death)"
+    )
     return m

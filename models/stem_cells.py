@@ -1,12 +1,14 @@
 """Hair-follicle stem cells: quiescent Q, activated S, and proliferative capacity P.
 
-Stem cells are activated only in competent telogen (fraction :math:`C`), by WNT, against
+Stem cells are activated in telogen, in proportion to its competence-weighted fraction
+:math:`T_\\rho = \\sum_i \\rho_i R_i + C` (competent telogen fully, refractory telogen
+through its fading brake; :mod:`~follicle.models.phase`), by WNT, against
 the brake of live macrophages (Castellana et al. 2014; Wang et al. 2019), and less so when
 senescent burden is high or capacity is lost:
 
 .. math::
 
-    \\alpha = k_{act}\\, C\\, \\frac{U^n}{K_W^n + U^n}\\, \\frac{1}{1 + b_M M}\\, P\\,
+    \\alpha = k_{act}\\, T_\\rho\\, \\frac{U^n}{K_W^n + U^n}\\, \\frac{1}{1 + b_M M}\\, P\\,
               \\frac{1}{1 + (X/K_X)^{h}}, \\qquad U = W + w_A A
 
 The activating signal :math:`U` adds to the niche WNT :math:`W` the signals of follicles
@@ -32,7 +34,7 @@ from __future__ import annotations
 from follicle.models.drugs import occupancy
 from follicle.models.kinetics import hill
 from follicle.models.parameters import declare, parameter
-from follicle.models.phase import anagen_fraction, competent_fraction
+from follicle.models.phase import anagen_fraction, responsive_fraction
 
 from follicle.model import Module
 
@@ -79,12 +81,12 @@ def module() -> Module:
         "K_P",
     )
     W, M, X = (m.symbol(n) for n in ("W", "M", "X"))
-    C = competent_fraction()
+    T_rho = responsive_fraction()
     wnt_signal = hill(W + w_A * anagen_fraction(), K_W, n_W)
     brake = 1 / (1 + b_M * M)
     suppression = 1 - hill(X, K_X, h_X)
-    activation = k_act * C * wnt_signal * brake * P * suppression
-    m.flow(Q, S, activation * Q, label="WNT-driven activation in competent telogen")
+    activation = k_act * T_rho * wnt_signal * brake * P * suppression
+    m.flow(Q, S, activation * Q, label="WNT-driven activation in telogen")
     m.flow(S, Q, k_ret * S, label="return to quiescence")
     m.rate(Q, r_Q * Q * (1 - Q - S), label="pool regrowth")
     loss = k_off * occupancy("senolytic", ec50="EC50_sl_stem")

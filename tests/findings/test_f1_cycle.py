@@ -57,3 +57,18 @@ def test_fractions_sum_to_one_and_stay_nonnegative(run):
     assert np.max(np.abs(total - 1)) < 1e-9
     for name in run.state_names:
         assert run[name].min() >= 0, name
+
+
+def test_macrophages_highest_in_anagen_fall_in_catagen_fewest_in_telogen(run):
+    """Paus et al. 1998 (as quoted): most numerous in anagen, a sharp decline during
+    catagen, fewest in telogen."""
+    starts, stops = anagen_onsets(run), anagen_ends(run)
+    t, M = run.t, run["M"]
+    for onset, stop, next_onset in zip(starts[:4], stops[:4], starts[1:5], strict=True):
+        in_anagen = M[(t >= onset) & (t < stop)]
+        in_telogen = M[(run["telogen"] > 0.9) & (t > stop) & (t < next_onset)]
+        catagen = (run["catagen"] > 0.2) & (t > stop - 3) & (t < next_onset)
+        after_catagen = np.interp(t[catagen][-1], t, M)
+        assert in_anagen.max() > in_telogen.max() > in_telogen.min(), (onset, stop)
+        assert np.interp(stop, t, M) > 1.3 * after_catagen, "a sharp fall over catagen"
+        assert in_anagen.mean() > in_telogen.mean() + 0.2

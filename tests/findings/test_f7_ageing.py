@@ -14,25 +14,35 @@ from ._cycle import mean
 AGES = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]  # years
 
 
-def _half_life(age):
-    """Days for an extra burden of 0.1, given at day 5, to fall to half."""
-    model = fl.models.compartment("senescence")
-    skin = fl.models.aged_skin(age)
-    initial = {"X": skin["initial"]["X"]}
-    base = fl.simulate(model, days=400, params=skin["params"], initial=initial)
-    pulsed = fl.simulate(
-        model, days=400, params=skin["params"], initial=initial, schedule=[fl.Bolus("X", 0.1, 5)]
-    )
-    excess = pulsed["X"] - base["X"]
-    below = np.flatnonzero((pulsed.t > 5) & (excess < 0.05))
-    return pulsed.t[below[0]] - 5
-
-
 def test_senescent_half_life_is_days_young_and_weeks_old():
-    half_lives = np.array([_half_life(age) for age in AGES])
+    """Karin et al. 2019: turnover of days in young and weeks in old mice. The removal
+    half-life of a senescent cell at the burden a mouse has lived to, from 3 to 30 months
+    (past the crossover at 21 months it stays finite: weeks, not infinity)."""
+    ages = np.array([3, 6, 12, 18, 22, 24, 28, 30]) / 12
+    burden = np.array([fl.models.senescence.lived_burden(a) for a in ages])
+    half_lives = fl.models.senescence.removal_half_life(burden)
     assert np.all(np.diff(half_lives) > 0), half_lives
     assert half_lives[0] < 7, half_lives
-    assert half_lives[-1] > 14, half_lives
+    assert np.all((half_lives[ages >= 22 / 12] > 14) & (half_lives[ages >= 22 / 12] < 120))
+
+
+def test_old_skin_simulates_to_30_months_and_reports_death_past_the_critical_burden():
+    ages = [0.25, 1.0, 1.5, 2.0, 2.25, 2.5]
+    runs = [fl.simulate(fl.models.coupled(), days=120, **fl.models.aged_skin(a)) for a in ages]
+    assert all(np.all(np.isfinite(run["X"])) for run in runs)
+    deaths = [fl.models.readouts.death_time(run) for run in runs]
+    assert deaths[:4] == [np.inf] * 4, deaths  # up to 24 months the mouse lives on
+    assert 0 < deaths[-1] < 120, deaths  # at 30 months the burden passes X_c within months
+    assert fl.models.senescence.death_age() == pytest.approx(2.6, abs=0.15)
+
+
+def test_foxo4_dri_restores_cycling_in_skin_older_than_24_months():
+    treated = fl.models.scenario("foxo4_dri_aged")
+    assert treated.params["age0"] > 2.0
+    run, control = treated.run(), treated.control().run()
+    assert anagen_onsets(control).size == 0, "old skin is held in telogen"
+    assert anagen_onsets(run).size >= 1, "FOXO4-DRI restores anagen"
+    assert mean(run, "fur_density", 60, 120) > 1.2 * mean(control, "fur_density", 60, 120)
 
 
 @pytest.fixture(scope="module")
