@@ -2,13 +2,18 @@
 
 .. math::
 
-    \\frac{dX}{dt} = \\eta\\,(a_0 + t) + k_{ind} u(t) + k_{ch,X} E_{ch}
-                     - \\beta \\frac{X}{\\kappa + X} - (k_{sl} E_{sl} + k_{fx} E_{fx}) X
+    \\frac{dX}{dt} &= \\eta\\,(a_0 + t) + k_{ch,X} E_{ch}
+                     - \\beta \\frac{X}{\\kappa + X} - (k_{sl} E_{sl} + k_{fx} E_{fx}) X \\\\
+    \\frac{dX_E}{dt} &= k_{ind} u(t) - d_E X_E - (k_{sl} E_{sl} + k_{fx} E_{fx}) X_E
 
 Production rises linearly with age :math:`a_0 + t`; immune removal saturates, so turnover
-slows with age (half-life of days in young mice, weeks in old ones). :math:`u(t)` is the
-p14ARF-like induction switch (Tokarsky-Amiel et al. 2013) stepped 0 -> 1 -> 0 by a
-schedule; a chemotherapy pulse also induces senescence. BCL-2 family inhibitors
+slows with age (half-life of days in young mice, weeks in old ones); a chemotherapy pulse
+also induces senescence. :math:`X_E` are epidermal cells forced into senescence by the
+p14ARF-like switch :math:`u(t)` (Tokarsky-Amiel et al. 2013), stepped 0 -> 1 -> 0 by a
+schedule: they stay for weeks after induction stops and the stem cells' failure is
+irreversible without their removal, so they are cleared only slowly (:math:`d_E`), while
+senolytics kill them like any senescent cell. The stem cells see the burden
+:math:`X + X_E` (:func:`burden`). BCL-2 family inhibitors
 (ABT-737-like; Yosef et al. 2016) and FOXO4-DRI-like peptides (Baar et al. 2017) kill
 senescent cells with Hill dose dependence. X is Karin's normalised burden (dimensionless).
 
@@ -27,15 +32,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.integrate import solve_ivp
-
+import sympy as sp
 from follicle.models.drugs import occupancy
 from follicle.models.parameters import declare, parameter
+from scipy.integrate import solve_ivp
 
 from follicle.model import Module, t
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "burden",
     "death_age",
     "lived_burden",
     "module",
@@ -148,6 +154,11 @@ def removal_half_life(burden, beta: float | None = None, kappa: float | None = N
     return math.log(2) * (kappa + np.asarray(burden, dtype=float)) / beta
 
 
+def burden() -> sp.Expr:
+    """The senescent burden the skin's stem cells see, :math:`X + X_E`."""
+    return Module.symbol("X") + Module.symbol("X_E")
+
+
 def module() -> Module:
     m = Module("senescence", doc=__doc__)
     age0 = parameter("age0")
@@ -158,12 +169,17 @@ def module() -> Module:
         m, "k_induction", "induction", "k_chemo_senescence", "k_senolytic", "k_foxo4"
     )
     m.rate(X, eta * (a0 + t), label="age-dependent production")
-    m.rate(X, k_ind * u, label="induced production (p14ARF-like)")
     m.rate(X, k_chX * occupancy("chemotherapy"), label="chemotherapy-induced senescence")
     m.rate(X, -beta * X / (kappa + X), label="saturating removal")
     m.rate(X, -k_sl * occupancy("senolytic") * X, label="senolytic killing (BCL-2 family)")
     m.rate(X, -k_fx * occupancy("foxo4_dri") * X, label="FOXO4-DRI killing")
-    m.observable("senescent_burden", X, "1", "senescent-cell burden")
+    X_E = m.state("X_E", "1", 0.0, "induced epidermal senescent cells (normalised)")
+    (d_E,) = declare(m, "d_induced")
+    m.rate(X_E, k_ind * u, label="induced production (p14ARF-like)")
+    m.rate(X_E, -d_E * X_E, label="slow removal of induced senescent cells")
+    m.rate(X_E, -k_sl * occupancy("senolytic") * X_E, label="senolytic killing (BCL-2 family)")
+    m.rate(X_E, -k_fx * occupancy("foxo4_dri") * X_E, label="FOXO4-DRI killing")
+    m.observable("senescent_burden", burden(), "1", "senescent-cell burden")
     X_c = m.add_parameter(parameter("X_critical"))
     m.observable(
         "critical_fraction", X / X_c, "1", "burden over Karin's critical burden (1: death)"

@@ -35,6 +35,7 @@ from follicle.models.drugs import occupancy
 from follicle.models.kinetics import hill
 from follicle.models.parameters import declare, parameter
 from follicle.models.phase import anagen_fraction, responsive_fraction
+from follicle.models.senescence import burden
 
 from follicle.model import Module
 
@@ -80,7 +81,8 @@ def module() -> Module:
         "k_P_loss",
         "K_P",
     )
-    W, M, X = (m.symbol(n) for n in ("W", "M", "X"))
+    W, M = m.symbol("W"), m.symbol("M")
+    X = burden()
     T_rho = responsive_fraction()
     wnt_signal = hill(W + w_A * anagen_fraction(), K_W, n_W)
     brake = 1 / (1 + b_M * M)
