@@ -24,8 +24,8 @@ the coupling that keeps a patch synchronised.
 Activated cells return to quiescence after fuelling anagen; the pool regrows slowly
 towards its healthy size 1. Sustained senescence erodes the capacity P (bulge stem cells
 survive but cannot proliferate; Tokarsky-Amiel et al. 2013). At high exposure a
-BCL-2-selective inhibitor also kills a BCL-2-dependent stem-cell fraction (EMBO J 2021,
-PMC8490995), with its own, higher EC50: the senolytic therapeutic window.
+BCL-2-selective inhibitor also kills a BCL-2-dependent stem-cell fraction (EMBO Reports
+2021, 22(10):e52301, PMC8490995), with its own, higher EC50: the senolytic therapeutic window.
 Stem-cell amounts are fractions of the healthy pool.
 """
 

@@ -31,7 +31,7 @@ def pytest_sessionstart(session):
 def pytest_terminal_summary(terminalreporter, config):
     fractions = config.cache.get(ROBUSTNESS_KEY, None) if hasattr(config, "cache") else None
     if fractions:
-        terminalreporter.section("robustness: fraction of +-20% parameter sets")
+        terminalreporter.section("robustness: fraction of +-30% parameter sets")
         terminalreporter.line("  ".join(f"{k} {v:.2f}" for k, v in fractions.items()))
 
 
