@@ -1,5 +1,6 @@
 """Dose x timing of a macrophage apoptosis inducer: how much earlier anagen starts
-(findings F2 and F8: a dose in refractory telogen does less than in competent telogen)."""
+(findings F2 and F8: a strong dose in early telogen brings anagen forward; the later in
+telogen, the sooner the follicles answer)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
         for amount in amounts
     ])
     competent = model.parameters["tau_refractory"].value
-    cmap = plt.get_cmap("RdBu").with_extremes(bad="#bdbdbd")
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="#3d3d3d")  # dark: never near-white zero
     fig, ax = plt.subplots(figsize=(6.6, 4.2))
     finite = np.where(np.isfinite(advance), advance, np.nan)  # -inf: no anagen in the run
     limit = np.nanmax(np.abs(finite))
@@ -44,12 +45,16 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.axvline(competent, color="k", ls="--", lw=1)
     ax.text(competent, amounts[-1], " competent telogen from here", color="k",
             va="top", fontsize=7)
+    early = (model.parameters["tau_refractory"].value
+             + model.parameters["tau_competent"].value) / 3
+    ax.axvspan(0, early, color="k", alpha=0.08, lw=0)
+    ax.text(early / 2, amounts[0], "early\ntelogen", ha="center", va="bottom", fontsize=7)
     ax.axvline(untreated, color="k", ls=":", lw=1)
     ax.text(untreated, amounts[0], " untreated onset", color="k", va="bottom", fontsize=7)
-    ax.set(xlabel="day of the single dose (day 0: start of telogen)",
+    ax.set(xlabel="day of the single dose (day 0: start of the second telogen, P45)",
            ylabel=f"{DRUG.replace('_', ' ')} dose [mg/kg]")
-    ax.set_title(f"One dose of inducer: anagen starts early when it is given near or in "
-                 f"competent telogen,\nlater when given in refractory telogen (grey: no anagen "
+    ax.set_title(f"One dose of inducer: a strong dose anywhere in telogen brings anagen "
+                 f"forward; the later the dose,\nthe sooner the answer (dark grey: no anagen "
                  f"within {DAYS} days)", fontsize=8)
     return save(fig, "dose_timing", out_dir)
 

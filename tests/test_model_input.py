@@ -51,7 +51,7 @@ def test_dose_time_in_the_wrong_unit_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("tau_anagen", 100.0), ("K_W", -1.0), ("age0", 3.0), ("induction", 2.0)]
+    ("name", "value"), [("tau_anagen", 100.0), ("K_W", -1.0), ("age0", 3.5), ("induction", 2.0)]
 )
 def test_parameter_outside_its_declared_range_is_refused(name, value):
     with pytest.raises(ParameterValueError, match=name):
