@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 from follicle.models.plot import phase_stack, treated_vs_control
 
 import follicle as fl
@@ -17,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone
 
 FINDINGS = ("F7",)
-DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = fl.models.senescence.DAYS_PER_YEAR / 12
 
 
 def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
@@ -27,18 +26,29 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     treated, control = rescue.run(), rescue.control().run()
     fig, axes = plt.subplot_mosaic([["phase", "phase"], ["burden", "fur"], ["rescue", "fur"]],
                                    figsize=(10, 7.2), height_ratios=[1.1, 1, 1])
-    age0 = dict(run.parameters)["age0"]
-    years = age0 + run.t / DAYS_PER_YEAR
+    start = 12 * dict(run.parameters)["age0"]  # months
+    months = start + run.t / DAYS_PER_MONTH
     phase_stack(axes["phase"], run)
-    axes["phase"].set_xlabel(f"time [day] (age {age0:g} years at day 0)")
-    axes["burden"].plot(years, run["senescent_burden"], color="#c62828")
-    axes["burden"].set(xlabel="age [year]", ylabel="senescent burden X")
-    axes["fur"].plot(years, run["fur_density"], color="#5d4037")
-    axes["fur"].set(xlabel="age [year]", ylabel="fur density F", ylim=(0, None))
+    axes["phase"].set_xlabel(f"time [day] from the age of {start:g} months")
+    top = axes["phase"].secondary_xaxis(
+        "top", functions=(lambda d: start + d / DAYS_PER_MONTH,
+                          lambda m: (m - start) * DAYS_PER_MONTH))
+    top.set_xlabel("age [month]", fontsize=8)
+    axes["burden"].plot(months, run["senescent_burden"], color="#c62828")
+    critical = dict(run.parameters)["X_critical"]
+    axes["burden"].axhline(critical, color="k", ls="--", lw=1)
+    axes["burden"].text(months[0], critical, " X_c: death in Karin's model", va="bottom",
+                        fontsize=7)
+    axes["burden"].set(xlabel="age [month]", ylabel="senescent burden X")
+    axes["fur"].plot(months, run["fur_density"], color="#5d4037")
+    axes["fur"].set(xlabel="age [month]", ylabel="fur density F", ylim=(0, None))
     treated_vs_control(axes["rescue"], treated, control, {"fur_density": "#5d4037",
                                                           "anagen": "#2e7d32"})
-    axes["rescue"].set_title(f"{rescue.title} ({np.round(rescue.params['age0'], 2):g} "
-                             "years)", fontsize=8)
+    (first, *_), doses = rescue.schedule, len(rescue.schedule)
+    axes["rescue"].set_title(f"FOXO4-DRI at {12 * rescue.params['age0']:g} months: "
+                             f"{doses} x {first.amount:g} mg/kg every other day", fontsize=8)
+    axes["rescue"].set_xlabel(f"time [day] from the age of {12 * rescue.params['age0']:g} "
+                              "months")
     fig.suptitle(f"{ageing.title}: cycles lengthen, then stop, and the fur thins; "
                  "a senolytic in old skin restores cycling", fontsize=9)
     return save(fig, "ageing", out_dir)

@@ -101,7 +101,7 @@ _GRID = 0.1
 
 
 def _ensemble(model, sets, rtol, days, *, schedules=None, readouts=None, grid=None):
-    t_eval = None if grid is None else np.linspace(0.0, days, int(math.ceil(days / grid)) + 1)
+    t_eval = None if grid is None else np.linspace(0.0, days, math.ceil(days / grid) + 1)
     return simulate_ensemble(model, days=days, params=list(sets), schedules=schedules,
                              readouts=readouts, t_eval=t_eval, rtol=rtol)
 
