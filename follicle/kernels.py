@@ -314,14 +314,25 @@ def _cache_dir() -> Path:
     raise OSError("no writable cache directory for compiled kernels; set FOLLICLE_CACHE")
 
 
-def load(source: str):
-    """The module of ``source`` (written to the cache directory and imported once)."""
+def load(source: str, label: str = "this model"):
+    """The module of ``source`` (written to the cache directory and imported once).
+
+    Every generated kernel is loaded here and nowhere else. When numba has no machine code
+    for it on disk yet, one line on standard error says that ``label``'s integrator is
+    being compiled (once per machine), so the wait that follows is not mistaken for a hang.
+    """
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _LOCK:
         if digest in _MODULES:
             return _MODULES[digest]
         name = f"follicle_kernel_{digest}"
         path = _cache_dir() / f"{name}.py"
+        if not any((path.parent / "__pycache__").glob(f"{name}.advance-*.nbi")):
+            print(
+                f"follicle: compiling the integrator for {label!r} (once per machine, about 30 s)",
+                file=sys.stderr,
+                flush=True,
+            )
         if not path.exists() or path.read_text() != source:
             partial = path.with_suffix(f".{os.getpid()}.tmp")
             partial.write_text(source)
