@@ -195,7 +195,7 @@ RESULTS: list[dict] = []
 #: The issue's targets for the ratio (libRoadRunner time / follicle time).
 TARGETS = {
     "sweep, time per member (numba step)": 6.0,
-    "one simulation, fl.simulate + readout, median": 1.0,
+    "one simulation, fl.simulate (BDF) + readout, median": 1.0,
 }
 
 
@@ -370,12 +370,22 @@ def bench_single(model, repeats=7):
     peer = Peer(model)
     sched = scenario_schedule()
     atol = atol_for(model, RTOL)
-    times = {"simulate": [], "ensemble": [], "peer": [], "fixed": [], "peer_fixed": []}
+    times = {
+        "simulate": [],
+        "rodas4": [],
+        "ensemble": [],
+        "peer": [],
+        "fixed": [],
+        "peer_fixed": [],
+    }
     onset = fl.models.anagen_onset
     for _ in range(repeats):
         t0 = time.perf_counter()
         onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol))
         times["simulate"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, method="RODAS4"))
+        times["rodas4"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         fl.simulate_ensemble(
             model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, readouts=onset
@@ -391,7 +401,8 @@ def bench_single(model, repeats=7):
         peer.onset(days=1e-3)
         times["peer_fixed"].append(time.perf_counter() - t0)
     med = {k: float(np.median(v)) for k, v in times.items()}
-    line("one simulation, fl.simulate + readout, median", med["simulate"], med["peer"])
+    line("one simulation, fl.simulate (BDF) + readout, median", med["simulate"], med["peer"])
+    line("one simulation, fl.simulate(method='RODAS4') + readout", med["rodas4"], med["peer"])
     line("one simulation, simulate_ensemble (1 member), median", med["ensemble"], med["peer"])
     line("fixed cost per call (0.001-day run), simulate_ensemble", med["fixed"], med["peer_fixed"])
 
