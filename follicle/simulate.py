@@ -127,21 +127,9 @@ def _output_times(t_eval, t0, t1):
     return times
 
 
-def simulate(
-    model,
-    days=None,
-    *,
-    t_span=None,
-    t_eval=None,
-    params=None,
-    initial=None,
-    schedule=None,
-    events=(),
-    method="BDF",
-    rtol=DEFAULT_RTOL,
-    atol=None,
-    max_step=math.inf,
-) -> Trajectory:
+def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial=None,
+             schedule=None, events=(), method="BDF", rtol=DEFAULT_RTOL, atol=None,
+             max_step=math.inf) -> Trajectory:
     """Integrate ``model`` under ``schedule`` and return a :class:`~follicle.Trajectory`.
 
     The span is split at every discontinuity of the schedule (bolus times, starts and stops
@@ -212,9 +200,8 @@ def simulate(
     y = model.initial_vector(initial)
     atol_vec = _atol(model, atol)
     if method == "RODAS4":
-        return _simulate_rodas4(
-            model, (t0, t1), times, params, initial, schedule, events, rtol, atol, max_step
-        )
+        return _simulate_rodas4(model, (t0, t1), times, params, initial, schedule, events,
+                                rtol, atol, max_step)
     sched = Schedule.of(schedule)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
@@ -232,15 +219,14 @@ def simulate(
         last = k == len(segments) - 1
         mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
         seg_times = times[mask]
-        sol, y, outputs = _integrate(
-            model, compiled, seg, y, seg_times, method, rtol, atol_vec, max_step, thresholds
-        )
+        sol, y, outputs = _integrate(model, compiled, seg, y, seg_times, method, rtol,
+                                     atol_vec, max_step, thresholds)
         for key in stats:
             stats[key] += int(getattr(sol, key, 0))
         for i, te in enumerate(sol.t_events or []):
             found[i].extend(float(x) for x in te)
-        out[:, n_done : n_done + outputs.shape[1]] = outputs
-        p_out[:, n_done : n_done + outputs.shape[1]] = seg.params[:, None]
+        out[:, n_done:n_done + outputs.shape[1]] = outputs
+        p_out[:, n_done:n_done + outputs.shape[1]] = seg.params[:, None]
         n_done += outputs.shape[1]
         if sol.status == 1:  # a terminal event fired
             stopped = True
@@ -250,11 +236,8 @@ def simulate(
     times, out = times[:n_done], out[:, :n_done]
     out = _check_nonnegative(model, times, out, atol_vec)
     p_out = p_out[:, :n_done]
-    obs = (
-        compiled.observables(times, out, p_out)
-        if compiled.n_observables
-        else np.empty((0, n_done))
-    )
+    obs = (compiled.observables(times, out, p_out) if compiled.n_observables
+           else np.empty((0, n_done)))
     names = (*model.state_names, *model.observable_names)
     units = tuple(model.unit(n) for n in names)
     return Trajectory(
@@ -267,16 +250,14 @@ def simulate(
         parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
         schedule=sched,
         events=tuple((ev.key, tuple(f)) for ev, f in zip(events, found, strict=True)),
-        stats=SolverStats(
-            method, float(rtol), tuple(map(float, atol_vec)), segments=len(segments), **stats
-        ),
+        stats=SolverStats(method, float(rtol), tuple(map(float, atol_vec)),
+                          segments=len(segments), **stats),
         model_name=model.name,
     )
 
 
-def _simulate_rodas4(
-    model, span, times, params, initial, schedule, events, rtol, atol, max_step
-) -> Trajectory:
+def _simulate_rodas4(model, span, times, params, initial, schedule, events, rtol, atol,
+                     max_step) -> Trajectory:
     """One run on the ensemble's integrator (inputs already checked by :func:`simulate`)."""
     from follicle.ensemble import simulate_ensemble
 
@@ -284,16 +265,8 @@ def _simulate_rodas4(
         raise FollicleError(
             "method='RODAS4' takes no events= or max_step= yet; use method='BDF' for them"
         )
-    ens = simulate_ensemble(
-        model,
-        t_span=span,
-        t_eval=times,
-        params=params,
-        initial=initial,
-        schedule=schedule,
-        rtol=rtol,
-        atol=atol,
-    )
+    ens = simulate_ensemble(model, t_span=span, t_eval=times, params=params,
+                            initial=initial, schedule=schedule, rtol=rtol, atol=atol)
     if ens.status[0] != "ok":
         raise SolverError(f"integration with RODAS4 failed: {ens.reason[0]}")
     return ens.member(0)
@@ -321,7 +294,8 @@ def _event_function(model, ev: Threshold):
         raise FollicleError(f"events must be Threshold objects, got {ev!r}")
     names = model.state_names
     if ev.name not in names and ev.name not in model.observable_names:
-        raise UnknownNameError("state or observable", ev.name, [*names, *model.observable_names])
+        raise UnknownNameError("state or observable", ev.name,
+                               [*names, *model.observable_names])
     value = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
     if ev.name in names:
         i = names.index(ev.name)
@@ -334,7 +308,6 @@ def _event_function(model, ev: Threshold):
 
         def fn(t, y, p):
             return compiled.observables(t, y, p)[j] - value
-
     fn.direction = {"up": 1, "down": -1, "both": 0}[ev.direction]
     fn.terminal = ev.terminal
     return fn
@@ -354,11 +327,8 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
 
     options = {}
     if method in _IMPLICIT:
-        sparse = (
-            method in _SPARSE_JAC
-            and compiled.n_states >= _SPARSE_MIN_STATES
-            and compiled.jac_density <= _SPARSE_MAX_DENSITY
-        )
+        sparse = (method in _SPARSE_JAC and compiled.n_states >= _SPARSE_MIN_STATES
+                  and compiled.jac_density <= _SPARSE_MAX_DENSITY)
         jac = compiled.jac_sparse if sparse else compiled.jac
 
         def jacobian(t, y):
@@ -370,10 +340,8 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
         options["jac"] = jacobian
     evs = []
     for fn in thresholds:
-
         def event(t, y, fn=fn):
             return fn(t, y, p)
-
         event.direction, event.terminal = fn.direction, fn.terminal
         evs.append(event)
     if seg.stop - seg.start <= _TINY_SEGMENT * max(1.0, abs(seg.stop)):
@@ -386,18 +354,9 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
     extra = t_eval.size == 0 or t_eval[-1] < seg.stop
     solver_times = np.append(t_eval, seg.stop) if extra else t_eval
     try:
-        sol = solve_ivp(
-            fun,
-            (seg.start, seg.stop),
-            y0,
-            method=method,
-            t_eval=solver_times,
-            rtol=rtol,
-            atol=atol,
-            max_step=max_step,
-            events=evs or None,
-            **options,
-        )
+        sol = solve_ivp(fun, (seg.start, seg.stop), y0, method=method, t_eval=solver_times,
+                        rtol=rtol, atol=atol, max_step=max_step, events=evs or None,
+                        **options)
     except _NonFinite as bad:
         raise SolverError(_non_finite_message(model, bad)) from None
     if sol.status == -1:
@@ -427,10 +386,8 @@ def _non_finite_message(model, bad):
     else:
         i, j = divmod(int(flat), len(model.state_names))
         name = model.state_names[i]
-        what = (
-            f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
-            f"{bad.values.flat[flat]}"
-        )
+        what = (f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
+                f"{bad.values.flat[flat]}")
     return (
         f"{what} at t = {bad.t:.6g} day (with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
         "a rate term divides by zero or overflows there. Check the parameter values and "
