@@ -73,7 +73,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from follicle import kernels
+from follicle import codegen, kernels
 from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
@@ -175,9 +175,8 @@ class _SparseLU:
                 *(line for block in reversed(backward) for line in block),
             ]
         )
-        namespace: dict = {}
         source = f"{self.factor_source}\n\n{self.solve_source}\n"
-        exec(compile(source, "<follicle sparse LU>", "exec"), namespace)
+        namespace = codegen.run(source, "sparse LU")
         self.factor, self.solve = namespace["factor"], namespace["solve"]
         self.flops = len(factor) + len(forward) + sum(len(b) for b in backward)
 
@@ -470,7 +469,7 @@ class _Batch:
             _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
         ]
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = None if plan.kernel is None else kernels.load(plan.kernel, plan.model_name)
+        self.kernel = None if plan.kernel is None else codegen.module(plan.kernel, plan.model_name)
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
 
