@@ -75,55 +75,127 @@ def run_sweep(model, members, **options):
 
 
 class Peer:
-    """libRoadRunner on the SBML export, one member at a time."""
+    """libRoadRunner on the SBML export, in its fastest loop for one readout per member.
 
-    def __init__(self, model):
-        self.text = fl.sbml.export(model, scenario_schedule())
-        self.ids = fl.sbml.sbml_ids(model)
+    The export gets one more event, triggered when the anagen fraction reaches 0.5 from
+    below (``initialValue`` true, so a start above 0.5 is not a crossing), which writes the
+    time into a parameter ``bench_onset``: CVODE's root finder locates the onset, and the
+    run records no output grid (two points, start and end). Between members the loop calls
+    ``reset()`` (time, rate-rule variables and species to their initial values) and sets, by
+    index and in one call, the swept parameters, every parameter the schedule's events
+    assign, and ``bench_onset``. :meth:`check` compares this loop with ``resetAll()`` on a
+    few members.
+    """
+
+    def __init__(self, model, rtol=None):
+        import libsbml
+
         self.model = model
-        self.rr = self.load()
+        self.ids = fl.sbml.sbml_ids(model)
+        doc = libsbml.readSBMLFromString(fl.sbml.export(model, scenario_schedule()))
+        m = doc.getModel()
+        p = m.createParameter()
+        p.setId("bench_onset")
+        p.setConstant(False)
+        p.setValue(-1.0)
+        ev = m.createEvent()
+        ev.setId("bench_onset_event")
+        ev.setUseValuesFromTriggerTime(True)
+        trigger = ev.createTrigger()
+        trigger.setInitialValue(True)
+        trigger.setPersistent(True)
+        trigger.setMath(
+            libsbml.parseL3Formula(f"({self.ids['anagen']} >= 0.5) && (bench_onset < 0)")
+        )
+        assign = ev.createEventAssignment()
+        assign.setVariable("bench_onset")
+        assign.setMath(libsbml.parseL3Formula("time"))
+        assigned = {
+            m.getEvent(i).getEventAssignment(j).getVariable()
+            for i in range(m.getNumEvents())
+            for j in range(m.getEvent(i).getNumEventAssignments())
+        }
+        self.text = libsbml.writeSBMLToString(doc)
+        self.rr = roadrunner.RoadRunner(self.text)
+        self.set_rtol(RTOL if rtol is None else rtol)
+        gp = list(self.rr.model.getGlobalParameterIds())
+        self.restored = [
+            (gp.index(sid), m.getParameter(sid).getValue())
+            for sid in sorted(assigned)
+            if sid in gp and m.getParameter(sid) is not None
+        ]
+        self.swept = np.array([gp.index(self.ids[a]) for a in AXES], dtype=np.int32)
+        self.index = np.concatenate([self.swept, [i for i, _ in self.restored]]).astype(np.int32)
+        self.base = np.array([v for _, v in self.restored], dtype=float)
+        self.onset_index = gp.index("bench_onset")
 
-    def load(self):
-        rr = roadrunner.RoadRunner(self.text)
-        integrator = rr.getIntegrator()
-        integrator.setValue("relative_tolerance", RTOL)
+    def set_rtol(self, rtol):
+        integrator = self.rr.getIntegrator()
+        integrator.setValue("relative_tolerance", rtol)
         integrator.setValue("maximum_num_steps", 10**6)
         for name, state in self.model.states.items():
-            integrator.setIndividualTolerance(self.ids[name], 1e-9 * state.scale)
-        return rr
+            integrator.setIndividualTolerance(self.ids[name], rtol * 1e-2 * state.scale)
 
-    def onset(self, values: dict[str, float]) -> float:
+    def onset(self, row=None, days=DAYS) -> float:
+        """The onset for one member: ``row`` holds the values of :data:`AXES` (default: the
+        model's values)."""
+        rr = self.rr
+        rr.reset()
+        if row is None:
+            row = [self.model.parameters[a].value for a in AXES]
+        rr.model.setGlobalParameterValues(self.index, np.concatenate([row, self.base]))
+        rr.model.setGlobalParameterValues([self.onset_index], [-1.0])
+        rr.simulate(0.0, days, 2, selections=["time"])
+        value = rr.model.getGlobalParameterValues([self.onset_index])[0]
+        return float(value) if value >= 0 else np.nan
+
+    def onset_reset_all(self, row) -> float:
+        """The same member after ``resetAll()`` (everything to its initial value, initial
+        assignments re-evaluated), parameters set by name."""
         rr = self.rr
         rr.resetAll()
-        for name, value in values.items():
+        for name, value in zip(AXES, row, strict=True):
             rr[self.ids[name]] = value
-        out = rr.simulate(0.0, DAYS, int(DAYS * 10) + 1, selections=["time", self.ids["anagen"]])
-        t, a = out[:, 0], out[:, 1]
-        i = np.flatnonzero((a[:-1] < 0.5) & (a[1:] >= 0.5))
-        if not i.size:
-            return np.nan
-        return _cubic_crossing(t, a - 0.5, int(i[0]))
+        rr.simulate(0.0, DAYS, 2, selections=["time"])
+        value = rr["bench_onset"]
+        return float(value) if value >= 0 else np.nan
+
+    def check(self, rows):
+        """Largest relative difference between the fast loop and ``resetAll()``."""
+        fast = np.array([self.onset(r) for r in rows])
+        slow = np.array([self.onset_reset_all(r) for r in rows])
+        return float(np.nanmax(np.abs(fast - slow) / np.abs(slow)))
 
 
-def _cubic_crossing(t, g, i):
-    """Where ``g`` crosses zero between ``t[i]`` and ``t[i + 1]``, from the cubic through the
-    four grid points around them (linear interpolation errs by 1e-4 where the crossing is
-    nearly tangential)."""
-    lo = min(max(i - 1, 0), len(t) - 4)
-    tt, gg = t[lo : lo + 4], g[lo : lo + 4]
-    roots = np.roots(np.polyfit(tt - t[i], gg, 3)) + t[i]
-    real = roots[(np.abs(roots.imag) < 1e-12) & (roots.real >= t[i]) & (roots.real <= t[i + 1])]
-    if real.size:
-        return float(real.real.min())
-    return float(t[i] + (t[i + 1] - t[i]) * (-g[i]) / (g[i + 1] - g[i]))
+def reference_onsets(model, rows, rtol=1e-12):
+    """Onsets from SciPy's Radau at ``rtol`` (atol ``rtol * 1e-2`` times each state's scale),
+    located by root finding on Radau's dense output: the reference both tools are scored
+    against."""
+    atol = {n: rtol * 1e-2 * s.scale for n, s in model.states.items()}
+    out = []
+    for row in rows:
+        run = fl.simulate(
+            model,
+            days=DAYS,
+            params=dict(zip(AXES, row, strict=True)),
+            schedule=scenario_schedule(),
+            method="Radau",
+            rtol=rtol,
+            atol=atol,
+            t_eval=[0.0, DAYS],
+            events=[fl.Threshold("anagen", 0.5, direction="up", label="onset")],
+        )
+        times = run.event_times("onset")
+        out.append(float(times[0]) if len(times) else np.nan)
+    return np.array(out)
 
 
 #: Every comparison printed, for ``--json`` (times in seconds).
 RESULTS: list[dict] = []
 #: The issue's targets for the ratio (libRoadRunner time / follicle time).
 TARGETS = {
-    "sweep, time per member (numba step)": 1.0,
-    "one simulation, simulate_ensemble (1 member), median of 5": 1 / 3,
+    "sweep, time per member (numba step)": 6.0,
+    "one simulation, fl.simulate (BDF) + readout, median": 1.0,
 }
 
 
@@ -146,12 +218,18 @@ def line(what, ours, peer, unit="s"):
     )
 
 
+def atol_for(model, rtol):
+    """Both tools' absolute tolerance: ``rtol * 1e-2`` times each state's scale."""
+    return {n: rtol * 1e-2 * s.scale for n, s in model.states.items()}
+
+
 def bench_sweep(model, members, peer_members, blocks=10):
     """Both tools in alternating blocks, so that a change of machine load during the run
     weighs on both alike."""
     dsg = design(model, members)
     peer = Peer(model)
-    run_sweep(model, fl.points({n: dsg.values[:2, i] for i, n in enumerate(AXES)}))  # warm
+    atol = atol_for(model, RTOL)
+    run_sweep(model, fl.points({n: dsg.values[:2, i] for i, n in enumerate(AXES)}), atol=atol)
     ours = peer_time = 0.0
     mine, theirs, status, steps = [], [], [], []
     per_block = max(1, peer_members // blocks)
@@ -159,11 +237,14 @@ def bench_sweep(model, members, peer_members, blocks=10):
         peer_rows = rows[:per_block]
         t0 = time.perf_counter()
         res = run_sweep(
-            model, fl.points({n: rows[:, i] for i, n in enumerate(AXES)}), progress=False
+            model,
+            fl.points({n: rows[:, i] for i, n in enumerate(AXES)}),
+            progress=False,
+            atol=atol,
         )
         ours += time.perf_counter() - t0
         t0 = time.perf_counter()
-        theirs += [peer.onset(dict(zip(AXES, row, strict=True))) for row in peer_rows]
+        theirs += [peer.onset(row) for row in peer_rows]
         peer_time += time.perf_counter() - t0
         mine.append(res.readouts["readout"][:per_block])
         status.append(res.status)
@@ -174,8 +255,9 @@ def bench_sweep(model, members, peer_members, blocks=10):
     print(
         f"sweep: {members} members (follicle), {peer_members} (libRoadRunner), in {blocks} "
         f"alternating blocks; all ok: {bool(np.all(np.concatenate(status) == 'ok'))}; max "
-        f"relative difference in onset {worst:.2e} ({'<=' if worst <= 1e-4 else '>'} 1e-4);"
-        f" mean steps {np.concatenate(steps).mean():.0f}"
+        f"relative difference in onset {worst:.2e}; mean steps "
+        f"{np.concatenate(steps).mean():.0f}; libRoadRunner reset() loop against "
+        f"resetAll(): {peer.check(dsg.values[:5]):.1e}"
     )
     line(
         "sweep, time per member (numba step)",
@@ -183,16 +265,79 @@ def bench_sweep(model, members, peer_members, blocks=10):
         peer_time / peer_members * 1e3,
         "ms",
     )
-    subset = fl.points({n: dsg.values[: members // 10, i] for i, n in enumerate(AXES)})
+
+
+#: Work-precision: relative tolerances of both tools, members scored against the reference.
+WP_RTOLS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+WORK: list[dict] = []
+
+
+def bench_work_precision(model, members=400, peer_members=100, scored=6):
+    """Time per member and onset error against Radau at rtol 1e-12, for each of
+    :data:`WP_RTOLS`, both tools alternating. Errors are absolute, in days, over the first
+    ``scored`` members of the design (the onset is near day 37)."""
+    dsg = design(model, members)
+    peer = Peer(model)
     t0 = time.perf_counter()
-    run_sweep(model, subset, progress=False, backend="numpy")
-    numpy_time = (time.perf_counter() - t0) / len(subset)
-    line(
-        f"sweep, time per member (NumPy step, {len(subset)} members)",
-        numpy_time * 1e3,
-        peer_time / peer_members * 1e3,
-        "ms",
+    ref = reference_onsets(model, dsg.values[:scored])
+    print(
+        f"work-precision: reference from Radau rtol 1e-12 for {scored} members in "
+        f"{time.perf_counter() - t0:.1f} s; onsets {np.nanmin(ref):.4f}..{np.nanmax(ref):.4f}"
+        " day",
+        flush=True,
     )
+    print(
+        f"{'rtol':>8} {'follicle ms':>12} {'max err (d)':>12} {'med err':>10}   "
+        f"{'RR ms':>8} {'max err (d)':>12} {'med err':>10}"
+    )
+    pts = fl.points({n: dsg.values[:, i] for i, n in enumerate(AXES)})
+    for rtol in WP_RTOLS:
+        atol = atol_for(model, rtol)
+        fl.sweep(
+            model,
+            fl.points({n: dsg.values[:1, i] for i, n in enumerate(AXES)}),
+            fl.models.anagen_onset,
+            days=DAYS,
+            schedule=scenario_schedule(),
+            rtol=rtol,
+            atol=atol,
+            progress=False,
+        )
+        t0 = time.perf_counter()
+        res = fl.sweep(
+            model,
+            pts,
+            fl.models.anagen_onset,
+            days=DAYS,
+            schedule=scenario_schedule(),
+            rtol=rtol,
+            atol=atol,
+            progress=False,
+        )
+        ours = (time.perf_counter() - t0) / members
+        peer.set_rtol(rtol)
+        t0 = time.perf_counter()
+        theirs = [peer.onset(row) for row in dsg.values[:peer_members]]
+        peer_time = (time.perf_counter() - t0) / peer_members
+        e_ours = np.abs(res.readouts["readout"][:scored] - ref)
+        e_peer = np.abs(np.array(theirs[:scored]) - ref)
+        WORK.append(
+            {
+                "rtol": rtol,
+                "follicle_s": ours,
+                "follicle_max_error_day": float(np.nanmax(e_ours)),
+                "follicle_median_error_day": float(np.nanmedian(e_ours)),
+                "peer_s": peer_time,
+                "peer_max_error_day": float(np.nanmax(e_peer)),
+                "peer_median_error_day": float(np.nanmedian(e_peer)),
+            }
+        )
+        print(
+            f"{rtol:8.0e} {ours * 1e3:12.3f} {np.nanmax(e_ours):12.2e} "
+            f"{np.nanmedian(e_ours):10.2e}   {peer_time * 1e3:8.3f} {np.nanmax(e_peer):12.2e}"
+            f" {np.nanmedian(e_peer):10.2e}",
+            flush=True,
+        )
 
 
 def bench_kernel_build():
@@ -219,28 +364,47 @@ def bench_kernel_build():
             )
 
 
-def bench_single(model):
+def bench_single(model, repeats=7):
+    """One run with its readout, each tool its best way, median of ``repeats`` alternating;
+    and the fixed cost per call (a 0.001-day run)."""
     peer = Peer(model)
     sched = scenario_schedule()
-    ours, ens, theirs = [], [], []
-    for _ in range(5):
+    atol = atol_for(model, RTOL)
+    times = {
+        "simulate": [],
+        "rodas4": [],
+        "ensemble": [],
+        "peer": [],
+        "fixed": [],
+        "peer_fixed": [],
+    }
+    onset = fl.models.anagen_onset
+    for _ in range(repeats):
         t0 = time.perf_counter()
-        fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL)
-        ours.append(time.perf_counter() - t0)
+        onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol))
+        times["simulate"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, method="RODAS4"))
+        times["rodas4"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         fl.simulate_ensemble(
-            model, days=DAYS, schedule=sched, rtol=RTOL, readouts=fl.models.anagen_onset
+            model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, readouts=onset
         )
-        ens.append(time.perf_counter() - t0)
+        times["ensemble"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        peer.onset({})
-        theirs.append(time.perf_counter() - t0)
-    line("one simulation, fl.simulate (BDF), median of 5", np.median(ours), np.median(theirs))
-    line(
-        "one simulation, simulate_ensemble (1 member), median of 5",
-        np.median(ens),
-        np.median(theirs),
-    )
+        peer.onset()
+        times["peer"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        fl.simulate_ensemble(model, days=1e-3, rtol=RTOL, atol=atol, readouts=onset)
+        times["fixed"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        peer.onset(days=1e-3)
+        times["peer_fixed"].append(time.perf_counter() - t0)
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    line("one simulation, fl.simulate (BDF) + readout, median", med["simulate"], med["peer"])
+    line("one simulation, fl.simulate(method='RODAS4') + readout", med["rodas4"], med["peer"])
+    line("one simulation, simulate_ensemble (1 member), median", med["ensemble"], med["peer"])
+    line("fixed cost per call (0.001-day run), simulate_ensemble", med["fixed"], med["peer_fixed"])
 
 
 def bench_build():
@@ -254,7 +418,7 @@ def bench_build():
         fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL)
         ours = time.perf_counter() - t0
         t0 = time.perf_counter()
-        Peer(model).onset({})  # SBML export, load (LLVM compile), first simulation
+        Peer(model).onset()  # SBML export, load (LLVM compile), first simulation
         results[label] = (ours, time.perf_counter() - t0)
     for label, (ours, theirs) in results.items():
         line(f"model build to first simulation ({label})", ours, theirs)
@@ -334,6 +498,9 @@ def main() -> None:
     parser.add_argument("--scaling", default="100,1000,10000")
     parser.add_argument("--dask", type=int, default=2_000)
     parser.add_argument("--rtol", type=float, default=RTOL)
+    parser.add_argument(
+        "--work-precision", type=int, default=400, help="members per rtol (0 skips it)"
+    )
     parser.add_argument("--json", type=Path, help="also write the comparisons to this file")
     parser.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -355,6 +522,8 @@ def main() -> None:
     bench_single(model)
     if args.members:
         bench_sweep(model, args.members, min(args.peer_members, args.members))
+    if args.work_precision:
+        bench_work_precision(model, args.work_precision, max(1, args.work_precision // 4))
     bench_scaling([int(s) for s in args.scaling.split(",") if s])
     if args.dask:
         bench_dask(model, args.dask)
@@ -367,6 +536,7 @@ def main() -> None:
             "note": f"load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at "
             f"the end; rtol {RTOL:g}",
             "rows": RESULTS,
+            "work_precision": WORK,
         }
         args.json.write_text(json.dumps(record, indent=2) + "\n")
 

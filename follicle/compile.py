@@ -27,6 +27,8 @@ import scipy.sparse
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from follicle import codegen
+
 __all__ = ["CompiledModel", "cached", "compile_model", "positional_expressions"]
 
 _CACHE: dict[str, CompiledModel] = {}
@@ -136,8 +138,7 @@ class CompiledModel:
         self.jac_rows = np.asarray(jac_rows, dtype=np.intp)
         self.jac_cols = np.asarray(jac_cols, dtype=np.intp)
         # The printer writes Min/Max of n arguments as functools.reduce(numpy.minimum, ...).
-        namespace: dict = {"numpy": np, "functools": functools}
-        exec(compile(source, "<follicle generated>", "exec"), namespace)  # our own source
+        namespace = codegen.run(source, "generated", {"numpy": np, "functools": functools})
         self._rhs, self._jac_data, self._obs = (
             namespace["rhs"], namespace["jac_data"], namespace["observables"]
         )

@@ -73,7 +73,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from follicle import kernels
+from follicle import codegen, kernels
 from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
@@ -175,9 +175,8 @@ class _SparseLU:
                 *(line for block in reversed(backward) for line in block),
             ]
         )
-        namespace: dict = {}
         source = f"{self.factor_source}\n\n{self.solve_source}\n"
-        exec(compile(source, "<follicle sparse LU>", "exec"), namespace)
+        namespace = codegen.run(source, "sparse LU")
         self.factor, self.solve = namespace["factor"], namespace["solve"]
         self.flops = len(factor) + len(forward) + sum(len(b) for b in backward)
 
@@ -244,6 +243,7 @@ class _Plan:
     state_names: tuple[str, ...]
     kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
+    model_name: str = "model"  # named in the note while the kernel compiles
 
 
 @dataclass(frozen=True)
@@ -335,6 +335,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         state_names=model.state_names,
         kernel=kernel,
         watch=None if kernel is None else _watch(resolved, grid),
+        model_name=model.name,
     )
 
 
@@ -468,7 +469,7 @@ class _Batch:
             _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
         ]
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = None if plan.kernel is None else kernels.load(plan.kernel)
+        self.kernel = None if plan.kernel is None else codegen.module(plan.kernel, plan.model_name)
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
 
@@ -682,6 +683,17 @@ class _Batch:
         brk = acc[at_break & self.active[acc]]
         if brk.size:
             self.enter(brk)
+        self._stop_settled(acc[self.active[acc]])
+
+    def _stop_settled(self, idx):
+        """Members ``idx`` whose every readout is final stop here: the rest of their run
+        changes no number they return (with an output grid they run to the end)."""
+        if self.trace is not None or not idx.size:
+            return
+        settled = np.ones(idx.size, dtype=bool)
+        for rec in self.recorders:
+            settled &= rec.final(idx, self.t[idx])
+        self.active[idx[settled]] = False
 
     def _check_accepted(self, acc, yb, fb):
         plan = self.plan
@@ -840,6 +852,11 @@ class _Recorder:
     def result(self):
         return self.out
 
+    def final(self, idx, t):
+        """Which of members ``idx``, now at time ``t``, hold their result whatever the rest
+        of the run does."""
+        return t > self.b
+
     def in_window(self, ta, tb, closed):
         """Members whose step meets the window ``[a, b]`` (overlaps it, or also just touches
         it if ``closed``), and the window's part of each step as fractions of the step."""
@@ -860,6 +877,9 @@ class _Crossing(_Recorder):
         super().__init__(batch, target)
         self.level, self.direction, self.a, self.b = level, direction, start, stop
         self.last = np.full(batch.size, np.nan)
+
+    def final(self, idx, t):
+        return ~np.isnan(self.out[idx]) | (t > self.b)
 
     def hits(self, ga, gb):
         up, down = (ga < 0) & (gb >= 0), (ga >= 0) & (gb < 0)
@@ -915,6 +935,9 @@ class _Value(_Recorder):
         super().__init__(batch, target)
         self.when = when
 
+    def final(self, idx, t):
+        return t > self.when  # at ``when`` itself a breakpoint's jump() may still come
+
     def start(self, idx):
         b = self.batch
         if self.when == b.plan.t0:
@@ -940,6 +963,9 @@ class _Average(_Recorder):
         super().__init__(batch, target)
         self.a, self.b = start, stop
         self.out[:] = 0.0
+
+    def final(self, idx, t):
+        return t >= self.b  # a jump adds nothing to the integral
 
     def step(self, idx, ta, tb, ya, yb, fa, fb):
         s, th_lo, th_hi = self.in_window(ta, tb, closed=False)

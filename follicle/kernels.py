@@ -10,30 +10,24 @@ compiles them with ``numba.njit`` and runs each member in machine code from one 
 breakpoint, a readout's crossing or time, an output time) to the next: the same method,
 the same elimination order and the same steps, up to round-off.
 
-The generated module is written to a cache directory (``$FOLLICLE_CACHE``, else
-``~/.cache/follicle``) named by a hash of its source, and numba caches its machine code
-beside it, so a model structure is compiled once per machine, not once per process; Dask
-workers and process pools load it from there.
+:func:`follicle.codegen.module` writes the generated module to a cache directory
+(``$FOLLICLE_CACHE``, else ``~/.cache/follicle``) named by a hash of its source, and numba
+caches its machine code beside it, so a model structure is compiled once per machine, not
+once per process; Dask workers and process pools load it from there.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import os
-import sys
-import tempfile
 import threading
-from pathlib import Path
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-__all__ = ["available", "kernel_source", "load"]
+__all__ = ["available", "kernel_source"]
 
 _LOCK = threading.Lock()
 _SOURCES: dict[str, str] = {}
-_MODULES: dict[str, object] = {}
 
 
 def available() -> bool:
@@ -294,41 +288,3 @@ def kernel_source(compiled, lu, tableau, control) -> str | None:
     source = "\n".join(lines)
     with _LOCK:
         return _SOURCES.setdefault(key, source)
-
-
-def _cache_dir() -> Path:
-    for candidate in (
-        os.environ.get("FOLLICLE_CACHE"),
-        Path.home() / ".cache" / "follicle",
-        Path(tempfile.gettempdir()) / "follicle-cache",
-    ):
-        if not candidate:
-            continue
-        path = Path(candidate) / "kernels"
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            if os.access(path, os.W_OK):
-                return path
-        except OSError:
-            continue
-    raise OSError("no writable cache directory for compiled kernels; set FOLLICLE_CACHE")
-
-
-def load(source: str):
-    """The module of ``source`` (written to the cache directory and imported once)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-    with _LOCK:
-        if digest in _MODULES:
-            return _MODULES[digest]
-        name = f"follicle_kernel_{digest}"
-        path = _cache_dir() / f"{name}.py"
-        if not path.exists() or path.read_text() != source:
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(source)
-            partial.replace(path)  # atomic, so concurrent workers never read half a file
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _MODULES[digest] = module
-        return module

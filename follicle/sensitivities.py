@@ -39,6 +39,7 @@ import scipy.linalg
 import scipy.sparse
 from scipy.integrate import solve_ivp
 
+from follicle import codegen
 from follicle.compile import (
     _function_source,
     _jacobian_entries,
@@ -61,8 +62,7 @@ class _Derivatives:
 
     def __init__(self, source, n, m, n_obs, fp, gy, gp):
         self.source, self.n, self.m, self.n_obs = source, n, m, n_obs
-        namespace: dict = {"numpy": np, "functools": functools}
-        exec(compile(source, "<follicle sensitivities>", "exec"), namespace)  # our own code
+        namespace = codegen.run(source, "sensitivities", {"numpy": np, "functools": functools})
         self._fp, self._gy, self._gp = (
             namespace["f_p"], namespace["g_y"], namespace["g_p"]
         )

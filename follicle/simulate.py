@@ -27,8 +27,9 @@ __all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "METHODS", "Threshold", "simulate"]
 DEFAULT_RTOL = 1e-6
 #: Default absolute tolerance, multiplied by each state's ``scale``.
 DEFAULT_ATOL = 1e-9
-#: Integration methods of :func:`scipy.integrate.solve_ivp` that may be chosen.
-METHODS = ("BDF", "Radau", "LSODA", "RK45", "DOP853")
+#: Integration methods that may be chosen: the engine's compiled RODAS4 (the integrator of
+#: :func:`~follicle.simulate_ensemble`), and those of :func:`scipy.integrate.solve_ivp`.
+METHODS = ("BDF", "RODAS4", "Radau", "LSODA", "RK45", "DOP853")
 _IMPLICIT = {"BDF", "Radau", "LSODA"}
 _SPARSE_JAC = {"BDF", "Radau"}
 #: Models at least this large, with a sparse enough Jacobian, get a sparse Jacobian.
@@ -154,10 +155,12 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         Bolus, Infusion and ParameterStep events.
     events : iterable of Threshold, optional
         Threshold crossings to locate accurately.
-    method : {"BDF", "Radau", "LSODA", "RK45", "DOP853"}
+    method : {"BDF", "RODAS4", "Radau", "LSODA", "RK45", "DOP853"}
         Default ``"BDF"``, a stiff method suited to models with fast drug kinetics beside
         slow cycling. Implicit methods get the analytic Jacobian (sparse for large, sparse
-        models with BDF/Radau).
+        models with BDF/Radau). ``"RODAS4"`` is the engine's own integrator, run as a
+        one-member :func:`~follicle.simulate_ensemble` (compiled with numba when it is
+        installed); it takes no ``events`` or ``max_step`` yet.
     rtol : float
         Relative tolerance, default ``1e-6``.
     atol : float or mapping, optional
@@ -196,6 +199,9 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial)
     atol_vec = _atol(model, atol)
+    if method == "RODAS4":
+        return _simulate_rodas4(model, (t0, t1), times, params, initial, schedule, events,
+                                rtol, atol, max_step)
     sched = Schedule.of(schedule)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
@@ -248,6 +254,22 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
                           segments=len(segments), **stats),
         model_name=model.name,
     )
+
+
+def _simulate_rodas4(model, span, times, params, initial, schedule, events, rtol, atol,
+                     max_step) -> Trajectory:
+    """One run on the ensemble's integrator (inputs already checked by :func:`simulate`)."""
+    from follicle.ensemble import simulate_ensemble
+
+    if tuple(events) or max_step != math.inf:
+        raise FollicleError(
+            "method='RODAS4' takes no events= or max_step= yet; use method='BDF' for them"
+        )
+    ens = simulate_ensemble(model, t_span=span, t_eval=times, params=params,
+                            initial=initial, schedule=schedule, rtol=rtol, atol=atol)
+    if ens.status[0] != "ok":
+        raise SolverError(f"integration with RODAS4 failed: {ens.reason[0]}")
+    return ens.member(0)
 
 
 def _atol(model, atol):

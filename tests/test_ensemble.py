@@ -367,3 +367,33 @@ def test_a_rate_switched_on_at_a_breakpoint_belongs_to_the_next_segment():
         assert ens.readouts["v"][0] == pytest.approx(np.exp(-1e-3 * 0.9 * T), rel=1e-6), backend
         exact_mean = (1 - np.exp(-1e-3 * T)) / (1e-3 * T)
         assert ens.readouts["avg"][0] == pytest.approx(exact_mean, rel=1e-6), backend
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_members_stop_when_their_readouts_are_final_and_no_readout_changes(backend):
+    # Every readout here is final before the end (a crossing once found, a value once its
+    # time is passed, an average once its window is): members stop there. An output grid
+    # keeps every member running to the end; the readouts must not move.
+    model = hill_feedback()
+    rng = np.random.default_rng(7)
+    params, schedules = random_members(model, rng, 6)
+    readouts = {k: EVERY_KIND[k] for k in ("up", "down_late", "at", "mean")}
+    runs = [
+        fl.simulate_ensemble(
+            model,
+            days=DAYS,
+            params=params,
+            schedules=schedules,
+            t_eval=t_eval,
+            backend=backend,
+            readouts=readouts,
+        )
+        for t_eval in (None, [0.0, DAYS])
+    ]
+    stopped, full = runs
+    assert all(stopped.status == "ok") and all(full.status == "ok")
+    for name in readouts:
+        assert np.isfinite(full.readouts[name]).any(), name
+        np.testing.assert_array_equal(stopped.readouts[name], full.readouts[name], err_msg=name)
+    assert (stopped.steps <= full.steps).all()
+    assert stopped.steps.sum() < full.steps.sum()  # some member did stop early

@@ -1,0 +1,55 @@
+"""fl.simulate(method="RODAS4"): the engine's integrator against closed forms and against
+SciPy's Radau at tight tolerance (test models, the zoo, the coupled model with a course)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import follicle as fl
+from follicle.errors import FollicleError
+from tests._models import erlang_chain, erlang_last, hill_feedback, logistic, logistic_exact
+
+T = np.linspace(0.0, 10.0, 41)
+
+
+def test_erlang_chain_matches_its_closed_form():
+    run = fl.simulate(erlang_chain(6), t_eval=T, t_span=(0, 10), method="RODAS4", rtol=1e-9)
+    exact = erlang_last(T, 6, 1.0)
+    np.testing.assert_allclose(run["A5"], exact, rtol=0, atol=1e-7)
+    assert run.stats.method == "RODAS4"
+
+
+def test_logistic_growth_matches_its_closed_form():
+    run = fl.simulate(logistic(), t_eval=T, t_span=(0, 10), method="RODAS4", rtol=1e-9)
+    exact = logistic_exact(T, 0.8, 1000.0, 10.0)
+    np.testing.assert_allclose(run["N"], exact, rtol=1e-6)
+
+
+def _against_radau(model, days, rtol=1e-8, schedule=None, tol=1e-5):
+    t = np.linspace(0.0, days, 61)
+    ours = fl.simulate(model, days=days, t_eval=t, schedule=schedule, method="RODAS4", rtol=rtol)
+    ref = fl.simulate(model, days=days, t_eval=t, schedule=schedule, method="Radau", rtol=1e-11)
+    for name, state in model.states.items():
+        np.testing.assert_allclose(
+            ours[name], ref[name], rtol=tol, atol=tol * state.scale, err_msg=name
+        )
+
+
+def test_hill_feedback_matches_radau():
+    _against_radau(hill_feedback(), 20.0)
+
+
+@pytest.mark.parametrize("name", ["halloy2002", "alnuaimi2012", "karin2019"])
+def test_zoo_models_match_radau(name):
+    _against_radau(getattr(fl.models.zoo, name)(), 30.0)
+
+
+def test_coupled_model_under_a_course_matches_radau():
+    schedule = fl.models.scenario("macrophage_wnt_inhibition").schedule
+    _against_radau(fl.models.coupled(), 40.0, schedule=schedule, tol=1e-4)
+
+
+def test_events_ask_for_a_scipy_method():
+    with pytest.raises(FollicleError, match="method='BDF'"):
+        fl.simulate(logistic(), days=5, method="RODAS4", events=[fl.Threshold("N", 500.0)])
