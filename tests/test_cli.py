@@ -103,7 +103,9 @@ def test_sweep_of_the_wnt_inhibitor_dose_delays_onset_more_with_dose(tmp_path):
     assert done.returncode == 0, done.stderr
     header, table, status = read_sweep(out.read_text(encoding="utf-8"))
     assert header == ["wnt_inhibitor.amount [mg/kg]", "anagen_onset", "status"]
-    assert status == ["ok"] * 3 and not done.stderr, "no progress bar when stderr is a pipe"
+    # stderr may hold the one-line note of a first compilation, but no progress bar
+    others = [line for line in done.stderr.splitlines() if "compiling the integrator" not in line]
+    assert status == ["ok"] * 3 and not others, "no progress bar when stderr is a pipe"
     np.testing.assert_allclose(table[:, 0], [0.0, 1.5, 3.0])
     assert np.all(np.diff(table[:, 1]) > 0), table
     scenario = fl.models.scenario("macrophage_wnt_inhibition")
