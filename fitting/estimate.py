@@ -7,8 +7,10 @@
 method) from many starts. The starts are a seeded Latin hypercube over the log-space box
 :math:`[\\ln p_{low}, \\ln p_{high}]`, so they cover every order of magnitude of each
 parameter evenly. Each start is one work item of :func:`follicle.executors.map_ordered`,
-so a fit runs in this process, in a ``concurrent.futures`` pool or on a Dask cluster, with
-a progress bar when ``tqdm`` is installed and the session is interactive.
+so a fit runs in a ``concurrent.futures`` pool or on a Dask cluster, with a progress bar
+when ``tqdm`` is installed and the session is interactive. In this process the starts run
+side by side and their trial points are evaluated in batches
+(:mod:`~follicle.fitting.lockstep`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from follicle.fitting.lockstep import map_together
 from scipy.optimize import least_squares
 from scipy.stats import qmc
 
@@ -111,7 +114,7 @@ def latin_hypercube(lower, upper, n: int, seed) -> np.ndarray:
     return qmc.scale(sampler.random(n), lower, upper)
 
 
-def _local(problem, options, theta0) -> Start:
+def _local(options, problem, theta0) -> Start:
     """One local least-squares fit from ``theta0`` (module level, so it pickles)."""
     try:
         sol = least_squares(problem.residuals, theta0, jac=problem.jacobian,
@@ -137,9 +140,13 @@ def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
     x0 : mapping of str to float, optional
         An extra start (e.g. the current defaults), tried first.
     executor : None, concurrent.futures.Executor or dask.distributed.Client
-        Where the starts run (see :func:`follicle.executors.map_ordered`).
+        Where the starts run (see :func:`follicle.executors.map_ordered`). ``None`` runs
+        them in this process side by side (:func:`~follicle.fitting.lockstep.map_together`):
+        every start takes the steps it would take alone, and the points they ask for at
+        the same time are evaluated together (one ensemble for a
+        :class:`~follicle.fitting.targets.TargetProblem`).
     progress : bool, optional
-        Progress bar over starts.
+        Progress bar over starts (with an executor).
     max_nfev, ftol, xtol, gtol
         Passed to :func:`scipy.optimize.least_squares`.
 
@@ -159,8 +166,11 @@ def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
     if x0 is not None:
         thetas.insert(0, np.clip(problem.theta(x0), problem.lower, problem.upper))
     options = dict(max_nfev=max_nfev, ftol=ftol, xtol=xtol, gtol=gtol, x_scale="jac")
-    outcomes = map_ordered(functools.partial(_local, problem, options), thetas,
-                           executor=executor, progress=progress, desc="fit starts")
+    if executor is None:  # in this process: all starts side by side, their points batched
+        outcomes = map_together(problem, functools.partial(_local, options), thetas)
+    else:
+        outcomes = map_ordered(functools.partial(_local, options, problem), thetas,
+                               executor=executor, progress=progress, desc="fit starts")
     best = min(outcomes, key=lambda s: s.cost)
     if not np.isfinite(best.cost):
         raise DataError(f"every start failed; the first failure: {outcomes[0].message}")

@@ -26,6 +26,7 @@ The Jacobian comes from the forward sensitivities :math:`\\partial \\hat y/\\par
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,20 @@ class LogParameters:
 
     def _evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+    def evaluate_many(self, thetas) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`evaluate` at each of ``thetas`` (uncached); a subclass that can evaluate
+        points together (one ensemble) overrides it."""
+        return [self._evaluate(np.asarray(theta, dtype=float)) for theta in thetas]
+
+    def with_evaluator(self, evaluate) -> LogParameters:
+        """A shallow copy that computes residuals and Jacobian with ``evaluate(theta)`` (its
+        own last-point cache); :func:`~follicle.fitting.lockstep.map_together` gives each
+        optimisation one whose points wait for the others'."""
+        view = copy.copy(self)
+        view._last = None
+        view._evaluate = evaluate
+        return view
 
     def residuals(self, theta) -> np.ndarray:
         """Weighted residuals at ``theta`` (for a :class:`Problem`: data, then priors)."""

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from follicle.fitting.lockstep import map_together
 from scipy.optimize import least_squares
 from scipy.stats import chi2, norm
 
@@ -86,42 +87,48 @@ class Profile:
         return math.exp(self.best_theta)
 
 
-def _profile_one(problem, theta_hat, cost_hat, threshold, flat, flat_width, max_steps, options,
-                 item):
-    """Profile of parameter ``i`` from first step ``first``, ``item = (i, first)``: walk down
-    and up from the optimum (module level, so it pickles)."""
-    i, first = item
+def _walk(theta_hat, cost_hat, threshold, max_steps, options, problem, item):
+    """One side of a profile, ``item = (i, first, direction)``: from the optimum towards
+    the lower (``direction = -1``) or upper bound of parameter ``i`` with first step
+    ``first`` (module level, so it pickles). Returns the visited ``{theta_i: cost}`` and
+    whether the threshold was crossed."""
+    i, first, direction = item
     free = [j for j in range(theta_hat.size) if j != i]
+    bound = problem.lower[i] if direction < 0 else problem.upper[i]
+    visited = {}
+    current, step = theta_hat.copy(), first
+    last = cost_hat
+    for _ in range(max_steps):
+        if abs(current[i] - bound) < 1e-12:
+            break
+        trial = current.copy()
+        trial[i] = current[i] + direction * step
+        trial[i] = min(max(trial[i], problem.lower[i]), problem.upper[i])
+        trial, cost = _fix_and_fit(problem, trial, i, free, options)
+        rise = 2 * (cost - last)
+        if rise > threshold / 3 and step > 1e-4:  # too coarse: halve and retry
+            step /= 2
+            continue
+        visited[float(trial[i])] = cost
+        current, last = trial, cost
+        if 2 * (cost - cost_hat) > threshold:
+            return visited, True
+        if rise < threshold / 20:
+            step *= 2
+    return visited, False
+
+
+def _summarise(problem, i, theta_hat, cost_hat, threshold, flat, flat_width, sides):
+    """Profile of parameter ``i`` from its two walks ``sides`` (down, then up): the visited
+    points in order, the interval, which ends closed, and the classification."""
     visited = {float(theta_hat[i]): cost_hat}
-    ends = []
-    for direction in (-1.0, 1.0):
-        bound = problem.lower[i] if direction < 0 else problem.upper[i]
-        current, step = theta_hat.copy(), first
-        crossed, last = False, cost_hat
-        for _ in range(max_steps):
-            if abs(current[i] - bound) < 1e-12:
-                break
-            trial = current.copy()
-            trial[i] = current[i] + direction * step
-            trial[i] = min(max(trial[i], problem.lower[i]), problem.upper[i])
-            trial, cost = _fix_and_fit(problem, trial, i, free, options)
-            rise = 2 * (cost - last)
-            if rise > threshold / 3 and step > 1e-4:  # too coarse: halve and retry
-                step /= 2
-                continue
-            visited[float(trial[i])] = cost
-            current, last = trial, cost
-            if 2 * (cost - cost_hat) > threshold:
-                crossed = True
-                break
-            if rise < threshold / 20:
-                step *= 2
-        ends.append((crossed, current[i]))
+    for points, _ in sides:
+        visited.update(points)
     theta = np.array(sorted(visited))
     cost = np.array([visited[x] for x in theta])
     delta = 2 * (cost - cost_hat)
     interval, closed = [], []
-    for side, (crossed, _) in zip((-1, 1), ends, strict=True):
+    for side, (_, crossed) in zip((-1, 1), sides, strict=True):
         closed.append(crossed)
         if not crossed:
             interval.append(problem.bounds[problem.parameters[i]][0 if side < 0 else 1])
@@ -200,7 +207,8 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
         Most accepted steps per side; the step adapts (doubles when the profile is flat,
         halves when it rises by more than a third of the threshold in one step).
     executor, progress
-        As for :func:`~follicle.fitting.estimate`; each parameter is one work item.
+        As for :func:`~follicle.fitting.estimate`; each side of each profile is one work
+        item, and in this process (``executor=None``) all of them walk side by side.
 
     Returns
     -------
@@ -220,16 +228,22 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
                             f"estimated: {', '.join(problem.parameters)}")
     threshold = float(chi2.ppf(level, df=1))
     options = dict(ftol=tol, xtol=tol, gtol=tol, max_nfev=100, x_scale="jac")
-    work = functools.partial(_profile_one, problem, np.asarray(fit.theta), fit.cost,
-                             threshold, flat, flat_width, max_steps, options)
+    theta_hat = np.asarray(fit.theta)
+    walk = functools.partial(_walk, theta_hat, fit.cost, threshold, max_steps, options)
     index = [problem.parameters.index(n) for n in names]
     # First step: the Fisher standard error (where the profile should have risen by about
     # 1), kept between 1e-3 and a twentieth of the log-space range.
     se = np.sqrt(np.maximum(np.diag(fisher(problem, fit).covariance), 0))
     width = problem.upper - problem.lower
-    first = [float(np.clip(se[i], 1e-3, 0.05 * width[i])) for i in index]
-    results = map_ordered(work, list(zip(index, first, strict=True)), executor=executor,
-                          progress=progress, desc="profiles")
+    items = [(i, float(np.clip(se[i], 1e-3, 0.05 * width[i])), direction)
+             for i in index for direction in (-1.0, 1.0)]
+    if executor is None:  # in this process: every walk side by side, points batched
+        sides = map_together(problem, walk, items)
+    else:
+        sides = map_ordered(functools.partial(walk, problem), items, executor=executor,
+                            progress=progress, desc="profile walks")
+    results = [_summarise(problem, i, theta_hat, fit.cost, threshold, flat, flat_width,
+                          sides[2 * k: 2 * k + 2]) for k, i in enumerate(index)]
     return {
         name: Profile(name, theta, cost, float(fit.theta[i]), fit.cost, threshold, level,
                       interval, closed, label)

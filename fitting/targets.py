@@ -310,13 +310,27 @@ class TargetProblem(LogParameters):
         found = _readouts(self.model, self.targets, sets, self.rtol)
         return np.array([[t.residual(v[t.readout]) for t in self.targets] for v in found])
 
-    def _evaluate(self, theta):
+    def _steps(self, theta) -> np.ndarray:
         # step inwards at the upper bound, so the trial stays inside the box
-        steps = np.where(theta + self.step <= self.upper, self.step, -self.step)
-        points = [theta, *(theta + h * e for h, e in zip(steps, np.eye(theta.size),
-                                                           strict=True))]
-        rows = self._residuals(points)
-        return rows[0], ((rows[1:] - rows[0]) / steps[:, None]).T
+        return np.where(theta + self.step <= self.upper, self.step, -self.step)
+
+    def _evaluate(self, theta):
+        return self.evaluate_many([theta])[0]
+
+    def evaluate_many(self, thetas):
+        """Residuals and forward-difference Jacobians at every point of ``thetas``, all
+        points and their difference steps integrated as one ensemble."""
+        thetas = [np.asarray(theta, dtype=float) for theta in thetas]
+        steps = [self._steps(theta) for theta in thetas]
+        points = [
+            q
+            for theta, h in zip(thetas, steps, strict=True)
+            for q in (theta, *(theta + hj * e for hj, e in zip(h, np.eye(theta.size),
+                                                                strict=True)))
+        ]
+        rows = self._residuals(points).reshape(len(thetas), -1, len(self.targets))
+        return [(r[0], ((r[1:] - r[0]) / h[:, None]).T) for r, h in zip(rows, steps,
+                                                                          strict=True)]
 
     def __repr__(self) -> str:
         return (f"<TargetProblem: {len(self.parameters)} parameters, "
