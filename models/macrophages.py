@@ -40,8 +40,8 @@ __all__ = ["module"]
 
 def module() -> Module:
     m = Module("macrophages", doc=__doc__)
-    M = m.state("M", "1", 0.6, "live perifollicular macrophages (relative density)")
-    M_ap = m.state("M_ap", "1", 0.06, "apoptotic macrophages (relative density)")
+    M = m.state("M", "1", 0.4, "live perifollicular macrophages (relative density)")
+    M_ap = m.state("M_ap", "1", 0.015, "apoptotic macrophages (relative density)")
     s_M, a_A, d_0, d_tel, d_apo, d_ai, i_ai, k_clr, K_C, n_C, d_cat = declare(
         m,
         "s_M",

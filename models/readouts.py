@@ -8,7 +8,7 @@ scored skin area of the experiments. Onsets and ends are the up- and down-crossi
 >>> import follicle as fl
 >>> run = fl.simulate(fl.models.coupled(), days=60)
 >>> round(fl.models.readouts.first_anagen_onset(run), 1)
-24.7
+26.4
 
 Single-number readouts for sweeps: :data:`anagen_onset` is the first onset as a
 :class:`follicle.readouts.CrossingTime`, which a sweep records on the fly without keeping

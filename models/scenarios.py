@@ -6,7 +6,7 @@ duration and an account of which of its numbers come from a source and which are
 skin without the interventions, for comparison.
 
 Time zero is the start of a telogen (every follicle entering refractory telogen), so the
-untreated patch becomes competent around day 18 and enters anagen around day 25
+untreated patch becomes competent around day 19 and enters anagen around day 26
 (:mod:`~follicle.models.phase`). In young skin that telogen is the mouse's second, which
 starts about postnatal day 45 (Plikus et al. 2008: second telogen about P45-P70), so model
 day ``d`` is postnatal day ``45 + d`` (:func:`postnatal_day`); each scenario's ``timing``
@@ -193,7 +193,7 @@ def _scenarios():
         60,
         [dose("apoptosis_inducer", day=5, amount="20 mg/kg")],
         timing=f"one dose on {_days(5)}, early (refractory) telogen; untreated onset near "
-        f"{_days(25)}",
+        f"{_days(26)}",
         sourced="early telogen and the direction of the effect: Castellana et al. 2014 (PLoS "
         "Biol 12:e1002002); second telogen about P45-P70: Plikus et al. 2008",
         assumed=f"the day within early telogen; {_DOSES_ASSUMED}",

@@ -23,7 +23,7 @@ __all__ = ["module"]
 
 def module() -> Module:
     m = Module("wnt", doc=__doc__)
-    W = m.state("W", "AU", 0.2, "WNT ligand in the stem-cell niche")
+    W = m.state("W", "AU", 0.12, "WNT ligand in the stem-cell niche")
     p_W, p_0, d_W, i_W = declare(m, "p_W", "p_W0", "d_W", "i_W_inhibitor")
     M_ap = m.symbol("M_ap")
     m.rate(
