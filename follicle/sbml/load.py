@@ -142,14 +142,16 @@ def _libsbml():
     return libsbml
 
 
-class _Floor(sp.floor):
+# The class names are the printer's: the engine's code generator prints them as numpy.floor
+# and numpy.ceil; only their derivatives differ from sympy's (unevaluated there).
+class floor(sp.floor):
     """``floor`` whose derivative is zero (almost everywhere), as the engine's Heaviside."""
 
     def _eval_derivative(self, s):
         return sp.S.Zero
 
 
-class _Ceiling(sp.ceiling):
+class ceiling(sp.ceiling):
     """``ceiling`` whose derivative is zero (almost everywhere)."""
 
     def _eval_derivative(self, s):
@@ -374,13 +376,17 @@ class _Loader:
         if node is None:
             raise SBMLImportError(f"{where} has no maths")
         try:
-            return self._ast(node, where, local or {})
+            expr = self._ast(node, where, local or {})
         except (TypeError, AttributeError) as exc:
             text = self.L.formulaToL3String(node)
             raise SBMLImportError(
                 f"{where}: cannot read {text!r} ({exc}); a number used as a boolean or a "
                 "boolean as a number is not supported"
             ) from None
+        if _is_boolean(expr):
+            raise SBMLImportError(f"{where}: the value {expr} is a boolean, not a number; "
+                                  "booleans used as numbers are not supported")
+        return expr
 
     def _ast(self, node, where, local):
         L = self.L
@@ -437,7 +443,7 @@ class _Loader:
             return (sp.Max if kind == L.AST_FUNCTION_MAX else sp.Min)(*kids)
         if kind in (L.AST_FUNCTION_QUOTIENT, L.AST_FUNCTION_REM):
             ratio = kids[0] / kids[1]
-            whole = sp.sign(ratio) * _Floor(sp.Abs(ratio))  # truncated towards zero
+            whole = sp.sign(ratio) * floor(sp.Abs(ratio))  # truncated towards zero
             return whole if kind == L.AST_FUNCTION_QUOTIENT else kids[0] - kids[1] * whole
         if kind in _RELATIONS:
             relation = _RELATIONS[kind]
@@ -474,7 +480,7 @@ class _Loader:
         pieces = [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
         otherwise = kids[-1] if len(kids) % 2 else sp.nan
         for _, cond in pieces:
-            if not isinstance(cond, sp.logic.boolalg.Boolean):
+            if not _is_boolean(cond):
                 raise SBMLImportError(
                     f"{where}: the piecewise condition {cond} is a number, not a relation or "
                     "a logical expression"
@@ -577,7 +583,9 @@ class _Loader:
                     f"{by_name.get(name, name)!r} has no value: no initial value, initial "
                     "assignment or assignment rule sets it"
                 )
-            expr = expr.xreplace({self.time: sp.Integer(0)})
+            # pi and e as floats, so that a relation such as P1 == pi compares floats.
+            expr = expr.xreplace({self.time: sp.Integer(0), sp.pi: sp.Float(math.pi),
+                                  sp.E: sp.Float(math.e)})
             subs = {s: value(s.name, (*path, name)) for s in expr.free_symbols}
             values[name] = _number(expr.xreplace(subs), by_name.get(name, name))
             return values[name]
@@ -671,7 +679,9 @@ class _Loader:
             if sid in self.species:
                 compartment_of[nm] = self.names[self.species[sid].getCompartment()]
                 concentration[nm] = not self.species[sid].getHasOnlySubstanceUnits()
-            module.observable(nm, value(nm), description=f"assignment rule of {sid!r}")
+            # Unit "1" makes the unit check turn time (t * per_<unit>) into a pure number.
+            module.observable(nm, value(nm), unit="1",
+                              description=f"assignment rule of {sid!r}")
             ids[nm] = sid
         info = SBMLInfo(ids, self.time_unit, self.time_unit_declared, self.seconds,
                         self.time_parameter, compartment_of, concentration)
@@ -743,10 +753,13 @@ class _Loader:
         return size * rule
 
 
+def _is_boolean(expr) -> bool:
+    """Whether ``expr`` is a truth value (sympy's symbols are both numbers and booleans)."""
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
+
+
 def _number(expr, sid) -> float:
     """A float from a closed sympy expression (an initial value)."""
-    if isinstance(expr, sp.logic.boolalg.BooleanAtom):
-        return 1.0 if expr else 0.0
     try:
         return float(sp.N(expr, 17))
     except TypeError:
@@ -768,7 +781,7 @@ def _tables():
     inv = lambda f: (lambda x: f(1 / x))  # noqa: E731 - arcsec(x) = arccos(1/x), ...
     _UNARY.update({
         L.AST_FUNCTION_EXP: sp.exp, L.AST_FUNCTION_LN: sp.log, L.AST_FUNCTION_ABS: sp.Abs,
-        L.AST_FUNCTION_FLOOR: _Floor, L.AST_FUNCTION_CEILING: _Ceiling,
+        L.AST_FUNCTION_FLOOR: floor, L.AST_FUNCTION_CEILING: ceiling,
         L.AST_FUNCTION_SIN: sp.sin, L.AST_FUNCTION_COS: sp.cos, L.AST_FUNCTION_TAN: sp.tan,
         L.AST_FUNCTION_SEC: lambda x: 1 / sp.cos(x), L.AST_FUNCTION_CSC: lambda x: 1 / sp.sin(x),
         L.AST_FUNCTION_COT: lambda x: 1 / sp.tan(x), L.AST_FUNCTION_SINH: sp.sinh,
