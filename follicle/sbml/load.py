@@ -179,8 +179,10 @@ def _read(source):
         raise SBMLImportError(f"{origin} holds no <model>")
     for i in range(doc.getNumPlugins()):
         package = doc.getPlugin(i).getPackageName()
-        # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath".
-        if package != "l3v2extendedmath" and doc.getPackageRequired(package):
+        # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath", and
+        # offers layout on every Level 2 document; only a Level 3 package can be required.
+        if (doc.getLevel() >= 3 and package != "l3v2extendedmath"
+                and doc.getPackageRequired(package)):
             raise SBMLImportError(
                 f"{origin} requires the SBML package {package!r}, which changes the model's "
                 "meaning; only SBML core is supported"
@@ -258,7 +260,7 @@ class _Loader:
                 "check constraints during a simulation"
             )
         for rule in m.getListOfRules():
-            if rule.isAlgebraic():
+            if rule.isAlgebraic() and rule.getMath() is not None:
                 raise SBMLImportError(
                     f"algebraic rule {self.L.formulaToL3String(rule.getMath())!r}: the engine "
                     "integrates ODEs, not differential-algebraic systems"
@@ -330,8 +332,8 @@ class _Loader:
         self.assigned, self.rate_rules = {}, {}
         for rule in m.getListOfRules():
             target = rule.getVariable()
-            if rule.getMath() is None:
-                raise SBMLImportError(f"the rule for {target!r} has no maths")
+            if rule.getMath() is None:  # Level 3 Version 2: a rule without maths does nothing
+                continue
             (self.assigned if rule.isAssignment() else self.rate_rules)[target] = rule
         self.species = {s.getId(): s for s in m.getListOfSpecies()}
         self.compartments = {c.getId(): c for c in m.getListOfCompartments()}
@@ -485,6 +487,12 @@ class _Loader:
                     f"{where}: the piecewise condition {cond} is a number, not a relation or "
                     "a logical expression"
                 )
+        if all(_is_boolean(v) for v, _ in pieces) and _is_boolean(otherwise):
+            # A truth-valued piecewise (e.g. a condition): the same in logic.
+            out = otherwise
+            for v, cond in reversed(pieces):
+                out = sp.Or(sp.And(cond, v), sp.And(sp.Not(cond), out))
+            return out
         return sp.Piecewise(*pieces, (otherwise, True))
 
     def _call(self, node, where, local):
@@ -563,6 +571,8 @@ class _Loader:
             raw[self.names[sid]] = self.math(rule.getMath(), f"the assignment rule of {sid!r}")
         for ia in self.m.getListOfInitialAssignments():
             sid = ia.getSymbol()
+            if ia.getMath() is None:  # Level 3 Version 2: no maths, no assignment
+                continue
             if sid not in self.names:
                 raise SBMLImportError(f"initial assignment to {sid!r}, which is not a variable")
             raw[self.names[sid]] = self.math(ia.getMath(), f"the initial assignment of {sid!r}")
@@ -579,7 +589,7 @@ class _Loader:
                 )
             expr = raw.get(name)
             if expr is None:
-                raise SBMLImportError(
+                raise _NoValue(
                     f"{by_name.get(name, name)!r} has no value: no initial value, initial "
                     "assignment or assignment rule sets it"
                 )
@@ -590,8 +600,14 @@ class _Loader:
             values[name] = _number(expr.xreplace(subs), by_name.get(name, name))
             return values[name]
 
-        return {sid: value(self.names[sid]) for sid in
-                [*self.compartments, *self.species, *self.parameters, *self.references]}
+        out = {}
+        self.missing = {}  # our name -> why it has no value, raised only where it is used
+        for sid in [*self.compartments, *self.species, *self.parameters, *self.references]:
+            try:
+                out[sid] = value(self.names[sid])
+            except _NoValue as exc:
+                self.missing[self.names[sid]] = exc
+        return out
 
     # -- engine expressions ----------------------------------------------------------------
     def engine_values(self):
@@ -615,6 +631,8 @@ class _Loader:
                 )
             sid = by_name.get(name)
             symbol = sp.Symbol(name, real=True)
+            if name in self.missing and name not in raws and sid not in self.rate_rules:
+                raise self.missing[name]
             if name in raws:
                 expr = raws[name]
                 subs = {s: (out[s] if s in out else value(s.name, (*path, name)))
@@ -635,6 +653,10 @@ class _Loader:
         m = self.m
         init = self.initial_values()
         value = self.engine_values()
+        rates = self._rates(value)
+        for sid in self.states:
+            if sid not in init:
+                raise self.missing[self.names[sid]]
         model_name = name or m.getName() or m.getId() or "sbml"
         module = Module(model_name, doc=f"Loaded from SBML (model id {m.getId()!r}).")
         origin = f"SBML model {m.getId() or model_name!r}"
@@ -646,6 +668,8 @@ class _Loader:
         ids = {}
         for sid in self.constants:
             nm = self.names[sid]
+            if sid not in init:  # nothing uses it (else the rates raised already)
+                continue
             module.parameter(nm, init[sid], "1", bounds=(-math.inf, math.inf),
                              provenance=f"{origin}: {self._kind(sid)} {sid!r}")
             ids[nm] = sid
@@ -667,13 +691,14 @@ class _Loader:
                 compartment_of[nm] = self.names[s.getCompartment()]
                 concentration[nm] = not s.getHasOnlySubstanceUnits()
                 if concentration[nm]:
+                    value(compartment_of[nm])  # raises if the compartment has no value
                     start = start * init[s.getCompartment()]
             module.state(nm, "1", start, f"{self._kind(sid)} {sid!r}", nonnegative=False)
             ids[nm] = sid
-        rates = self._rates(value)
         for sid in self.states:
             for label, expr in rates.get(sid, ()):
-                module.rate(self.names[sid], expr * q, label)
+                if expr != 0:  # 0 * per_<unit> would be a dimensionless term
+                    module.rate(self.names[sid], expr * q, label)
         for sid in self.assigned:
             nm = self.names[sid]
             if sid in self.species:
@@ -751,6 +776,10 @@ class _Loader:
                                   value)
             return size * rule + amount / size * d_size
         return size * rule
+
+
+class _NoValue(SBMLImportError):
+    """A variable has no value (raised where the value is needed)."""
 
 
 def _is_boolean(expr) -> bool:

@@ -88,14 +88,15 @@ def read_case(case_dir) -> Case:
     if not models:
         raise SBMLImportError(f"case folder {str(folder)!r} holds no SBML model")
     header = (folder / f"{number}-model.m").read_text()
-    tag = lambda key: re.search(rf"^{key}:\s*(.*)$", header, re.M)  # noqa: E731
+    tag = lambda key: re.search(rf"^{key}:[ \t]*(.*)$", header, re.M)  # noqa: E731
     try:
         return Case(
             number=number,
             model_path=models[-1],
-            start=float(values["start"]),
-            duration=float(values["duration"]),
-            steps=int(values["steps"]),
+            # Flux-balance cases leave the time settings empty.
+            start=float(values["start"] or "nan"),
+            duration=float(values["duration"] or "nan"),
+            steps=int(values["steps"] or 0),
             variables=_list(values["variables"]),
             amount=frozenset(_list(values.get("amount", ""))),
             concentration=frozenset(_list(values.get("concentration", ""))),
