@@ -43,7 +43,10 @@ def problem_files(folder: Path):
     """The SBML document, parameter table and measurement tables of one PEtab problem."""
     import yaml
 
-    spec = yaml.safe_load(next(folder.glob("*.yaml")).read_text())
+    # The problem's own YAML is named after the folder (some folders hold a second one).
+    own = folder / f"{folder.name}.yaml"
+    spec = yaml.safe_load((own if own.is_file() else sorted(folder.glob("*.yaml"))[0])
+                          .read_text())
     problem = spec["problems"][0]
     parameters = spec["parameter_file"]
     parameters = parameters if isinstance(parameters, list) else [parameters]

@@ -231,6 +231,8 @@ class _Loader:
     def __init__(self, L, doc, time_unit):
         self.L, self.doc, self.m = L, doc, doc.getModel()
         self.level = doc.getLevel()
+        if not _UNARY:
+            _tables(L)
         self._refuse_unsupported()
         self.names: dict[str, str] = {}  # SBML id -> our name
         self.taken: set[str] = set()
@@ -801,12 +803,8 @@ _RELATIONS = {}
 _LOGIC = {}
 
 
-def _tables():
-    """Fill the MathML -> sympy tables (libsbml is imported only when it is used)."""
-    try:
-        import libsbml as L
-    except ImportError:
-        return
+def _tables(L):
+    """Fill the MathML -> sympy tables from libsbml ``L`` (imported only when used)."""
     inv = lambda f: (lambda x: f(1 / x))  # noqa: E731 - arcsec(x) = arccos(1/x), ...
     _UNARY.update({
         L.AST_FUNCTION_EXP: sp.exp, L.AST_FUNCTION_LN: sp.log, L.AST_FUNCTION_ABS: sp.Abs,
@@ -840,6 +838,3 @@ def _xor(*args):
     for a in args:
         out = sp.Or(sp.And(out, sp.Not(a)), sp.And(sp.Not(out), a))
     return out
-
-
-_tables()
