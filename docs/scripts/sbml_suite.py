@@ -50,6 +50,7 @@ FEATURES = [
     (r"constraint", "constraints"),
     (r"factorial", "factorial of a variable"),
     (r"starts at time", "start time not 0"),
+    (r"cycle", "cyclic definitions"),
     (r"has no value", "variables without a value"),
     (r"reports .* which is not", "reaction rates as outputs"),
 ]

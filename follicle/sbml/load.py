@@ -243,6 +243,7 @@ class _Loader:
             args = [fd.getArgument(i).getName() for i in range(fd.getNumArguments())]
             self.functions[fd.getId()] = (args, fd.getBody())
         self.time = sp.Dummy("time")
+        self._terms, self._rating, self.missing = None, set(), {}
         self._time_unit(time_unit)
         self._classify()
 
@@ -466,7 +467,9 @@ class _Loader:
             raise SBMLImportError(f"{where}: delay() makes a delay differential equation, "
                                   "which the engine does not integrate")
         if kind == L.AST_FUNCTION_RATE_OF:
-            raise SBMLImportError(f"{where}: the rateOf csymbol is not supported")
+            if len(kids) != 1 or not isinstance(kids[0], sp.Symbol) or kids[0] == self.time:
+                raise SBMLImportError(f"{where}: rateOf takes the id of one variable")
+            return _RateOf(kids[0])
         raise SBMLImportError(
             f"{where}: the MathML element {node.getName() or L.formulaToL3String(node)!r} "
             "is not supported"
@@ -596,14 +599,16 @@ class _Loader:
                     "assignment or assignment rule sets it"
                 )
             # pi and e as floats, so that a relation such as P1 == pi compares floats.
+            if expr.has(_RateOf):
+                expr = expr.replace(lambda e: isinstance(e, _RateOf), lambda e: self._initial_rate(
+                    e.args[0].name, lambda n: value(n, (*path, name))))
             expr = expr.xreplace({self.time: sp.Integer(0), sp.pi: sp.Float(math.pi),
                                   sp.E: sp.Float(math.e)})
             subs = {s: value(s.name, (*path, name)) for s in expr.free_symbols}
             values[name] = _number(expr.xreplace(subs), by_name.get(name, name))
             return values[name]
 
-        out = {}
-        self.missing = {}  # our name -> why it has no value, raised only where it is used
+        out = {}  # self.missing: our name -> why it has no value, raised only where used
         for sid in [*self.compartments, *self.species, *self.parameters, *self.references]:
             try:
                 out[sid] = value(self.names[sid])
@@ -614,8 +619,6 @@ class _Loader:
     # -- engine expressions ----------------------------------------------------------------
     def engine_values(self):
         """The engine expression of every raw symbol (states, parameters, t, assignments)."""
-        q = sp.Symbol(self.time_parameter, real=True)
-        out = {self.time: t * q}
         by_name = {v: k for k, v in self.names.items()}
         raws = {self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
                 for sid, rule in self.assigned.items()}
@@ -628,7 +631,7 @@ class _Loader:
                 return resolved[name]
             if name in path:
                 raise SBMLImportError(
-                    "assignment rules depend on each other in a cycle: "
+                    "assignment rules or reaction rates depend on each other in a cycle: "
                     + " -> ".join(by_name.get(n, n) for n in (*path, name))
                 )
             sid = by_name.get(name)
@@ -636,10 +639,7 @@ class _Loader:
             if name in self.missing and name not in raws and sid not in self.rate_rules:
                 raise self.missing[name]
             if name in raws:
-                expr = raws[name]
-                subs = {s: (out[s] if s in out else value(s.name, (*path, name)))
-                        for s in expr.free_symbols}
-                result = expr.xreplace(subs)
+                result = self._resolve(raws[name], lambda n: value(n, (*path, name)))
             elif sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
                 result = symbol / value(self.names[self.species[sid].getCompartment()],
                                         (*path, name))
@@ -653,8 +653,8 @@ class _Loader:
 
     def build(self, name):
         m = self.m
+        value = self.engine_values()  # lazy: initial rateOf values use it
         init = self.initial_values()
-        value = self.engine_values()
         rates = self._rates(value)
         for sid in self.states:
             if sid not in init:
@@ -724,6 +724,18 @@ class _Loader:
 
     def _rates(self, value):
         """Rate terms ``(label, expression per document time unit)`` of each state."""
+        rates = {sid: list(terms) for sid, terms in self._reaction_terms(value).items()}
+        for sid, rule in self.rate_rules.items():
+            expr = self._engine(rule.getMath(), f"the rate rule of {sid!r}", value)
+            if sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
+                expr = self._concentration_rate(sid, expr, value)
+            rates.setdefault(sid, []).append((f"rate rule of {sid}", expr))
+        return rates
+
+    def _reaction_terms(self, value):
+        """Each species' reaction terms ``(label, expression)`` (built once)."""
+        if self._terms is not None:
+            return self._terms
         rates: dict[str, list] = {}
         model_factor = self.m.getConversionFactor() if self.level >= 3 else ""
         for rid, r in self.reactions.items():
@@ -746,21 +758,72 @@ class _Loader:
                     factor = value(self.names[factor_id]) if factor_id else 1
                     rates.setdefault(sid, []).append(
                         (f"reaction {rid}", sign * stoich * factor * rate))
-        for sid, rule in self.rate_rules.items():
-            expr = self._engine(rule.getMath(), f"the rate rule of {sid!r}", value)
-            if sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
-                expr = self._concentration_rate(sid, expr, value)
-            rates.setdefault(sid, []).append((f"rate rule of {sid}", expr))
+        self._terms = rates
         return rates
+
+    def _initial_rate(self, name, initial):
+        """``rateOf(name)`` at time 0, from the initial value ``initial(n)`` of each name."""
+        by_name = {v: k for k, v in self.names.items()}
+        expr = self._rate_of(name, self._value)
+        q = sp.Symbol(self.time_parameter, real=True)
+        numbers = {t: sp.Integer(0), q: sp.Float(self.per_time_value)}
+        for symbol in expr.free_symbols - set(numbers):
+            sid = by_name[symbol.name]
+            number = initial(symbol.name)
+            species = self.species.get(sid)
+            if species is not None and not species.getHasOnlySubstanceUnits():
+                number *= initial(self.names[species.getCompartment()])  # the amount
+            numbers[symbol] = sp.Float(number)
+        return expr.xreplace(numbers)
+
+    def _rate_of(self, name, value):
+        """``rateOf(name)``: the variable's rate per document time unit, in engine symbols."""
+        sid = next(k for k, v in self.names.items() if v == name)
+        if name in self._rating:
+            raise SBMLImportError(f"rateOf({sid}) depends on itself")
+        self._rating.add(name)
+        try:
+            if sid in self.rate_rules:
+                return self._engine(self.rate_rules[sid].getMath(),
+                                    f"the rate rule of {sid!r}", value)
+            if sid in self.assigned:
+                raise SBMLImportError(f"rateOf({sid}): {sid!r} is set by an assignment rule, "
+                                      "whose rate would need its derivative")
+            if sid not in self.species:
+                return sp.Integer(0)  # a constant
+            total = sp.Add(*(e for _, e in self._reaction_terms(value).get(sid, ())))
+            species = self.species[sid]
+            if species.getHasOnlySubstanceUnits():
+                return total
+            cid = species.getCompartment()
+            if cid in self.rate_rules or cid in self.assigned:
+                raise SBMLImportError(f"rateOf({sid}): the concentration's rate in the "
+                                      f"changing compartment {cid!r} is not supported")
+            return total / value(self.names[cid])
+        finally:
+            self._rating.discard(name)
 
     def _engine(self, node, where, value):
         return self._resolve(self.math(node, where), value)
 
     def _resolve(self, expr, value):
-        """A raw expression in the engine's symbols (``value`` from :meth:`engine_values`)."""
+        """A raw expression in the engine's symbols (``value`` from :meth:`engine_values`).
+
+        Symbols, the time and each ``rateOf`` are replaced at once, so that no replacement
+        is replaced again."""
         q = sp.Symbol(self.time_parameter, real=True)
-        return expr.xreplace({s: (t * q if s == self.time else value(s.name))
-                              for s in expr.free_symbols})
+        rates = {}
+
+        def placeholder(e):
+            rates[sp.Dummy()] = e.args[0].name
+            return next(reversed(rates))
+
+        expr = expr.replace(lambda e: isinstance(e, _RateOf), placeholder)
+        return expr.xreplace({
+            s: t * q if s == self.time
+            else self._rate_of(rates[s], value) if s in rates else value(s.name)
+            for s in expr.free_symbols
+        })
 
     def _concentration_rate(self, sid, rule, value):
         """d(amount)/dt of a species whose rate rule is on its concentration."""
@@ -778,6 +841,10 @@ class _Loader:
                                   value)
             return size * rule + amount / size * d_size
         return size * rule
+
+
+class _RateOf(sp.Function):
+    """SBML's ``rateOf(x)``, until the loader replaces it by the rate of ``x``."""
 
 
 class _NoValue(SBMLImportError):
