@@ -72,6 +72,7 @@ import sympy as sp
 
 from follicle.errors import FollicleError, SBMLImportError
 from follicle.model import Model, Module, t
+from follicle.units import parse_unit
 
 __all__ = ["SBMLInfo", "SBMLModel", "load"]
 
@@ -190,7 +191,7 @@ def _read(source):
     return L, doc
 
 
-def load(source, *, time_unit: str = "second", name: str | None = None) -> SBMLModel:
+def load(source, *, time_unit: str = "second", name: str | None = None, events: bool = False):
     """Load an SBML document (Level 2 or 3 core) as a model of the engine.
 
     Parameters
@@ -202,13 +203,18 @@ def load(source, *, time_unit: str = "second", name: str | None = None) -> SBMLM
         ``timeUnits`` always wins.
     name : str, optional
         The model's name (default: the document's model name, else its id).
+    events : bool
+        Accept a document with events (without delay or priority): the result is then an
+        :class:`~follicle.sbml.events.EventModel`, simulated by its own ``simulate``.
+        Without it, a document with events is refused.
 
     Returns
     -------
-    SBMLModel
+    SBMLModel or EventModel
         A :class:`~follicle.Model` with the document's states, parameters and assignment
         rules (as observables); ``model.sbml`` says which SBML id each name came from and
-        the time unit. Species states are amounts.
+        the time unit. Species states are amounts. An EventModel (``events=True`` and a
+        document with events) holds such a model and the events.
 
     Raises
     ------
@@ -218,7 +224,7 @@ def load(source, *, time_unit: str = "second", name: str | None = None) -> SBMLM
     """
     L, doc = _read(source)
     try:
-        return _Loader(L, doc, time_unit).build(name)
+        return _Loader(L, doc, time_unit, events).build(name)
     except SBMLImportError:
         raise
     except FollicleError as exc:  # e.g. an infinite parameter value, a name clash
@@ -228,8 +234,8 @@ def load(source, *, time_unit: str = "second", name: str | None = None) -> SBMLM
 class _Loader:
     """Turns one libsbml Model into an :class:`SBMLModel`."""
 
-    def __init__(self, L, doc, time_unit):
-        self.L, self.doc, self.m = L, doc, doc.getModel()
+    def __init__(self, L, doc, time_unit, events):
+        self.L, self.doc, self.m, self.events = L, doc, doc.getModel(), events
         self.level = doc.getLevel()
         if not _UNARY:
             _tables(L)
@@ -250,13 +256,23 @@ class _Loader:
     # -- refusals --------------------------------------------------------------------------
     def _refuse_unsupported(self):
         m = self.m
-        if m.getNumEvents():
+        if m.getNumEvents() and not self.events:
             ids = ", ".join(repr(e.getId() or f"#{i}") for i, e in
                             enumerate(m.getListOfEvents()))
             raise SBMLImportError(
-                f"the model has {m.getNumEvents()} event(s) ({ids}); the engine applies "
-                "discontinuities only from dosing schedules, not from SBML triggers"
+                f"the model has {m.getNumEvents()} event(s) ({ids}); fl.simulate applies "
+                "discontinuities only from dosing schedules, not from SBML triggers; "
+                "load(..., events=True) gives an EventModel that applies them"
             )
+        for i, e in enumerate(m.getListOfEvents()):
+            sid = e.getId() or f"#{i}"
+            if e.isSetDelay() or e.isSetPriority():
+                raise SBMLImportError(
+                    f"event {sid!r} has a {'delay' if e.isSetDelay() else 'priority'}; only "
+                    "events without delay and priority are supported"
+                )
+            if e.getTrigger() is None or e.getTrigger().getMath() is None:
+                raise SBMLImportError(f"event {sid!r} has no trigger maths")
         if m.getNumConstraints():
             raise SBMLImportError(
                 f"the model has {m.getNumConstraints()} constraint(s); the engine does not "
@@ -289,7 +305,7 @@ class _Loader:
 
     # -- the document's time ---------------------------------------------------------------
     def _time_unit(self, fallback):
-        from follicle.units import Q_, parse_unit
+        from follicle.units import Q_
 
         m = self.m
         unit_id = m.getTimeUnits() if self.level >= 3 and m.isSetTimeUnits() else ""
@@ -376,7 +392,7 @@ class _Loader:
         return sp.Symbol(self.names[sid], real=True)
 
     # -- maths -----------------------------------------------------------------------------
-    def math(self, node, where, local=None):
+    def math(self, node, where, local=None, boolean=False):
         """sympy of a libsbml AST in the raw symbols (our names, the time placeholder)."""
         if node is None:
             raise SBMLImportError(f"{where} has no maths")
@@ -388,7 +404,9 @@ class _Loader:
                 f"{where}: cannot read {text!r} ({exc}); a number used as a boolean or a "
                 "boolean as a number is not supported"
             ) from None
-        if _is_boolean(expr):
+        if _is_boolean(expr) != boolean:
+            if boolean:
+                raise SBMLImportError(f"{where}: {expr} is a number, not a condition")
             raise SBMLImportError(f"{where}: the value {expr} is a boolean, not a number; "
                                   "booleans used as numbers are not supported")
         return expr
@@ -712,7 +730,43 @@ class _Loader:
             ids[nm] = sid
         info = SBMLInfo(ids, self.time_unit, self.time_unit_declared, self.seconds,
                         self.time_parameter, compartment_of, concentration)
-        return SBMLModel(model_name, [module], info)
+        model = SBMLModel(model_name, [module], info)
+        if not self.m.getNumEvents():
+            return model
+        from follicle.sbml.events import EventModel
+
+        return EventModel(model, [self._event(i, e, model, value)
+                                  for i, e in enumerate(self.m.getListOfEvents())])
+
+    def _event(self, i, e, model, value):
+        """An :class:`~follicle.sbml.events.Event` in the engine's symbols."""
+        from follicle.sbml.events import Event
+
+        sid = e.getId() or f"#{i}"
+        trigger = self._engine(e.getTrigger().getMath(), f"the trigger of event {sid!r}",
+                               value, boolean=True)
+        # The unit check of a model, as for its rates: turns time into a pure number.
+        trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
+        assignments = []
+        for ea in e.getListOfEventAssignments():
+            target = ea.getVariable()
+            if ea.getMath() is None:  # Level 3 Version 2: no maths, no assignment
+                continue
+            where = f"the assignment to {target!r} in event {sid!r}"
+            expr = self._plain(self._engine(ea.getMath(), where, value))
+            name = self.names.get(target)
+            scale = sp.Integer(1)
+            if name in model.state_names:
+                kind, index = "state", model.state_names.index(name)
+                species = self.species.get(target)
+                if species is not None and not species.getHasOnlySubstanceUnits():
+                    scale = value(self.names[species.getCompartment()])
+            elif name in model.parameter_names:
+                kind, index = "parameter", model.parameter_names.index(name)
+            else:
+                raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
+            assignments.append((kind, index, expr, self._plain(scale)))
+        return Event(sid, trigger, e.getTrigger().getInitialValue(), tuple(assignments))
 
     def _kind(self, sid):
         for kind, table in (("compartment", self.compartments), ("species", self.species),
@@ -803,8 +857,23 @@ class _Loader:
         finally:
             self._rating.discard(name)
 
-    def _engine(self, node, where, value):
-        return self._resolve(self.math(node, where), value)
+    def _plain(self, expr):
+        """``expr`` (in states, parameters and ``t`` in days) as a pure number, with the unit
+        conversions the engine's unit check inserts."""
+        from follicle.units import TIME_UNIT, convert_expression, expression_unit, ureg
+
+        per = parse_unit(self.per_time_unit)
+
+        def unit_of(symbol):
+            if symbol == t:
+                return TIME_UNIT
+            return per if symbol.name == self.time_parameter else ureg.dimensionless
+
+        converted, unit = expression_unit(expr, unit_of)
+        return convert_expression(converted, unit, ureg.dimensionless)
+
+    def _engine(self, node, where, value, boolean=False):
+        return self._resolve(self.math(node, where, boolean=boolean), value)
 
     def _resolve(self, expr, value):
         """A raw expression in the engine's symbols (``value`` from :meth:`engine_values`).

@@ -21,6 +21,7 @@ import numpy as np
 
 import follicle as fl
 from follicle.errors import SBMLImportError
+from follicle.sbml.events import EventModel, EventRun
 from follicle.sbml.load import load
 
 __all__ = ["Case", "Score", "read_case", "run_case", "score"]
@@ -142,13 +143,21 @@ def run_case(case_dir):
     if case.start != 0:
         raise SBMLImportError(f"case {case.number} starts at time {case.start:g}; initial "
                               "values are evaluated at time 0 only")
-    model = load(case.model_path)
-    info = model.sbml
+    loaded = load(case.model_path, events=True)
+    info = loaded.sbml
     times = case.times
     days = info.days(times)
     rtol = max(min(_TIGHTER * case.relative, 1e-8), 1e-12)
-    run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method=METHOD,
-                      rtol=rtol, atol=_atol(model, _TIGHTER * case.absolute))
+    if isinstance(loaded, EventModel):
+        model = loaded.model
+        atol = _atol(model, _TIGHTER * case.absolute)
+        run = loaded.simulate(days, rtol=rtol, atol=np.array([atol[n] for n in
+                                                               model.state_names]),
+                              method=METHOD)
+    else:
+        model = loaded
+        run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method=METHOD,
+                          rtol=rtol, atol=_atol(model, _TIGHTER * case.absolute))
     by_id = {sid: name for name, sid in info.ids.items()}
     columns = ["time", *case.variables]
     out = np.empty((times.size, len(columns)))
@@ -178,6 +187,8 @@ def _atol(model, atol):
 
 def _series(model, run, name):
     """A state's, observable's or parameter's values at the trajectory's times."""
+    if isinstance(run, EventRun):
+        return run[name]
     if name in run.names:
         return np.asarray(run[name], dtype=float)
     return np.full(run.t.size, dict(run.parameters)[name])
