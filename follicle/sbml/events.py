@@ -10,9 +10,11 @@ Semantics (SBML Level 3, events without ``delay`` or ``priority``): an event fir
 its trigger turns from false to true, at time 0 too when the trigger's ``initialValue`` is
 false and the trigger holds; its assignments are evaluated with the values at that moment
 and applied at once (a species in concentration keeps the assigned concentration, so its
-amount is the value times its compartment's size). Events that their assignments trigger
-fire at the same time, in the document's order. Trigger times are located by root finding
-on every relation of the trigger (an equality, which has no sign change, is refused).
+amount is the value times its compartment's size). Events that fire together, or that
+their assignments trigger, fire one after the other in the document's order; after each,
+a queued event that is not persistent and whose trigger no longer holds is dropped.
+Trigger times are located by root finding on every relation of the trigger (an equality,
+which has no sign change, is refused).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Event:
     sid: str
     trigger: object
     initial_value: bool
+    persistent: bool
     assignments: tuple
 
 
@@ -100,15 +103,16 @@ class EventModel:
         return f"<EventModel {self.model.name!r}: {len(self.events)} events>"
 
     # -- triggers ------------------------------------------------------------------------
-    def _signs(self, time, y, p, step):
-        """``lhs - rhs`` of every relation; one that is zero to round-off takes its value a
-        small ``step`` of time later along the flow (the side it is crossing to)."""
+    def _signs(self, time, y, p, step, crossing=()):
+        """``lhs - rhs`` of every relation; one of the ``crossing`` relations that is zero to
+        round-off takes its value a small ``step`` of time later along the flow (the side
+        it is crossing to)."""
         out = np.empty(len(self._relations))
         ahead = None
         for k, (lhs, rhs, _) in enumerate(self._relations):
             a, b = lhs(time, y, p), rhs(time, y, p)
             out[k] = a - b
-            if abs(a - b) <= 1e-10 * (abs(a) + abs(b)):
+            if k in crossing and abs(a - b) <= 1e-10 * (abs(a) + abs(b)):
                 if ahead is None:
                     ahead = y + step * self.model.compiled.rhs(time, y, p)
                 out[k] = lhs(time + step, ahead, p) - rhs(time + step, ahead, p)
@@ -120,22 +124,26 @@ class EventModel:
                                                               strict=True)]
         return [bool(fn(*[holds[i] for i in index])) for fn, index in self._triggers]
 
-    def _fire(self, time, y, p, before, step):
-        """Apply every event whose trigger turned true since ``before`` (and those their
-        assignments trigger); return the new state, parameters and trigger values."""
-        now = self._truth(self._signs(time, y, p, step))
+    def _fire(self, time, y, p, before, step, crossing=()):
+        """Apply every event whose trigger turned true since ``before``, one at a time in
+        the document's order: after each, the triggers are evaluated again; an event that
+        turned true joins the queue, a queued one that is not persistent and whose trigger
+        turned false is dropped. Returns the new state, parameters and trigger values."""
+        now = self._truth(self._signs(time, y, p, step, crossing))
+        queue = [k for k, (b, a) in enumerate(zip(before, now, strict=True)) if a and not b]
         for _ in range(_CASCADE):
-            fired = [k for k, (b, a) in enumerate(zip(before, now, strict=True)) if a and not b]
-            if not fired:
+            if not queue:
                 return y, p, now
+            k = queue.pop(0)
             y, p = y.copy(), p.copy()
-            for k in fired:  # in document order, each seeing the previous assignments
-                values = [(kind, i, f(time, y, p) * s(time, y, p))
-                          for kind, i, f, s in self._assign[k]]
-                for kind, i, v in values:
-                    (y if kind == "state" else p)[i] = v
-            before = now
-            now = self._truth(self._signs(time, y, p, step))
+            values = [(kind, i, f(time, y, p) * s(time, y, p))
+                      for kind, i, f, s in self._assign[k]]
+            for kind, i, v in values:
+                (y if kind == "state" else p)[i] = v
+            previous, now = now, self._truth(self._signs(time, y, p, step, crossing))
+            queue = [j for j in queue if now[j] or self.events[j].persistent]
+            queue += [j for j, (b, a) in enumerate(zip(previous, now, strict=True))
+                      if a and not b and j not in queue]
         raise SolverError(f"events keep triggering each other at t = {time:g} day")
 
     # -- integration ---------------------------------------------------------------------
@@ -164,7 +172,8 @@ class EventModel:
         y, p, before = self._fire(start, y, p, [e.initial_value for e in self.events], step)
         ys, ps, done = np.empty((y.size, times.size)), np.empty((p.size, times.size)), 0
         while start < stop:
-            signs = self._signs(start, y, p, step)  # held at the start, past round-off
+            # Held at the start: the side each relation is on, or moving to.
+            signs = self._signs(start, y, p, step, range(len(self._relations)))
 
             def root(s, v, k, p=p, at=start, held=signs):
                 if s <= at:
@@ -187,14 +196,18 @@ class EventModel:
                                   f"{sol.message}")
             # Outputs before an event come from this piece; one at the event time, after it.
             end = min(te[0] for te in sol.t_events if len(te)) if sol.status == 1 else None
-            keep = sol.t < end if end is not None else np.ones(sol.t.size, dtype=bool)
+            # solve_ivp gives lists, not arrays, when no output time falls in the piece.
+            sol_t = np.asarray(sol.t, dtype=float)
+            keep = sol_t < end if end is not None else np.ones(sol_t.size, dtype=bool)
             n = int(keep.sum())
-            ys[:, done:done + n], ps[:, done:done + n] = sol.y[:, keep], p[:, None]
+            ys[:, done:done + n] = np.reshape(sol.y, (y.size, sol_t.size))[:, keep]
+            ps[:, done:done + n] = p[:, None]
             done += n
             if end is None:
                 break
             start = end
-            y, p, before = self._fire(start, sol.sol(start), p, before, step)
+            crossing = {k for k, te in enumerate(sol.t_events) if len(te) and te[0] == end}
+            y, p, before = self._fire(start, sol.sol(start), p, before, step, crossing)
         if done < times.size:  # an event at the last output time: report after it
             ys[:, done:], ps[:, done:] = y[:, None], p[:, None]
         names = (*model.state_names, *model.parameter_names, *model.observable_names)

@@ -766,7 +766,10 @@ class _Loader:
             else:
                 raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
             assignments.append((kind, index, expr, self._plain(scale)))
-        return Event(sid, trigger, e.getTrigger().getInitialValue(), tuple(assignments))
+        # Level 2 triggers have neither attribute: true at time 0, and persistent.
+        level3 = self.level >= 3
+        return Event(sid, trigger, e.getTrigger().getInitialValue() if level3 else True,
+                     e.getTrigger().getPersistent() if level3 else True, tuple(assignments))
 
     def _kind(self, sid):
         for kind, table in (("compartment", self.compartments), ("species", self.species),
