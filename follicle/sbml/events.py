@@ -106,7 +106,7 @@ class EventModel:
     def _signs(self, time, y, p, step, crossing=()):
         """``lhs - rhs`` of every relation; one of the ``crossing`` relations that is zero to
         round-off takes its value a small ``step`` of time later along the flow (the side
-        it is crossing to)."""
+        it is crossing to). At time 0 no relation is crossing: triggers hold as they are."""
         out = np.empty(len(self._relations))
         ahead = None
         for k, (lhs, rhs, _) in enumerate(self._relations):
@@ -206,8 +206,10 @@ class EventModel:
             if end is None:
                 break
             start = end
-            crossing = {k for k, te in enumerate(sol.t_events) if len(te) and te[0] == end}
-            y, p, before = self._fire(start, sol.sol(start), p, before, step, crossing)
+            # Every relation at zero there (not only the one that stopped the solver: equal
+            # triggers cross a round-off apart) counts on the side it moves to.
+            y, p, before = self._fire(start, sol.sol(start), p, before, step,
+                                      range(len(self._relations)))
         if done < times.size:  # an event at the last output time: report after it
             ys[:, done:], ps[:, done:] = y[:, None], p[:, None]
         names = (*model.state_names, *model.parameter_names, *model.observable_names)
