@@ -96,19 +96,56 @@ def test_assignment_rules_are_observables_substituted_in_rates():
                                rtol=1e-8)
 
 
+def _event(trigger_time: float, assignment: str, extra: str = "") -> str:
+    return f"""<listOfEvents><event id="kick" useValuesFromTriggerTime="true" {extra}>
+        <trigger initialValue="false" persistent="true">
+        <math xmlns="http://www.w3.org/1998/Math/MathML"><apply><gt/><csymbol encoding="text"
+        definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol>
+        <cn>{trigger_time}</cn></apply></math></trigger>
+        <listOfEventAssignments><eventAssignment variable="S">
+        <math xmlns="http://www.w3.org/1998/Math/MathML">{assignment}</math>
+        </eventAssignment></listOfEventAssignments></event></listOfEvents>"""
+
+
+def test_a_document_with_events_is_refused_unless_asked_for():
+    text = document(DECAY + _event(1.0, "<cn>5</cn>"))
+    with pytest.raises(fl.SBMLImportError, match=r"1 event\(s\) \('kick'\).*events=True"):
+        fl.sbml.load(text)
+    loaded = fl.sbml.load(text, events=True, time_unit="day")
+    with pytest.raises(fl.FollicleError, match="needs a follicle Model"):
+        fl.simulate(loaded, days=2)  # never silently without its events
+
+
+def test_an_event_resets_a_concentration_as_the_closed_form():
+    # S decays from 3 (amount 6); at day 1 its concentration is set to 5 (amount 10).
+    loaded = fl.sbml.load(document(DECAY + _event(1.0, "<cn>5</cn>")), events=True,
+                          time_unit="day")
+    times = np.array([0.0, 0.5, 1.0, 1.5, 3.0])
+    run = loaded.simulate(times, rtol=1e-10, atol=1e-14)
+    exact = np.where(times < 1.0, 6.0 * np.exp(-0.5 * times),
+                     10.0 * np.exp(-0.5 * (times - 1.0)))
+    np.testing.assert_allclose(run["S"], exact, rtol=1e-8)
+
+
+def test_an_event_at_time_zero_fires_when_its_trigger_holds_initially():
+    # Trigger time > -1 holds at 0 and initialValue is false: it fires at time 0.
+    loaded = fl.sbml.load(document(DECAY + _event(-1.0, "<cn>1</cn>")), events=True,
+                          time_unit="day")
+    run = loaded.simulate([0.0, 2.0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(run["S"], [2.0, 2.0 * math.exp(-1.0)], rtol=1e-8)
+
+
 @pytest.mark.parametrize("extra, message", [
-    ("""<listOfEvents><event id="kick" useValuesFromTriggerTime="true"><trigger
-        initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML">
-        <apply><gt/><csymbol encoding="text"
-        definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply>
-        </math></trigger></event></listOfEvents>""", r"1 event\(s\) \('kick'\)"),
+    (_event(1.0, "<cn>5</cn>").replace(
+        "</trigger>", '</trigger><delay><math xmlns="http://www.w3.org/1998/Math/MathML">'
+        "<cn>1</cn></math></delay>"), r"event 'kick' has a delay"),
     ("""<listOfRules><algebraicRule><math xmlns="http://www.w3.org/1998/Math/MathML">
         <apply><minus/><ci>k</ci><cn>1</cn></apply></math></algebraicRule></listOfRules>""",
      r"algebraic rule 'k - 1'"),
 ])
 def test_unsupported_features_are_refused_by_name(extra, message):
     with pytest.raises(fl.SBMLImportError, match=message):
-        fl.sbml.load(document(DECAY + extra))
+        fl.sbml.load(document(DECAY + extra), events=True)
 
 
 def test_delay_is_refused_where_it_is_used():
