@@ -2,11 +2,11 @@
 
 For each problem of the collection, the SBML model gets the nominal values of the PEtab
 parameter table (for the parameters it declares; conditions are not applied), is loaded
-with ``follicle.sbml.load`` and simulated with ``follicle.simulate`` (LSODA) from time 0
-to the last measurement time; libRoadRunner (CVODE) simulates the same document. Both run
-at ``rtol = 1e-10`` and an absolute tolerance of ``1e-16`` (at ``1e-12``, states of order
-1e-6 are only resolved to 1e-6 by either solver); every state is compared at 101 times,
-and agrees when
+with ``follicle.sbml.load`` and simulated with ``follicle.simulate`` (LSODA; a model with
+events by ``EventModel.simulate``) from time 0 to the last measurement time;
+libRoadRunner (CVODE) simulates the same document. Both run at ``rtol = 1e-10`` and an
+absolute tolerance of ``1e-16`` (at ``1e-12``, states of order 1e-6 are only resolved to
+1e-6 by either solver); every state is compared at 101 times, and agrees when
 
     |follicle - roadrunner| <= 1e-6 * (|roadrunner| + 1e-6 * max |roadrunner over time|)
                                + 1e-14,
@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 import follicle as fl
+from follicle.sbml.events import EventModel
 
 DEFAULT = "/work/shared/peers/benchmark-models-petab/Benchmark-Models"
 RTOL, ATOL, AGREE, POINTS = 1e-10, 1e-16, 1e-6, 101
@@ -99,14 +100,19 @@ def compare(folder: Path) -> dict:
     times = np.linspace(0.0, end_time(measurements), POINTS)
     start = time.perf_counter()
     try:
-        model = fl.sbml.load(text)
+        document = fl.sbml.load(text, events=True)
     except fl.SBMLImportError as exc:
         return dict(model=folder.name, status="refused", reason=str(exc))
     loaded = time.perf_counter() - start
-    info = model.sbml
+    info = document.sbml
     days = info.days(times)
-    run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method="LSODA",
-                      rtol=RTOL, atol=ATOL)
+    if isinstance(document, EventModel):
+        model = document.model
+        run = document.simulate(days, rtol=RTOL, atol=ATOL, method="LSODA")
+    else:
+        model = document
+        run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method="LSODA",
+                          rtol=RTOL, atol=ATOL)
     ours = np.array([run[name] for name in model.state_names])
     simulated = time.perf_counter() - start - loaded
     # Species states are amounts, which libRoadRunner reports under the bare id.
