@@ -6,7 +6,7 @@ Each case is loaded with ``follicle.sbml.load``, simulated with ``follicle.simul
 
 - **pass**: every value within the tolerance;
 - **unsupported**: the loader or the runner refused it with a named ``SBMLImportError``
-  (an event, an algebraic rule, ...; the reason is kept);
+  (an event with a delay, an algebraic rule, ...; the reason is kept);
 - **wrong**: a value outside the tolerance, a solver failure, any other exception, or more
   than ``--timeout`` seconds.
 
@@ -37,7 +37,9 @@ DOC = Path(__file__).resolve().parents[1] / "sbml.md"
 START, END = "<!-- sbml-suite:start -->", "<!-- sbml-suite:end -->"
 #: Refusal messages grouped by the feature they name (first match wins).
 FEATURES = [
-    (r"event", "events"),
+    (r"has a delay", "events with a delay"),
+    (r"has a priority", "events with a priority"),
+    (r"event", "other events"),
     (r"algebraic rule", "algebraic rules"),
     (r"requires the SBML package 'comp'", "comp package"),
     (r"requires the SBML package", "other required packages"),
@@ -45,7 +47,7 @@ FEATURES = [
     (r"fast", "fast reactions"),
     (r"delay\(\)", "delay()"),
     (r"rateOf", "rateOf"),
-    (r"boolean", "booleans as numbers"),
+    (r"boolean|is a number, not", "booleans as numbers, numbers as booleans"),
     (r"not a valid model|not finite", "infinite or NaN values"),
     (r"constraint", "constraints"),
     (r"factorial", "factorial of a variable"),
