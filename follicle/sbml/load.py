@@ -4,8 +4,8 @@
 :class:`~follicle.Module` from it, so that the result simulates, sweeps and exports like
 any model written by hand. It needs the ``[sbml]`` extra.
 
-What maps to what
------------------
+SBML to follicle
+----------------
 species
     A state holding the species' **amount** (substance), whatever the document declares:
     reactions change amounts, so this is exact also in compartments whose size changes.
@@ -34,6 +34,13 @@ initial assignment
     assignment that uses it.
 function definition
     Inlined.
+``rateOf(x)``
+    The rate of ``x``: its rate rule, its reactions' terms (over its compartment's size
+    for a concentration), or 0 for a constant.
+event
+    With ``events=True`` (and no delay or priority), the result is an
+    :class:`~follicle.sbml.events.EventModel`, which applies the events in its own
+    ``simulate``; otherwise a document with events is refused.
 maths
     The operators and functions of SBML's MathML subset: arithmetic, powers and roots,
     ``exp``, ``ln``, ``log``, ``abs``, ``floor``, ``ceiling``, ``min``, ``max``, ``rem``,
@@ -45,21 +52,24 @@ time
     The engine's time is the day. The document's ``timeUnits`` (a unit of time; Level 2's
     default is the second) is kept in ``model.sbml.time_unit``; a document that declares
     none takes the ``time_unit`` argument (default ``"second"``). A fixed parameter
-    ``per_<unit>`` (one per document time unit, in ``1/second``) multiplies every rate and
-    the ``time`` csymbol, so the engine's unit check converts everything to days: simulate
-    for ``"100 s"`` or ``100 / 86400`` days, not ``100``.
+    ``per_<unit>`` (one per document time unit: ``1/<unit>`` for a second, minute, hour,
+    day or week, else in ``1/second``) multiplies every rate and the ``time`` csymbol, so
+    the engine's unit check converts everything to days: simulate for ``"100 s"`` or
+    ``100 / 86400`` days, not ``100`` (``model.sbml.days`` converts).
 units
     Every value is the document's number: states and parameters carry the unit ``"1"``
     (the document's own units are not carried over and not checked).
 
-What is refused
----------------
+Refused on import
+-----------------
 :class:`~follicle.errors.SBMLImportError`, naming the element and the feature, for:
-events, algebraic rules, fast reactions, constraints, ``delay``, ``rateOf``,
-``factorial`` of a non-constant argument, a required SBML package (``comp``, ...), a
-variable with no value, a cycle of assignment rules, numbers used as booleans, a species
-with a rate rule in concentration whose compartment changes by an assignment rule, and a
-document that libsbml reads with errors.
+events with a delay or a priority (and any event without ``events=True``), algebraic
+rules, fast reactions, constraints, ``delay``, ``rateOf`` of an assigned variable or of
+a concentration in a changing compartment, ``factorial`` of a non-constant argument, a
+required SBML package (``comp``, ...), a variable with no value where it is used, a cycle
+of assignment rules, booleans used as numbers and numbers as booleans, infinite or NaN
+values, a species with a rate rule in concentration whose compartment changes by an
+assignment rule, and a document that libsbml reads with errors.
 """
 
 from __future__ import annotations
