@@ -52,13 +52,15 @@ def problem_files(folder: Path):
 
     # The problem's own YAML is named after the folder (some folders hold a second one).
     own = folder / f"{folder.name}.yaml"
-    spec = yaml.safe_load((own if own.is_file() else sorted(folder.glob("*.yaml"))[0])
-                          .read_text())
+    spec = yaml.safe_load((own if own.is_file() else sorted(folder.glob("*.yaml"))[0]).read_text())
     problem = spec["problems"][0]
     parameters = spec["parameter_file"]
     parameters = parameters if isinstance(parameters, list) else [parameters]
-    return (folder / problem["sbml_files"][0], [folder / p for p in parameters],
-            [folder / m for m in problem.get("measurement_files", [])])
+    return (
+        folder / problem["sbml_files"][0],
+        [folder / p for p in parameters],
+        [folder / m for m in problem.get("measurement_files", [])],
+    )
 
 
 def nominal_document(sbml_path, parameter_paths) -> str:
@@ -76,8 +78,12 @@ def nominal_document(sbml_path, parameter_paths) -> str:
 
 
 def end_time(measurement_paths) -> float:
-    times = [float(r["time"]) for path in measurement_paths for r in _rows(path)
-             if r["time"].strip().lower() not in ("inf", "")]
+    times = [
+        float(r["time"])
+        for path in measurement_paths
+        for r in _rows(path)
+        if r["time"].strip().lower() not in ("inf", "")
+    ]
     return max(times) if times and max(times) > 0 else 10.0
 
 
@@ -111,8 +117,9 @@ def compare(folder: Path) -> dict:
         run = document.simulate(days, rtol=RTOL, atol=ATOL, method="LSODA")
     else:
         model = document
-        run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method="LSODA",
-                          rtol=RTOL, atol=ATOL)
+        run = fl.simulate(
+            model, t_span=(days[0], days[-1]), t_eval=days, method="LSODA", rtol=RTOL, atol=ATOL
+        )
     ours = np.array([run[name] for name in model.state_names])
     simulated = time.perf_counter() - start - loaded
     # Species states are amounts, which libRoadRunner reports under the bare id.
@@ -121,10 +128,17 @@ def compare(folder: Path) -> dict:
     ratio = np.abs(ours - peer) / (AGREE * (np.abs(peer) + floor) + SLACK)
     i, k = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
     relative = float(np.max(np.abs(ours - peer) / (np.abs(peer) + floor + SLACK / AGREE)))
-    return dict(model=folder.name, status="agrees" if ratio[i, k] <= 1 else "DIFFERS",
-                states=len(model.state_names), end=float(times[-1]), unit=info.time_unit,
-                worst=relative, where=f"{model.state_names[i]} at {times[k]:g}",
-                load_s=loaded, simulate_s=simulated)
+    return dict(
+        model=folder.name,
+        status="agrees" if ratio[i, k] <= 1 else "DIFFERS",
+        states=len(model.state_names),
+        end=float(times[-1]),
+        unit=info.time_unit,
+        worst=relative,
+        where=f"{model.state_names[i]} at {times[k]:g}",
+        load_s=loaded,
+        simulate_s=simulated,
+    )
 
 
 def _timeout(signum, frame):
@@ -133,8 +147,9 @@ def _timeout(signum, frame):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--collection", default=os.environ.get("FOLLICLE_PETAB_COLLECTION",
-                                                               DEFAULT))
+    parser.add_argument(
+        "--collection", default=os.environ.get("FOLLICLE_PETAB_COLLECTION", DEFAULT)
+    )
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per model")
     args = parser.parse_args(argv)
@@ -145,31 +160,45 @@ def main(argv=None):
         try:
             rows.append(compare(folder))
         except TimeoutError:
-            rows.append(dict(model=folder.name, status="TOO SLOW",
-                             reason=f"not loaded and simulated within {args.timeout} s"))
+            rows.append(
+                dict(
+                    model=folder.name,
+                    status="TOO SLOW",
+                    reason=f"not loaded and simulated within {args.timeout} s",
+                )
+            )
         except Exception as exc:  # a failure is reported as such, never hidden
-            rows.append(dict(model=folder.name, status="FAILED",
-                             reason=f"{type(exc).__name__}: {exc}"))
+            rows.append(
+                dict(model=folder.name, status="FAILED", reason=f"{type(exc).__name__}: {exc}")
+            )
         finally:
             signal.alarm(0)
         row = rows[-1]
         if args.markdown:
             continue
-        detail = (f"{row['states']:4d} states, worst relative {row['worst']:.1e} "
-                  f"({row['where']}), load {row['load_s']:.1f} s, simulate "
-                  f"{row['simulate_s']:.1f} s" if "worst" in row else row["reason"])
+        detail = (
+            f"{row['states']:4d} states, worst relative {row['worst']:.1e} "
+            f"({row['where']}), load {row['load_s']:.1f} s, simulate "
+            f"{row['simulate_s']:.1f} s"
+            if "worst" in row
+            else row["reason"]
+        )
         print(f"{row['model']:40s} {row['status']:8s} {detail}", flush=True)
     if args.markdown:
         print("| model | outcome | states | worst relative difference | load + simulate |")
         print("| --- | --- | ---: | --- | ---: |")
         for r in rows:
             if "worst" in r:
-                print(f"| {r['model']} | {r['status']} | {r['states']} | {r['worst']:.1e} "
-                      f"({r['where']}) | {r['load_s'] + r['simulate_s']:.1f} s |")
+                print(
+                    f"| {r['model']} | {r['status']} | {r['states']} | {r['worst']:.1e} "
+                    f"({r['where']}) | {r['load_s'] + r['simulate_s']:.1f} s |"
+                )
             else:
                 print(f"| {r['model']} | {r['status']} | | {r['reason']} | |")
-    counts = {s: sum(r["status"] == s for r in rows) for s in
-              ("agrees", "DIFFERS", "refused", "TOO SLOW", "FAILED")}
+    counts = {
+        s: sum(r["status"] == s for r in rows)
+        for s in ("agrees", "DIFFERS", "refused", "TOO SLOW", "FAILED")
+    }
     print(f"{len(rows)} models: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
 
 

@@ -61,17 +61,21 @@ def test_a_declared_time_unit_wins_over_the_argument():
     units = """<listOfUnitDefinitions><unitDefinition id="min_"><listOfUnits>
       <unit kind="second" exponent="1" scale="0" multiplier="60"/></listOfUnits>
       </unitDefinition></listOfUnitDefinitions>"""
-    model = fl.sbml.load(document(DECAY, model_attributes='timeUnits="min_"', units=units),
-                         time_unit="hour")
+    model = fl.sbml.load(
+        document(DECAY, model_attributes='timeUnits="min_"', units=units), time_unit="hour"
+    )
     assert model.sbml.time_unit_declared and model.sbml.seconds_per_time_unit == 60.0
     run = fl.simulate(model, t_span=(0, "10 min"), t_eval=[0, 10 / 1440], **TIGHT)
     assert run["S"][-1] == pytest.approx(6.0 * math.exp(-5.0), rel=1e-8)
 
 
-@pytest.mark.parametrize("build, exact", [
-    (lambda: decay(0.7, 2.0), lambda t: 2.0 * np.exp(-0.7 * t)),
-    (lambda: logistic(0.8, 1000.0, 10.0), lambda t: logistic_exact(t, 0.8, 1000.0, 10.0)),
-])
+@pytest.mark.parametrize(
+    "build, exact",
+    [
+        (lambda: decay(0.7, 2.0), lambda t: 2.0 * np.exp(-0.7 * t)),
+        (lambda: logistic(0.8, 1000.0, 10.0), lambda t: logistic_exact(t, 0.8, 1000.0, 10.0)),
+    ],
+)
 def test_an_exported_model_loads_back_to_the_same_solution(build, exact):
     model = build()
     loaded = fl.sbml.load(fl.sbml.export(model))
@@ -88,12 +92,12 @@ def test_assignment_rules_are_observables_substituted_in_rates():
         '<parameter id="v" constant="false"/></listOfParameters>'
         '<listOfRules><assignmentRule variable="v"><math '
         'xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k</ci><ci>S</ci>'
-        "</apply></math></assignmentRule></listOfRules>")
+        "</apply></math></assignmentRule></listOfRules>",
+    )
     model = fl.sbml.load(document(body), time_unit="day")
     assert model.observable_names == ("v",)
     run = fl.simulate(model, days=2, t_eval=[0, 1, 2], **TIGHT)
-    np.testing.assert_allclose(run["v"], 0.5 * 3 * np.exp(-0.5 * np.array([0, 1, 2])),
-                               rtol=1e-8)
+    np.testing.assert_allclose(run["v"], 0.5 * 3 * np.exp(-0.5 * np.array([0, 1, 2])), rtol=1e-8)
 
 
 def _event(trigger_time: float, assignment: str, extra: str = "") -> str:
@@ -118,31 +122,42 @@ def test_a_document_with_events_is_refused_unless_asked_for():
 
 def test_an_event_resets_a_concentration_as_the_closed_form():
     # S decays from 3 (amount 6); at day 1 its concentration is set to 5 (amount 10).
-    loaded = fl.sbml.load(document(DECAY + _event(1.0, "<cn>5</cn>")), events=True,
-                          time_unit="day")
+    loaded = fl.sbml.load(
+        document(DECAY + _event(1.0, "<cn>5</cn>")), events=True, time_unit="day"
+    )
     times = np.array([0.0, 0.5, 1.0, 1.5, 3.0])
     run = loaded.simulate(times, rtol=1e-10, atol=1e-14)
-    exact = np.where(times < 1.0, 6.0 * np.exp(-0.5 * times),
-                     10.0 * np.exp(-0.5 * (times - 1.0)))
+    exact = np.where(times < 1.0, 6.0 * np.exp(-0.5 * times), 10.0 * np.exp(-0.5 * (times - 1.0)))
     np.testing.assert_allclose(run["S"], exact, rtol=1e-8)
 
 
 def test_an_event_at_time_zero_fires_when_its_trigger_holds_initially():
     # Trigger time > -1 holds at 0 and initialValue is false: it fires at time 0.
-    loaded = fl.sbml.load(document(DECAY + _event(-1.0, "<cn>1</cn>")), events=True,
-                          time_unit="day")
+    loaded = fl.sbml.load(
+        document(DECAY + _event(-1.0, "<cn>1</cn>")), events=True, time_unit="day"
+    )
     run = loaded.simulate([0.0, 2.0], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(run["S"], [2.0, 2.0 * math.exp(-1.0)], rtol=1e-8)
 
 
-@pytest.mark.parametrize("extra, message", [
-    (_event(1.0, "<cn>5</cn>").replace(
-        "</trigger>", '</trigger><delay><math xmlns="http://www.w3.org/1998/Math/MathML">'
-        "<cn>1</cn></math></delay>"), r"event 'kick' has a delay"),
-    ("""<listOfRules><algebraicRule><math xmlns="http://www.w3.org/1998/Math/MathML">
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            _event(1.0, "<cn>5</cn>").replace(
+                "</trigger>",
+                '</trigger><delay><math xmlns="http://www.w3.org/1998/Math/MathML">'
+                "<cn>1</cn></math></delay>",
+            ),
+            r"event 'kick' has a delay",
+        ),
+        (
+            """<listOfRules><algebraicRule><math xmlns="http://www.w3.org/1998/Math/MathML">
         <apply><minus/><ci>k</ci><cn>1</cn></apply></math></algebraicRule></listOfRules>""",
-     r"algebraic rule 'k - 1'"),
-])
+            r"algebraic rule 'k - 1'",
+        ),
+    ],
+)
 def test_unsupported_features_are_refused_by_name(extra, message):
     with pytest.raises(fl.SBMLImportError, match=message):
         fl.sbml.load(document(DECAY + extra), events=True)
@@ -153,7 +168,8 @@ def test_delay_is_refused_where_it_is_used():
         "<apply><times/><ci>c</ci><ci>k</ci><ci>S</ci></apply>",
         '<apply><times/><ci>k</ci><apply><csymbol encoding="text" definitionURL='
         '"http://www.sbml.org/sbml/symbols/delay">delay</csymbol><ci>S</ci><cn>1</cn>'
-        "</apply></apply>")
+        "</apply></apply>",
+    )
     with pytest.raises(fl.SBMLImportError, match=r"kinetic law of reaction 'R': delay\(\)"):
         fl.sbml.load(document(body))
 

@@ -23,8 +23,9 @@ import follicle as fl
 pytest.importorskip("libsbml")
 from follicle.sbml import testsuite
 
-SUITE = Path(os.environ.get("FOLLICLE_SBML_SUITE",
-                            "/work/shared/peers/sbml-test-suite/cases/semantic"))
+SUITE = Path(
+    os.environ.get("FOLLICLE_SBML_SUITE", "/work/shared/peers/sbml-test-suite/cases/semantic")
+)
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"no SBML Test Suite at {SUITE}")
 
 #: Cases whose features the loader supports, the first passing case of each test tag plus
@@ -109,8 +110,10 @@ def test_unsupported_case_is_refused_by_name(number):
         testsuite.run_case(SUITE / number)
 
 
-@pytest.mark.skipif(not os.environ.get("FOLLICLE_SBML_SUITE_FULL"),
-                    reason="the full suite runs with FOLLICLE_SBML_SUITE_FULL=1")
+@pytest.mark.skipif(
+    not os.environ.get("FOLLICLE_SBML_SUITE_FULL"),
+    reason="the full suite runs with FOLLICLE_SBML_SUITE_FULL=1",
+)
 def test_no_case_of_the_full_suite_is_wrong():
     wrong = []
     for folder in sorted(p for p in SUITE.iterdir() if p.is_dir()):

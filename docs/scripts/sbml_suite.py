@@ -59,8 +59,10 @@ FEATURES = [
 
 
 def feature(reason: str) -> str:
-    return next((label for pattern, label in FEATURES if re.search(pattern, reason)),
-                "other: " + reason[:60])
+    return next(
+        (label for pattern, label in FEATURES if re.search(pattern, reason)),
+        "other: " + reason[:60],
+    )
 
 
 def _timeout(signum, frame):
@@ -111,10 +113,16 @@ def table(results) -> str:
     ]
     for tag in sorted(by_tag, key=lambda k: (-sum(by_tag[k].values()), k)):
         c = by_tag[tag]
-        lines.append(f"| {tag} | {sum(c.values())} | {c['pass']} | {c['unsupported']} | "
-                     f"{c['wrong']} |")
-    lines += ["", "Why cases are unsupported (a case counts once, under the first refusal):",
-              "", "| refused feature | cases |", "| --- | ---: |"]
+        lines.append(
+            f"| {tag} | {sum(c.values())} | {c['pass']} | {c['unsupported']} | {c['wrong']} |"
+        )
+    lines += [
+        "",
+        "Why cases are unsupported (a case counts once, under the first refusal):",
+        "",
+        "| refused feature | cases |",
+        "| --- | ---: |",
+    ]
     lines += [f"| {label} | {n} |" for label, n in reasons.most_common()]
     wrong = [(n, reason) for n, status, reason, *_ in results if status == "wrong"]
     if wrong:
@@ -125,8 +133,7 @@ def table(results) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--suite", default=os.environ.get("FOLLICLE_SBML_SUITE",
-                                                          DEFAULT_SUITE))
+    parser.add_argument("--suite", default=os.environ.get("FOLLICLE_SBML_SUITE", DEFAULT_SUITE))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=120, help="seconds per case")
     parser.add_argument("--write", action="store_true", help="update docs/sbml.md")
@@ -137,13 +144,20 @@ def main(argv=None):
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run_one, [(f, args.timeout) for f in folders], chunksize=8))
     elapsed = time.perf_counter() - start
-    text = table(results) + (f"\n\nThe full run took {elapsed / 60:.1f} min on {args.jobs} "
-                             "processes.")
+    text = table(results) + (
+        f"\n\nThe full run took {elapsed / 60:.1f} min on {args.jobs} processes."
+    )
     print(text)
     if args.json:
-        args.json.write_text(json.dumps(
-            [dict(case=n, status=s, reason=r, tags=list(t), seconds=round(sec, 3))
-             for n, s, r, t, sec in results], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    dict(case=n, status=s, reason=r, tags=list(t), seconds=round(sec, 3))
+                    for n, s, r, t, sec in results
+                ],
+                indent=1,
+            )
+        )
     if args.write:
         doc = DOC.read_text()
         if START not in doc or END not in doc:

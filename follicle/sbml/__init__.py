@@ -11,5 +11,4 @@ extra (python-libsbml).
 from follicle.sbml.export import LEVEL, VERSION, export, sbml_ids, to_file
 from follicle.sbml.load import SBMLInfo, SBMLModel, load
 
-__all__ = ["LEVEL", "VERSION", "SBMLInfo", "SBMLModel", "export", "load", "sbml_ids",
-           "to_file"]
+__all__ = ["LEVEL", "VERSION", "SBMLInfo", "SBMLModel", "export", "load", "sbml_ids", "to_file"]

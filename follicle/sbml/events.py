@@ -92,8 +92,10 @@ class EventModel:
             logic = event.trigger.xreplace(dict(zip(atoms, flags, strict=True)))
             index = range(len(self._relations) - len(atoms), len(self._relations))
             self._triggers.append((sp.lambdify(flags, logic, "numpy"), tuple(index)))
-        self._assign = [[(kind, i, self._fn(expr), self._fn(scale))
-                         for kind, i, expr, scale in e.assignments] for e in self.events]
+        self._assign = [
+            [(kind, i, self._fn(expr), self._fn(scale)) for kind, i, expr, scale in e.assignments]
+            for e in self.events
+        ]
 
     def _fn(self, expr):
         f = sp.lambdify(self._args, expr, "numpy")
@@ -120,8 +122,7 @@ class EventModel:
 
     def _truth(self, signs):
         """Each trigger's value from the signs of its relations."""
-        holds = [_holds(kind, s) for (_, _, kind), s in zip(self._relations, signs,
-                                                              strict=True)]
+        holds = [_holds(kind, s) for (_, _, kind), s in zip(self._relations, signs, strict=True)]
         return [bool(fn(*[holds[i] for i in index])) for fn, index in self._triggers]
 
     def _fire(self, time, y, p, before, step, crossing=()):
@@ -136,14 +137,18 @@ class EventModel:
                 return y, p, now
             k = queue.pop(0)
             y, p = y.copy(), p.copy()
-            values = [(kind, i, f(time, y, p) * s(time, y, p))
-                      for kind, i, f, s in self._assign[k]]
+            values = [
+                (kind, i, f(time, y, p) * s(time, y, p)) for kind, i, f, s in self._assign[k]
+            ]
             for kind, i, v in values:
                 (y if kind == "state" else p)[i] = v
             previous, now = now, self._truth(self._signs(time, y, p, step, crossing))
             queue = [j for j in queue if now[j] or self.events[j].persistent]
-            queue += [j for j, (b, a) in enumerate(zip(previous, now, strict=True))
-                      if a and not b and j not in queue]
+            queue += [
+                j
+                for j, (b, a) in enumerate(zip(previous, now, strict=True))
+                if a and not b and j not in queue
+            ]
         raise SolverError(f"events keep triggering each other at t = {time:g} day")
 
     # -- integration ---------------------------------------------------------------------
@@ -183,38 +188,51 @@ class EventModel:
 
             roots = []
             for k in range(len(self._relations)):
+
                 def fn(s, v, k=k, root=root):
                     return root(s, v, k)
+
                 fn.terminal, fn.direction = True, 0
                 roots.append(fn)
-            sol = solve_ivp(lambda s, v, p=p: compiled.rhs(s, v, p), (start, stop), y,
-                            method=method, t_eval=times[done:], rtol=rtol, atol=atol,
-                            jac=lambda s, v, p=p: compiled.jac(s, v, p), events=roots or None,
-                            dense_output=True)
+            sol = solve_ivp(
+                lambda s, v, p=p: compiled.rhs(s, v, p),
+                (start, stop),
+                y,
+                method=method,
+                t_eval=times[done:],
+                rtol=rtol,
+                atol=atol,
+                jac=lambda s, v, p=p: compiled.jac(s, v, p),
+                events=roots or None,
+                dense_output=True,
+            )
             if sol.status == -1:
-                raise SolverError(f"integration failed at t = {sol.t[-1]:g} day: "
-                                  f"{sol.message}")
+                raise SolverError(f"integration failed at t = {sol.t[-1]:g} day: {sol.message}")
             # Outputs before an event come from this piece; one at the event time, after it.
             end = min(te[0] for te in sol.t_events if len(te)) if sol.status == 1 else None
             # solve_ivp gives lists, not arrays, when no output time falls in the piece.
             sol_t = np.asarray(sol.t, dtype=float)
             keep = sol_t < end if end is not None else np.ones(sol_t.size, dtype=bool)
             n = int(keep.sum())
-            ys[:, done:done + n] = np.reshape(sol.y, (y.size, sol_t.size))[:, keep]
-            ps[:, done:done + n] = p[:, None]
+            ys[:, done : done + n] = np.reshape(sol.y, (y.size, sol_t.size))[:, keep]
+            ps[:, done : done + n] = p[:, None]
             done += n
             if end is None:
                 break
             start = end
             # Every relation at zero there (not only the one that stopped the solver: equal
             # triggers cross a round-off apart) counts on the side it moves to.
-            y, p, before = self._fire(start, sol.sol(start), p, before, step,
-                                      range(len(self._relations)))
+            y, p, before = self._fire(
+                start, sol.sol(start), p, before, step, range(len(self._relations))
+            )
         if done < times.size:  # an event at the last output time: report after it
             ys[:, done:], ps[:, done:] = y[:, None], p[:, None]
         names = (*model.state_names, *model.parameter_names, *model.observable_names)
-        obs = (compiled.observables(times, ys, ps) if compiled.n_observables
-               else np.empty((0, times.size)))
+        obs = (
+            compiled.observables(times, ys, ps)
+            if compiled.n_observables
+            else np.empty((0, times.size))
+        )
         return EventRun(times, dict(zip(names, np.vstack([ys, ps, obs]), strict=True)))
 
 

@@ -88,8 +88,7 @@ __all__ = ["SBMLInfo", "SBMLModel", "load"]
 
 _KEYWORDS = frozenset(__import__("keyword").kwlist) | {"t"}
 #: Seconds in the named time units of pint that an SBML time unit may equal exactly.
-_NAMED_TIME = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day",
-               604800.0: "week"}
+_NAMED_TIME = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day", 604800.0: "week"}
 
 
 @dataclass(frozen=True)
@@ -180,11 +179,13 @@ def _read(source):
         if not path.is_file():
             raise SBMLImportError(f"no SBML file at {str(path)!r}")
         doc, origin = L.readSBMLFromFile(str(path)), str(path)
-    errors = [doc.getError(i) for i in range(doc.getNumErrors())
-              if doc.getError(i).getSeverity() >= L.LIBSBML_SEV_ERROR]
+    errors = [
+        doc.getError(i)
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= L.LIBSBML_SEV_ERROR
+    ]
     if errors:
-        listing = "; ".join(f"line {e.getLine()}: {e.getMessage().strip()}"
-                            for e in errors[:3])
+        listing = "; ".join(f"line {e.getLine()}: {e.getMessage().strip()}" for e in errors[:3])
         raise SBMLImportError(f"libsbml reads {origin} with {len(errors)} error(s): {listing}")
     if doc.getModel() is None:
         raise SBMLImportError(f"{origin} holds no <model>")
@@ -192,8 +193,11 @@ def _read(source):
         package = doc.getPlugin(i).getPackageName()
         # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath", and
         # offers layout on every Level 2 document; only a Level 3 package can be required.
-        if (doc.getLevel() >= 3 and package != "l3v2extendedmath"
-                and doc.getPackageRequired(package)):
+        if (
+            doc.getLevel() >= 3
+            and package != "l3v2extendedmath"
+            and doc.getPackageRequired(package)
+        ):
             raise SBMLImportError(
                 f"{origin} requires the SBML package {package!r}, which changes the model's "
                 "meaning; only SBML core is supported"
@@ -267,8 +271,7 @@ class _Loader:
     def _refuse_unsupported(self):
         m = self.m
         if m.getNumEvents() and not self.events:
-            ids = ", ".join(repr(e.getId() or f"#{i}") for i, e in
-                            enumerate(m.getListOfEvents()))
+            ids = ", ".join(repr(e.getId() or f"#{i}") for i, e in enumerate(m.getListOfEvents()))
             raise SBMLImportError(
                 f"the model has {m.getNumEvents()} event(s) ({ids}); fl.simulate applies "
                 "discontinuities only from dosing schedules, not from SBML triggers; "
@@ -328,8 +331,9 @@ class _Loader:
             try:
                 seconds = Q_(1.0, parse_unit(fallback, what="time_unit")).to("second").magnitude
             except Exception as exc:
-                raise SBMLImportError(f"time_unit {fallback!r} is not a unit of time "
-                                      f"({exc})") from None
+                raise SBMLImportError(
+                    f"time_unit {fallback!r} is not a unit of time ({exc})"
+                ) from None
         else:
             text, seconds = unit_id, self._seconds(unit_id)
         self.time_unit, self.seconds = text, float(seconds)
@@ -346,8 +350,11 @@ class _Loader:
         if definition is None:
             raise SBMLImportError(f"the model's time unit {unit_id!r} is not a unit of time")
         units = [definition.getUnit(i) for i in range(definition.getNumUnits())]
-        if len(units) != 1 or units[0].getKind() != L.UNIT_KIND_SECOND \
-                or units[0].getExponent() != 1:
+        if (
+            len(units) != 1
+            or units[0].getKind() != L.UNIT_KIND_SECOND
+            or units[0].getExponent() != 1
+        ):
             raise SBMLImportError(
                 f"the model's time unit {unit_id!r} is not a multiple of the second"
             )
@@ -390,13 +397,16 @@ class _Loader:
             self._name(rid)
         seconds_name = self.per_time_unit.split("/")[1]
         self.time_parameter = self._name(f"(per {self.time_unit})", f"per_{seconds_name}")
-        self.states = [sid for sid in [*self.compartments, *self.species, *self.parameters,
-                                       *self.references]
-                       if sid in self.rate_rules
-                       or (sid in self.species and sid not in self.assigned)]
-        self.constants = [sid for sid in [*self.compartments, *self.parameters,
-                                          *self.references]
-                          if sid not in self.assigned and sid not in self.rate_rules]
+        self.states = [
+            sid
+            for sid in [*self.compartments, *self.species, *self.parameters, *self.references]
+            if sid in self.rate_rules or (sid in self.species and sid not in self.assigned)
+        ]
+        self.constants = [
+            sid
+            for sid in [*self.compartments, *self.parameters, *self.references]
+            if sid not in self.assigned and sid not in self.rate_rules
+        ]
 
     def symbol(self, sid):
         return sp.Symbol(self.names[sid], real=True)
@@ -417,15 +427,20 @@ class _Loader:
         if _is_boolean(expr) != boolean:
             if boolean:
                 raise SBMLImportError(f"{where}: {expr} is a number, not a condition")
-            raise SBMLImportError(f"{where}: the value {expr} is a boolean, not a number; "
-                                  "booleans used as numbers are not supported")
+            raise SBMLImportError(
+                f"{where}: the value {expr} is a boolean, not a number; "
+                "booleans used as numbers are not supported"
+            )
         return expr
 
     def _ast(self, node, where, local):
         L = self.L
         kind = node.getType()
-        kids = [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())
-                ] if kind not in (L.AST_FUNCTION, L.AST_FUNCTION_PIECEWISE) else None
+        kids = (
+            [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
+            if kind not in (L.AST_FUNCTION, L.AST_FUNCTION_PIECEWISE)
+            else None
+        )
         if kind == L.AST_INTEGER:
             return sp.Integer(node.getInteger())
         if kind == L.AST_RATIONAL:
@@ -492,8 +507,10 @@ class _Loader:
         if kind == L.AST_FUNCTION:
             return self._call(node, where, local)
         if kind == L.AST_FUNCTION_DELAY:
-            raise SBMLImportError(f"{where}: delay() makes a delay differential equation, "
-                                  "which the engine does not integrate")
+            raise SBMLImportError(
+                f"{where}: delay() makes a delay differential equation, "
+                "which the engine does not integrate"
+            )
         if kind == L.AST_FUNCTION_RATE_OF:
             if len(kids) != 1 or not isinstance(kids[0], sp.Symbol) or kids[0] == self.time:
                 raise SBMLImportError(f"{where}: rateOf takes the id of one variable")
@@ -538,8 +555,9 @@ class _Loader:
             raise SBMLImportError(
                 f"{where}: function {fid!r} takes {len(args)} argument(s), given {len(values)}"
             )
-        return self._ast(body, f"function {fid!r} (called in {where})",
-                         dict(zip(args, values, strict=True)))
+        return self._ast(
+            body, f"function {fid!r} (called in {where})", dict(zip(args, values, strict=True))
+        )
 
     # -- raw expressions of every variable -------------------------------------------------
     def kinetic(self, rid):
@@ -548,8 +566,10 @@ class _Loader:
         law = r.getKineticLaw()
         if law is None:
             raise SBMLImportError(f"reaction {rid!r} has no kinetic law")
-        local = {p.getId(): sp.Symbol(self.locals[(rid, p.getId())], real=True)
-                 for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]}
+        local = {
+            p.getId(): sp.Symbol(self.locals[(rid, p.getId())], real=True)
+            for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]
+        }
         return self.math(law.getMath(), f"the kinetic law of reaction {rid!r}", local)
 
     def stoichiometry(self, rid, sr):
@@ -560,8 +580,11 @@ class _Loader:
             return self.math(sr.getStoichiometryMath().getMath(), where)
         if self.level >= 3 and not sr.isSetStoichiometry():
             raise SBMLImportError(f"{where} is not set")
-        return sp.Float(sr.getStoichiometry()) if not float(
-            sr.getStoichiometry()).is_integer() else sp.Integer(int(sr.getStoichiometry()))
+        return (
+            sp.Float(sr.getStoichiometry())
+            if not float(sr.getStoichiometry()).is_integer()
+            else sp.Integer(int(sr.getStoichiometry()))
+        )
 
     def declared(self, sid):
         """The raw expression of a variable's declared value at time 0."""
@@ -628,10 +651,15 @@ class _Loader:
                 )
             # pi and e as floats, so that a relation such as P1 == pi compares floats.
             if expr.has(_RateOf):
-                expr = expr.replace(lambda e: isinstance(e, _RateOf), lambda e: self._initial_rate(
-                    e.args[0].name, lambda n: value(n, (*path, name))))
-            expr = expr.xreplace({self.time: sp.Integer(0), sp.pi: sp.Float(math.pi),
-                                  sp.E: sp.Float(math.e)})
+                expr = expr.replace(
+                    lambda e: isinstance(e, _RateOf),
+                    lambda e: self._initial_rate(
+                        e.args[0].name, lambda n: value(n, (*path, name))
+                    ),
+                )
+            expr = expr.xreplace(
+                {self.time: sp.Integer(0), sp.pi: sp.Float(math.pi), sp.E: sp.Float(math.e)}
+            )
             subs = {s: value(s.name, (*path, name)) for s in expr.free_symbols}
             values[name] = _number(expr.xreplace(subs), by_name.get(name, name))
             return values[name]
@@ -648,10 +676,15 @@ class _Loader:
     def engine_values(self):
         """The engine expression of every raw symbol (states, parameters, t, assignments)."""
         by_name = {v: k for k, v in self.names.items()}
-        raws = {self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
-                for sid, rule in self.assigned.items()}
-        raws |= {self.names[rid]: self.kinetic(rid) for rid, r in self.reactions.items()
-                 if r.getKineticLaw() is not None}
+        raws = {
+            self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
+            for sid, rule in self.assigned.items()
+        }
+        raws |= {
+            self.names[rid]: self.kinetic(rid)
+            for rid, r in self.reactions.items()
+            if r.getKineticLaw() is not None
+        }
         resolved: dict[str, sp.Expr] = {}
 
         def value(name, path=()):
@@ -669,8 +702,9 @@ class _Loader:
             if name in raws:
                 result = self._resolve(raws[name], lambda n: value(n, (*path, name)))
             elif sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
-                result = symbol / value(self.names[self.species[sid].getCompartment()],
-                                        (*path, name))
+                result = symbol / value(
+                    self.names[self.species[sid].getCompartment()], (*path, name)
+                )
             else:
                 result = symbol
             resolved[name] = result
@@ -690,27 +724,40 @@ class _Loader:
         model_name = name or m.getName() or m.getId() or "sbml"
         module = Module(model_name, doc=f"Loaded from SBML (model id {m.getId()!r}).")
         origin = f"SBML model {m.getId() or model_name!r}"
-        q = module.parameter(self.time_parameter, self.per_time_value, self.per_time_unit,
-                             bounds=(self.per_time_value, self.per_time_value),
-                             provenance=f"{origin}: the document's time unit, fixed",
-                             description=f"1 per {self.time_unit}: converts the document's "
-                                         "rates and time to days")
+        q = module.parameter(
+            self.time_parameter,
+            self.per_time_value,
+            self.per_time_unit,
+            bounds=(self.per_time_value, self.per_time_value),
+            provenance=f"{origin}: the document's time unit, fixed",
+            description=f"1 per {self.time_unit}: converts the document's rates and time to days",
+        )
         ids = {}
         for sid in self.constants:
             nm = self.names[sid]
             if sid not in init:  # nothing uses it (else the rates raised already)
                 continue
-            module.parameter(nm, init[sid], "1", bounds=(-math.inf, math.inf),
-                             provenance=f"{origin}: {self._kind(sid)} {sid!r}")
+            module.parameter(
+                nm,
+                init[sid],
+                "1",
+                bounds=(-math.inf, math.inf),
+                provenance=f"{origin}: {self._kind(sid)} {sid!r}",
+            )
             ids[nm] = sid
         for (rid, pid), nm in self.locals.items():
-            p = self.reactions[rid].getKineticLaw().getParameter(pid) or \
-                self.reactions[rid].getKineticLaw().getLocalParameter(pid)
+            p = self.reactions[rid].getKineticLaw().getParameter(pid) or self.reactions[
+                rid
+            ].getKineticLaw().getLocalParameter(pid)
             if not p.isSetValue():
-                raise SBMLImportError(f"local parameter {pid!r} of reaction {rid!r} has no "
-                                      "value")
-            module.parameter(nm, p.getValue(), "1", bounds=(-math.inf, math.inf),
-                             provenance=f"{origin}: local parameter {pid!r} of reaction {rid!r}")
+                raise SBMLImportError(f"local parameter {pid!r} of reaction {rid!r} has no value")
+            module.parameter(
+                nm,
+                p.getValue(),
+                "1",
+                bounds=(-math.inf, math.inf),
+                provenance=f"{origin}: local parameter {pid!r} of reaction {rid!r}",
+            )
             ids[nm] = f"{rid}/{pid}"
         compartment_of, concentration = {}, {}
         for sid in self.states:
@@ -735,26 +782,35 @@ class _Loader:
                 compartment_of[nm] = self.names[self.species[sid].getCompartment()]
                 concentration[nm] = not self.species[sid].getHasOnlySubstanceUnits()
             # Unit "1" makes the unit check turn time (t * per_<unit>) into a pure number.
-            module.observable(nm, value(nm), unit="1",
-                              description=f"assignment rule of {sid!r}")
+            module.observable(nm, value(nm), unit="1", description=f"assignment rule of {sid!r}")
             ids[nm] = sid
-        info = SBMLInfo(ids, self.time_unit, self.time_unit_declared, self.seconds,
-                        self.time_parameter, compartment_of, concentration)
+        info = SBMLInfo(
+            ids,
+            self.time_unit,
+            self.time_unit_declared,
+            self.seconds,
+            self.time_parameter,
+            compartment_of,
+            concentration,
+        )
         model = SBMLModel(model_name, [module], info)
         if not self.m.getNumEvents():
             return model
         from follicle.sbml.events import EventModel
 
-        return EventModel(model, [self._event(i, e, model, value)
-                                  for i, e in enumerate(self.m.getListOfEvents())])
+        return EventModel(
+            model,
+            [self._event(i, e, model, value) for i, e in enumerate(self.m.getListOfEvents())],
+        )
 
     def _event(self, i, e, model, value):
         """An :class:`~follicle.sbml.events.Event` in the engine's symbols."""
         from follicle.sbml.events import Event
 
         sid = e.getId() or f"#{i}"
-        trigger = self._engine(e.getTrigger().getMath(), f"the trigger of event {sid!r}",
-                               value, boolean=True)
+        trigger = self._engine(
+            e.getTrigger().getMath(), f"the trigger of event {sid!r}", value, boolean=True
+        )
         # The unit check of a model, as for its rates: turns time into a pure number.
         trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
         assignments = []
@@ -778,13 +834,21 @@ class _Loader:
             assignments.append((kind, index, expr, self._plain(scale)))
         # Level 2 triggers have neither attribute: true at time 0, and persistent.
         level3 = self.level >= 3
-        return Event(sid, trigger, e.getTrigger().getInitialValue() if level3 else True,
-                     e.getTrigger().getPersistent() if level3 else True, tuple(assignments))
+        return Event(
+            sid,
+            trigger,
+            e.getTrigger().getInitialValue() if level3 else True,
+            e.getTrigger().getPersistent() if level3 else True,
+            tuple(assignments),
+        )
 
     def _kind(self, sid):
-        for kind, table in (("compartment", self.compartments), ("species", self.species),
-                            ("parameter", self.parameters),
-                            ("species reference", self.references)):
+        for kind, table in (
+            ("compartment", self.compartments),
+            ("species", self.species),
+            ("parameter", self.parameters),
+            ("species reference", self.references),
+        ):
             if sid in table:
                 return kind
         return "variable"
@@ -820,11 +884,15 @@ class _Loader:
                             f"species {sid!r} is changed by reaction {rid!r} and by a rule"
                         )
                     stoich = self._resolve(self.stoichiometry(rid, sr), value)
-                    factor_id = (s.getConversionFactor() if self.level >= 3
-                                 and s.isSetConversionFactor() else model_factor)
+                    factor_id = (
+                        s.getConversionFactor()
+                        if self.level >= 3 and s.isSetConversionFactor()
+                        else model_factor
+                    )
                     factor = value(self.names[factor_id]) if factor_id else 1
                     rates.setdefault(sid, []).append(
-                        (f"reaction {rid}", sign * stoich * factor * rate))
+                        (f"reaction {rid}", sign * stoich * factor * rate)
+                    )
         self._terms = rates
         return rates
 
@@ -851,11 +919,14 @@ class _Loader:
         self._rating.add(name)
         try:
             if sid in self.rate_rules:
-                return self._engine(self.rate_rules[sid].getMath(),
-                                    f"the rate rule of {sid!r}", value)
+                return self._engine(
+                    self.rate_rules[sid].getMath(), f"the rate rule of {sid!r}", value
+                )
             if sid in self.assigned:
-                raise SBMLImportError(f"rateOf({sid}): {sid!r} is set by an assignment rule, "
-                                      "whose rate would need its derivative")
+                raise SBMLImportError(
+                    f"rateOf({sid}): {sid!r} is set by an assignment rule, "
+                    "whose rate would need its derivative"
+                )
             if sid not in self.species:
                 return sp.Integer(0)  # a constant
             total = sp.Add(*(e for _, e in self._reaction_terms(value).get(sid, ())))
@@ -864,8 +935,10 @@ class _Loader:
                 return total
             cid = species.getCompartment()
             if cid in self.rate_rules or cid in self.assigned:
-                raise SBMLImportError(f"rateOf({sid}): the concentration's rate in the "
-                                      f"changing compartment {cid!r} is not supported")
+                raise SBMLImportError(
+                    f"rateOf({sid}): the concentration's rate in the "
+                    f"changing compartment {cid!r} is not supported"
+                )
             return total / value(self.names[cid])
         finally:
             self._rating.discard(name)
@@ -901,11 +974,16 @@ class _Loader:
             return next(reversed(rates))
 
         expr = expr.replace(lambda e: isinstance(e, _RateOf), placeholder)
-        return expr.xreplace({
-            s: t * q if s == self.time
-            else self._rate_of(rates[s], value) if s in rates else value(s.name)
-            for s in expr.free_symbols
-        })
+        return expr.xreplace(
+            {
+                s: t * q
+                if s == self.time
+                else self._rate_of(rates[s], value)
+                if s in rates
+                else value(s.name)
+                for s in expr.free_symbols
+            }
+        )
 
     def _concentration_rate(self, sid, rule, value):
         """d(amount)/dt of a species whose rate rule is on its concentration."""
@@ -919,8 +997,9 @@ class _Loader:
             )
         amount = sp.Symbol(self.names[sid], real=True)
         if cid in self.rate_rules:
-            d_size = self._engine(self.rate_rules[cid].getMath(), f"the rate rule of {cid!r}",
-                                  value)
+            d_size = self._engine(
+                self.rate_rules[cid].getMath(), f"the rate rule of {cid!r}", value
+            )
             return size * rule + amount / size * d_size
         return size * rule
 
@@ -943,8 +1022,9 @@ def _number(expr, sid) -> float:
     try:
         return float(sp.N(expr, 17))
     except TypeError:
-        raise SBMLImportError(f"the initial value of {sid!r} ({expr}) is not a real number"
-                              ) from None
+        raise SBMLImportError(
+            f"the initial value of {sid!r} ({expr}) is not a real number"
+        ) from None
 
 
 _UNARY = {}
@@ -954,30 +1034,58 @@ _LOGIC = {}
 
 def _tables(L):
     """Fill the MathML -> sympy tables from libsbml ``L`` (imported only when used)."""
-    inv = lambda f: (lambda x: f(1 / x))  # noqa: E731 - arcsec(x) = arccos(1/x), ...
-    _UNARY.update({
-        L.AST_FUNCTION_EXP: sp.exp, L.AST_FUNCTION_LN: sp.log, L.AST_FUNCTION_ABS: sp.Abs,
-        L.AST_FUNCTION_FLOOR: floor, L.AST_FUNCTION_CEILING: ceiling,
-        L.AST_FUNCTION_SIN: sp.sin, L.AST_FUNCTION_COS: sp.cos, L.AST_FUNCTION_TAN: sp.tan,
-        L.AST_FUNCTION_SEC: lambda x: 1 / sp.cos(x), L.AST_FUNCTION_CSC: lambda x: 1 / sp.sin(x),
-        L.AST_FUNCTION_COT: lambda x: 1 / sp.tan(x), L.AST_FUNCTION_SINH: sp.sinh,
-        L.AST_FUNCTION_COSH: sp.cosh, L.AST_FUNCTION_TANH: sp.tanh,
-        L.AST_FUNCTION_SECH: lambda x: 1 / sp.cosh(x),
-        L.AST_FUNCTION_CSCH: lambda x: 1 / sp.sinh(x),
-        L.AST_FUNCTION_COTH: lambda x: 1 / sp.tanh(x),
-        L.AST_FUNCTION_ARCSIN: sp.asin, L.AST_FUNCTION_ARCCOS: sp.acos,
-        L.AST_FUNCTION_ARCTAN: sp.atan, L.AST_FUNCTION_ARCSEC: inv(sp.acos),
-        L.AST_FUNCTION_ARCCSC: inv(sp.asin), L.AST_FUNCTION_ARCCOT: inv(sp.atan),
-        L.AST_FUNCTION_ARCSINH: sp.asinh, L.AST_FUNCTION_ARCCOSH: sp.acosh,
-        L.AST_FUNCTION_ARCTANH: sp.atanh, L.AST_FUNCTION_ARCSECH: inv(sp.acosh),
-        L.AST_FUNCTION_ARCCSCH: inv(sp.asinh), L.AST_FUNCTION_ARCCOTH: inv(sp.atanh),
-    })
-    _RELATIONS.update({
-        L.AST_RELATIONAL_EQ: sp.Eq, L.AST_RELATIONAL_NEQ: sp.Ne, L.AST_RELATIONAL_LT: sp.Lt,
-        L.AST_RELATIONAL_GT: sp.Gt, L.AST_RELATIONAL_LEQ: sp.Le, L.AST_RELATIONAL_GEQ: sp.Ge,
-    })
-    _LOGIC.update({L.AST_LOGICAL_AND: sp.And, L.AST_LOGICAL_OR: sp.Or,
-                   L.AST_LOGICAL_XOR: _xor, L.AST_LOGICAL_NOT: sp.Not})
+    inv = lambda f: lambda x: f(1 / x)  # noqa: E731 - arcsec(x) = arccos(1/x), ...
+    _UNARY.update(
+        {
+            L.AST_FUNCTION_EXP: sp.exp,
+            L.AST_FUNCTION_LN: sp.log,
+            L.AST_FUNCTION_ABS: sp.Abs,
+            L.AST_FUNCTION_FLOOR: floor,
+            L.AST_FUNCTION_CEILING: ceiling,
+            L.AST_FUNCTION_SIN: sp.sin,
+            L.AST_FUNCTION_COS: sp.cos,
+            L.AST_FUNCTION_TAN: sp.tan,
+            L.AST_FUNCTION_SEC: lambda x: 1 / sp.cos(x),
+            L.AST_FUNCTION_CSC: lambda x: 1 / sp.sin(x),
+            L.AST_FUNCTION_COT: lambda x: 1 / sp.tan(x),
+            L.AST_FUNCTION_SINH: sp.sinh,
+            L.AST_FUNCTION_COSH: sp.cosh,
+            L.AST_FUNCTION_TANH: sp.tanh,
+            L.AST_FUNCTION_SECH: lambda x: 1 / sp.cosh(x),
+            L.AST_FUNCTION_CSCH: lambda x: 1 / sp.sinh(x),
+            L.AST_FUNCTION_COTH: lambda x: 1 / sp.tanh(x),
+            L.AST_FUNCTION_ARCSIN: sp.asin,
+            L.AST_FUNCTION_ARCCOS: sp.acos,
+            L.AST_FUNCTION_ARCTAN: sp.atan,
+            L.AST_FUNCTION_ARCSEC: inv(sp.acos),
+            L.AST_FUNCTION_ARCCSC: inv(sp.asin),
+            L.AST_FUNCTION_ARCCOT: inv(sp.atan),
+            L.AST_FUNCTION_ARCSINH: sp.asinh,
+            L.AST_FUNCTION_ARCCOSH: sp.acosh,
+            L.AST_FUNCTION_ARCTANH: sp.atanh,
+            L.AST_FUNCTION_ARCSECH: inv(sp.acosh),
+            L.AST_FUNCTION_ARCCSCH: inv(sp.asinh),
+            L.AST_FUNCTION_ARCCOTH: inv(sp.atanh),
+        }
+    )
+    _RELATIONS.update(
+        {
+            L.AST_RELATIONAL_EQ: sp.Eq,
+            L.AST_RELATIONAL_NEQ: sp.Ne,
+            L.AST_RELATIONAL_LT: sp.Lt,
+            L.AST_RELATIONAL_GT: sp.Gt,
+            L.AST_RELATIONAL_LEQ: sp.Le,
+            L.AST_RELATIONAL_GEQ: sp.Ge,
+        }
+    )
+    _LOGIC.update(
+        {
+            L.AST_LOGICAL_AND: sp.And,
+            L.AST_LOGICAL_OR: sp.Or,
+            L.AST_LOGICAL_XOR: _xor,
+            L.AST_LOGICAL_NOT: sp.Not,
+        }
+    )
 
 
 def _xor(*args):

@@ -84,8 +84,10 @@ def read_case(case_dir) -> Case:
         key, sep, value = line.partition(":")
         if sep:
             values[key.strip()] = value.strip()
-    models = sorted(folder.glob(f"{number}-sbml-l*v*.xml"),
-                    key=lambda p: tuple(map(int, re.findall(r"\d+", p.name[-9:]))))
+    models = sorted(
+        folder.glob(f"{number}-sbml-l*v*.xml"),
+        key=lambda p: tuple(map(int, re.findall(r"\d+", p.name[-9:]))),
+    )
     if not models:
         raise SBMLImportError(f"case folder {str(folder)!r} holds no SBML model")
     header = (folder / f"{number}-model.m").read_text()
@@ -104,8 +106,7 @@ def read_case(case_dir) -> Case:
             absolute=float(values["absolute"]),
             relative=float(values["relative"]),
             test_type=tag("testType").group(1).strip() if tag("testType") else "",
-            component_tags=_list(tag("componentTags").group(1)) if tag("componentTags")
-            else (),
+            component_tags=_list(tag("componentTags").group(1)) if tag("componentTags") else (),
             test_tags=_list(tag("testTags").group(1)) if tag("testTags") else (),
         )
     except (KeyError, ValueError) as exc:
@@ -138,11 +139,14 @@ def run_case(case_dir):
     """
     case = read_case(case_dir)
     if case.test_type != "TimeCourse":
-        raise SBMLImportError(f"case {case.number} is a {case.test_type} test; the engine "
-                              "runs time courses only")
+        raise SBMLImportError(
+            f"case {case.number} is a {case.test_type} test; the engine runs time courses only"
+        )
     if case.start != 0:
-        raise SBMLImportError(f"case {case.number} starts at time {case.start:g}; initial "
-                              "values are evaluated at time 0 only")
+        raise SBMLImportError(
+            f"case {case.number} starts at time {case.start:g}; initial "
+            "values are evaluated at time 0 only"
+        )
     loaded = load(case.model_path, events=True)
     info = loaded.sbml
     times = case.times
@@ -151,13 +155,19 @@ def run_case(case_dir):
     if isinstance(loaded, EventModel):
         model = loaded.model
         atol = _atol(model, _TIGHTER * case.absolute)
-        run = loaded.simulate(days, rtol=rtol, atol=np.array([atol[n] for n in
-                                                               model.state_names]),
-                              method=METHOD)
+        run = loaded.simulate(
+            days, rtol=rtol, atol=np.array([atol[n] for n in model.state_names]), method=METHOD
+        )
     else:
         model = loaded
-        run = fl.simulate(model, t_span=(days[0], days[-1]), t_eval=days, method=METHOD,
-                          rtol=rtol, atol=_atol(model, _TIGHTER * case.absolute))
+        run = fl.simulate(
+            model,
+            t_span=(days[0], days[-1]),
+            t_eval=days,
+            method=METHOD,
+            rtol=rtol,
+            atol=_atol(model, _TIGHTER * case.absolute),
+        )
     by_id = {sid: name for name, sid in info.ids.items()}
     columns = ["time", *case.variables]
     out = np.empty((times.size, len(columns)))
@@ -168,16 +178,19 @@ def run_case(case_dir):
                 f"case {case.number} reports {sid!r}, which is not a state, parameter or "
                 "assignment rule of the loaded model (e.g. a reaction rate)"
             )
-        out[:, k] = _reported(model, run, by_id[sid], sid in case.amount,
-                              sid in case.concentration)
+        out[:, k] = _reported(
+            model, run, by_id[sid], sid in case.amount, sid in case.concentration
+        )
     return columns, out
 
 
 def _atol(model, atol):
     """Absolute tolerance per state: a species state is an amount, so its tolerance is the
     concentration's times the compartment's size at time 0 when that is below 1."""
-    values = {**dict(zip(model.parameter_names, model.parameter_vector(), strict=True)),
-              **dict(zip(model.state_names, model.initial_vector(), strict=True))}
+    values = {
+        **dict(zip(model.parameter_names, model.parameter_vector(), strict=True)),
+        **dict(zip(model.state_names, model.initial_vector(), strict=True)),
+    }
     out = {}
     for name in model.state_names:
         size = abs(values.get(model.sbml.compartment_of.get(name), 1.0))
@@ -253,7 +266,8 @@ def score(case_dir, columns, values) -> Score:
         i = int(np.argmax(ratio))
         if ratio[i] > worst_ratio:
             worst_ratio = ratio[i]
-            worst = (f"{name} at time {expected[i, 0]:g}: simulated {sim[i]:.10g}, expected "
-                     f"{exp[i]:.10g} ({ratio[i]:.3g} x the tolerance)")
+            worst = (
+                f"{name} at time {expected[i, 0]:g}: simulated {sim[i]:.10g}, expected "
+                f"{exp[i]:.10g} ({ratio[i]:.3g} x the tolerance)"
+            )
     return Score(not worst, worst)
-
