@@ -18,6 +18,7 @@ __all__ = [
     "FollicleError",
     "ModelDefinitionError",
     "ParameterValueError",
+    "SBMLImportError",
     "ScheduleError",
     "SolverError",
     "TimeSpanError",
@@ -63,6 +64,16 @@ class ExportError(FollicleError, ValueError):
     """A model or schedule cannot be written faithfully in an exchange format (SBML).
 
     The message names what cannot be written (a function, a unit, a value) and where.
+    """
+
+
+class SBMLImportError(FollicleError, ValueError):
+    """An SBML document cannot be loaded onto the engine faithfully.
+
+    Either the document is invalid, or it uses a feature the engine does not carry (an
+    algebraic rule, an event, a fast reaction, ``delay``, ...). The message names the
+    element (by its SBML id) and the feature, so that no model is loaded that would
+    simulate differently from what the document says.
     """
 
 

@@ -27,6 +27,7 @@ RUNNABLE = {
     "docs/tutorials/sweep.md": ["pandas"],
     "docs/tutorials/fit.md": [],
     "docs/tutorials/sbml.md": ["libsbml", "roadrunner"],
+    "docs/tutorials/sbml-import.md": ["libsbml", "roadrunner"],
     "docs/tutorials/dask.md": ["dask.distributed"],
     "docs/zoo.md": [],
 }

@@ -1,0 +1,206 @@
+"""Published models on the engine: the Benchmark-Models-PEtab collection against libRoadRunner.
+
+For each problem of the collection, the SBML model gets the nominal values of the PEtab
+parameter table (for the parameters it declares; conditions are not applied), is loaded
+with ``follicle.sbml.load`` and simulated with ``follicle.simulate`` (LSODA; a model with
+events by ``EventModel.simulate``) from time 0 to the last measurement time;
+libRoadRunner (CVODE) simulates the same document. Both run at ``rtol = 1e-10`` and an
+absolute tolerance of ``1e-16`` (at ``1e-12``, states of order 1e-6 are only resolved to
+1e-6 by either solver); every state is compared at 101 times, and agrees when
+
+    |follicle - roadrunner| <= 1e-6 * (|roadrunner| + 1e-6 * max |roadrunner over time|)
+                               + 1e-14,
+
+a relative agreement of 1e-6, with a floor a millionth below the state's largest value
+for values that pass through zero, and an absolute slack of 100 absolute tolerances for
+states that stay at zero (CVODE reports 1e-25 where ours is exactly 0). A model the loader
+refuses is listed with the refusal's reason; one that takes longer than ``--timeout``
+seconds to load and simulate is listed as such.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/sbml_collection.py [--collection DIR] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+
+import follicle as fl
+from follicle.sbml.events import EventModel
+
+DEFAULT = "/work/shared/peers/benchmark-models-petab/Benchmark-Models"
+RTOL, ATOL, AGREE, POINTS = 1e-10, 1e-16, 1e-6, 101
+SLACK = 100 * ATOL
+
+
+def _rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def problem_files(folder: Path):
+    """The SBML document, parameter table and measurement tables of one PEtab problem."""
+    import yaml
+
+    # The problem's own YAML is named after the folder (some folders hold a second one).
+    own = folder / f"{folder.name}.yaml"
+    spec = yaml.safe_load((own if own.is_file() else sorted(folder.glob("*.yaml"))[0]).read_text())
+    problem = spec["problems"][0]
+    parameters = spec["parameter_file"]
+    parameters = parameters if isinstance(parameters, list) else [parameters]
+    return (
+        folder / problem["sbml_files"][0],
+        [folder / p for p in parameters],
+        [folder / m for m in problem.get("measurement_files", [])],
+    )
+
+
+def nominal_document(sbml_path, parameter_paths) -> str:
+    """The SBML text with the PEtab nominal values of the parameters it declares."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromFile(str(sbml_path))
+    model = doc.getModel()
+    for path in parameter_paths:
+        for row in _rows(path):
+            p = model.getParameter(row["parameterId"])
+            if p is not None and row.get("nominalValue", "").strip():
+                p.setValue(float(row["nominalValue"]))
+    return libsbml.writeSBMLToString(doc)
+
+
+def end_time(measurement_paths) -> float:
+    times = [
+        float(r["time"])
+        for path in measurement_paths
+        for r in _rows(path)
+        if r["time"].strip().lower() not in ("inf", "")
+    ]
+    return max(times) if times and max(times) > 0 else 10.0
+
+
+def roadrunner_run(text, ids, times):
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(text)
+    integrator = rr.getIntegrator()
+    integrator.setValue("relative_tolerance", RTOL)
+    integrator.setValue("absolute_tolerance", ATOL)
+    integrator.setValue("maximum_num_steps", 10**6)
+    out = np.asarray(rr.simulate(times=list(times), selections=["time", *ids]))
+    return out[:, 1:].T
+
+
+def compare(folder: Path) -> dict:
+    """One problem: loaded or refused, and the worst disagreement with libRoadRunner."""
+    sbml_path, parameters, measurements = problem_files(folder)
+    text = nominal_document(sbml_path, parameters)
+    times = np.linspace(0.0, end_time(measurements), POINTS)
+    start = time.perf_counter()
+    try:
+        document = fl.sbml.load(text, events=True)
+    except fl.SBMLImportError as exc:
+        return dict(model=folder.name, status="refused", reason=str(exc))
+    loaded = time.perf_counter() - start
+    info = document.sbml
+    days = info.days(times)
+    if isinstance(document, EventModel):
+        model = document.model
+        run = document.simulate(days, rtol=RTOL, atol=ATOL, method="LSODA")
+    else:
+        model = document
+        run = fl.simulate(
+            model, t_span=(days[0], days[-1]), t_eval=days, method="LSODA", rtol=RTOL, atol=ATOL
+        )
+    ours = np.array([run[name] for name in model.state_names])
+    simulated = time.perf_counter() - start - loaded
+    # Species states are amounts, which libRoadRunner reports under the bare id.
+    peer = roadrunner_run(text, [info.ids[n] for n in model.state_names], times)
+    floor = 1e-6 * np.max(np.abs(peer), axis=1, keepdims=True)
+    ratio = np.abs(ours - peer) / (AGREE * (np.abs(peer) + floor) + SLACK)
+    i, k = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+    relative = float(np.max(np.abs(ours - peer) / (np.abs(peer) + floor + SLACK / AGREE)))
+    return dict(
+        model=folder.name,
+        status="agrees" if ratio[i, k] <= 1 else "DIFFERS",
+        states=len(model.state_names),
+        end=float(times[-1]),
+        unit=info.time_unit,
+        worst=relative,
+        where=f"{model.state_names[i]} at {times[k]:g}",
+        load_s=loaded,
+        simulate_s=simulated,
+    )
+
+
+def _timeout(signum, frame):
+    raise TimeoutError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--collection", default=os.environ.get("FOLLICLE_PETAB_COLLECTION", DEFAULT)
+    )
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per model")
+    args = parser.parse_args(argv)
+    rows = []
+    signal.signal(signal.SIGALRM, _timeout)
+    for folder in sorted(p for p in Path(args.collection).iterdir() if p.is_dir()):
+        signal.alarm(args.timeout)
+        try:
+            rows.append(compare(folder))
+        except TimeoutError:
+            rows.append(
+                dict(
+                    model=folder.name,
+                    status="TOO SLOW",
+                    reason=f"not loaded and simulated within {args.timeout} s",
+                )
+            )
+        except Exception as exc:  # a failure is reported as such, never hidden
+            rows.append(
+                dict(model=folder.name, status="FAILED", reason=f"{type(exc).__name__}: {exc}")
+            )
+        finally:
+            signal.alarm(0)
+        row = rows[-1]
+        if args.markdown:
+            continue
+        detail = (
+            f"{row['states']:4d} states, worst relative {row['worst']:.1e} "
+            f"({row['where']}), load {row['load_s']:.1f} s, simulate "
+            f"{row['simulate_s']:.1f} s"
+            if "worst" in row
+            else row["reason"]
+        )
+        print(f"{row['model']:40s} {row['status']:8s} {detail}", flush=True)
+    if args.markdown:
+        print("| model | outcome | states | worst relative difference | load + simulate |")
+        print("| --- | --- | ---: | --- | ---: |")
+        for r in rows:
+            if "worst" in r:
+                print(
+                    f"| {r['model']} | {r['status']} | {r['states']} | {r['worst']:.1e} "
+                    f"({r['where']}) | {r['load_s'] + r['simulate_s']:.1f} s |"
+                )
+            else:
+                print(f"| {r['model']} | {r['status']} | | {r['reason']} | |")
+    counts = {
+        s: sum(r["status"] == s for r in rows)
+        for s in ("agrees", "DIFFERS", "refused", "TOO SLOW", "FAILED")
+    }
+    print(f"{len(rows)} models: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1097 @@
+"""SBML import: an SBML Level 2 or 3 core document as a :class:`~follicle.Model`.
+
+:func:`load` reads a document with python-libsbml and builds one
+:class:`~follicle.Module` from it, so that the result simulates, sweeps and exports like
+any model written by hand. It needs the ``[sbml]`` extra.
+
+SBML to follicle
+----------------
+species
+    A state holding the species' **amount** (substance), whatever the document declares:
+    reactions change amounts, so this is exact also in compartments whose size changes.
+    Where the document's maths names a species that is not ``hasOnlySubstanceUnits``, the
+    loader writes ``amount / size of its compartment`` (its concentration). Boundary and
+    constant species are states with no rate term. The SBML id of each state is in
+    ``model.sbml.ids``, its compartment in ``model.sbml.compartment_of``.
+compartment, parameter, species reference with an id
+    A constant :class:`~follicle.Parameter` (allowed range: any real number), unless a rate
+    rule makes it a state or an assignment rule an expression. A reaction's local
+    parameters become parameters named ``<reaction>_<local id>``, so that they can be swept.
+reaction
+    One rate term ``stoichiometry * rate`` (times the species' or the model's
+    ``conversionFactor``) for each reactant (negative) and product; a stoichiometry may be
+    a number, an id with rules, or a Level 2 ``stoichiometryMath``.
+rate rule
+    The state's rate. A rate rule on a species in concentration changes its amount by
+    ``size * rule + amount / size * d(size)/dt``.
+assignment rule
+    The variable becomes an :class:`~follicle.Observable` and its expression is
+    substituted wherever it is used (rules in any order; cycles are refused).
+initial assignment
+    Evaluated once at load, together with the initial values and the assignment rules at
+    time 0; the results are the default initial values and parameter values. Overriding
+    a parameter later (``fl.simulate(..., params=)``) does not re-evaluate an initial
+    assignment that uses it.
+function definition
+    Inlined.
+``rateOf(x)``
+    The rate of ``x``: its rate rule, its reactions' terms (over its compartment's size
+    for a concentration), or 0 for a constant.
+event
+    With ``events=True`` (and no delay or priority), the result is an
+    :class:`~follicle.sbml.events.EventModel`, which applies the events in its own
+    ``simulate``; otherwise a document with events is refused.
+maths
+    The operators and functions of SBML's MathML subset: arithmetic, powers and roots,
+    ``exp``, ``ln``, ``log``, ``abs``, ``floor``, ``ceiling``, ``min``, ``max``, ``rem``,
+    ``quotient``, the trigonometric and hyperbolic functions and their inverses,
+    ``piecewise`` (with no ``otherwise``, the value is NaN where no piece holds), relations
+    and logic, ``pi``, ``exponentiale``, ``true``, ``false``, ``infinity``,
+    ``notanumber``, ``avogadro`` and ``time``.
+time
+    The engine's time is the day. The document's ``timeUnits`` (a unit of time; Level 2's
+    default is the second) is kept in ``model.sbml.time_unit``; a document that declares
+    none takes the ``time_unit`` argument (default ``"second"``). A fixed parameter
+    ``per_<unit>`` (one per document time unit: ``1/<unit>`` for a second, minute, hour,
+    day or week, else in ``1/second``) multiplies every rate and the ``time`` csymbol, so
+    the engine's unit check converts everything to days: simulate for ``"100 s"`` or
+    ``100 / 86400`` days, not ``100`` (``model.sbml.days`` converts).
+units
+    Every value is the document's number: states and parameters carry the unit ``"1"``
+    (the document's own units are not carried over and not checked).
+
+Refused on import
+-----------------
+:class:`~follicle.errors.SBMLImportError`, naming the element and the feature, for:
+events with a delay or a priority (and any event without ``events=True``), algebraic
+rules, fast reactions, constraints, ``delay``, ``rateOf`` of an assigned variable or of
+a concentration in a changing compartment, ``factorial`` of a non-constant argument, a
+required SBML package (``comp``, ...), a variable with no value where it is used, a cycle
+of assignment rules, booleans used as numbers and numbers as booleans, infinite or NaN
+values, a species with a rate rule in concentration whose compartment changes by an
+assignment rule, and a document that libsbml reads with errors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from follicle.errors import FollicleError, SBMLImportError
+from follicle.model import Model, Module, t
+from follicle.units import parse_unit
+
+__all__ = ["SBMLInfo", "SBMLModel", "load"]
+
+_KEYWORDS = frozenset(__import__("keyword").kwlist) | {"t"}
+#: Seconds in the named time units of pint that an SBML time unit may equal exactly.
+_NAMED_TIME = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day", 604800.0: "week"}
+
+
+@dataclass(frozen=True)
+class SBMLInfo:
+    """What a loaded document says beyond the equations.
+
+    Attributes
+    ----------
+    ids : dict of str to str
+        Our name -> SBML id of every state, parameter and observable that comes from the
+        document (local parameters: ``"<reaction id>/<local id>"``).
+    time_unit : str
+        The document's unit of time (or the ``time_unit`` argument of :func:`load` when the
+        document declares none).
+    time_unit_declared : bool
+        Whether the document declares its time unit.
+    seconds_per_time_unit : float
+    time_parameter : str
+        The fixed parameter (one per document time unit) that converts rates to days.
+    compartment_of : dict of str to str
+        Each species' state name -> the name of its compartment.
+    concentration : dict of str to bool
+        Each species' state name -> whether the document's maths reads it as a
+        concentration (not ``hasOnlySubstanceUnits``).
+    """
+
+    ids: dict
+    time_unit: str
+    time_unit_declared: bool
+    seconds_per_time_unit: float
+    time_parameter: str
+    compartment_of: dict
+    concentration: dict
+
+    def days(self, times):
+        """Times in the document's unit as days (what :func:`follicle.simulate` takes)."""
+        return _as_float(times) * (self.seconds_per_time_unit / 86400.0)
+
+
+def _as_float(x):
+    import numpy as np
+
+    return np.asarray(x, dtype=float)
+
+
+class SBMLModel(Model):
+    """A :class:`~follicle.Model` loaded from SBML; :attr:`sbml` is its :class:`SBMLInfo`."""
+
+    def __init__(self, name, modules, sbml: SBMLInfo):
+        super().__init__(name, modules)
+        self.sbml = sbml
+
+
+def _libsbml():
+    try:
+        import libsbml
+    except ImportError:
+        raise SBMLImportError(
+            "SBML import needs python-libsbml; install it with pip install 'follicle[sbml]'"
+        ) from None
+    return libsbml
+
+
+# The class names are the printer's: the engine's code generator prints them as numpy.floor
+# and numpy.ceil; only their derivatives differ from sympy's (unevaluated there).
+class floor(sp.floor):
+    """``floor`` whose derivative is zero (almost everywhere), as the engine's Heaviside."""
+
+    def _eval_derivative(self, s):
+        return sp.S.Zero
+
+
+class ceiling(sp.ceiling):
+    """``ceiling`` whose derivative is zero (almost everywhere)."""
+
+    def _eval_derivative(self, s):
+        return sp.S.Zero
+
+
+def _read(source):
+    """The libsbml document of a path or of SBML text, refusing one read with errors."""
+    L = _libsbml()
+    text = str(source)
+    if isinstance(source, str) and text.lstrip().startswith("<"):
+        doc, origin = L.readSBMLFromString(text), "the SBML text"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise SBMLImportError(f"no SBML file at {str(path)!r}")
+        doc, origin = L.readSBMLFromFile(str(path)), str(path)
+    errors = [
+        doc.getError(i)
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= L.LIBSBML_SEV_ERROR
+    ]
+    if errors:
+        listing = "; ".join(f"line {e.getLine()}: {e.getMessage().strip()}" for e in errors[:3])
+        raise SBMLImportError(f"libsbml reads {origin} with {len(errors)} error(s): {listing}")
+    if doc.getModel() is None:
+        raise SBMLImportError(f"{origin} holds no <model>")
+    for i in range(doc.getNumPlugins()):
+        package = doc.getPlugin(i).getPackageName()
+        # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath", and
+        # offers layout on every Level 2 document; only a Level 3 package can be required.
+        if (
+            doc.getLevel() >= 3
+            and package != "l3v2extendedmath"
+            and doc.getPackageRequired(package)
+        ):
+            raise SBMLImportError(
+                f"{origin} requires the SBML package {package!r}, which changes the model's "
+                "meaning; only SBML core is supported"
+            )
+    return L, doc
+
+
+def load(source, *, time_unit: str = "second", name: str | None = None, events: bool = False):
+    """Load an SBML document (Level 2 or 3 core) as a model of the engine.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A file path, or the SBML text itself (a string starting with ``<``).
+    time_unit : str
+        The unit of time of a document that declares none (a pint unit of time). A declared
+        ``timeUnits`` always wins.
+    name : str, optional
+        The model's name (default: the document's model name, else its id).
+    events : bool
+        Accept a document with events (without delay or priority): the result is then an
+        :class:`~follicle.sbml.events.EventModel`, simulated by its own ``simulate``.
+        Without it, a document with events is refused.
+
+    Returns
+    -------
+    SBMLModel or EventModel
+        A :class:`~follicle.Model` with the document's states, parameters and assignment
+        rules (as observables); ``model.sbml`` says which SBML id each name came from and
+        the time unit. Species states are amounts. An EventModel (``events=True`` and a
+        document with events) holds such a model and the events.
+
+    Raises
+    ------
+    SBMLImportError
+        The document cannot be read, or uses a feature the engine does not carry; the
+        message names the element and the feature (see the module documentation).
+    """
+    L, doc = _read(source)
+    try:
+        return _Loader(L, doc, time_unit, events).build(name)
+    except SBMLImportError:
+        raise
+    except FollicleError as exc:  # e.g. an infinite parameter value, a name clash
+        raise SBMLImportError(f"the document does not make a valid model: {exc}") from None
+
+
+class _Loader:
+    """Turns one libsbml Model into an :class:`SBMLModel`."""
+
+    def __init__(self, L, doc, time_unit, events):
+        self.L, self.doc, self.m, self.events = L, doc, doc.getModel(), events
+        self.level = doc.getLevel()
+        if not _UNARY:
+            _tables(L)
+        self._refuse_unsupported()
+        self.names: dict[str, str] = {}  # SBML id -> our name
+        self.taken: set[str] = set()
+        self.functions = {}
+        for fd in self.m.getListOfFunctionDefinitions():
+            if fd.getBody() is None:
+                raise SBMLImportError(f"function definition {fd.getId()!r} has no body")
+            args = [fd.getArgument(i).getName() for i in range(fd.getNumArguments())]
+            self.functions[fd.getId()] = (args, fd.getBody())
+        self.time = sp.Dummy("time")
+        self._terms, self._rating, self.missing = None, set(), {}
+        self._time_unit(time_unit)
+        self._classify()
+
+    # -- refusals --------------------------------------------------------------------------
+    def _refuse_unsupported(self):
+        m = self.m
+        if m.getNumEvents() and not self.events:
+            ids = ", ".join(repr(e.getId() or f"#{i}") for i, e in enumerate(m.getListOfEvents()))
+            raise SBMLImportError(
+                f"the model has {m.getNumEvents()} event(s) ({ids}); fl.simulate applies "
+                "discontinuities only from dosing schedules, not from SBML triggers; "
+                "load(..., events=True) gives an EventModel that applies them"
+            )
+        for i, e in enumerate(m.getListOfEvents()):
+            sid = e.getId() or f"#{i}"
+            if e.isSetDelay() or e.isSetPriority():
+                raise SBMLImportError(
+                    f"event {sid!r} has a {'delay' if e.isSetDelay() else 'priority'}; only "
+                    "events without delay and priority are supported"
+                )
+            if e.getTrigger() is None or e.getTrigger().getMath() is None:
+                raise SBMLImportError(f"event {sid!r} has no trigger maths")
+        if m.getNumConstraints():
+            raise SBMLImportError(
+                f"the model has {m.getNumConstraints()} constraint(s); the engine does not "
+                "check constraints during a simulation"
+            )
+        for rule in m.getListOfRules():
+            if rule.isAlgebraic() and rule.getMath() is not None:
+                raise SBMLImportError(
+                    f"algebraic rule {self.L.formulaToL3String(rule.getMath())!r}: the engine "
+                    "integrates ODEs, not differential-algebraic systems"
+                )
+        for r in m.getListOfReactions():
+            if r.isSetFast() and r.getFast():
+                raise SBMLImportError(
+                    f"reaction {r.getId()!r} is fast (fast='true'): the engine has no "
+                    "rapid-equilibrium reactions"
+                )
+
+    # -- names -----------------------------------------------------------------------------
+    def _name(self, sid: str, wanted: str | None = None) -> str:
+        """Our (Python-identifier) name for SBML id ``sid``, unique in the model."""
+        base = wanted or sid
+        name = base + "_" if base in _KEYWORDS else base
+        k = 2
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        self.names[sid] = name
+        return name
+
+    # -- the document's time ---------------------------------------------------------------
+    def _time_unit(self, fallback):
+        from follicle.units import Q_
+
+        m = self.m
+        unit_id = m.getTimeUnits() if self.level >= 3 and m.isSetTimeUnits() else ""
+        if self.level < 3:
+            definition = m.getUnitDefinition("time")
+            unit_id = "time" if definition is not None else "second"
+        self.time_unit_declared = bool(unit_id)
+        if not unit_id:
+            text = fallback
+            try:
+                seconds = Q_(1.0, parse_unit(fallback, what="time_unit")).to("second").magnitude
+            except Exception as exc:
+                raise SBMLImportError(
+                    f"time_unit {fallback!r} is not a unit of time ({exc})"
+                ) from None
+        else:
+            text, seconds = unit_id, self._seconds(unit_id)
+        self.time_unit, self.seconds = text, float(seconds)
+        named = _NAMED_TIME.get(self.seconds)
+        self.per_time_unit = f"1/{named}" if named else "1/second"
+        self.per_time_value = 1.0 if named else 1.0 / self.seconds
+
+    def _seconds(self, unit_id):
+        """Seconds in the SBML unit ``unit_id`` (a base unit or a unitDefinition)."""
+        L = self.L
+        if unit_id == "second":
+            return 1.0
+        definition = self.m.getUnitDefinition(unit_id)
+        if definition is None:
+            raise SBMLImportError(f"the model's time unit {unit_id!r} is not a unit of time")
+        units = [definition.getUnit(i) for i in range(definition.getNumUnits())]
+        if (
+            len(units) != 1
+            or units[0].getKind() != L.UNIT_KIND_SECOND
+            or units[0].getExponent() != 1
+        ):
+            raise SBMLImportError(
+                f"the model's time unit {unit_id!r} is not a multiple of the second"
+            )
+        u = units[0]
+        return u.getMultiplier() * 10.0 ** u.getScale()
+
+    # -- variables -------------------------------------------------------------------------
+    def _classify(self):
+        """Sort every variable into states, parameters and assigned expressions."""
+        m = self.m
+        self.assigned, self.rate_rules = {}, {}
+        for rule in m.getListOfRules():
+            target = rule.getVariable()
+            if rule.getMath() is None:  # Level 3 Version 2: a rule without maths does nothing
+                continue
+            (self.assigned if rule.isAssignment() else self.rate_rules)[target] = rule
+        self.species = {s.getId(): s for s in m.getListOfSpecies()}
+        self.compartments = {c.getId(): c for c in m.getListOfCompartments()}
+        self.parameters = {p.getId(): p for p in m.getListOfParameters()}
+        self.references = {}
+        for r in m.getListOfReactions():
+            for sr in [*r.getListOfReactants(), *r.getListOfProducts()]:
+                if self.level >= 3 and sr.isSetId():
+                    self.references[sr.getId()] = sr
+        self.reactions = {r.getId(): r for r in m.getListOfReactions()}
+        for sid in [*self.compartments, *self.species, *self.parameters, *self.references]:
+            self._name(sid)
+        self.locals = {}  # (reaction id, local id) -> our name
+        for rid, r in self.reactions.items():
+            law = r.getKineticLaw()
+            if law is None:
+                continue
+            if law.getMath() is None:
+                raise SBMLImportError(f"the kinetic law of reaction {rid!r} has no maths")
+            for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]:
+                key = (rid, p.getId())
+                if key not in self.locals:
+                    self.locals[key] = self._name(f"{rid}/{p.getId()}", f"{rid}_{p.getId()}")
+        for rid in self.reactions:
+            self._name(rid)
+        seconds_name = self.per_time_unit.split("/")[1]
+        self.time_parameter = self._name(f"(per {self.time_unit})", f"per_{seconds_name}")
+        self.states = [
+            sid
+            for sid in [*self.compartments, *self.species, *self.parameters, *self.references]
+            if sid in self.rate_rules or (sid in self.species and sid not in self.assigned)
+        ]
+        self.constants = [
+            sid
+            for sid in [*self.compartments, *self.parameters, *self.references]
+            if sid not in self.assigned and sid not in self.rate_rules
+        ]
+
+    def symbol(self, sid):
+        return sp.Symbol(self.names[sid], real=True)
+
+    # -- maths -----------------------------------------------------------------------------
+    def math(self, node, where, local=None, boolean=False):
+        """sympy of a libsbml AST in the raw symbols (our names, the time placeholder)."""
+        if node is None:
+            raise SBMLImportError(f"{where} has no maths")
+        try:
+            expr = self._ast(node, where, local or {})
+        except (TypeError, AttributeError) as exc:
+            text = self.L.formulaToL3String(node)
+            raise SBMLImportError(
+                f"{where}: cannot read {text!r} ({exc}); a number used as a boolean or a "
+                "boolean as a number is not supported"
+            ) from None
+        if _is_boolean(expr) != boolean:
+            if boolean:
+                raise SBMLImportError(f"{where}: {expr} is a number, not a condition")
+            raise SBMLImportError(
+                f"{where}: the value {expr} is a boolean, not a number; "
+                "booleans used as numbers are not supported"
+            )
+        return expr
+
+    def _ast(self, node, where, local):
+        L = self.L
+        kind = node.getType()
+        kids = (
+            [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
+            if kind not in (L.AST_FUNCTION, L.AST_FUNCTION_PIECEWISE)
+            else None
+        )
+        if kind == L.AST_INTEGER:
+            return sp.Integer(node.getInteger())
+        if kind == L.AST_RATIONAL:
+            return sp.Rational(node.getNumerator(), node.getDenominator())
+        if kind in (L.AST_REAL, L.AST_REAL_E):
+            value = node.getReal()
+            if math.isnan(value):
+                return sp.nan
+            if math.isinf(value):
+                return sp.oo if value > 0 else -sp.oo
+            return sp.Float(value)
+        if kind == L.AST_NAME:
+            return self._name_node(node.getName(), where, local)
+        if kind == L.AST_NAME_TIME:
+            return self.time
+        if kind == L.AST_NAME_AVOGADRO:
+            return sp.Float(node.getReal())
+        if kind == L.AST_CONSTANT_PI:
+            return sp.pi
+        if kind == L.AST_CONSTANT_E:
+            return sp.E
+        if kind in (L.AST_CONSTANT_TRUE, L.AST_CONSTANT_FALSE):
+            return sp.true if kind == L.AST_CONSTANT_TRUE else sp.false
+        if kind == L.AST_PLUS:
+            return sp.Add(*kids)
+        if kind == L.AST_TIMES:
+            return sp.Mul(*kids)
+        if kind == L.AST_MINUS:
+            return -kids[0] if len(kids) == 1 else kids[0] - kids[1]
+        if kind == L.AST_DIVIDE:
+            return kids[0] / kids[1]
+        if kind in (L.AST_POWER, L.AST_FUNCTION_POWER):
+            return kids[0] ** kids[1]
+        if kind == L.AST_FUNCTION_ROOT:
+            return kids[-1] ** (1 / kids[0]) if len(kids) == 2 else sp.sqrt(kids[0])
+        if kind == L.AST_FUNCTION_LOG:
+            return sp.log(kids[-1]) / sp.log(kids[0] if len(kids) == 2 else 10)
+        if kind in _UNARY:
+            return _UNARY[kind](kids[0])
+        if kind == L.AST_FUNCTION_FACTORIAL:
+            if not kids[0].is_number:
+                raise SBMLImportError(
+                    f"{where}: factorial of the non-constant {kids[0]}: the engine's "
+                    "compiled maths has no gamma function"
+                )
+            return sp.factorial(kids[0])
+        if kind in (L.AST_FUNCTION_MAX, L.AST_FUNCTION_MIN):
+            return (sp.Max if kind == L.AST_FUNCTION_MAX else sp.Min)(*kids)
+        if kind in (L.AST_FUNCTION_QUOTIENT, L.AST_FUNCTION_REM):
+            ratio = kids[0] / kids[1]
+            whole = sp.sign(ratio) * floor(sp.Abs(ratio))  # truncated towards zero
+            return whole if kind == L.AST_FUNCTION_QUOTIENT else kids[0] - kids[1] * whole
+        if kind in _RELATIONS:
+            relation = _RELATIONS[kind]
+            if len(kids) == 2:
+                return relation(*kids)
+            return sp.And(*(relation(a, b) for a, b in zip(kids, kids[1:], strict=False)))
+        if kind in _LOGIC:
+            return _LOGIC[kind](*kids)
+        if kind == L.AST_LOGICAL_IMPLIES:
+            return sp.Or(sp.Not(kids[0]), kids[1])
+        if kind == L.AST_FUNCTION_PIECEWISE:
+            return self._piecewise(node, where, local)
+        if kind == L.AST_FUNCTION:
+            return self._call(node, where, local)
+        if kind == L.AST_FUNCTION_DELAY:
+            raise SBMLImportError(
+                f"{where}: delay() makes a delay differential equation, "
+                "which the engine does not integrate"
+            )
+        if kind == L.AST_FUNCTION_RATE_OF:
+            if len(kids) != 1 or not isinstance(kids[0], sp.Symbol) or kids[0] == self.time:
+                raise SBMLImportError(f"{where}: rateOf takes the id of one variable")
+            return _RateOf(kids[0])
+        raise SBMLImportError(
+            f"{where}: the MathML element {node.getName() or L.formulaToL3String(node)!r} "
+            "is not supported"
+        )
+
+    def _name_node(self, sid, where, local):
+        if sid in local:
+            return local[sid]
+        if sid in self.names:
+            return sp.Symbol(self.names[sid], real=True)
+        raise SBMLImportError(f"{where}: {sid!r} is not an element of the model")
+
+    def _piecewise(self, node, where, local):
+        kids = [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
+        pieces = [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
+        otherwise = kids[-1] if len(kids) % 2 else sp.nan
+        for _, cond in pieces:
+            if not _is_boolean(cond):
+                raise SBMLImportError(
+                    f"{where}: the piecewise condition {cond} is a number, not a relation or "
+                    "a logical expression"
+                )
+        if all(_is_boolean(v) for v, _ in pieces) and _is_boolean(otherwise):
+            # A truth-valued piecewise (e.g. a condition): the same in logic.
+            out = otherwise
+            for v, cond in reversed(pieces):
+                out = sp.Or(sp.And(cond, v), sp.And(sp.Not(cond), out))
+            return out
+        return sp.Piecewise(*pieces, (otherwise, True))
+
+    def _call(self, node, where, local):
+        fid = node.getName()
+        if fid not in self.functions:
+            raise SBMLImportError(f"{where}: {fid!r} is not a function definition")
+        args, body = self.functions[fid]
+        values = [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
+        if len(values) != len(args):
+            raise SBMLImportError(
+                f"{where}: function {fid!r} takes {len(args)} argument(s), given {len(values)}"
+            )
+        return self._ast(
+            body, f"function {fid!r} (called in {where})", dict(zip(args, values, strict=True))
+        )
+
+    # -- raw expressions of every variable -------------------------------------------------
+    def kinetic(self, rid):
+        """The rate of reaction ``rid`` in raw symbols (local parameters by our names)."""
+        r = self.reactions[rid]
+        law = r.getKineticLaw()
+        if law is None:
+            raise SBMLImportError(f"reaction {rid!r} has no kinetic law")
+        local = {
+            p.getId(): sp.Symbol(self.locals[(rid, p.getId())], real=True)
+            for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]
+        }
+        return self.math(law.getMath(), f"the kinetic law of reaction {rid!r}", local)
+
+    def stoichiometry(self, rid, sr):
+        where = f"the stoichiometry of {sr.getSpecies()!r} in reaction {rid!r}"
+        if self.level >= 3 and sr.isSetId():
+            return self.symbol(sr.getId())
+        if self.level == 2 and sr.isSetStoichiometryMath():
+            return self.math(sr.getStoichiometryMath().getMath(), where)
+        if self.level >= 3 and not sr.isSetStoichiometry():
+            raise SBMLImportError(f"{where} is not set")
+        return (
+            sp.Float(sr.getStoichiometry())
+            if not float(sr.getStoichiometry()).is_integer()
+            else sp.Integer(int(sr.getStoichiometry()))
+        )
+
+    def declared(self, sid):
+        """The raw expression of a variable's declared value at time 0."""
+        if sid in self.species:
+            s = self.species[sid]
+            size = self.symbol(s.getCompartment())
+            if s.isSetInitialAmount():
+                amount = sp.Float(s.getInitialAmount())
+                return amount if s.getHasOnlySubstanceUnits() else amount / size
+            if s.isSetInitialConcentration():
+                conc = sp.Float(s.getInitialConcentration())
+                return conc * size if s.getHasOnlySubstanceUnits() else conc
+            return None
+        if sid in self.compartments:
+            c = self.compartments[sid]
+            if c.isSetSize():
+                return sp.Float(c.getSize())
+            # Level 2: a compartment without size has size 1 unless it has zero dimensions.
+            if self.level < 3 and c.getSpatialDimensions() != 0:
+                return sp.Float(1.0)
+            return None
+        if sid in self.parameters:
+            p = self.parameters[sid]
+            return sp.Float(p.getValue()) if p.isSetValue() else None
+        sr = self.references[sid]
+        return sp.Float(sr.getStoichiometry()) if sr.isSetStoichiometry() else None
+
+    def initial_values(self):
+        """Every variable's value at time 0 (initial assignments, rules, declared values)."""
+        raw = {}
+        for sid in [*self.compartments, *self.species, *self.parameters, *self.references]:
+            raw[self.names[sid]] = self.declared(sid)
+        for rid, r in self.reactions.items():
+            law = r.getKineticLaw()
+            if law is not None:
+                raw[self.names[rid]] = self.kinetic(rid)
+                for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]:
+                    raw[self.locals[(rid, p.getId())]] = sp.Float(p.getValue())
+        for sid, rule in self.assigned.items():
+            raw[self.names[sid]] = self.math(rule.getMath(), f"the assignment rule of {sid!r}")
+        for ia in self.m.getListOfInitialAssignments():
+            sid = ia.getSymbol()
+            if ia.getMath() is None:  # Level 3 Version 2: no maths, no assignment
+                continue
+            if sid not in self.names:
+                raise SBMLImportError(f"initial assignment to {sid!r}, which is not a variable")
+            raw[self.names[sid]] = self.math(ia.getMath(), f"the initial assignment of {sid!r}")
+        values = {}
+        by_name = {v: k for k, v in self.names.items()}
+
+        def value(name, path=()):
+            if name in values:
+                return values[name]
+            if name in path:
+                raise SBMLImportError(
+                    "the initial values depend on each other in a cycle: "
+                    + " -> ".join(by_name.get(n, n) for n in (*path, name))
+                )
+            expr = raw.get(name)
+            if expr is None:
+                raise _NoValue(
+                    f"{by_name.get(name, name)!r} has no value: no initial value, initial "
+                    "assignment or assignment rule sets it"
+                )
+            # pi and e as floats, so that a relation such as P1 == pi compares floats.
+            if expr.has(_RateOf):
+                expr = expr.replace(
+                    lambda e: isinstance(e, _RateOf),
+                    lambda e: self._initial_rate(
+                        e.args[0].name, lambda n: value(n, (*path, name))
+                    ),
+                )
+            expr = expr.xreplace(
+                {self.time: sp.Integer(0), sp.pi: sp.Float(math.pi), sp.E: sp.Float(math.e)}
+            )
+            subs = {s: value(s.name, (*path, name)) for s in expr.free_symbols}
+            values[name] = _number(expr.xreplace(subs), by_name.get(name, name))
+            return values[name]
+
+        out = {}  # self.missing: our name -> why it has no value, raised only where used
+        for sid in [*self.compartments, *self.species, *self.parameters, *self.references]:
+            try:
+                out[sid] = value(self.names[sid])
+            except _NoValue as exc:
+                self.missing[self.names[sid]] = exc
+        return out
+
+    # -- engine expressions ----------------------------------------------------------------
+    def engine_values(self):
+        """The engine expression of every raw symbol (states, parameters, t, assignments)."""
+        by_name = {v: k for k, v in self.names.items()}
+        raws = {
+            self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
+            for sid, rule in self.assigned.items()
+        }
+        raws |= {
+            self.names[rid]: self.kinetic(rid)
+            for rid, r in self.reactions.items()
+            if r.getKineticLaw() is not None
+        }
+        resolved: dict[str, sp.Expr] = {}
+
+        def value(name, path=()):
+            if name in resolved:
+                return resolved[name]
+            if name in path:
+                raise SBMLImportError(
+                    "assignment rules or reaction rates depend on each other in a cycle: "
+                    + " -> ".join(by_name.get(n, n) for n in (*path, name))
+                )
+            sid = by_name.get(name)
+            symbol = sp.Symbol(name, real=True)
+            if name in self.missing and name not in raws and sid not in self.rate_rules:
+                raise self.missing[name]
+            if name in raws:
+                result = self._resolve(raws[name], lambda n: value(n, (*path, name)))
+            elif sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
+                result = symbol / value(
+                    self.names[self.species[sid].getCompartment()], (*path, name)
+                )
+            else:
+                result = symbol
+            resolved[name] = result
+            return result
+
+        self._value = value
+        return value
+
+    def build(self, name):
+        m = self.m
+        value = self.engine_values()  # lazy: initial rateOf values use it
+        init = self.initial_values()
+        rates = self._rates(value)
+        for sid in self.states:
+            if sid not in init:
+                raise self.missing[self.names[sid]]
+        model_name = name or m.getName() or m.getId() or "sbml"
+        module = Module(model_name, doc=f"Loaded from SBML (model id {m.getId()!r}).")
+        origin = f"SBML model {m.getId() or model_name!r}"
+        q = module.parameter(
+            self.time_parameter,
+            self.per_time_value,
+            self.per_time_unit,
+            bounds=(self.per_time_value, self.per_time_value),
+            provenance=f"{origin}: the document's time unit, fixed",
+            description=f"1 per {self.time_unit}: converts the document's rates and time to days",
+        )
+        ids = {}
+        for sid in self.constants:
+            nm = self.names[sid]
+            if sid not in init:  # nothing uses it (else the rates raised already)
+                continue
+            module.parameter(
+                nm,
+                init[sid],
+                "1",
+                bounds=(-math.inf, math.inf),
+                provenance=f"{origin}: {self._kind(sid)} {sid!r}",
+            )
+            ids[nm] = sid
+        for (rid, pid), nm in self.locals.items():
+            p = self.reactions[rid].getKineticLaw().getParameter(pid) or self.reactions[
+                rid
+            ].getKineticLaw().getLocalParameter(pid)
+            if not p.isSetValue():
+                raise SBMLImportError(f"local parameter {pid!r} of reaction {rid!r} has no value")
+            module.parameter(
+                nm,
+                p.getValue(),
+                "1",
+                bounds=(-math.inf, math.inf),
+                provenance=f"{origin}: local parameter {pid!r} of reaction {rid!r}",
+            )
+            ids[nm] = f"{rid}/{pid}"
+        compartment_of, concentration = {}, {}
+        for sid in self.states:
+            nm = self.names[sid]
+            start = init[sid]
+            if sid in self.species:
+                s = self.species[sid]
+                compartment_of[nm] = self.names[s.getCompartment()]
+                concentration[nm] = not s.getHasOnlySubstanceUnits()
+                if concentration[nm]:
+                    value(compartment_of[nm])  # raises if the compartment has no value
+                    start = start * init[s.getCompartment()]
+            module.state(nm, "1", start, f"{self._kind(sid)} {sid!r}", nonnegative=False)
+            ids[nm] = sid
+        for sid in self.states:
+            for label, expr in rates.get(sid, ()):
+                if expr != 0:  # 0 * per_<unit> would be a dimensionless term
+                    module.rate(self.names[sid], expr * q, label)
+        for sid in self.assigned:
+            nm = self.names[sid]
+            if sid in self.species:
+                compartment_of[nm] = self.names[self.species[sid].getCompartment()]
+                concentration[nm] = not self.species[sid].getHasOnlySubstanceUnits()
+            # Unit "1" makes the unit check turn time (t * per_<unit>) into a pure number.
+            module.observable(nm, value(nm), unit="1", description=f"assignment rule of {sid!r}")
+            ids[nm] = sid
+        info = SBMLInfo(
+            ids,
+            self.time_unit,
+            self.time_unit_declared,
+            self.seconds,
+            self.time_parameter,
+            compartment_of,
+            concentration,
+        )
+        model = SBMLModel(model_name, [module], info)
+        if not self.m.getNumEvents():
+            return model
+        from follicle.sbml.events import EventModel
+
+        return EventModel(
+            model,
+            [self._event(i, e, model, value) for i, e in enumerate(self.m.getListOfEvents())],
+        )
+
+    def _event(self, i, e, model, value):
+        """An :class:`~follicle.sbml.events.Event` in the engine's symbols."""
+        from follicle.sbml.events import Event
+
+        sid = e.getId() or f"#{i}"
+        trigger = self._engine(
+            e.getTrigger().getMath(), f"the trigger of event {sid!r}", value, boolean=True
+        )
+        # The unit check of a model, as for its rates: turns time into a pure number.
+        trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
+        assignments = []
+        for ea in e.getListOfEventAssignments():
+            target = ea.getVariable()
+            if ea.getMath() is None:  # Level 3 Version 2: no maths, no assignment
+                continue
+            where = f"the assignment to {target!r} in event {sid!r}"
+            expr = self._plain(self._engine(ea.getMath(), where, value))
+            name = self.names.get(target)
+            scale = sp.Integer(1)
+            if name in model.state_names:
+                kind, index = "state", model.state_names.index(name)
+                species = self.species.get(target)
+                if species is not None and not species.getHasOnlySubstanceUnits():
+                    scale = value(self.names[species.getCompartment()])
+            elif name in model.parameter_names:
+                kind, index = "parameter", model.parameter_names.index(name)
+            else:
+                raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
+            assignments.append((kind, index, expr, self._plain(scale)))
+        # Level 2 triggers have neither attribute: true at time 0, and persistent.
+        level3 = self.level >= 3
+        return Event(
+            sid,
+            trigger,
+            e.getTrigger().getInitialValue() if level3 else True,
+            e.getTrigger().getPersistent() if level3 else True,
+            tuple(assignments),
+        )
+
+    def _kind(self, sid):
+        for kind, table in (
+            ("compartment", self.compartments),
+            ("species", self.species),
+            ("parameter", self.parameters),
+            ("species reference", self.references),
+        ):
+            if sid in table:
+                return kind
+        return "variable"
+
+    def _rates(self, value):
+        """Rate terms ``(label, expression per document time unit)`` of each state."""
+        rates = {sid: list(terms) for sid, terms in self._reaction_terms(value).items()}
+        for sid, rule in self.rate_rules.items():
+            expr = self._engine(rule.getMath(), f"the rate rule of {sid!r}", value)
+            if sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
+                expr = self._concentration_rate(sid, expr, value)
+            rates.setdefault(sid, []).append((f"rate rule of {sid}", expr))
+        return rates
+
+    def _reaction_terms(self, value):
+        """Each species' reaction terms ``(label, expression)`` (built once)."""
+        if self._terms is not None:
+            return self._terms
+        rates: dict[str, list] = {}
+        model_factor = self.m.getConversionFactor() if self.level >= 3 else ""
+        for rid, r in self.reactions.items():
+            if r.getKineticLaw() is None:
+                continue
+            rate = value(self.names[rid])
+            for sign, refs in ((-1, r.getListOfReactants()), (1, r.getListOfProducts())):
+                for sr in refs:
+                    sid = sr.getSpecies()
+                    s = self.species[sid]
+                    if s.getBoundaryCondition() or s.getConstant():
+                        continue
+                    if sid in self.assigned or sid in self.rate_rules:
+                        raise SBMLImportError(
+                            f"species {sid!r} is changed by reaction {rid!r} and by a rule"
+                        )
+                    stoich = self._resolve(self.stoichiometry(rid, sr), value)
+                    factor_id = (
+                        s.getConversionFactor()
+                        if self.level >= 3 and s.isSetConversionFactor()
+                        else model_factor
+                    )
+                    factor = value(self.names[factor_id]) if factor_id else 1
+                    rates.setdefault(sid, []).append(
+                        (f"reaction {rid}", sign * stoich * factor * rate)
+                    )
+        self._terms = rates
+        return rates
+
+    def _initial_rate(self, name, initial):
+        """``rateOf(name)`` at time 0, from the initial value ``initial(n)`` of each name."""
+        by_name = {v: k for k, v in self.names.items()}
+        expr = self._rate_of(name, self._value)
+        q = sp.Symbol(self.time_parameter, real=True)
+        numbers = {t: sp.Integer(0), q: sp.Float(self.per_time_value)}
+        for symbol in expr.free_symbols - set(numbers):
+            sid = by_name[symbol.name]
+            number = initial(symbol.name)
+            species = self.species.get(sid)
+            if species is not None and not species.getHasOnlySubstanceUnits():
+                number *= initial(self.names[species.getCompartment()])  # the amount
+            numbers[symbol] = sp.Float(number)
+        return expr.xreplace(numbers)
+
+    def _rate_of(self, name, value):
+        """``rateOf(name)``: the variable's rate per document time unit, in engine symbols."""
+        sid = next(k for k, v in self.names.items() if v == name)
+        if name in self._rating:
+            raise SBMLImportError(f"rateOf({sid}) depends on itself")
+        self._rating.add(name)
+        try:
+            if sid in self.rate_rules:
+                return self._engine(
+                    self.rate_rules[sid].getMath(), f"the rate rule of {sid!r}", value
+                )
+            if sid in self.assigned:
+                raise SBMLImportError(
+                    f"rateOf({sid}): {sid!r} is set by an assignment rule, "
+                    "whose rate would need its derivative"
+                )
+            if sid not in self.species:
+                return sp.Integer(0)  # a constant
+            total = sp.Add(*(e for _, e in self._reaction_terms(value).get(sid, ())))
+            species = self.species[sid]
+            if species.getHasOnlySubstanceUnits():
+                return total
+            cid = species.getCompartment()
+            if cid in self.rate_rules or cid in self.assigned:
+                raise SBMLImportError(
+                    f"rateOf({sid}): the concentration's rate in the "
+                    f"changing compartment {cid!r} is not supported"
+                )
+            return total / value(self.names[cid])
+        finally:
+            self._rating.discard(name)
+
+    def _plain(self, expr):
+        """``expr`` (in states, parameters and ``t`` in days) as a pure number, with the unit
+        conversions the engine's unit check inserts."""
+        from follicle.units import TIME_UNIT, convert_expression, expression_unit, ureg
+
+        per = parse_unit(self.per_time_unit)
+
+        def unit_of(symbol):
+            if symbol == t:
+                return TIME_UNIT
+            return per if symbol.name == self.time_parameter else ureg.dimensionless
+
+        converted, unit = expression_unit(expr, unit_of)
+        return convert_expression(converted, unit, ureg.dimensionless)
+
+    def _engine(self, node, where, value, boolean=False):
+        return self._resolve(self.math(node, where, boolean=boolean), value)
+
+    def _resolve(self, expr, value):
+        """A raw expression in the engine's symbols (``value`` from :meth:`engine_values`).
+
+        Symbols, the time and each ``rateOf`` are replaced at once, so that no replacement
+        is replaced again."""
+        q = sp.Symbol(self.time_parameter, real=True)
+        rates = {}
+
+        def placeholder(e):
+            rates[sp.Dummy()] = e.args[0].name
+            return next(reversed(rates))
+
+        expr = expr.replace(lambda e: isinstance(e, _RateOf), placeholder)
+        return expr.xreplace(
+            {
+                s: t * q
+                if s == self.time
+                else self._rate_of(rates[s], value)
+                if s in rates
+                else value(s.name)
+                for s in expr.free_symbols
+            }
+        )
+
+    def _concentration_rate(self, sid, rule, value):
+        """d(amount)/dt of a species whose rate rule is on its concentration."""
+        cid = self.species[sid].getCompartment()
+        size = value(self.names[cid])
+        if cid in self.assigned:
+            raise SBMLImportError(
+                f"species {sid!r} has a rate rule on its concentration and its compartment "
+                f"{cid!r} changes by an assignment rule; d(amount)/dt would need the "
+                "derivative of that rule"
+            )
+        amount = sp.Symbol(self.names[sid], real=True)
+        if cid in self.rate_rules:
+            d_size = self._engine(
+                self.rate_rules[cid].getMath(), f"the rate rule of {cid!r}", value
+            )
+            return size * rule + amount / size * d_size
+        return size * rule
+
+
+class _RateOf(sp.Function):
+    """SBML's ``rateOf(x)``, until the loader replaces it by the rate of ``x``."""
+
+
+class _NoValue(SBMLImportError):
+    """A variable has no value (raised where the value is needed)."""
+
+
+def _is_boolean(expr) -> bool:
+    """Whether ``expr`` is a truth value (sympy's symbols are both numbers and booleans)."""
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
+
+
+def _number(expr, sid) -> float:
+    """A float from a closed sympy expression (an initial value)."""
+    try:
+        return float(sp.N(expr, 17))
+    except TypeError:
+        raise SBMLImportError(
+            f"the initial value of {sid!r} ({expr}) is not a real number"
+        ) from None
+
+
+_UNARY = {}
+_RELATIONS = {}
+_LOGIC = {}
+
+
+def _tables(L):
+    """Fill the MathML -> sympy tables from libsbml ``L`` (imported only when used)."""
+    inv = lambda f: lambda x: f(1 / x)  # noqa: E731 - arcsec(x) = arccos(1/x), ...
+    _UNARY.update(
+        {
+            L.AST_FUNCTION_EXP: sp.exp,
+            L.AST_FUNCTION_LN: sp.log,
+            L.AST_FUNCTION_ABS: sp.Abs,
+            L.AST_FUNCTION_FLOOR: floor,
+            L.AST_FUNCTION_CEILING: ceiling,
+            L.AST_FUNCTION_SIN: sp.sin,
+            L.AST_FUNCTION_COS: sp.cos,
+            L.AST_FUNCTION_TAN: sp.tan,
+            L.AST_FUNCTION_SEC: lambda x: 1 / sp.cos(x),
+            L.AST_FUNCTION_CSC: lambda x: 1 / sp.sin(x),
+            L.AST_FUNCTION_COT: lambda x: 1 / sp.tan(x),
+            L.AST_FUNCTION_SINH: sp.sinh,
+            L.AST_FUNCTION_COSH: sp.cosh,
+            L.AST_FUNCTION_TANH: sp.tanh,
+            L.AST_FUNCTION_SECH: lambda x: 1 / sp.cosh(x),
+            L.AST_FUNCTION_CSCH: lambda x: 1 / sp.sinh(x),
+            L.AST_FUNCTION_COTH: lambda x: 1 / sp.tanh(x),
+            L.AST_FUNCTION_ARCSIN: sp.asin,
+            L.AST_FUNCTION_ARCCOS: sp.acos,
+            L.AST_FUNCTION_ARCTAN: sp.atan,
+            L.AST_FUNCTION_ARCSEC: inv(sp.acos),
+            L.AST_FUNCTION_ARCCSC: inv(sp.asin),
+            L.AST_FUNCTION_ARCCOT: inv(sp.atan),
+            L.AST_FUNCTION_ARCSINH: sp.asinh,
+            L.AST_FUNCTION_ARCCOSH: sp.acosh,
+            L.AST_FUNCTION_ARCTANH: sp.atanh,
+            L.AST_FUNCTION_ARCSECH: inv(sp.acosh),
+            L.AST_FUNCTION_ARCCSCH: inv(sp.asinh),
+            L.AST_FUNCTION_ARCCOTH: inv(sp.atanh),
+        }
+    )
+    _RELATIONS.update(
+        {
+            L.AST_RELATIONAL_EQ: sp.Eq,
+            L.AST_RELATIONAL_NEQ: sp.Ne,
+            L.AST_RELATIONAL_LT: sp.Lt,
+            L.AST_RELATIONAL_GT: sp.Gt,
+            L.AST_RELATIONAL_LEQ: sp.Le,
+            L.AST_RELATIONAL_GEQ: sp.Ge,
+        }
+    )
+    _LOGIC.update(
+        {
+            L.AST_LOGICAL_AND: sp.And,
+            L.AST_LOGICAL_OR: sp.Or,
+            L.AST_LOGICAL_XOR: _xor,
+            L.AST_LOGICAL_NOT: sp.Not,
+        }
+    )
+
+
+def _xor(*args):
+    """Exclusive or in And/Or/Not (what the engine's unit check reads): true when an odd
+    number of arguments is."""
+    out = sp.false
+    for a in args:
+        out = sp.Or(sp.And(out, sp.Not(a)), sp.And(sp.Not(out), a))
+    return out

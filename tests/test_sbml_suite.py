@@ -1,0 +1,126 @@
+"""SBML import against the SBML Test Suite's expected results (an independent reference).
+
+A representative subset of the semantic cases runs by default: cases that exercise each
+supported feature (species in amounts and concentrations, compartments of other sizes
+and changing ones, boundary and constant species, local parameters, non-unit and variable
+stoichiometry, rate and assignment rules, initial assignments, function definitions,
+csymbol time and avogadro, conversion factors, uncommon MathML) plus cases of each refused
+feature. Every case must pass or be refused by name; a wrong answer fails. Set
+``FOLLICLE_SBML_SUITE_FULL=1`` to run all cases (about the same as
+``docs/scripts/sbml_suite.py``). Skipped when the suite's folder is missing
+(``FOLLICLE_SBML_SUITE`` points at ``cases/semantic``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import follicle as fl
+
+pytest.importorskip("libsbml")
+from follicle.sbml import testsuite
+
+SUITE = Path(
+    os.environ.get("FOLLICLE_SBML_SUITE", "/work/shared/peers/sbml-test-suite/cases/semantic")
+)
+pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"no SBML Test Suite at {SUITE}")
+
+#: Cases whose features the loader supports, the first passing case of each test tag plus
+#: edge cases found on the way: each must pass.
+SUPPORTED = {
+    "00001": "compartment, species, reaction, parameter, amounts",
+    "00004": "non-unit stoichiometry",
+    "00008": "boundary species",
+    "00021": "non-unit compartment",
+    "00024": "constant species",
+    "00026": "event without delay",
+    "00025": "function definition",
+    "00029": "assignment rule",
+    "00030": "initial value reassigned",
+    "00032": "rate rule",
+    "00033": "non-constant parameter",
+    "00036": "initial assignment",
+    "00052": "non-constant compartment",
+    "00054": "several compartments",
+    "00056": "reversible reaction",
+    "00057": "local parameters",
+    "00060": "hasOnlySubstanceUnits",
+    "00068": "Level 2 stoichiometryMath, default values",
+    "00196": "floor (its derivative in the Jacobian)",
+    "00197": "ceiling",
+    "00462": "concentrations",
+    "00852": "csymbol time",
+    "00862": "csymbol time, concentrations in a small compartment",
+    "00928": "event firing at time 0",
+    "00880": "assignment rule with csymbol time (time converted to days)",
+    "00954": "uncommon MathML",
+    "00953": "competing non-persistent events",
+    "00958": "piecewise comparing with pi",
+    "00960": "csymbol avogadro",
+    "00973": "assigned variable stoichiometry",
+    "00974": "species reference in maths",
+    "00976": "conversion factors",
+    "01198": "rate rule on a concentration in a changing compartment",
+    "01201": "a truth-valued piecewise as a condition",
+    "01208": "a rate rule that is zero",
+    "01234": "initial assignment without maths",
+    "01248": "rateOf",
+    "01272": "Level 3 Version 2 maths",
+    "01280": "max in assignment rules",
+    "01304": "a reaction's rate in an event trigger",
+    "01402": "rateOf in an initial value",
+    "01530": "many events with equal triggers",
+    "01809": "zero-dimensional compartment",
+    "01820": "parameters named time, Time, TIME",
+}
+#: Cases of refused features: each must raise SBMLImportError.
+REFUSED = {
+    "00072": "event with a delay",
+    "00930": "event with a priority",
+    "00028": "factorial of a variable",
+    "00040": "algebraic rule",
+    "00048": "species in a compartment without size",
+    "00049": "comp package",
+    "00870": "fast reaction",
+    "00937": "delay()",
+    "00950": "infinite value",
+    "01186": "flux-balance test",
+    "01274": "boolean used as a number",
+}
+
+
+def _outcome(number):
+    folder = SUITE / number
+    columns, values = testsuite.run_case(folder)
+    return testsuite.score(folder, columns, values)
+
+
+@pytest.mark.parametrize("number", sorted(SUPPORTED))
+def test_supported_case_matches_the_expected_results(number):
+    result = _outcome(number)
+    assert result.passed, f"case {number} ({SUPPORTED[number]}): {result.worst}"
+
+
+@pytest.mark.parametrize("number", sorted(REFUSED))
+def test_unsupported_case_is_refused_by_name(number):
+    with pytest.raises(fl.SBMLImportError):
+        testsuite.run_case(SUITE / number)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("FOLLICLE_SBML_SUITE_FULL"),
+    reason="the full suite runs with FOLLICLE_SBML_SUITE_FULL=1",
+)
+def test_no_case_of_the_full_suite_is_wrong():
+    wrong = []
+    for folder in sorted(p for p in SUITE.iterdir() if p.is_dir()):
+        try:
+            result = _outcome(folder.name)
+        except fl.SBMLImportError:
+            continue
+        if not result.passed:
+            wrong.append(f"{folder.name}: {result.worst}")
+    assert not wrong, "\n".join(wrong)
