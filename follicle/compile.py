@@ -28,6 +28,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from follicle import codegen
+from follicle.codegen.printing import ExactFloats
 
 __all__ = ["CompiledModel", "cached", "compile_model", "positional_expressions"]
 
@@ -35,7 +36,7 @@ _CACHE: dict[str, CompiledModel] = {}
 _LOCK = threading.Lock()
 
 
-class _Printer(NumPyPrinter):
+class _Printer(ExactFloats, NumPyPrinter):
     """NumPy printer that prints ``Heaviside(x)`` as a step with H(0) = 1."""
 
     def _print_Heaviside(self, expr):

@@ -24,6 +24,8 @@ import threading
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from follicle.codegen.printing import ExactFloats
+
 __all__ = ["available", "kernel_source"]
 
 _LOCK = threading.Lock()
@@ -35,7 +37,7 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-class _ScalarPrinter(PythonCodePrinter):
+class _ScalarPrinter(ExactFloats, PythonCodePrinter):
     """Python printer for scalars: ``math`` functions and a branch for ``Heaviside``."""
 
     def _print_Heaviside(self, expr):

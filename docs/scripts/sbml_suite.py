@@ -32,7 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-DEFAULT_SUITE = "/work/shared/peers/sbml-test-suite/cases/semantic"
+DEFAULT_SUITE = str(Path(__file__).resolve().parents[3] / "shared/peers/sbml-test-suite/cases/semantic")
 DOC = Path(__file__).resolve().parents[1] / "sbml.md"
 START, END = "<!-- sbml-suite:start -->", "<!-- sbml-suite:end -->"
 #: Refusal messages grouped by the feature they name (first match wins).
