@@ -98,13 +98,15 @@ class Scenario:
         """Simulate the scenario (on :func:`~follicle.models.coupled` unless ``model`` given).
 
         ``options`` go to :func:`follicle.simulate`; ``params`` and ``initial`` given there
-        update the scenario's own.
+        update the scenario's own, and ``days`` or ``t_span`` replace the scenario's
+        duration (``scenario(name).run(days=200)``).
         """
         params = {**self.params, **options.pop("params", {})}
         initial = {**self.initial, **options.pop("initial", {})}
+        if "t_span" not in options:
+            options.setdefault("days", self.days)
         return simulate(
             model or coupled(),
-            days=self.days,
             params=params,
             initial=initial,
             schedule=self.schedule,
