@@ -108,7 +108,7 @@ def _column(name, values) -> tuple[np.ndarray, str]:
     if isinstance(values, pint.Quantity):
         magnitude = np.atleast_1d(np.asarray(values.magnitude, dtype=float))
         return magnitude, f"{values.units:D}" if not values.unitless else ""
-    items = list(values) if np.ndim(values) else [values]
+    items = list(values) if isinstance(values, list | tuple | range | np.ndarray) else [values]
     given = [isinstance(v, str | pint.Quantity) for v in items]
     if not any(given):
         return np.atleast_1d(np.asarray(values, dtype=float)), ""
@@ -164,7 +164,7 @@ def _ranges(ranges):
     names = tuple(_axis_name(n) for n in ranges)
     columns, units = [], []
     for name, pair in ranges.items():
-        if np.ndim(pair) != 1 and not isinstance(pair, tuple | list):
+        if not isinstance(pair, tuple | list | np.ndarray) or len(pair) != 2:
             raise FollicleError(f"sample range of {name!r} must be (low, high), got {pair!r}")
         column, unit = _column(name, list(pair))
         columns.append(tuple(column))
