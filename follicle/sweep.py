@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -267,6 +268,15 @@ class SweepResult:
         return self.status.size
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name == "readout" and name not in self.readouts and len(self.readouts) == 1:
+            (only,) = self.readouts
+            warnings.warn(
+                f"a sweep's single readout is now named {only!r} (as on the command line); "
+                f"result['readout'] is deprecated, write result[{only!r}]",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            name = only
         if name not in self.readouts:
             raise UnknownNameError("readout", name, self.readouts)
         return self.readouts[name].reshape(self.design.shape)
@@ -373,8 +383,9 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         :class:`~follicle.readouts.TimeAverage`, :class:`~follicle.readouts.Peak` (computed
         on the fly), or any function of a :class:`~follicle.Trajectory` returning a number
         (then each task holds its members' time courses on the default output grid, so use
-        it for thousands of members, not millions). A single readout is named
-        ``"readout"``.
+        it for thousands of members, not millions). A single readout is named by its
+        ``column`` (``anagen_onset``, ``mean:W``: the names the command line uses) or, for
+        a function, its ``__name__``; ``"readout"`` for a lambda.
     days, t_span
         The simulated span, as for :func:`~follicle.simulate`.
     schedule : Schedule, iterable of events, or callable, optional
@@ -412,7 +423,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         raise FollicleError(f"sweep() needs a follicle Model, got {type(model).__name__}")
     design = axes if isinstance(axes, Design) else grid(axes)
     t0, t1 = _span(days, t_span)
-    named = dict(readout) if isinstance(readout, Mapping) else {"readout": readout}
+    named = dict(readout) if isinstance(readout, Mapping) else {_column_of(readout): readout}
     specs = {n: r for n, r in named.items() if isinstance(r, _SPECS)}
     functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
     for name, fn in functions:
@@ -489,6 +500,14 @@ def _readout_unit(model, readout) -> str:
     if isinstance(readout, _SPECS):
         return model.unit(readout.name)
     return str(getattr(readout, "unit", ""))
+
+
+def _column_of(readout) -> str:
+    """The name of a sweep's only readout (the command line's name for it)."""
+    if isinstance(readout, _SPECS):
+        return readout.column
+    name = getattr(readout, "__name__", "")
+    return name if name.isidentifier() else "readout"
 
 
 def _concat(arrays):

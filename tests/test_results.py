@@ -218,3 +218,29 @@ def test_scenario_run_takes_its_own_duration_or_the_one_given():
     run = base.run(days=30)
     assert run.t[-1] == 30.0
     assert base.run(t_span=(0, 5)).t[-1] == 5.0
+
+
+# -- one vocabulary -------------------------------------------------------------------------
+def test_a_single_readout_is_named_as_on_the_command_line(model):
+    assert fl.models.anagen_onset.column == "anagen_onset"
+    result = fl.sweep(model, {"k": [1.0]}, fl.readouts.TimeAverage("X"), days=2)
+    assert list(result.readouts) == ["mean:X"]
+    with pytest.warns(DeprecationWarning, match=r"result\['mean:X'\]"):
+        old = result["readout"]
+    np.testing.assert_array_equal(old, result["mean:X"])
+
+
+def test_scenario_sweep_names_doses_by_drug_and_takes_units():
+    base = fl.models.scenario("macrophage_wnt_inhibition")
+    table = base.sweep({"wnt_inhibitor.amount": ["0 mg/kg", "0.004 g/kg"]},
+                       fl.models.anagen_onset, days=60)
+    assert table.design.names == ("wnt_inhibitor.amount",)
+    np.testing.assert_allclose(table.design.values[:, 0], [0.0, 4.0])
+    assert table.axis_unit("wnt_inhibitor.amount") == "mg/kg"
+    assert table["anagen_onset"][1] > table["anagen_onset"][0]
+    with pytest.warns(DeprecationWarning, match="'wnt_inhibitor.amount'"):
+        old = base.sweep({"D_wnt.amount": [0.0, 4.0]}, fl.models.anagen_onset, days=60)
+    assert old.design.names == ("wnt_inhibitor.amount",)
+    np.testing.assert_array_equal(old["anagen_onset"], table["anagen_onset"])
+    with pytest.raises(fl.ScheduleError, match="gives no dose of 'senolytic'"):
+        base.sweep({"senolytic.amount": [1.0]}, fl.models.anagen_onset, days=60)
