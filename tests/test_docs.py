@@ -23,6 +23,7 @@ DOCS = ROOT / "docs"
 RUNNABLE = {
     "README.md": ["pandas"],
     "docs/getting-started.md": [],
+    "docs/tutorials/day.md": ["xarray", "scipy"],
     "docs/tutorials/simulate.md": [],
     "docs/tutorials/dose.md": [],
     "docs/tutorials/sweep.md": ["pandas"],
