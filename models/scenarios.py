@@ -127,8 +127,10 @@ class Scenario:
         >>> import follicle as fl
         >>> table = fl.models.scenario("macrophage_wnt_inhibition").sweep(
         ...     {"wnt_inhibitor.amount": ["0 mg/kg", "4 mg/kg"]}, fl.models.anagen_onset)
-        >>> table.design.names, table.readout_unit("anagen_onset")
-        (('wnt_inhibitor.amount', 'mg/kg'), 'day')
+        >>> table.design.names, table.axis_unit("wnt_inhibitor.amount")
+        (('wnt_inhibitor.amount',), 'mg/kg')
+        >>> table.readout_unit("anagen_onset")
+        'day'
 
         Raises
         ------
