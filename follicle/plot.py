@@ -150,12 +150,14 @@ def sweep(result, readout: str | None = None, *, ax=None, **style):
         ax.plot(x[order], values.ravel()[order], label=readout, **style)
         ax.set_ylabel(label)
     elif design.kind == "grid":
-        rows = design.values[:: design.shape[1], 0]
-        columns = design.values[: design.shape[1], 1]
+        across = design.values[: design.shape[1], 1]
+        up = design.values[:: design.shape[1], 0]
+        rows, columns = np.argsort(up, kind="stable"), np.argsort(across, kind="stable")
         import matplotlib as mpl
 
         cmap = mpl.colormaps[style.pop("cmap", "viridis")].with_extremes(bad="0.6")
-        mesh = ax.pcolormesh(columns, rows, np.ma.masked_invalid(values), cmap=cmap,
+        mesh = ax.pcolormesh(across[columns], up[rows],
+                             np.ma.masked_invalid(values[rows][:, columns]), cmap=cmap,
                              shading="nearest", **style)
         ax.figure.colorbar(mesh, ax=ax, label=label)
     else:

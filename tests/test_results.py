@@ -244,3 +244,11 @@ def test_scenario_sweep_names_doses_by_drug_and_takes_units():
     np.testing.assert_array_equal(old["anagen_onset"], table["anagen_onset"])
     with pytest.raises(fl.ScheduleError, match="gives no dose of 'senolytic'"):
         base.sweep({"senolytic.amount": [1.0]}, fl.models.anagen_onset, days=60)
+
+
+def test_sweep_heat_map_sorts_axes_given_out_of_order(model):
+    result = fl.sweep(model, {"k": [2.0, 0.5], "X": [2.0, 1.0]}, ValueAt("X", 1.0), days=2)
+    ax = result.plot()
+    shown = ax.collections[0].get_array().reshape(2, 2)
+    np.testing.assert_array_equal(shown, result["value:X"][::-1, ::-1])
+    _close(ax)
