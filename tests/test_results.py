@@ -84,7 +84,7 @@ def test_sweep_axes_accept_units_and_convert_to_the_parameter_unit(model):
     np.testing.assert_allclose(result.design.values[:, 0], [12.0, 24.0])
     assert result.axis_unit("k") == "1/day"
     plain = fl.sweep(model, {"k": [12.0, 24.0]}, ValueAt("X", 1.0), days=2)
-    np.testing.assert_allclose(result["readout"], plain["readout"])
+    np.testing.assert_allclose(result["value:X"], plain["value:X"])
 
 
 def test_sample_ranges_accept_units(model):
@@ -167,17 +167,20 @@ def test_from_xarray_refuses_a_foreign_dataset():
         fl.Trajectory.from_xarray(xr.Dataset({"X": ("t", [1.0])}))
 
 
-def test_sweep_to_xarray_grid_dims_are_the_axes(model):
+def test_sweep_to_xarray_grid_dims_are_the_axes(model, tmp_path):
     result = fl.sweep(model, {"k": [0.5, 1.0, 2.0], "X": [1.0, 2.0]}, ValueAt("X", 1.0), days=2)
     dataset = result.to_xarray()
-    assert dataset["readout"].dims == ("k", "X")
+    assert dataset["value:X"].dims == ("k", "X")
     np.testing.assert_array_equal(dataset["k"].values, [0.5, 1.0, 2.0])
     assert dataset["k"].attrs["units"] == "1/day"
-    assert dataset["readout"].attrs["units"] == "nM"
-    np.testing.assert_array_equal(dataset["readout"].values, result["readout"])
+    assert dataset["value:X"].attrs["units"] == "nM"
+    np.testing.assert_array_equal(dataset["value:X"].values, result["value:X"])
+    dataset.to_netcdf(tmp_path / "sweep.nc")
+    with xr.open_dataset(tmp_path / "sweep.nc") as saved:
+        np.testing.assert_array_equal(saved["value:X"].values, result["value:X"])
     sample = fl.sweep(model, fl.latin_hypercube({"k": (1, 2)}, 4, seed=0), ValueAt("X", 1),
                       days=2).to_xarray()
-    assert sample["readout"].dims == ("member",)
+    assert sample["value:X"].dims == ("member",)
     assert sample["k"].dims == ("member",)
 
 
