@@ -246,7 +246,7 @@ def bench_sweep(model, members, peer_members, blocks=10):
         t0 = time.perf_counter()
         theirs += [peer.onset(row) for row in peer_rows]
         peer_time += time.perf_counter() - t0
-        mine.append(res.readouts["readout"][:per_block])
+        mine.append(res["anagen_onset"][:per_block])
         status.append(res.status)
         steps.append(res.steps)
     mine, theirs = np.concatenate(mine), np.array(theirs)
@@ -319,7 +319,7 @@ def bench_work_precision(model, members=400, peer_members=100, scored=6):
         t0 = time.perf_counter()
         theirs = [peer.onset(row) for row in dsg.values[:peer_members]]
         peer_time = (time.perf_counter() - t0) / peer_members
-        e_ours = np.abs(res.readouts["readout"][:scored] - ref)
+        e_ours = np.abs(res["anagen_onset"][:scored] - ref)
         e_peer = np.abs(np.array(theirs[:scored]) - ref)
         WORK.append(
             {
@@ -472,7 +472,7 @@ def bench_dask(model, members):
         t0 = time.perf_counter()
         there = run_sweep(model, dsg, chunk_size=chunk, executor=client, progress=False)
         dask_time = time.perf_counter() - t0
-    same = np.array_equal(here.readouts["readout"], there.readouts["readout"], equal_nan=True)
+    same = np.array_equal(here["anagen_onset"], there["anagen_onset"], equal_nan=True)
     print(f"dask: {members} members in {members // chunk} chunks; identical results: {same}")
     print(
         f"{'sweep, Dask LocalCluster (2 workers) vs in-process':<58} dask {dask_time:10.4g} s"

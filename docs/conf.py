@@ -14,6 +14,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # A copy of MathJax in _static (mathjax_path set by the extension): equations render
+    # offline, and no page loads a script from the network.
+    "sphinx-mathjax-offline",
+    "sphinx_copybutton",
     "sphinx.ext.viewcode",
     "follicle_docs",
 ]

@@ -3,6 +3,7 @@ skin restores it (finding F7)."""
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -29,11 +30,11 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     start = 12 * dict(run.parameters)["age0"]  # months
     months = start + run.t / DAYS_PER_MONTH
     phase_stack(axes["phase"], run)
-    axes["phase"].set_xlabel(f"time [day] from the age of {start:g} months")
-    top = axes["phase"].secondary_xaxis(
-        "top", functions=(lambda d: start + d / DAYS_PER_MONTH,
-                          lambda m: (m - start) * DAYS_PER_MONTH))
-    top.set_xlabel("age [month]", fontsize=8)
+    # Ages in months on every ageing panel (the rescue panel counts days of treatment).
+    ticks = range(5 * math.ceil(start / 5), int(months[-1]) + 1, 5)
+    axes["phase"].set_xticks([(m - start) * DAYS_PER_MONTH for m in ticks],
+                             [f"{m:g}" for m in ticks])
+    axes["phase"].set_xlabel("age [month]")
     axes["burden"].plot(months, run["senescent_burden"], color="#c62828")
     critical = dict(run.parameters)["X_critical"]
     axes["burden"].axhline(critical, color="k", ls="--", lw=1)

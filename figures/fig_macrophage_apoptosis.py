@@ -29,8 +29,17 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     treated_vs_control(axes[0], treated, control, {"anagen": "#2e7d32"})
     axes[0].set_ylabel("fraction of follicles")
-    treated_vs_control(axes[1], treated, control, {"M": "#1565c0", "W": "#6a1b9a"})
-    axes[1].set_ylabel("relative density, WNT [AU]")
+    # One quantity per axis: macrophages on the left, WNT on the right, each in its colour;
+    # the line styles are said in the title, so no legend covers the curves.
+    wnt = axes[1].twinx()
+    for ax, name, colour, label in ((axes[1], "M", "#1565c0", "macrophages M [relative]"),
+                                    (wnt, "W", "#6a1b9a", "WNT W [AU]")):
+        treated_vs_control(ax, treated, control, {name: colour})
+        ax.get_legend().remove()
+        ax.set_ylabel(label, color=colour)
+        ax.tick_params(axis="y", colors=colour)
+    wnt.spines["right"].set_visible(True)
+    axes[1].set_title("solid: treated, dashed: control", fontsize=7)
     untreated = first_anagen_onset(control)
     axes[2].semilogx(amounts, onsets, "o-", color="#2e7d32")
     axes[2].axhline(untreated, ls="--", color="grey", lw=0.8)
@@ -40,8 +49,9 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
                  color="grey")
     axes[2].set(xlabel=f"inducer dose on day {given.time:g} [mg/kg]",
                 ylabel="anagen onset [day]")
-    fig.suptitle(f"{scenario.title}: anagen starts earlier, the more so the stronger the "
-                 "dose,\nuntil competence limits it", fontsize=9)
+    fig.suptitle(f"{scenario.title} (treated: {given.amount:g} mg/kg on day {given.time:g}): "
+                 "anagen starts earlier,\nthe more so the stronger the dose, until competence "
+                 "limits it", fontsize=9)
     return save(fig, "macrophage_apoptosis", out_dir)
 
 

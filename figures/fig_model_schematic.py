@@ -96,6 +96,30 @@ def layout(compartments, couplings, interventions):
     return pos
 
 
+def stages(model) -> dict[str, int]:
+    """How many states each family holds (``{"A": 24, "W": 1, ...}``)."""
+    counts: dict[str, int] = defaultdict(int)
+    for name in model.states:
+        counts[family(name)] += 1
+    return counts
+
+
+def clear_rad(ax, a, b, others) -> float:
+    """The curvature of an arrow from text ``a`` to ``b`` that crosses none of the boxes of
+    ``others`` (straight if it can be)."""
+    boxes = [o.get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
+             for o in others]
+    p0, p1 = np.array(a.get_position()), np.array(b.get_position())
+    (dx, dy), mid = p1 - p0, (p0 + p1) / 2
+    t = np.linspace(0.1, 0.9, 41)[:, None]
+    for rad in (0.0, 0.3, -0.3, 0.6, -0.6):
+        control = mid + rad * np.array([dy, -dx])
+        path = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t**2 * p1
+        if not any(box.padded(0.05).contains(x, y) for box in boxes for x, y in path):
+            return rad
+    return 0.0
+
+
 def arrow(ax, a, b, label, style, colour, rad=0.12):
     patch = FancyArrowPatch(posA=a.get_position(), posB=b.get_position(),
                             patchA=a.get_bbox_patch(), patchB=b.get_bbox_patch(),
@@ -116,13 +140,15 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     compartments, couplings, interventions = structure(model)
     pos = layout(compartments, couplings, interventions)
     n_params = {m.name: len(m.parameters) for m in model.modules}
+    counts = stages(model)
     fig, ax = plt.subplots(figsize=(8, 6.4))
     fig.subplots_adjust(left=0, right=1, bottom=0, top=0.92)
     ax.set_xlim(-3.4, 3.4)
     ax.set_ylim(-2.5, 2.5)
     nodes = {}
     for name, families in compartments.items():
-        text = f"{name}\nstates: {', '.join(families)}\n{n_params[name]} parameters"
+        shown = [f if counts[f] == 1 else f"{f}1..{f}{counts[f]}" for f in families]
+        text = f"{name}\nstates: {', '.join(shown)}\n{n_params[name]} parameters"
         nodes[name] = ax.text(*pos[name], text, ha="center", va="center", fontsize=8,
                               bbox={"boxstyle": "round,pad=0.5", "fc": "#e3f2fd",
                                     "ec": "#1565c0"})
@@ -134,14 +160,20 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     fig.canvas.draw()  # places the boxes, so that arrows can end at their edges
     for (source, target), families in sorted(couplings.items()):
         arrow(ax, nodes[source], nodes[target], ", ".join(sorted(families)), "-", "#263238")
+    boxes = [nodes[n] for n in compartments]
     for name, targets in sorted(interventions.items()):
         for target in sorted(targets):
-            arrow(ax, nodes[name], nodes[target], "", "--", "#e65100", rad=0.0)
+            others = [box for box in boxes if box is not nodes[target]]
+            rad = clear_rad(ax, nodes[name], nodes[target], others)
+            arrow(ax, nodes[name], nodes[target], "", "--", "#e65100", rad=rad)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"{model.name}: {len(model.states)} states, {len(model.parameters)} "
-                 "parameters\narrows: a compartment's rates read the labelled states of "
-                 "another; dashed: interventions", fontsize=9)
+    chained = sum(n for n in counts.values() if n > 1)
+    drugs = sum(1 for m in model.modules if m.name == DRUG_MODULE for _ in m.states)
+    ax.set_title(f"{model.name}: {len(model.states)} states ({chained} of them stages of the "
+                 f"four phase chains, {drugs} drug exposures drawn as the interventions), "
+                 f"{len(model.parameters)} parameters\narrows: a compartment's rates read the "
+                 "labelled states of another; dashed: interventions", fontsize=8)
     return save(fig, "model_schematic", out_dir, tight=False)
 
 

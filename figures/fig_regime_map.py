@@ -75,10 +75,11 @@ def _map_panel(ax, held, critical) -> None:
     ages = [a for a in AGES if held.x_values[0] <= steady_burden(a) <= held.x_values[-1]]
     top.set_xticks([steady_burden(a) for a in ages], [f"{a:g}" for a in ages])
     top.set_xlabel("age whose quasi-steady burden is X [year]")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS]
+    # Only the regimes the map shows: a legend entry with no cell would mislead.
+    shown = [i for i, regime in enumerate(REGIMES) if np.any(held.labels == regime)]
     ax.legend(
-        handles,
-        REGIMES,
+        [plt.Rectangle((0, 0), 1, 1, color=COLOURS[i]) for i in shown],
+        [REGIMES[i] for i in shown],
         fontsize=7,
         frameon=False,
         loc="upper left",

@@ -62,8 +62,12 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.set(xlabel="senolytic dose per day, 7 days [mg/kg]",
            ylabel=f"mean fur, days {WINDOW[0]:g}-{WINDOW[1]:g}")
     ax.set_title("dose window: too much harms stem cells", fontsize=8)
+    doses = [e for e in scenario.schedule if isinstance(e, fl.Bolus)]
     fig.suptitle("Induced senescence outlasts induction and holds follicles in telogen; "
-                 "a senolytic restores proliferation, anagen and fur", fontsize=9)
+                 "a senolytic restores proliferation, anagen and fur\n(treated curves: "
+                 f"{len(doses)} x {doses[0].amount:g} mg/kg every "
+                 f"{doses[1].time - doses[0].time:g} day from day {doses[0].time:g}; "
+                 f"induction days {induction.start:g}-{induction.stop:g})", fontsize=9)
     return save(fig, "senolytic", out_dir)
 
 

@@ -32,7 +32,7 @@ from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, s
 from follicle.models.interventions import DOSE_UNIT, induce_senescence
 from follicle.models.readouts import anagen_onset, first_anagen_onset
 from follicle.readouts import Peak, TimeAverage, ValueAt
-from follicle.sweep import CHUNK, grid, latin_hypercube, sobol, sweep
+from follicle.sweep import CHUNK, grid, latin_hypercube, sobol
 
 __all__ = ["main"]
 
@@ -162,14 +162,14 @@ def _readout(spec: str, days: float):
 
 
 def _axis(base: Scenario, model, axis: str):
-    """The engine's name and unit of a command-line axis, and a function taking one value
-    (a number or a quantity string) to the engine's number; it refuses what the model does."""
+    """The unit of a command-line axis, and a function taking one value (a number or a
+    quantity string) to the engine's number; it refuses what the model does."""
     drug, dot, field = axis.partition(".")
     if dot:
         if field != "amount":
             raise UsageError(f"axis {axis!r}: a drug axis is DRUG.amount")
         base.with_doses(drug, 0.0)  # an unknown drug, or one the scenario does not dose
-        return f"{dose(drug, 0, 0.0).target}.amount", DOSE_UNIT, lambda v: dose(drug, 0, v).amount
+        return axis, DOSE_UNIT, lambda v: dose(drug, 0, v).amount
     if axis in model.states:
         i = model.state_names.index(axis)
         return axis, model.states[axis].unit, lambda v: model.initial_vector({axis: v})[i]
@@ -274,16 +274,15 @@ def _cmd_sweep(args) -> int:
     model = coupled()
     pairs = list(zip(args.axes[::2], args.axes[1::2], strict=True))
     design, headers = _design(base, model, pairs, sample, args.seed)
-    result = sweep(
-        model, design, readout, days=base.days,
-        schedule=base.schedule, params=dict(base.params), initial=dict(base.initial),
+    result = base.sweep(
+        design, {args.readout: readout}, model=model,
         chunk_size=min(CHUNK, max(1, math.ceil(len(design) / PROGRESS_STEPS))),
         progress=not args.no_progress and sys.stderr.isatty(),
     )  # fmt: skip
     rows = [
         [*(f"{v:.10g}" for v in values), f"{readout:.10g}", status]
         for values, readout, status in zip(
-            design.values, result.readouts["readout"], result.status, strict=True
+            design.values, result.readouts[args.readout], result.status, strict=True
         )
     ]
     table = [[*headers, args.readout, "status"], *rows]

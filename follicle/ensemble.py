@@ -1147,6 +1147,16 @@ class Ensemble:
         """Boolean mask of the members that were integrated to the end."""
         return self.status == OK
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` over ``member`` (and ``t`` when time courses were kept).
+
+        See :func:`follicle.xarray_io.ensemble_dataset`; units are in each variable's
+        ``attrs["units"]``. Needs xarray (``pip install 'follicle[xarray]'``).
+        """
+        from follicle.xarray_io import ensemble_dataset
+
+        return ensemble_dataset(self)
+
     def member(self, i: int) -> Trajectory:
         """Member ``i`` as a :class:`~follicle.Trajectory` (needs recorded time courses)."""
         if self.values is None:

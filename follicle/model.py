@@ -491,3 +491,8 @@ class Model:
     def __repr__(self) -> str:
         return (f"<Model {self.name!r}: {len(self.states)} states, {len(self.parameters)} "
                 f"parameters, {len(self.observables)} observables>")
+
+    def _repr_html_(self) -> str:
+        from follicle.display import model_html
+
+        return model_html(self)

@@ -165,7 +165,8 @@ class CrossingTime:
     """First time ``name`` crosses ``threshold`` in ``[start, stop]`` (``nan`` if never).
 
     Calling it on a trajectory is :func:`crossing_time`. ``direction`` is ``"up"`` (from
-    below to at-or-above), ``"down"`` or ``"either"``.
+    below to at-or-above), ``"down"`` or ``"either"``. ``label`` names its column in a
+    sweep that has this one readout (default ``"crossing:NAME"``).
     """
 
     name: str
@@ -173,6 +174,12 @@ class CrossingTime:
     direction: str = "up"
     start: object = None
     stop: object = None
+    label: str = ""
+
+    @property
+    def column(self) -> str:
+        """The readout's name in a sweep of it alone."""
+        return self.label or f"crossing:{self.name}"
 
     def __post_init__(self):
         if self.direction not in ("up", "down", "either"):
@@ -187,10 +194,19 @@ class CrossingTime:
 
 @dataclass(frozen=True)
 class ValueAt:
-    """Value of ``name`` at ``time``; calling it on a trajectory is :func:`value_at`."""
+    """Value of ``name`` at ``time``; calling it on a trajectory is :func:`value_at`.
+
+    ``label`` names its column in a sweep of it alone (default ``"value:NAME"``).
+    """
 
     name: str
     time: object
+    label: str = ""
+
+    @property
+    def column(self) -> str:
+        """The readout's name in a sweep of it alone."""
+        return self.label or f"value:{self.name}"
 
     def __call__(self, traj) -> float:
         return value_at(traj, self.name, self.time)
@@ -198,11 +214,20 @@ class ValueAt:
 
 @dataclass(frozen=True)
 class TimeAverage:
-    """Time average of ``name`` over ``[start, stop]``; see :func:`time_average`."""
+    """Time average of ``name`` over ``[start, stop]``; see :func:`time_average`.
+
+    ``label`` names its column in a sweep of it alone (default ``"mean:NAME"``).
+    """
 
     name: str
     start: object = None
     stop: object = None
+    label: str = ""
+
+    @property
+    def column(self) -> str:
+        """The readout's name in a sweep of it alone."""
+        return self.label or f"mean:{self.name}"
 
     def __call__(self, traj) -> float:
         return time_average(traj, self.name, start=self.start, stop=self.stop)
@@ -215,13 +240,20 @@ class Peak:
     Calling it on a trajectory is :func:`peak`. On the fly the maximum is taken over the
     integrator's steps and three interior points of each step's interpolant: the value is
     accurate to the tolerance, the time of a smooth maximum (ill-conditioned) to a fraction
-    of a step.
+    of a step. ``label`` names its column in a sweep of it alone (default ``"max:NAME"``,
+    or ``"argmax:NAME"`` for the time).
     """
 
     name: str
     start: object = None
     stop: object = None
     what: str = "value"
+    label: str = ""
+
+    @property
+    def column(self) -> str:
+        """The readout's name in a sweep of it alone."""
+        return self.label or f"{'max' if self.what == 'value' else 'argmax'}:{self.name}"
 
     def __post_init__(self):
         if self.what not in ("value", "time"):

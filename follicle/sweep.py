@@ -22,11 +22,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+import pint
 from scipy.stats import qmc
 
 from follicle.ensemble import (
@@ -38,11 +40,12 @@ from follicle.ensemble import (
     member_trajectory,
     resolve_templates,
 )
-from follicle.errors import FollicleError, UnknownNameError
+from follicle.errors import FollicleError, UnitError, UnknownNameError
 from follicle.executors import map_ordered
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
+from follicle.units import Q_, TIME_UNIT, as_magnitude
 
 __all__ = ["Design", "SweepResult", "grid", "latin_hypercube", "points", "sobol", "sweep"]
 
@@ -68,17 +71,23 @@ class Design:
         fastest), ``(N,)`` for samples.
     kind : str
         ``"grid"``, ``"latin_hypercube"``, ``"sobol"`` or ``"points"``.
+    units : tuple of str
+        Unit of each axis's values (``""`` for bare numbers, which :func:`sweep` reads in
+        the model's unit of the axis). A design returned in a :class:`SweepResult` is in
+        the model's units.
     """
 
     names: tuple[str, ...]
     values: np.ndarray
     shape: tuple[int, ...]
     kind: str
+    units: tuple[str, ...] = ()
 
     def __post_init__(self):
         values = np.array(self.values, dtype=float)
         values.setflags(write=False)
         object.__setattr__(self, "values", values)
+        object.__setattr__(self, "units", tuple(self.units) or ("",) * len(self.names))
 
     def __len__(self) -> int:
         return self.values.shape[0]
@@ -94,37 +103,74 @@ def _axis_name(name) -> str:
     return name
 
 
+def _column(name, values) -> tuple[np.ndarray, str]:
+    """An axis's values as floats and their unit: bare numbers (unit ``""``), or quantities
+    and strings such as ``"20 1/day"``, all converted to the unit of the first."""
+    if isinstance(values, pint.Quantity):
+        magnitude = np.atleast_1d(np.asarray(values.magnitude, dtype=float))
+        return magnitude, f"{values.units:D}" if not values.unitless else ""
+    items = list(values) if isinstance(values, list | tuple | range | np.ndarray) else [values]
+    given = [isinstance(v, str | pint.Quantity) for v in items]
+    if not any(given):
+        return np.atleast_1d(np.asarray(values, dtype=float)), ""
+    if not all(given):
+        raise UnitError(
+            f"sweep axis {name!r}: values {items!r} mix bare numbers and quantities; give "
+            "every value with its unit, or none"
+        )
+    first = Q_(items[0]) if isinstance(items[0], str) else items[0]
+    unit = first.units
+    what = f"sweep axis {name!r}"
+    column = np.array([as_magnitude(v, unit, what=what) for v in items], dtype=float)
+    return column, f"{unit:D}"
+
+
 def grid(axes: Mapping[str, object]) -> Design:
     """Every combination of the axis values (a full factorial grid).
 
+    Values are numbers (in the model's unit of the axis) or quantities (pint quantities or
+    strings such as ``"20 1/day"``), converted by :func:`sweep` to the model's unit.
+
     >>> grid({"a": [1, 2], "b": [10, 20, 30]}).shape
     (2, 3)
+    >>> grid({"k_CA": ["20 1/day", "1 1/hour"]}).values[:, 0]
+    array([20., 24.])
     """
     names = tuple(_axis_name(n) for n in axes)
-    columns = []
+    columns, units = [], []
     for name, values in axes.items():
-        column = np.atleast_1d(np.asarray(values, dtype=float))
+        column, unit = _column(name, values)
         if column.ndim != 1 or column.size == 0:
             raise FollicleError(f"axis {name!r} needs a non-empty 1-D sequence of values")
         columns.append(column)
+        units.append(unit)
     mesh = np.meshgrid(*columns, indexing="ij")
     values = np.stack([m.ravel() for m in mesh], axis=1) if columns else np.empty((1, 0))
-    return Design(names, values, tuple(c.size for c in columns), "grid")
+    return Design(names, values, tuple(c.size for c in columns), "grid", tuple(units))
 
 
 def points(table: Mapping[str, object]) -> Design:
-    """Given members: ``{axis: values}`` with one value per member in every column."""
+    """Given members: ``{axis: values}`` with one value per member in every column (numbers
+    or quantities, as for :func:`grid`)."""
     names = tuple(_axis_name(n) for n in table)
-    columns = [np.atleast_1d(np.asarray(v, dtype=float)) for v in table.values()]
+    columns, units = zip(*(_column(n, v) for n, v in table.items()), strict=True) if table \
+        else ((), ())
     sizes = {c.size for c in columns}
     if len(sizes) != 1 or any(c.ndim != 1 for c in columns):
         raise FollicleError(f"points() needs 1-D columns of one length, got sizes {sorted(sizes)}")
-    return Design(names, np.stack(columns, axis=1), (columns[0].size,), "points")
+    return Design(names, np.stack(columns, axis=1), (columns[0].size,), "points", units)
 
 
 def _ranges(ranges):
     names = tuple(_axis_name(n) for n in ranges)
-    bounds = np.array([tuple(map(float, r)) for r in ranges.values()], dtype=float)
+    columns, units = [], []
+    for name, pair in ranges.items():
+        if not isinstance(pair, tuple | list | np.ndarray) or len(pair) != 2:
+            raise FollicleError(f"sample range of {name!r} must be (low, high), got {pair!r}")
+        column, unit = _column(name, list(pair))
+        columns.append(tuple(column))
+        units.append(unit)
+    bounds = np.array(columns, dtype=float)
     if (
         bounds.ndim != 2
         or bounds.shape[1] != 2
@@ -134,7 +180,7 @@ def _ranges(ranges):
         raise FollicleError(
             f"sample ranges must be finite (low, high) with low < high, got {dict(ranges)!r}"
         )
-    return names, bounds
+    return names, bounds, tuple(units)
 
 
 def _check_count(n):
@@ -145,14 +191,16 @@ def _check_count(n):
 def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
     """``n`` Latin hypercube samples, uniform within each axis's ``(low, high)``.
 
+    Bounds are numbers or quantities (``("10 1/day", "60 1/day")``), as for :func:`grid`.
     Each axis's range is cut into ``n`` equal strata and every stratum holds exactly one
     sample (:class:`scipy.stats.qmc.LatinHypercube`). The same ``seed`` gives the same
     samples.
     """
     _check_count(n)
-    names, bounds = _ranges(ranges)
+    names, bounds, units = _ranges(ranges)
     unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(n)
-    return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "latin_hypercube")
+    values = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
+    return Design(names, values, (n,), "latin_hypercube", units)
 
 
 def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
@@ -166,9 +214,9 @@ def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
             f"Sobol samples come in powers of two; got n = {n} (try "
             f"{1 << max(0, n - 1).bit_length()})"
         )
-    names, bounds = _ranges(ranges)
+    names, bounds, units = _ranges(ranges)
     unit = qmc.Sobol(d=len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
-    return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol")
+    return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol", units)
 
 
 # -- results ---------------------------------------------------------------------------
@@ -191,6 +239,8 @@ class SweepResult:
         Why, for members that are not ``"ok"``; ``None`` otherwise.
     steps : ndarray of int
         Accepted integration steps per member.
+    readout_units : Mapping[str, str]
+        Unit of each readout (``""`` when unknown, e.g. a plain function).
     """
 
     design: Design
@@ -198,14 +248,17 @@ class SweepResult:
     status: np.ndarray
     reason: np.ndarray
     steps: np.ndarray
+    readout_units: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         for a in (self.status, self.reason, self.steps, *self.readouts.values()):
             a.setflags(write=False)
         object.__setattr__(self, "readouts", MappingProxyType(dict(self.readouts)))
+        object.__setattr__(self, "readout_units", MappingProxyType(dict(self.readout_units)))
 
     def __getstate__(self):
-        return {**self.__dict__, "readouts": dict(self.readouts)}
+        return {**self.__dict__, "readouts": dict(self.readouts),
+                "readout_units": dict(self.readout_units)}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -215,6 +268,15 @@ class SweepResult:
         return self.status.size
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name == "readout" and name not in self.readouts and len(self.readouts) == 1:
+            (only,) = self.readouts
+            warnings.warn(
+                f"a sweep's single readout is now named {only!r} (as on the command line); "
+                f"result['readout'] is deprecated, write result[{only!r}]",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            name = only
         if name not in self.readouts:
             raise UnknownNameError("readout", name, self.readouts)
         return self.readouts[name].reshape(self.design.shape)
@@ -223,6 +285,47 @@ class SweepResult:
     def failed(self) -> np.ndarray:
         """Indices of the members that are not ``"ok"``."""
         return np.flatnonzero(self.status != OK)
+
+    def axis_unit(self, name: str) -> str:
+        """Unit of an axis's values (the model's unit of what it changes)."""
+        if name not in self.design.names:
+            raise UnknownNameError("sweep axis", name, self.design.names)
+        return self.design.units[self.design.names.index(name)]
+
+    def readout_unit(self, name: str) -> str:
+        """Unit of a readout (``""`` when unknown)."""
+        if name not in self.readouts:
+            raise UnknownNameError("readout", name, self.readouts)
+        return self.readout_units.get(name, "")
+
+    def plot(self, readout: str | None = None, *, ax=None, **style):
+        """Plot a readout against the sweep's one or two axes; see :func:`follicle.plot.sweep`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from follicle import plot
+
+        return plot.sweep(self, readout, ax=ax, **style)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` of the readouts, ``status``, ``reason`` and ``steps``.
+
+        A grid's dimensions are its axes (coordinates: the axis values); a sample's is
+        ``member``, with the axes as coordinates along it. Every axis and readout carries
+        its unit in ``attrs["units"]``; ``attrs["kind"]`` is the design's kind. ``reason``
+        is ``""`` for members that are ``"ok"``. Needs xarray
+        (``pip install 'follicle[xarray]'``).
+        """
+        from follicle.xarray_io import sweep_dataset
+
+        return sweep_dataset(self)
+
+    def _repr_html_(self) -> str:
+        from follicle.display import sweep_html
+
+        return sweep_html(self)
 
     def to_pandas(self):
         """A ``pandas.DataFrame``: the axes, the readouts, ``status`` and ``reason``."""
@@ -280,8 +383,9 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         :class:`~follicle.readouts.TimeAverage`, :class:`~follicle.readouts.Peak` (computed
         on the fly), or any function of a :class:`~follicle.Trajectory` returning a number
         (then each task holds its members' time courses on the default output grid, so use
-        it for thousands of members, not millions). A single readout is named
-        ``"readout"``.
+        it for thousands of members, not millions). A single readout is named by its
+        ``column`` (``anagen_onset``, ``mean:W``: the names the command line uses) or, for
+        a function, its ``__name__``; ``"readout"`` for a lambda.
     days, t_span
         The simulated span, as for :func:`~follicle.simulate`.
     schedule : Schedule, iterable of events, or callable, optional
@@ -319,7 +423,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         raise FollicleError(f"sweep() needs a follicle Model, got {type(model).__name__}")
     design = axes if isinstance(axes, Design) else grid(axes)
     t0, t1 = _span(days, t_span)
-    named = dict(readout) if isinstance(readout, Mapping) else {"readout": readout}
+    named = dict(readout) if isinstance(readout, Mapping) else {_column_of(readout): readout}
     specs = {n: r for n, r in named.items() if isinstance(r, _SPECS)}
     functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
     for name, fn in functions:
@@ -334,9 +438,11 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:
         base.initial_vector(initial)  # unknown names and bad values fail here, once
+    routes = _route(base, design.names, schedule)
+    design = _in_model_units(base, design, routes)
     job = _Job(
         plan=plan,
-        **_route(base, design.names, schedule),
+        **routes,
         schedule=schedule if callable(schedule) else Schedule.of(schedule),
         functions=functions,
         model=_Defaults.of(base, initial),
@@ -360,7 +466,48 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         status=_concat([p["status"] for p in parts]),
         reason=_concat([p["reason"] for p in parts]),
         steps=_concat([p["steps"] for p in parts]),
+        readout_units={n: _readout_unit(base, r) for n, r in named.items()},
     )
+
+
+def _in_model_units(model, design: Design, routes) -> Design:
+    """``design`` with every parameter, state and amount axis in the model's unit (values
+    given with a unit are converted; bare numbers are already in it)."""
+    units = list(design.units)
+    values = np.array(design.values)
+    targets = {c: model.parameters[n].unit for c, n in routes["parameter_axes"]}
+    targets |= {c: model.states[n].unit for c, n in routes["state_axes"]}
+    targets |= {c: model.states[n].unit for c, n in routes["amount_axes"]}
+    for column, target in targets.items():
+        if units[column]:
+            values[:, column] = _convert(design.names[column], values[:, column],
+                                         units[column], target)
+        units[column] = str(target)
+    return dataclasses.replace(design, values=values, units=tuple(units))
+
+
+def _convert(name, column, unit, target) -> np.ndarray:
+    try:
+        return Q_(column, unit).to(target).magnitude
+    except pint.errors.DimensionalityError:
+        as_magnitude(Q_(column[0], unit), target, what=f"sweep axis {name!r}")  # raises
+        raise  # pragma: no cover - as_magnitude raised
+
+
+def _readout_unit(model, readout) -> str:
+    if isinstance(readout, CrossingTime) or getattr(readout, "what", "") == "time":
+        return str(TIME_UNIT)
+    if isinstance(readout, _SPECS):
+        return model.unit(readout.name)
+    return str(getattr(readout, "unit", ""))
+
+
+def _column_of(readout) -> str:
+    """The name of a sweep's only readout (the command line's name for it)."""
+    if isinstance(readout, _SPECS):
+        return readout.column
+    name = getattr(readout, "__name__", "")
+    return name if name.isidentifier() else "readout"
 
 
 def _concat(arrays):

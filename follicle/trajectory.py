@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,16 @@ class SolverStats:
     njev: int
     nlu: int
     segments: int
+
+
+def is_chain_stage(name: str) -> bool:
+    """Whether ``name`` is a stage of a transit (delay) chain: letters then a number, such
+    as ``"R12"`` or ``"A3"``, rather than a named quantity.
+
+    >>> is_chain_stage("R12"), is_chain_stage("W"), is_chain_stage("stem_pool")
+    (True, False, False)
+    """
+    return re.fullmatch(r"[A-Za-z]+[0-9]+", name) is not None
 
 
 def _readonly(a) -> np.ndarray:
@@ -136,10 +147,57 @@ class Trajectory:
         """Parameter values used (a fresh dict; the trajectory itself is immutable)."""
         return dict(self.parameters)
 
+    def plot(self, *names: str, ax=None):
+        """Time courses of ``names`` (default: the observables) with units on the axes.
+
+        See :func:`follicle.plot.trajectory`: names in one unit share a panel.
+
+        Returns
+        -------
+        matplotlib.axes.Axes or ndarray of Axes
+            One ``Axes`` when the names share a unit, else one per unit.
+        """
+        from follicle import plot
+
+        return plot.trajectory(self, *names, ax=ax)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset``: one variable per state and observable over ``t`` (days).
+
+        Each variable's unit is in its ``attrs["units"]``; the parameters, schedule,
+        threshold events and solver work are in the dataset's attributes, so
+        ``Trajectory.from_xarray(xarray.open_dataset(path))`` restores a run saved with
+        ``run.to_xarray().to_netcdf(path)``. Needs xarray
+        (``pip install 'follicle[xarray]'``).
+        """
+        from follicle.xarray_io import trajectory_dataset
+
+        return trajectory_dataset(self)
+
+    @classmethod
+    def from_xarray(cls, dataset) -> Trajectory:
+        """The trajectory saved in ``dataset`` by :meth:`to_xarray` (e.g. read from netCDF).
+
+        Raises
+        ------
+        DataError
+            If the dataset was not written by :meth:`to_xarray`.
+        """
+        from follicle.xarray_io import trajectory_from_dataset
+
+        return trajectory_from_dataset(dataset)
+
+    def _repr_html_(self) -> str:
+        from follicle.display import trajectory_html
+
+        return trajectory_html(self)
+
     def to_pandas(self):
         """A ``pandas.DataFrame`` indexed by time (days), one column per name.
 
-        Units are kept in ``DataFrame.attrs["units"]``. Needs pandas
+        Columns come biology first: the states and observables a reader asks for, then the
+        stages of transit chains (delay states named like ``R1``, ``R2``, ... ``R30``) in
+        their order. Units are kept in ``DataFrame.attrs["units"]``. Needs pandas
         (``pip install follicle[pandas]``).
         """
         try:
@@ -150,8 +208,9 @@ class Trajectory:
             raise FollicleError(
                 "Trajectory.to_pandas() needs pandas: pip install 'follicle[pandas]'"
             ) from None
-        frame = pd.DataFrame(self.values.T, index=pd.Index(self.t, name="t"),
-                             columns=list(self.names))
+        order = sorted(range(len(self.names)), key=lambda i: is_chain_stage(self.names[i]))
+        frame = pd.DataFrame(self.values[order].T, index=pd.Index(self.t, name="t"),
+                             columns=[self.names[i] for i in order])
         frame.attrs["units"] = dict(zip(self.names, self.units, strict=True)) | {"t": "day"}
         return frame
 

@@ -58,7 +58,7 @@ def first_anagen_onset(run) -> float:
 
 
 #: First anagen onset (days) as a sweep readout: the anagen fraction crossing ANAGEN_ON up.
-anagen_onset = CrossingTime("anagen", ANAGEN_ON, direction="up")
+anagen_onset = CrossingTime("anagen", ANAGEN_ON, direction="up", label="anagen_onset")
 
 
 def death_time(run) -> float:

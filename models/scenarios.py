@@ -20,6 +20,7 @@ potency scale, and every timing is chosen relative to the model's own cycle.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -33,6 +34,7 @@ from follicle.models.stem_cells import steady_capacity
 from follicle.errors import ScheduleError, UnknownNameError
 from follicle.schedule import Bolus
 from follicle.simulate import simulate
+from follicle.sweep import Design, SweepResult, grid, sweep
 from follicle.trajectory import Trajectory
 
 __all__ = ["SCENARIOS", "Scenario", "aged_skin", "postnatal_day", "scenario"]
@@ -98,18 +100,79 @@ class Scenario:
         """Simulate the scenario (on :func:`~follicle.models.coupled` unless ``model`` given).
 
         ``options`` go to :func:`follicle.simulate`; ``params`` and ``initial`` given there
-        update the scenario's own.
+        update the scenario's own, and ``days`` or ``t_span`` replace the scenario's
+        duration (``scenario(name).run(days=200)``).
         """
         params = {**self.params, **options.pop("params", {})}
         initial = {**self.initial, **options.pop("initial", {})}
+        if "t_span" not in options:
+            options.setdefault("days", self.days)
         return simulate(
             model or coupled(),
-            days=self.days,
             params=params,
             initial=initial,
             schedule=self.schedule,
             **options,
         )
+
+    def sweep(self, axes, readout, model=None, **options) -> SweepResult:
+        """A readout of the scenario over a grid or sample of axes (:func:`follicle.sweep`).
+
+        Axes are named as on the command line: a parameter, a state (its initial value), or
+        ``"<drug>.amount"`` (e.g. ``"wnt_inhibitor.amount"``) for every dose of a drug the
+        scenario gives; values take units (``["0 mg/kg", "2 mg/kg"]``). The scenario's
+        schedule, parameters, initial values and duration are shared by every member;
+        ``options`` go to :func:`follicle.sweep` (``days`` replaces the duration).
+
+        >>> import follicle as fl
+        >>> table = fl.models.scenario("macrophage_wnt_inhibition").sweep(
+        ...     {"wnt_inhibitor.amount": ["0 mg/kg", "4 mg/kg"]}, fl.models.anagen_onset)
+        >>> table.design.names, table.axis_unit("wnt_inhibitor.amount")
+        (('wnt_inhibitor.amount',), 'mg/kg')
+        >>> table.readout_unit("anagen_onset")
+        'day'
+
+        Raises
+        ------
+        UnknownNameError
+            An axis that names no parameter, state or drug.
+        ScheduleError
+            A drug axis of a drug the scenario does not dose.
+        """
+        design = axes if isinstance(axes, Design) else grid(axes)
+        engine = tuple(self._engine_axis(name) for name in design.names)
+        options.setdefault("days", self.days)
+        result = sweep(
+            model or coupled(),
+            replace(design, names=engine),
+            readout,
+            schedule=self.schedule,
+            params={**self.params, **options.pop("params", {})},
+            initial={**self.initial, **options.pop("initial", {})},
+            **options,
+        )
+        named = tuple(_drug_axis(name) for name in design.names)
+        return replace(result, design=replace(result.design, names=named))
+
+    def _engine_axis(self, name: str) -> str:
+        """The engine's name of a sweep axis: ``wnt_inhibitor.amount`` -> ``D_wnt.amount``."""
+        drug, dot, field = name.partition(".")
+        if not dot:
+            return name
+        if drug in DRUGS and field == "amount":
+            self.with_doses(drug, 0.0)  # refuses a drug the scenario does not dose
+            return f"{DRUGS[drug].state}.amount"
+        spelled = _drug_axis(name)
+        if spelled != name:
+            warnings.warn(
+                f"the sweep axis {name!r} is now spelled {spelled!r}, as on the command line; "
+                f"{name!r} is deprecated",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return name
+        raise UnknownNameError("drug axis (DRUG.amount)", name,
+                               [f"{d}.amount" for d in DRUGS])
 
     def with_doses(self, intervention: str, amount) -> Scenario:
         """The same scenario with every dose of ``intervention`` set to ``amount``.
@@ -308,6 +371,14 @@ def _scenarios():
 
 #: Every scenario by name.
 SCENARIOS = {s.name: s for s in _scenarios()}
+
+
+def _drug_axis(name: str) -> str:
+    """``"D_wnt.amount"`` (a drug's exposure state) as ``"wnt_inhibitor.amount"``; other
+    names as they are."""
+    state, _, field = name.partition(".")
+    by_state = {drug.state: key for key, drug in DRUGS.items()}
+    return f"{by_state[state]}.{field}" if field == "amount" and state in by_state else name
 
 
 def scenario(name: str) -> Scenario:

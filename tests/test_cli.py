@@ -109,14 +109,9 @@ def test_sweep_of_the_wnt_inhibitor_dose_delays_onset_more_with_dose(tmp_path):
     np.testing.assert_allclose(table[:, 0], [0.0, 1.5, 3.0])
     assert np.all(np.diff(table[:, 1]) > 0), table
     scenario = fl.models.scenario("macrophage_wnt_inhibition")
-    engine = fl.sweep(
-        fl.models.coupled(),
-        {"D_wnt.amount": [0.0, 1.5, 3.0]},
-        fl.models.anagen_onset,
-        days=scenario.days,
-        schedule=scenario.schedule,
-    )
-    np.testing.assert_allclose(table[:, 1], engine["readout"], rtol=1e-9)
+    # Python speaks the command line's words: the same axis, the same readout column.
+    engine = scenario.sweep({"wnt_inhibitor.amount": [0.0, 1.5, 3.0]}, fl.models.anagen_onset)
+    np.testing.assert_allclose(table[:, 1], engine["anagen_onset"], rtol=1e-9)
     # The sweep's crossing is found on the step interpolant, simulate's on its output grid.
     assert table[2, 1] == pytest.approx(
         first_anagen_onset(scenario.with_doses("wnt_inhibitor", 3.0).run()), abs=1e-3

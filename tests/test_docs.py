@@ -3,6 +3,7 @@ the code in the README and the tutorials runs."""
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import re
 import subprocess
@@ -22,6 +23,7 @@ DOCS = ROOT / "docs"
 RUNNABLE = {
     "README.md": ["pandas"],
     "docs/getting-started.md": [],
+    "docs/tutorials/day.md": ["xarray", "scipy"],
     "docs/tutorials/simulate.md": [],
     "docs/tutorials/dose.md": [],
     "docs/tutorials/sweep.md": ["pandas"],
@@ -70,6 +72,15 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "html" / "model.html").read_text(encoding="utf-8")
     assert "tau_anagen" in page and "saturating removal" in page
+    # The equations render offline: MathJax is a local copy, and no page of the site loads
+    # a script from the network. Code blocks have a copy button.
+    assert "_static/mathjax/tex-chtml.js" in page
+    assert (tmp_path / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    for built in (tmp_path / "html").rglob("*.html"):
+        scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", built.read_text(encoding="utf-8"))
+        external = [s for s in scripts if re.match(r"(https?:)?//", s)]
+        assert not external, f"{built.name} loads {external}"
+    assert "copybutton" in page
 
 
 def test_parameter_table_lists_every_parameter_of_the_model_once():
@@ -85,13 +96,23 @@ def test_parameter_table_lists_every_parameter_of_the_model_once():
     )
     p = table["tau_anagen"]
     assert f"| {p.value:g} | day | [{p.bounds[0]:g}, {p.bounds[1]:g}] | phase |" in row
+    # The table holds a short provenance (the full text on hover), the full text follows.
+    shown = row.split(" | ")[5]
+    assert f'title="{html.escape(p.provenance)}"' in shown
+    assert len(re.sub(r"<[^>]+>", "", shown)) <= 62
+    full = _extension()._cell(p.provenance)
+    assert f"- `tau_anagen`: {full}" in _extension().parameters_md(table, model)
 
 
 def test_equations_cover_every_rate_term_and_observable():
     model = fl.models.coupled()
     text = _extension().equations_md(model)
     rows = [line for line in text.splitlines() if line.startswith("| {math}")]
-    assert len(rows) == len(model.terms)
+    # A transit chain's steps are one row that says how many terms it stands for.
+    chained = [int(n) for n in re.findall(r"\((\d+) terms", text)]
+    assert len(rows) - len(chained) + sum(chained) == len(model.terms)
+    assert len(rows) < 70, "the chains' 136 steps are not listed one by one"
+    assert "| {math}`R_{i+1}` | {math}`\\frac{30 R_{i}}{\\tau_{refractory}}` |" in text
     assert set(_table_names(text)) == set(model.observable_names)
     for module in model.modules:
         assert f"### Compartment `{module.name}`" in text

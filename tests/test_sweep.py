@@ -68,7 +68,7 @@ def test_a_sweep_with_planted_failures_reports_exactly_those_and_completes():
     assert list(res.status[[4, 8]]) == ["failed", "failed"]
     assert "'k_auto' = -1 is not in [0, 100]" in res.reason[2]
     ok = res.status == "ok"
-    np.testing.assert_allclose(res["readout"][ok], 1 / (1 - 2 * 0.2), rtol=1e-5)
+    np.testing.assert_allclose(res["value:X"][ok], 1 / (1 - 2 * 0.2), rtol=1e-5)
 
 
 def _sweep(executor):

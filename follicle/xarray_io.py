@@ -1,0 +1,178 @@
+"""Results as labelled ``xarray`` datasets, and a run back from one.
+
+Every variable carries its unit in ``attrs["units"]``. What a :class:`~follicle.Trajectory`
+holds beyond its time courses (parameters, schedule, events, solver work) is kept as JSON
+text in the dataset's attributes, so a run written with ``Dataset.to_netcdf`` and read with
+``xarray.open_dataset`` comes back whole through :meth:`Trajectory.from_xarray
+<follicle.Trajectory.from_xarray>`. Needs xarray (``pip install 'follicle[xarray]'``);
+netCDF files need no more than scipy's netCDF3 backend.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+
+from follicle.errors import DataError, FollicleError
+from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule
+
+__all__ = ["ensemble_dataset", "sweep_dataset", "trajectory_dataset", "trajectory_from_dataset"]
+
+#: The ``attrs["follicle"]`` tag of a dataset that :func:`trajectory_from_dataset` reads.
+TRAJECTORY_TAG = "Trajectory 1"
+_EVENTS = {cls.__name__: cls for cls in (Bolus, Infusion, ParameterStep)}
+
+
+def _xarray():
+    try:
+        import xarray
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise FollicleError("to_xarray() needs xarray: pip install 'follicle[xarray]'") from None
+    return xarray
+
+
+def _plain(value):
+    """A schedule field as JSON: numbers stay numbers, quantities become their text."""
+    return value if isinstance(value, int | float) else str(value)
+
+
+def _schedule_json(schedule: Schedule) -> str:
+    return json.dumps([
+        {"event": type(e).__name__,
+         **{f.name: _plain(getattr(e, f.name)) for f in dataclasses.fields(e)}}
+        for e in schedule.events
+    ])
+
+
+def _schedule_of(text: str) -> Schedule:
+    events = []
+    for item in json.loads(text):
+        kind = item.pop("event")
+        if kind not in _EVENTS:
+            raise DataError(f"dataset schedule: unknown event kind {kind!r}")
+        events.append(_EVENTS[kind](**item))
+    return Schedule(tuple(events))
+
+
+def trajectory_dataset(run):
+    """``run`` as a Dataset: one variable per state and observable over ``t`` (days)."""
+    xr = _xarray()
+    t = xr.Variable("t", run.t, attrs={"units": run.unit("t")})
+    data = {n: xr.Variable("t", run[n], attrs={"units": u})
+            for n, u in zip(run.names, run.units, strict=True)}
+    attrs = {
+        "follicle": TRAJECTORY_TAG,
+        "model_name": run.model_name,
+        "n_states": run.n_states,
+        "names": json.dumps(run.names),
+        "parameters": json.dumps(dict(run.parameters)),
+        "parameter_units": json.dumps(run.parameter_units),
+        "schedule": _schedule_json(run.schedule),
+        "events": json.dumps(dict(run.events)),
+        "stats": json.dumps(dataclasses.asdict(run.stats)),
+    }
+    return xr.Dataset(data, coords={"t": t}, attrs=attrs)
+
+
+def trajectory_from_dataset(dataset):
+    """The :class:`~follicle.Trajectory` a dataset of :func:`trajectory_dataset` holds.
+
+    Raises
+    ------
+    DataError
+        If the dataset was not written by :meth:`Trajectory.to_xarray
+        <follicle.Trajectory.to_xarray>` (its ``follicle`` attribute is missing).
+    """
+    from follicle.trajectory import SolverStats, Trajectory
+
+    tag = dataset.attrs.get("follicle")
+    if tag != TRAJECTORY_TAG:
+        raise DataError(
+            f"Trajectory.from_xarray: the dataset's attrs['follicle'] is {tag!r}, expected "
+            f"{TRAJECTORY_TAG!r}: only datasets written by Trajectory.to_xarray() load back"
+        )
+    attrs = dataset.attrs
+    names = tuple(json.loads(attrs["names"]))
+    stats = json.loads(attrs["stats"])
+    return Trajectory(
+        t=np.asarray(dataset["t"].values, dtype=float),
+        values=np.stack([np.asarray(dataset[n].values, dtype=float) for n in names]),
+        names=names,
+        units=tuple(str(dataset[n].attrs["units"]) for n in names),
+        n_states=int(attrs["n_states"]),
+        parameters=tuple(json.loads(attrs["parameters"]).items()),
+        parameter_units=tuple(json.loads(attrs["parameter_units"])),
+        schedule=_schedule_of(attrs["schedule"]),
+        events=tuple((n, tuple(ts)) for n, ts in json.loads(attrs["events"]).items()),
+        stats=SolverStats(**{**stats, "atol": tuple(stats["atol"])}),
+        model_name=str(attrs["model_name"]),
+    )
+
+
+def _reasons(reason) -> np.ndarray:
+    return np.array(["" if r is None else str(r) for r in reason])
+
+
+def ensemble_dataset(ensemble):
+    """An ensemble as a Dataset over ``member`` (and ``t`` if time courses were kept).
+
+    Each state and observable is a ``(member, t)`` variable; each readout a ``member``
+    variable; ``parameters`` is ``(member, parameter)`` with the parameter names and
+    their units (coordinate ``parameter_unit``) along ``parameter``.
+    """
+    xr = _xarray()
+    member = np.arange(len(ensemble))
+    data = {
+        "status": ("member", np.asarray(ensemble.status, dtype=str)),
+        "reason": ("member", _reasons(ensemble.reason)),
+        "steps": ("member", ensemble.steps),
+        "parameters": (("member", "parameter"), ensemble.parameters),
+    }
+    data |= {n: xr.Variable("member", v) for n, v in ensemble.readouts.items()}
+    coords = {
+        "member": member,
+        "parameter": list(ensemble.parameter_names),
+        "parameter_unit": ("parameter", list(ensemble.parameter_units)),
+    }
+    if ensemble.values is not None:
+        coords["t"] = xr.Variable("t", ensemble.t, attrs={"units": "day"})
+        data |= {
+            n: xr.Variable(("member", "t"), ensemble.values[:, i], attrs={"units": u})
+            for i, (n, u) in enumerate(zip(ensemble.names, ensemble.units, strict=True))
+        }
+    return xr.Dataset(data, coords=coords, attrs={"model_name": ensemble.model_name})
+
+
+def sweep_dataset(result):
+    """A sweep as a Dataset: over its axes for a grid, over ``member`` for a sample."""
+    xr = _xarray()
+    design = result.design
+    if design.kind == "grid":
+        dims = design.names
+        coords = {n: xr.Variable(n, _grid_axis(design, i), attrs={"units": u})
+                  for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))}
+    else:
+        dims = ("member",)
+        coords = {n: xr.Variable("member", design.values[:, i], attrs={"units": u})
+                  for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))}
+        coords["member"] = np.arange(len(result))
+
+    def shaped(a):
+        return np.asarray(a).reshape(design.shape)
+
+    data = {n: xr.Variable(dims, shaped(v), attrs={"units": result.readout_unit(n)})
+            for n, v in result.readouts.items()}
+    data |= {
+        "status": xr.Variable(dims, shaped(np.asarray(result.status, dtype=str))),
+        "reason": xr.Variable(dims, shaped(_reasons(result.reason))),
+        "steps": xr.Variable(dims, shaped(result.steps)),
+    }
+    return xr.Dataset(data, coords=coords, attrs={"kind": design.kind})
+
+
+def _grid_axis(design, i) -> np.ndarray:
+    """The values of a grid's axis ``i`` in order (members are in C order)."""
+    stride = int(np.prod(design.shape[i + 1:]))
+    return design.values[:: stride, i][: design.shape[i]]
