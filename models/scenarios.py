@@ -281,10 +281,10 @@ def _scenarios():
         "second day through late telogen, delays anagen onset (finding F3; Castellana et "
         "al. 2014).",
         80,
-        course("wnt_inhibitor", start=12, amount="2 mg/kg", every="2 day", times=6),
-        timing=f"every second day on {_days(12, 22)}, middle to late telogen",
+        course("wnt_inhibitor", start=12, amount="2 mg/kg", every="2 day", times=8),
+        timing=f"every second day on {_days(12, 26)}, middle telogen to the untreated onset",
         sourced="direction of the effect: Castellana et al. 2014 (PLoS Biol 12:e1002002)",
-        assumed=f"schedule (every 2 days, 6 doses, from day 12); {_DOSES_ASSUMED}",
+        assumed=f"schedule (every 2 days, 8 doses, from day 12); {_DOSES_ASSUMED}",
     )
     yield Scenario(
         "anti_inflammatory",

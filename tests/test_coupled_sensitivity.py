@@ -14,7 +14,7 @@ pytest.importorskip("SALib")
 def test_readouts_move_the_way_the_mechanism_says():
     reference = onset_delay({})
     assert reference > 2  # the scenario's course delays onset by days (finding F3)
-    assert onset_delay({"EC50_wnt": 0.5}) > reference > onset_delay({"EC50_wnt": 2.0})
+    assert onset_delay({"EC50_wnt": 0.25}) > reference > onset_delay({"EC50_wnt": 1.0})
     recovery = fur_recovery({})
     assert recovery > 0  # the course restores fur (finding F6)
     assert fur_recovery({"k_senolytic": 1.0}) > recovery > fur_recovery({"k_senolytic": 0.25})

@@ -9,11 +9,11 @@ from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_on
 
 import follicle as fl
 
-DOSES = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0]  # mg/kg, every 2 days, 6 times
+DOSES = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0]  # mg/kg, every 2 days, 8 times (days 12-26)
 
 
 def _course(dose, start):
-    return fl.models.course("wnt_inhibitor", start, dose, every="2 day", times=6)
+    return fl.models.course("wnt_inhibitor", start, dose, every="2 day", times=8)
 
 
 def test_delay_is_zero_at_dose_zero_and_grows_with_dose():

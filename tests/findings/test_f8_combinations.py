@@ -23,7 +23,7 @@ def test_wnt_inhibitor_still_delays_onset_on_top_of_a_senolytic():
     delays = np.array(
         [
             _onset(
-                *senolytic, *fl.models.course("wnt_inhibitor", 12, dose, every="2 day", times=6)
+                *senolytic, *fl.models.course("wnt_inhibitor", 12, dose, every="2 day", times=8)
             )
             - alone
             for dose in (0.5, 1.0, 2.0, 5.0)
