@@ -585,6 +585,8 @@ class _Batch:
             if not idx.size:
                 break
             self.step(idx)
+        if self.kernel is not None:
+            codegen.seal(self.kernel)  # numba saved its machine code on the first calls
         out = self.results()
         # The recorders point back at the batch; break the cycle so that each chunk's
         # arrays are freed at once rather than at the next full garbage collection.

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 
 __all__ = [
     "AnalysisError",
+    "CacheError",
     "DataError",
     "ExportError",
     "FollicleError",
+    "FollicleWarning",
     "ModelDefinitionError",
     "ParameterValueError",
     "ScheduleError",
@@ -28,6 +30,16 @@ __all__ = [
 
 class FollicleError(Exception):
     """Base class of every error raised by follicle."""
+
+
+class FollicleWarning(UserWarning):
+    """Base class of every warning issued by follicle (something was done for the user
+    that they may not expect: a corrupt cache file rebuilt, a dose outside the run...)."""
+
+
+class CacheError(FollicleError, OSError):
+    """The kernel cache directory cannot be used safely (no location, wrong owner, writable
+    by others). The message names the directory and what to do."""
 
 
 class ModelDefinitionError(FollicleError, ValueError):
