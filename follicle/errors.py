@@ -25,7 +25,20 @@ __all__ = [
     "TimeSpanError",
     "UnitError",
     "UnknownNameError",
+    "shown",
 ]
+
+#: How many characters of an offending input a message quotes.
+SHOWN_LIMIT = 60
+
+
+def shown(value, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters (with a note of the
+    full length), so that a megabyte of bad input does not become a megabyte of message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 class FollicleError(Exception):
@@ -97,7 +110,7 @@ class UnknownNameError(FollicleError, KeyError):
         close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-        message = f"unknown {kind} {name!r}.{hint} Known {kind}s: {listing}."
+        message = f"unknown {kind} {shown(name)}.{hint} Known {kind}s: {listing}."
         super().__init__(message)
         self.kind, self.name, self.suggestions = kind, name, close
 
