@@ -37,6 +37,7 @@ from follicle.errors import (
     ParameterValueError,
     UnitError,
     UnknownNameError,
+    shown,
 )
 from follicle.units import (
     TIME_UNIT,
@@ -230,9 +231,15 @@ class Module:
         return _symbol(name)
 
     def rate(self, state, expr, label: str = "") -> None:
-        """Add ``expr`` to d(state)/dt."""
+        """Add ``expr`` to d(state)/dt.
+
+        ``expr`` is a sympy expression built from the model's symbols (or a number); text
+        is refused, since turning it into an expression would evaluate it as Python.
+        """
         name = _name_of(state)
-        self.terms.append(RateTerm(name, sp.sympify(expr), label or str(expr), self.name))
+        what = f"rate term of d({name})/dt in module {self.name!r}"
+        expr = _expression(expr, what)
+        self.terms.append(RateTerm(name, expr, label or str(expr), self.name))
 
     def flow(self, source, target, expr, label: str = "") -> None:
         """Move material: subtract ``expr`` from d(source)/dt and add it to d(target)/dt.
@@ -240,14 +247,41 @@ class Module:
         Flows conserve the total of ``source + target`` exactly, which is how phase
         fractions are kept summing to one.
         """
+        expr = _expression(
+            expr, f"flow {_name_of(source)} -> {_name_of(target)} in module {self.name!r}"
+        )
         text = label or str(expr)
         self.rate(source, -expr, f"{text} (out)")
         self.rate(target, expr, f"{text} (in)")
 
     def observable(self, name, expr, unit=None, description="") -> sp.Symbol:
-        """Declare an observable and return a symbol standing for it in later observables."""
-        self.observables.append(Observable(name, sp.sympify(expr), unit, description, self.name))
+        """Declare an observable and return a symbol standing for it in later observables.
+
+        ``expr`` is a sympy expression or a number, never text (see :meth:`rate`).
+        """
+        expr = _expression(expr, f"observable {shown(name)} of module {self.name!r}")
+        self.observables.append(Observable(name, expr, unit, description, self.name))
         return _symbol(name)
+
+
+def _expression(expr, what: str) -> sp.Expr:
+    """``expr`` as a sympy expression; text and other objects are refused, not parsed."""
+    if isinstance(expr, str):
+        raise ModelDefinitionError(
+            f"{what}: got the text {shown(expr)}; text is not evaluated. Build the "
+            "expression from symbols, e.g. k = Module.symbol('k'); X = Module.symbol('X'); "
+            "m.rate(X, -k * X)"
+        )
+    try:
+        converted = sp.sympify(expr, strict=True)
+    except sp.SympifyError:
+        converted = None
+    if not isinstance(converted, sp.Expr):
+        raise ModelDefinitionError(
+            f"{what}: expected a sympy expression of the model's symbols or a number, got "
+            f"{shown(expr)} ({type(expr).__name__})"
+        )
+    return converted
 
 
 def _name_of(x) -> str:
