@@ -75,6 +75,7 @@ import numpy as np
 
 from follicle import codegen, kernels
 from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
+from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
 from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
@@ -244,6 +245,7 @@ class _Plan:
     kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
     model_name: str = "model"  # named in the note while the kernel compiles
+    groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         rtol=float(rtol),
         atol=_atol(model, atol),
         nonnegative=np.array([s.nonnegative for s in model.states.values()]),
+        groups=model.conservation_groups,
         autonomous=compiled.autonomous,
         max_steps=max_steps,
         readouts=resolved,
@@ -485,6 +488,9 @@ class _Batch:
         :func:`~follicle.simulate`'s output; observables see the integrator's state, whose
         undershoots are below the tolerance)."""
         if target.kind == "s":
+            if self.plan.groups:
+                clipped = clip_conserving(y.copy(), self.plan.nonnegative, self.plan.groups)
+                return clipped[target.index]
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
         if self.kernel is None:
@@ -1029,7 +1035,7 @@ class _Trace:
 
     def record(self, idx, t, y):
         b = self.batch
-        y = np.where(b.plan.nonnegative[:, None], np.maximum(y, 0.0), y)
+        y = clip_conserving(np.array(y, dtype=float), b.plan.nonnegative, b.plan.groups)
         obs = b.compiled.observables(t, y, b.p[:, idx])
         self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
         self.next[idx] += 1
@@ -1288,6 +1294,10 @@ def fill_matrix(model, columns, kind, size):
             expected = f"finite{' and >= 0' if table[name].nonnegative else ''} {table[name].unit}"
         for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
             reasons[m] = f"{kind} {name!r} = {row[m]:g} is not {expected}"
+    if kind == "state" and columns:
+        broken = model.conservation_violations(matrix)
+        unset = reasons == None  # noqa: E711 - elementwise
+        reasons[unset] = broken[unset]
     return matrix, reasons
 
 

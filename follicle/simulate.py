@@ -414,5 +414,4 @@ def _check_nonnegative(model, times, out, atol):
                 f"t = {times[worst]:.6g} day, beyond integration error; tighten rtol/atol "
                 "or check rate terms that remove more than is there"
             )
-        np.maximum(row, 0.0, out=row)
-    return out
+    return model.clip_nonnegative(out)
