@@ -67,14 +67,21 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+import pint
 
-from follicle import codegen, kernels
-from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
+from follicle import codegen, kernels, limits
+from follicle.errors import (
+    FollicleError,
+    ParameterValueError,
+    UnitError,
+    UnknownNameError,
+    shown,
+)
 from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
@@ -1232,9 +1239,7 @@ def member_columns(model, values, what: str, size: int | None):
     if isinstance(values, Mapping):
         columns = {}
         for name, column in values.items():
-            if hasattr(column, "to"):  # a pint quantity (array)
-                column = column.to(model.unit(name)).magnitude
-            arr = np.atleast_1d(np.asarray(column, dtype=float))
+            arr = _column(model, name, column, what)
             if arr.ndim != 1:
                 raise FollicleError(f"{what} {name!r}: give one value per member (a 1-D array)")
             if arr.size != 1:
@@ -1246,7 +1251,17 @@ def member_columns(model, values, what: str, size: int | None):
                 size = arr.size
             columns[name] = arr
         return columns, size
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise FollicleError(
+            f"{what}s must be a mapping of names to values or arrays, or a list of such "
+            f"mappings (one per member), got {shown(values)}"
+        )
     rows = list(values)
+    if not all(isinstance(row, Mapping) for row in rows):
+        raise FollicleError(
+            f"{what}s given as a list need one mapping of names to values per member, got "
+            f"{shown(rows)}"
+        )
     if size is not None and len(rows) != size:
         raise FollicleError(f"{len(rows)} {what} sets given but the ensemble has {size} members")
     names = sorted({k for row in rows for k in row})
@@ -1263,6 +1278,27 @@ def member_columns(model, values, what: str, size: int | None):
             [_number(model, name, row.get(name, default), what) for row in rows]
         )
     return columns, len(rows)
+
+
+def _column(model, name, column, what) -> np.ndarray:
+    """One member column of ``{name: values}``: numbers in the model's unit, or a pint
+    quantity (array) converted to it."""
+    unit = model.unit(name)
+    if hasattr(column, "to"):  # a pint quantity (array)
+        try:
+            column = column.to(unit).magnitude
+        except pint.errors.DimensionalityError:
+            raise UnitError(
+                f"{what} {name!r}: {shown(column)} is not in a unit compatible with {unit}"
+            ) from None
+    try:
+        return np.atleast_1d(np.asarray(column, dtype=float))
+    except (TypeError, ValueError):
+        raise ParameterValueError(
+            f"{what} {name!r}: expected numbers in {unit} (one per member), got "
+            f"{shown(column)}; quantities with units go in one at a time with a list of "
+            "mappings, or as a pint array"
+        ) from None
 
 
 def _number(model, name, value, what) -> float:
@@ -1379,6 +1415,12 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
             )
         size = len(member_schedules)
     size = 1 if size is None else size
+    limits.check("members", size, "the number of ensemble members")
+    if plan.grid is not None:
+        limits.check(
+            "output_points", size * plan.n_outputs * plan.grid.size,
+            "the number of stored values (members x states and observables x output times)",
+        )
     if schedules is None:
         member_schedules = [Schedule.of(schedule)] * size
     distinct = list(dict.fromkeys(member_schedules))

@@ -337,6 +337,18 @@ def _expression(expr, what: str) -> sp.Expr:
     return converted
 
 
+def _mapping(overrides, what: str) -> Mapping:
+    """``overrides`` (None or a mapping of names to values), checked."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ModelDefinitionError(
+            f"{what} must be a mapping of names to values, e.g. {{'k': 0.5}}, got "
+            f"{shown(overrides)} ({type(overrides).__name__})"
+        )
+    return overrides
+
+
 def _name_of(x) -> str:
     if isinstance(x, sp.Symbol):
         return x.name
@@ -590,7 +602,7 @@ class Model:
     def parameter_vector(self, overrides: Mapping | None = None) -> np.ndarray:
         """Default parameter values with ``overrides`` applied, validated, in model order."""
         values = {n: p.value for n, p in self.parameters.items()}
-        for name, value in (overrides or {}).items():
+        for name, value in _mapping(overrides, "params").items():
             if name not in self.parameters:
                 raise UnknownNameError("parameter", name, self.parameters)
             values[name] = self.parameters[name].validate(value)
@@ -599,7 +611,7 @@ class Model:
     def initial_vector(self, overrides: Mapping | None = None) -> np.ndarray:
         """Default initial state with ``overrides`` applied, validated, in model order."""
         values = {n: s.initial for n, s in self.states.items()}
-        for name, value in (overrides or {}).items():
+        for name, value in _mapping(overrides, "initial").items():
             if name not in self.states:
                 raise UnknownNameError("state", name, self.states)
             values[name] = replace(self.states[name], initial=value).initial

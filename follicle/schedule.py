@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from follicle.errors import ParameterValueError, ScheduleError, UnitError, UnknownNameError
+from follicle.errors import (
+    FollicleWarning,
+    ParameterValueError,
+    ScheduleError,
+    UnitError,
+    UnknownNameError,
+)
 from follicle.units import TIME_UNIT, as_magnitude
 
 __all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "repeat"]
@@ -158,7 +165,12 @@ class Schedule:
             return cls((schedule,))
         if isinstance(schedule, Iterable) and not isinstance(schedule, str | bytes):
             flat: list[Event] = []
-            for item in schedule:
+            for position, item in enumerate(schedule):
+                if item is None:
+                    raise ScheduleError(
+                        f"schedule item {position} is None; give Bolus, Infusion or "
+                        "ParameterStep events only (leave the item out to give nothing)"
+                    )
                 flat.extend(cls.of(item).events)
             return cls(tuple(flat))
         raise ScheduleError(
@@ -207,6 +219,7 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
     infusions: list[tuple[float, float, int, float]] = []
     steps: list[tuple[float, float, int, float]] = []
     for ev in schedule.events:
+        _check_within(ev, t0, t1)
         if isinstance(ev, Bolus | Infusion):
             if ev.target not in state_index:
                 raise UnknownNameError("dose target (state)", ev.target, state_index)
@@ -262,6 +275,26 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
         if time == t1 and t1 != t0:
             final[i] += amount
     return segments, (final if final.any() else None)
+
+
+def _check_within(ev, t0: float, t1: float) -> None:
+    """Refuse an event that ends before the run starts (it would be dropped, and the run
+    would not show its effect); warn about one that starts after the run ends."""
+    if not isinstance(ev, Bolus | Infusion | ParameterStep):
+        return
+    first, last = (ev.time, ev.time) if isinstance(ev, Bolus) else (ev.start, ev.stop)
+    before = last < t0 if isinstance(ev, Bolus) else last <= t0
+    if before:
+        raise ScheduleError(
+            f"{ev!r} ends before the run starts at day {t0:g}, so it would not be given and "
+            "the run would not show its effect; start the run earlier (t_span) or remove it"
+        )
+    if first > t1 or (first == t1 and not isinstance(ev, Bolus)):
+        warnings.warn(
+            f"{ev!r} starts after the run ends at day {t1:g} and has no effect",
+            FollicleWarning,
+            stacklevel=4,
+        )
 
 
 def _check_overlaps(steps, names):

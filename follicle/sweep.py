@@ -29,6 +29,7 @@ from types import MappingProxyType
 import numpy as np
 from scipy.stats import qmc
 
+from follicle import limits
 from follicle.ensemble import (
     INVALID,
     OK,
@@ -38,7 +39,7 @@ from follicle.ensemble import (
     member_trajectory,
     resolve_templates,
 )
-from follicle.errors import FollicleError, UnknownNameError
+from follicle.errors import FollicleError, UnknownNameError, shown
 from follicle.executors import map_ordered
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
@@ -103,10 +104,11 @@ def grid(axes: Mapping[str, object]) -> Design:
     names = tuple(_axis_name(n) for n in axes)
     columns = []
     for name, values in axes.items():
-        column = np.atleast_1d(np.asarray(values, dtype=float))
+        column = _column(values, f"axis {name!r}")
         if column.ndim != 1 or column.size == 0:
             raise FollicleError(f"axis {name!r} needs a non-empty 1-D sequence of values")
         columns.append(column)
+    limits.check("members", math.prod(c.size for c in columns), "the number of grid members")
     mesh = np.meshgrid(*columns, indexing="ij")
     values = np.stack([m.ravel() for m in mesh], axis=1) if columns else np.empty((1, 0))
     return Design(names, values, tuple(c.size for c in columns), "grid")
@@ -115,16 +117,41 @@ def grid(axes: Mapping[str, object]) -> Design:
 def points(table: Mapping[str, object]) -> Design:
     """Given members: ``{axis: values}`` with one value per member in every column."""
     names = tuple(_axis_name(n) for n in table)
-    columns = [np.atleast_1d(np.asarray(v, dtype=float)) for v in table.values()]
+    columns = [_column(v, f"column {n!r}") for n, v in table.items()]
     sizes = {c.size for c in columns}
     if len(sizes) != 1 or any(c.ndim != 1 for c in columns):
         raise FollicleError(f"points() needs 1-D columns of one length, got sizes {sorted(sizes)}")
+    limits.check("members", columns[0].size, "the number of points")
     return Design(names, np.stack(columns, axis=1), (columns[0].size,), "points")
+
+
+def _column(values, what: str) -> np.ndarray:
+    """``values`` as a 1-D float array; text and other objects are refused by name."""
+    try:
+        return np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise FollicleError(f"{what} needs numbers, got {shown(values)}") from None
+
+
+def _rng(seed) -> np.random.Generator:
+    """NumPy's generator for ``seed``: None, a whole number >= 0, or a Generator."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise FollicleError(
+        f"seed must be None, a whole number >= 0 or a numpy Generator, got {shown(seed)}"
+    )
 
 
 def _ranges(ranges):
     names = tuple(_axis_name(n) for n in ranges)
-    bounds = np.array([tuple(map(float, r)) for r in ranges.values()], dtype=float)
+    try:
+        bounds = np.array([tuple(map(float, r)) for r in ranges.values()], dtype=float)
+    except (TypeError, ValueError):
+        raise FollicleError(
+            f"sample ranges must be (low, high) pairs of numbers, got {shown(dict(ranges))}"
+        ) from None
     if (
         bounds.ndim != 2
         or bounds.shape[1] != 2
@@ -140,6 +167,7 @@ def _ranges(ranges):
 def _check_count(n):
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
         raise FollicleError(f"the number of samples must be a whole number >= 1, got {n!r}")
+    limits.check("members", n, "the number of samples")
 
 
 def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
@@ -151,7 +179,7 @@ def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) 
     """
     _check_count(n)
     names, bounds = _ranges(ranges)
-    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(n)
+    unit = qmc.LatinHypercube(d=len(names), rng=_rng(seed)).random(n)
     return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "latin_hypercube")
 
 
@@ -167,7 +195,7 @@ def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
             f"{1 << max(0, n - 1).bit_length()})"
         )
     names, bounds = _ranges(ranges)
-    unit = qmc.Sobol(d=len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
+    unit = qmc.Sobol(d=len(names), scramble=True, rng=_rng(seed)).random(n)
     return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol")
 
 
