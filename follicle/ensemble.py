@@ -1415,6 +1415,10 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
             )
         size = len(member_schedules)
     size = 1 if size is None else size
+    if size < 1:
+        raise FollicleError(
+            "the ensemble has no members (an empty column or list); give at least one value"
+        )
     limits.check("members", size, "the number of ensemble members")
     if plan.grid is not None:
         limits.check(

@@ -301,6 +301,24 @@ class Module:
         return _symbol(name)
 
 
+def conservation_violations(laws, groups, initial: np.ndarray) -> np.ndarray:
+    """For each column of ``initial`` (states x members), ``None`` or a sentence naming the
+    conservation of ``laws`` (state indices ``groups``) it breaks, the sum and the total."""
+    reasons = np.full(initial.shape[1], None, dtype=object)
+    for law, group in zip(laws, groups, strict=True):
+        sums = initial[group].sum(axis=0)
+        tolerance = CONSERVATION_RTOL * max(1.0, abs(law.total))
+        for m in np.flatnonzero(~(np.abs(sums - law.total) <= tolerance)):
+            if reasons[m] is None:
+                reasons[m] = (
+                    f"the conservation {law.label!r} (module {law.module!r}): "
+                    f"{' + '.join(law.states[:4])}{' + ...' if len(law.states) > 4 else ''}"
+                    f" = {sums[m]:.10g}, but must be {law.total:g}; change the other "
+                    "states of the group too so that the sum stays"
+                )
+    return reasons
+
+
 def clip_conserving(y: np.ndarray, nonnegative: np.ndarray, groups) -> np.ndarray:
     """Clip the ``nonnegative`` rows of ``y`` (states first) at zero in place, then scale
     each conserved group (an index array of ``groups``) back to its sum before clipping.
@@ -501,21 +519,8 @@ class Model:
                      for law in self.conservation)
 
     def conservation_violations(self, initial: np.ndarray) -> np.ndarray:
-        """For each column of ``initial`` (states x members), ``None`` or a sentence naming
-        the conservation it breaks, the sum and the total."""
-        reasons = np.full(initial.shape[1], None, dtype=object)
-        for law, group in zip(self.conservation, self.conservation_groups, strict=True):
-            sums = initial[group].sum(axis=0)
-            tolerance = CONSERVATION_RTOL * max(1.0, abs(law.total))
-            for m in np.flatnonzero(~(np.abs(sums - law.total) <= tolerance)):
-                if reasons[m] is None:
-                    reasons[m] = (
-                        f"the conservation {law.label!r} (module {law.module!r}): "
-                        f"{' + '.join(law.states[:4])}{' + ...' if len(law.states) > 4 else ''}"
-                        f" = {sums[m]:.10g}, but must be {law.total:g}; change the other "
-                        "states of the group too so that the sum stays"
-                    )
-        return reasons
+        """:func:`conservation_violations` of this model's declared conservation."""
+        return conservation_violations(self.conservation, self.conservation_groups, initial)
 
     def clip_nonnegative(self, y: np.ndarray) -> np.ndarray:
         """``y`` (states first) clipped in place by :func:`clip_conserving`."""

@@ -41,6 +41,7 @@ from follicle.ensemble import (
 )
 from follicle.errors import FollicleError, UnknownNameError, shown
 from follicle.executors import map_ordered
+from follicle.model import conservation_violations
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
@@ -408,6 +409,8 @@ class _Defaults:
     observable_names: tuple
     units: tuple
     initial: Mapping
+    conservation: tuple
+    conservation_groups: tuple
 
     @classmethod
     def of(cls, model, initial):
@@ -427,10 +430,16 @@ class _Defaults:
             model.observable_names,
             tuple(model.unit(n) for n in names),
             dict(initial or {}),
+            model.conservation,
+            model.conservation_groups,
         )
 
     def unit(self, name):
         return self.units[(*self.state_names, *self.observable_names).index(name)]
+
+    def conservation_violations(self, initial):
+        """As :meth:`follicle.Model.conservation_violations`."""
+        return conservation_violations(self.conservation, self.conservation_groups, initial)
 
 
 def _route(model, names, schedule):
