@@ -26,10 +26,19 @@ from follicle.errors import (
     ScheduleError,
     UnitError,
     UnknownNameError,
+    shown,
 )
 from follicle.units import TIME_UNIT, as_magnitude
 
 __all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "repeat"]
+
+
+def _name(value, what: str) -> None:
+    """Refuse a target or parameter that is not a name."""
+    if not isinstance(value, str) or not value:
+        raise ScheduleError(
+            f"{what} must be the name of a state or parameter (text), got {shown(value)}"
+        )
 
 
 def _time(value, what: str) -> float:
@@ -58,6 +67,7 @@ class Bolus:
     time: object
 
     def __post_init__(self):
+        _name(self.target, "the target of a bolus")
         when = _time(self.time, f"time of the bolus into {self.target!r}")
         object.__setattr__(self, "time", when)
 
@@ -72,6 +82,7 @@ class Infusion:
     stop: object
 
     def __post_init__(self):
+        _name(self.target, "the target of an infusion")
         start = _time(self.start, f"start of the infusion into {self.target!r}")
         stop = _time(self.stop, f"stop of the infusion into {self.target!r}")
         if stop <= start:
@@ -96,6 +107,7 @@ class ParameterStep:
     stop: object = None
 
     def __post_init__(self):
+        _name(self.parameter, "the parameter of a step")
         start = _time(self.start, f"start of the step of {self.parameter!r}")
         stop = math.inf if self.stop is None else _time(
             self.stop, f"stop of the step of {self.parameter!r}"

@@ -14,11 +14,13 @@ coupled model (seconds per run) is replaced by a stand-in that performs every ch
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import io
 import math
 import signal
 import string
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -66,7 +68,7 @@ class _Accepted(Exception):
     """The stand-in of the integrator was reached: every check passed."""
 
 
-@contextmanager
+@contextlib.contextmanager
 def _deadline(seconds=HANG):
     def alarm(signum, frame):
         raise Hang(f"still running after {seconds} s")
@@ -92,33 +94,36 @@ def _finite(result):
         assert math.isfinite(result)
 
 
-def _check(call):
-    """Run ``call``: a FollicleError or success (with finite numbers) pass."""
+def _check(call) -> str:
+    """Run ``call``: a FollicleError (``"refused"``) or success with finite numbers
+    (``"accepted"``) pass; anything else fails."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fl.FollicleWarning)
         with _deadline():
             try:
                 _finite(call())
-            except (fl.FollicleError, _Accepted):
+            except fl.FollicleError:
+                return "refused"
+            except _Accepted:
                 pass
+    return "accepted"
 
 
 def _fuzz(strategy, target, examples):
-    """Run ``target(case)`` for ``examples`` cases drawn from ``strategy``; return how many
-    were tried."""
-    tried = []
+    """Run ``target(case)`` for ``examples`` cases drawn from ``strategy``; both outcomes
+    (accepted, refused) must occur, or the fuzzing missed one side of the boundary."""
+    outcomes = collections.Counter()
 
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def run(case):
-        tried.append(case)
-        _check(lambda: target(case))
+        outcomes[_check(lambda: target(case))] += 1
 
     run()
-    print(f"\n{target.__name__}: {len(tried)} inputs")
-    assert len(tried) >= examples // 2
-    return len(tried)
+    print(f"\n{target.__name__}: {sum(outcomes.values())} inputs, {dict(outcomes)}")
+    assert sum(outcomes.values()) >= examples // 2
+    assert outcomes["accepted"] and outcomes["refused"], outcomes
 
 
 # -- the entry points ------------------------------------------------------------------
@@ -343,12 +348,18 @@ def test_fuzz_command_line(monkeypatch, tmp_path):
          "early_telogen_macrophage_apoptosis", "lhs:4", "sobol:3", "0:1:100000000"]))
 
     def command_line(argv):
+        stderr = io.StringIO()
         try:
-            code = main(["run", "early_telogen_macrophage_apoptosis", "--out",
-                         str(tmp_path), *argv])
+            with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+                code = main(["run", "early_telogen_macrophage_apoptosis", "--out",
+                             str(tmp_path), *argv])
         except SystemExit as stop:  # only --help (or -h) may leave through argparse
             assert stop.code == 0, stop
             return
         assert code in (0, 1, 2)
+        if code:  # refused: a message that starts as every error of the command line does
+            text = stderr.getvalue()
+            assert "follicle: error: " in text and "Traceback" not in text, text
+            raise fl.FollicleError(text)
 
     _fuzz(st.lists(words, max_size=6), command_line, 200)
