@@ -105,6 +105,8 @@ def cache_dir() -> Path:
     path = cache_root() / "kernels"
     path.mkdir(mode=0o700, exist_ok=True)
     _check_private(path)
+    # numba would create its __pycache__ with the umask's mode (group-writable under 002).
+    (path / "__pycache__").mkdir(mode=0o700, exist_ok=True)
     return path
 
 
