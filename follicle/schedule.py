@@ -290,23 +290,18 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
 
 
 def _check_within(ev, t0: float, t1: float) -> None:
-    """Refuse an event that ends before the run starts (it would be dropped, and the run
-    would not show its effect); warn about one that starts after the run ends."""
+    """Warn about an event wholly outside ``[t0, t1]``: it is not given, and the run does
+    not show its effect (a schedule written for a longer run is still valid)."""
     if not isinstance(ev, Bolus | Infusion | ParameterStep):
         return
     first, last = (ev.time, ev.time) if isinstance(ev, Bolus) else (ev.start, ev.stop)
-    before = last < t0 if isinstance(ev, Bolus) else last <= t0
-    if before:
-        raise ScheduleError(
-            f"{ev!r} ends before the run starts at day {t0:g}, so it would not be given and "
-            "the run would not show its effect; start the run earlier (t_span) or remove it"
-        )
-    if first > t1 or (first == t1 and not isinstance(ev, Bolus)):
-        warnings.warn(
-            f"{ev!r} starts after the run ends at day {t1:g} and has no effect",
-            FollicleWarning,
-            stacklevel=4,
-        )
+    if last < t0 or (last == t0 and not isinstance(ev, Bolus)):
+        where = f"ends before the run starts at day {t0:g}; start the run earlier to include it"
+    elif first > t1 or (first == t1 and not isinstance(ev, Bolus)):
+        where = f"starts after the run ends at day {t1:g}"
+    else:
+        return
+    warnings.warn(f"{ev!r} {where}; it is not given", FollicleWarning, stacklevel=4)
 
 
 def _check_overlaps(steps, names):

@@ -249,7 +249,9 @@ def _quantity(text: str, target: pint.Unit, what: str) -> pint.Quantity:
     match = _NUMBER.match(text)
     if match is None:
         raise UnitError(f"{what}: cannot read {shown(text)} as a quantity; {help_}")
-    number = float(match.group(1))
+    digits = match.group(1)
+    # Whole numbers stay int, so messages quote "3 nM" as written (at most 80 digits).
+    number = int(digits) if digits.lstrip("+-").isdigit() else float(digits)
     rest = text[match.end():].strip()
     if not rest:
         return Q_(number, target)

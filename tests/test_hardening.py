@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+import warnings
 
 import numpy as np
 import pytest
@@ -25,16 +26,21 @@ COLUMNS = "observableId,simulationConditionId,time,measurement,noiseParameters"
 
 
 # -- finding 6: silent drops -------------------------------------------------------------
-def test_a_dose_before_the_run_starts_is_refused():
-    with pytest.raises(fl.ScheduleError, match=r"before the run starts at day 10"):
-        fl.simulate(one_compartment(), t_span=(10, 20), schedule=[fl.Bolus("drug", 1.0, 5)])
+def test_a_dose_before_the_run_starts_warns_and_is_not_given():
+    with pytest.warns(fl.FollicleWarning, match=r"before the run starts at day 10.*not given"):
+        run = fl.simulate(
+            one_compartment(), t_span=(10, 20), schedule=[fl.Bolus("drug", 1.0, 5)]
+        )
+    assert run["drug"].max() == 0.0
 
 
-def test_an_infusion_ending_before_the_run_is_refused_one_running_into_it_is_kept():
+def test_an_infusion_ending_before_the_run_warns_one_running_into_it_is_given():
     model = one_compartment()
-    with pytest.raises(fl.ScheduleError, match="before the run starts"):
+    with pytest.warns(fl.FollicleWarning, match="before the run starts"):
         fl.simulate(model, t_span=(10, 20), schedule=[fl.Infusion("drug", 1.0, 2, 10)])
-    run = fl.simulate(model, t_span=(10, 20), schedule=[fl.Infusion("drug", 1.0, 2, 12)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fl.FollicleWarning)
+        run = fl.simulate(model, t_span=(10, 20), schedule=[fl.Infusion("drug", 1.0, 2, 12)])
     assert run["drug"][run.t.searchsorted(12.0)] > 0
 
 
