@@ -61,7 +61,7 @@ def _symbol(name: str) -> sp.Symbol:
 def _check_name(name: str, what: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ModelDefinitionError(
-            f"{what} name {name!r} is not a valid identifier; use letters, digits and '_'"
+            f"{what} name {shown(name)} is not a valid identifier; use letters, digits and '_'"
         )
     if name in _RESERVED:
         raise ModelDefinitionError(f"{what} name {name!r} is reserved for time")

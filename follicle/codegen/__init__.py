@@ -32,7 +32,7 @@ from types import ModuleType
 
 from follicle.errors import CacheError, FollicleWarning
 
-__all__ = ["cache_dir", "module", "run", "seal"]
+__all__ = ["cache_dir", "cache_root", "module", "run", "seal"]
 
 _LOCK = threading.Lock()
 _MODULES: dict[str, ModuleType] = {}
