@@ -296,12 +296,13 @@ def _check_within(ev, t0: float, t1: float) -> None:
         return
     first, last = (ev.time, ev.time) if isinstance(ev, Bolus) else (ev.start, ev.stop)
     if last < t0 or (last == t0 and not isinstance(ev, Bolus)):
-        where = f"ends before the run starts at day {t0:g}; start the run earlier to include it"
+        where = f"ends before the run starts at day {t0:g}, so it is not given; start the run "
+        where += "earlier to include it"
     elif first > t1 or (first == t1 and not isinstance(ev, Bolus)):
-        where = f"starts after the run ends at day {t1:g}"
+        where = f"starts after the run ends at day {t1:g}, so it is not given"
     else:
         return
-    warnings.warn(f"{ev!r} {where}; it is not given", FollicleWarning, stacklevel=4)
+    warnings.warn(f"{ev!r} {where}", FollicleWarning, stacklevel=4)
 
 
 def _check_overlaps(steps, names):
