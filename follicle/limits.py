@@ -12,6 +12,8 @@ limit                  default                      raise it with
 ``members``            10 000 000 (one call)        ``FOLLICLE_MAX_MEMBERS``
 ``output_points``      10 000 000 (times x members  ``FOLLICLE_MAX_OUTPUT_POINTS``
                        x outputs stored)
+``steps``              1 000 000 (span / max_step   ``FOLLICLE_MAX_STEPS``
+                       of :func:`follicle.simulate`)
 =====================  ===========================  ===========================
 
 or, in Python, by assigning to :data:`LIMITS` (e.g.
@@ -27,8 +29,10 @@ from follicle.errors import FollicleError
 __all__ = ["LIMITS", "LimitError", "check", "limit"]
 
 #: The current limits; assign to raise one for this process.
-LIMITS: dict[str, float] = {"span": 1e5, "members": 10_000_000, "output_points": 10_000_000}
-_UNITS = {"span": " day", "members": "", "output_points": ""}
+LIMITS: dict[str, float] = {
+    "span": 1e5, "members": 10_000_000, "output_points": 10_000_000, "steps": 1_000_000
+}
+_UNITS = {"span": " day", "members": "", "output_points": "", "steps": ""}
 
 
 class LimitError(FollicleError, ValueError):

@@ -104,7 +104,8 @@ class State:
                 f"initial value of state {self.name!r} is {value} {self.unit}, but the state "
                 "is non-negative; give a value >= 0 or declare nonnegative=False"
             )
-        if not (math.isfinite(self.scale) and self.scale > 0):
+        if not (isinstance(self.scale, int | float) and not isinstance(self.scale, bool)
+                and math.isfinite(self.scale) and self.scale > 0):
             raise ModelDefinitionError(f"state {self.name!r}: scale must be > 0, got {self.scale}")
 
     @property
@@ -139,12 +140,18 @@ class Parameter:
     def __post_init__(self):
         _check_name(self.name, "parameter")
         parse_unit(self.unit, what=f"parameter {self.name!r}")
-        if not self.provenance or not self.provenance.strip():
+        if not isinstance(self.provenance, str) or not self.provenance.strip():
             raise ModelDefinitionError(
                 f"parameter {self.name!r} has no provenance; cite its source or write "
                 "'assumed: <reason>'"
             )
-        low, high = (float(b) for b in self.bounds)
+        try:
+            low, high = (float(b) for b in self.bounds)
+        except (TypeError, ValueError):
+            raise ModelDefinitionError(
+                f"parameter {self.name!r}: bounds must be two numbers (low, high) in "
+                f"{self.unit}, got {shown(self.bounds)}"
+            ) from None
         if math.isnan(low) or math.isnan(high) or low > high:
             raise ModelDefinitionError(
                 f"parameter {self.name!r}: bounds {self.bounds} are not an interval (low, high)"
@@ -236,6 +243,11 @@ class Module:
     def parameter(self, name, value, unit, *, bounds=(0.0, math.inf), provenance,
                   description=""):
         """Declare a parameter and return its sympy symbol."""
+        if isinstance(bounds, str) or not isinstance(bounds, Iterable):
+            raise ModelDefinitionError(
+                f"parameter {shown(name)}: bounds must be two numbers (low, high), got "
+                f"{shown(bounds)}"
+            )
         p = Parameter(name, value, unit, tuple(bounds), provenance, description)
         self.parameters.append(p)
         return p.symbol

@@ -211,6 +211,8 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
             f"max_step must be a number of days > 0 (math.inf: no limit), got {shown(max_step)}"
         )
     t0, t1 = _span(days, t_span)
+    limits.check("steps", (t1 - t0) / max_step, "the number of steps max_step forces "
+                 "(span / max_step)")
     times = _output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial)

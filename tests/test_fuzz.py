@@ -126,6 +126,19 @@ def _fuzz(strategy, target, examples):
     assert outcomes["accepted"] and outcomes["refused"], outcomes
 
 
+def _one_at_a_time(valid: tuple, replacements: list):
+    """Cases equal to ``valid`` but for one field drawn from its replacement strategy (and,
+    as often, entirely random cases), so that checks deep inside a call are reached."""
+
+    def one_field(field):
+        return replacements[field].map(
+            lambda value: tuple(value if i == field else v for i, v in enumerate(valid))
+        )
+
+    single = st.integers(0, len(valid) - 1).flatmap(one_field)
+    return st.one_of(single, st.tuples(*replacements))
+
+
 # -- the entry points ------------------------------------------------------------------
 MODEL = decay()
 PK = one_compartment()
@@ -140,18 +153,16 @@ def _simulate(case):
 
 def test_fuzz_simulate():
     small = st.sampled_from([1.0, "2 day", 0.5])
-    _fuzz(
-        st.tuples(
-            st.one_of(small, junk),
-            st.one_of(st.none(), junk),
-            st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
-            st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
-            st.one_of(st.just(1e-6), junk),
-            st.one_of(st.just(math.inf), junk),
-        ),
-        _simulate,
-        300,
-    )
+    replacements = [
+        st.one_of(small, junk),
+        st.one_of(st.none(), junk),
+        st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
+        st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
+        st.one_of(st.just(1e-6), junk),
+        st.one_of(st.just(math.inf), junk),
+    ]
+    _fuzz(_one_at_a_time((1.0, None, None, None, 1e-6, math.inf), replacements),
+          _simulate, 300)
 
 
 def _ensemble(case):
@@ -224,15 +235,17 @@ def _schedule(case):
 
 
 def test_fuzz_schedules():
-    _fuzz(
-        st.tuples(st.sampled_from(["bolus", "infusion", "step", "repeat", "list"]),
-                  st.one_of(st.sampled_from(["drug", "k_el"]), names, junk),
-                  st.one_of(st.sampled_from([1.0, "1 mg/kg", 0.1]), junk),
-                  st.one_of(st.sampled_from([0.0, 1.0, 3, "2 day"]), junk),
-                  st.one_of(st.sampled_from([2.0, 4.0, None]), junk)),
-        _schedule,
-        300,
-    )
+    kinds = st.sampled_from(["bolus", "infusion", "step", "repeat", "list"])
+    replacements = [
+        kinds,
+        st.one_of(st.sampled_from(["drug", "k_el"]), names, junk),
+        st.one_of(st.sampled_from([1.0, "1 mg/kg", 0.1]), junk),
+        st.one_of(st.sampled_from([0.0, 1.0, 3, "2 day"]), junk),
+        st.one_of(st.sampled_from([2.0, 4.0, None]), junk),
+    ]
+    cases = kinds.flatmap(lambda kind: _one_at_a_time(
+        (kind, "k_el" if kind == "step" else "drug", 1.0, 1.0, 2.0), replacements))
+    _fuzz(cases, _schedule, 300)
 
 
 def _definition(case):
@@ -249,20 +262,22 @@ def _definition(case):
     return fl.Model("fuzz", [m])
 
 
+#: A valid definition; the fuzz replaces one field at a time, so every check is reached.
+VALID_DEFINITION = ("X", "nM", 1.0, 0.5, (0.0, math.inf), lambda k, x: -k * x, None)
+
+
 def test_fuzz_module_and_model_definition():
-    _fuzz(
-        st.tuples(
-            st.one_of(st.just("X"), names, junk),
-            st.one_of(st.sampled_from(["nM", "cell/mm**2", "1"]), texts, junk),
-            st.one_of(st.just(1.0), junk),
-            st.one_of(st.just(0.5), junk),
-            st.one_of(st.just((0.0, math.inf)), st.tuples(numbers, numbers), junk),
-            st.one_of(st.just(lambda k, x: -k * x), texts, junk),
-            st.one_of(st.none(), numbers, junk),
-        ),
-        _definition,
-        300,
-    )
+    replacements = [
+        st.one_of(names, junk),
+        st.one_of(st.sampled_from(["nM", "cell/mm**2", "1"]), texts, junk),
+        junk,
+        junk,
+        st.one_of(st.tuples(numbers, numbers), st.tuples(junk, junk), junk),
+        st.one_of(texts, junk),
+        st.one_of(numbers, junk),
+    ]
+
+    _fuzz(_one_at_a_time(VALID_DEFINITION, replacements), _definition, 300)
 
 
 def _units(case):

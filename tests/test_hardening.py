@@ -82,6 +82,11 @@ def test_too_many_members_are_refused_before_anything_is_allocated(monkeypatch):
         fl.simulate_ensemble(decay(), days=1, params={"k_deg": np.full(2000, 0.5)})
 
 
+def test_a_max_step_that_would_take_forever_is_refused():
+    with pytest.raises(limits.LimitError, match=r"span / max_step\) is 1e\+09"):
+        fl.simulate(decay(), days=1, max_step=1e-9)
+
+
 def test_too_many_stored_values_are_refused(monkeypatch):
     monkeypatch.setitem(limits.LIMITS, "output_points", 100)
     with pytest.raises(limits.LimitError, match="stored values"):
