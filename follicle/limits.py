@@ -14,6 +14,8 @@ limit                  default                      raise it with
                        x outputs stored)
 ``steps``              1 000 000 (span / max_step   ``FOLLICLE_MAX_STEPS``
                        of :func:`follicle.simulate`)
+``events``             100 000 (copies made by      ``FOLLICLE_MAX_EVENTS``
+                       :func:`follicle.repeat`)
 =====================  ===========================  ===========================
 
 or, in Python, by assigning to :data:`LIMITS` (e.g.
@@ -30,9 +32,10 @@ __all__ = ["LIMITS", "LimitError", "check", "limit"]
 
 #: The current limits; assign to raise one for this process.
 LIMITS: dict[str, float] = {
-    "span": 1e5, "members": 10_000_000, "output_points": 10_000_000, "steps": 1_000_000
+    "span": 1e5, "members": 10_000_000, "output_points": 10_000_000, "steps": 1_000_000,
+    "events": 100_000,
 }
-_UNITS = {"span": " day", "members": "", "output_points": "", "steps": ""}
+_UNITS = {"span": " day", "members": "", "output_points": "", "steps": "", "events": ""}
 
 
 class LimitError(FollicleError, ValueError):

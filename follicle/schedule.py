@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from follicle import limits
 from follicle.errors import (
     FollicleWarning,
     ParameterValueError,
@@ -138,6 +139,7 @@ def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
         raise ScheduleError(f"repeat interval must be > 0 day, got {period:g} day")
     if not isinstance(times, int) or isinstance(times, bool) or times < 1:
         raise ScheduleError(f"repeat count must be a whole number >= 1, got {times!r}")
+    limits.check("events", times, "the repeat count")
     out = []
     for k in range(times):
         shift = k * period

@@ -82,6 +82,11 @@ def test_too_many_members_are_refused_before_anything_is_allocated(monkeypatch):
         fl.simulate_ensemble(decay(), days=1, params={"k_deg": np.full(2000, 0.5)})
 
 
+def test_a_repeat_of_a_huge_count_is_refused():
+    with pytest.raises(limits.LimitError, match="repeat count is 1e\\+30"):
+        fl.repeat(fl.Bolus("drug", 1.0, 1.0), 1.0, 10**30)
+
+
 def test_a_max_step_that_would_take_forever_is_refused():
     with pytest.raises(limits.LimitError, match=r"span / max_step\) is 1e\+09"):
         fl.simulate(decay(), days=1, max_step=1e-9)
