@@ -54,6 +54,9 @@ __all__ = [
     "write_measurements",
 ]
 
+#: The smallest measurement noise accepted: 1/noise**2 must stay far from overflow.
+MIN_NOISE = 1e-100
+
 #: Noise models a measurement may have.
 NOISE_MODELS = ("normal", "lognormal")
 
@@ -93,10 +96,11 @@ class Measurement:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value):
                 raise DataError(f"{at}: {name} is {value!r}; it must be a finite number")
-        if self.noise <= 0:
+        if not self.noise >= MIN_NOISE:
             raise DataError(
-                f"{at}: noise {self.noise:g} is not positive; give the standard deviation of "
-                "the measurement error (> 0) in the observable's unit (log units if lognormal)"
+                f"{at}: noise {self.noise:g} is not at least {MIN_NOISE:g} (below, the "
+                "likelihood overflows); give the standard deviation of the measurement "
+                "error in the observable's unit (log units if lognormal)"
             )
         if self.noise_model not in NOISE_MODELS:
             raise DataError(f"{at}: noise model {self.noise_model!r} is not one of "
@@ -219,18 +223,17 @@ def _read_table(path, required: Iterable[str]):
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     metadata: dict[str, str] = {}
     lines: list[tuple[int, str]] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            stripped = text.strip()
-            if stripped.startswith("#"):
-                key, sep, value = stripped.lstrip("#").partition(":")
-                if sep and not lines:
-                    metadata[key.strip().lower()] = value.strip()
-            elif stripped:
-                lines.append((number, text))
+    for number, text in enumerate(_text(path).splitlines(keepends=True), start=1):
+        stripped = text.strip()
+        if stripped.startswith("#"):
+            key, sep, value = stripped.lstrip("#").partition(":")
+            if sep and not lines:
+                metadata[key.strip().lower()] = value.strip()
+        elif stripped:
+            lines.append((number, text))
     if not lines:
         raise DataError(f"{path}: no header line")
-    reader = csv.reader([t for _, t in lines], delimiter=delimiter)
+    reader = csv.reader(_one_row_per_line(path, lines), delimiter=delimiter)
     header = [h.strip() for h in next(reader)]
     missing = [c for c in required if c not in header]
     if missing:
@@ -244,6 +247,35 @@ def _read_table(path, required: Iterable[str]):
         rows.append((f"{path.name}:{number}", dict(zip(header, (c.strip() for c in cells),
                                                        strict=True))))
     return rows, metadata
+
+
+def _text(path: Path) -> str:
+    """The file's text; a binary file or one not in UTF-8 is refused by name."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+    if b"\0" in data:
+        raise DataError(f"{path}: a binary file (it holds NUL bytes), not CSV/TSV text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x}); save the file "
+            "as UTF-8 (e.g. from a spreadsheet: CSV UTF-8)"
+        ) from None
+
+
+def _one_row_per_line(path, lines):
+    """The lines, each checked to be one whole row: a quoted cell may not span lines."""
+    for number, text in lines:
+        if text.count('"') % 2:
+            raise DataError(
+                f"{path}:{number}: an unbalanced quote (a quoted cell spanning lines?); "
+                "put each row on one line and close every quote"
+            )
+        yield text
 
 
 def _number(text: str, where: str, column: str) -> float:
@@ -436,12 +468,15 @@ def write_measurements(dataset: Dataset, path, *, delimiter: str | None = None) 
     """
     path = Path(path)
     delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.write(f"# synthetic: {str(dataset.synthetic).lower()}\n")
-        handle.write(f"# provenance: {' '.join(dataset.provenance.split())}\n")
-        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
-        writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
-        for m in dataset.measurements:
-            writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
-                             repr(m.noise), m.noise_model])
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            handle.write(f"# synthetic: {str(dataset.synthetic).lower()}\n")
+            handle.write(f"# provenance: {' '.join(dataset.provenance.split())}\n")
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+            writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
+            for m in dataset.measurements:
+                writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
+                                 repr(m.noise), m.noise_model])
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write the measurements ({exc.strerror})") from None
     return path

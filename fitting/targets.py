@@ -225,9 +225,20 @@ def load(path=None) -> dict[str, Target]:
         text = resources.files("follicle.fitting").joinpath("targets.toml").read_text()
         where = "targets.toml"
     else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise DataError(f"{where}: cannot read the target table ({reason})") from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{where}: not valid TOML ({exc}); see docs/fitting.md") from None
     out = {}
-    for name, entry in tomllib.loads(text).items():
+    for name, entry in table.items():
+        if not isinstance(entry, dict):
+            raise DataError(f"{where}: {name!r} must be a table [{name}] of fields")
         missing = _FIELDS - set(entry)
         if missing:
             raise DataError(f"{where}: target {name!r} lacks {sorted(missing)}")

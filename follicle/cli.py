@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from follicle import limits
 from follicle.errors import FollicleError, UnknownNameError
 from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
 from follicle.models.interventions import DOSE_UNIT, induce_senescence
@@ -101,12 +102,10 @@ def parse_values(text: str) -> tuple[np.ndarray, str]:
     optionally followed by a unit after a space. Returns the numbers and the unit ("")."""
     numbers, unit = _split_unit(text)
     try:
-        if numbers.startswith("log:"):
+        if ":" in numbers:
+            spread = np.geomspace if numbers.startswith("log:") else np.linspace
             start, stop, n = numbers.removeprefix("log:").split(":")
-            values = np.geomspace(float(start), float(stop), int(n))
-        elif ":" in numbers:
-            start, stop, n = numbers.split(":")
-            values = np.linspace(float(start), float(stop), int(n))
+            start, stop, n = float(start), float(stop), int(n)
         else:
             values = np.array([float(v) for v in numbers.split(",")])
     except ValueError:
@@ -114,6 +113,12 @@ def parse_values(text: str) -> tuple[np.ndarray, str]:
             f"values {text!r}: write START:STOP:N, log:START:STOP:N or A,B,C, optionally "
             "followed by a unit, e.g. '0:5:11 mg/kg'"
         ) from None
+    if ":" in numbers:
+        limits.check("members", n, f"values {text!r}: N")
+        try:
+            values = spread(start, stop, max(n, 0))
+        except ValueError:  # geomspace from or to 0
+            raise UsageError(f"values {text!r}: a log range needs START and STOP > 0") from None
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise UsageError(f"values {text!r}: give at least one finite number")
     return values, unit

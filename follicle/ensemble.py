@@ -67,14 +67,22 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+import pint
 
-from follicle import codegen, kernels
-from follicle.errors import FollicleError, ParameterValueError, UnknownNameError
+from follicle import codegen, kernels, limits
+from follicle.errors import (
+    FollicleError,
+    ParameterValueError,
+    UnitError,
+    UnknownNameError,
+    shown,
+)
+from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
 from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
@@ -244,6 +252,7 @@ class _Plan:
     kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
     model_name: str = "model"  # named in the note while the kernel compiles
+    groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
 
 
 @dataclass(frozen=True)
@@ -327,6 +336,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         rtol=float(rtol),
         atol=_atol(model, atol),
         nonnegative=np.array([s.nonnegative for s in model.states.values()]),
+        groups=model.conservation_groups,
         autonomous=compiled.autonomous,
         max_steps=max_steps,
         readouts=resolved,
@@ -485,6 +495,9 @@ class _Batch:
         :func:`~follicle.simulate`'s output; observables see the integrator's state, whose
         undershoots are below the tolerance)."""
         if target.kind == "s":
+            if self.plan.groups:
+                clipped = clip_conserving(y.copy(), self.plan.nonnegative, self.plan.groups)
+                return clipped[target.index]
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
         if self.kernel is None:
@@ -585,6 +598,8 @@ class _Batch:
             if not idx.size:
                 break
             self.step(idx)
+        if self.kernel is not None:
+            codegen.seal(self.kernel)  # numba saved its machine code on the first calls
         out = self.results()
         # The recorders point back at the batch; break the cycle so that each chunk's
         # arrays are freed at once rather than at the next full garbage collection.
@@ -1027,7 +1042,7 @@ class _Trace:
 
     def record(self, idx, t, y):
         b = self.batch
-        y = np.where(b.plan.nonnegative[:, None], np.maximum(y, 0.0), y)
+        y = clip_conserving(np.array(y, dtype=float), b.plan.nonnegative, b.plan.groups)
         obs = b.compiled.observables(t, y, b.p[:, idx])
         self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
         self.next[idx] += 1
@@ -1234,9 +1249,7 @@ def member_columns(model, values, what: str, size: int | None):
     if isinstance(values, Mapping):
         columns = {}
         for name, column in values.items():
-            if hasattr(column, "to"):  # a pint quantity (array)
-                column = column.to(model.unit(name)).magnitude
-            arr = np.atleast_1d(np.asarray(column, dtype=float))
+            arr = _column(model, name, column, what)
             if arr.ndim != 1:
                 raise FollicleError(f"{what} {name!r}: give one value per member (a 1-D array)")
             if arr.size != 1:
@@ -1248,7 +1261,17 @@ def member_columns(model, values, what: str, size: int | None):
                 size = arr.size
             columns[name] = arr
         return columns, size
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise FollicleError(
+            f"{what}s must be a mapping of names to values or arrays, or a list of such "
+            f"mappings (one per member), got {shown(values)}"
+        )
     rows = list(values)
+    if not all(isinstance(row, Mapping) for row in rows):
+        raise FollicleError(
+            f"{what}s given as a list need one mapping of names to values per member, got "
+            f"{shown(rows)}"
+        )
     if size is not None and len(rows) != size:
         raise FollicleError(f"{len(rows)} {what} sets given but the ensemble has {size} members")
     names = sorted({k for row in rows for k in row})
@@ -1265,6 +1288,27 @@ def member_columns(model, values, what: str, size: int | None):
             [_number(model, name, row.get(name, default), what) for row in rows]
         )
     return columns, len(rows)
+
+
+def _column(model, name, column, what) -> np.ndarray:
+    """One member column of ``{name: values}``: numbers in the model's unit, or a pint
+    quantity (array) converted to it."""
+    unit = model.unit(name)
+    if hasattr(column, "to"):  # a pint quantity (array)
+        try:
+            column = column.to(unit).magnitude
+        except pint.errors.DimensionalityError:
+            raise UnitError(
+                f"{what} {name!r}: {shown(column)} is not in a unit compatible with {unit}"
+            ) from None
+    try:
+        return np.atleast_1d(np.asarray(column, dtype=float))
+    except (TypeError, ValueError):
+        raise ParameterValueError(
+            f"{what} {name!r}: expected numbers in {unit} (one per member), got "
+            f"{shown(column)}; quantities with units go in one at a time with a list of "
+            "mappings, or as a pint array"
+        ) from None
 
 
 def _number(model, name, value, what) -> float:
@@ -1296,6 +1340,10 @@ def fill_matrix(model, columns, kind, size):
             expected = f"finite{' and >= 0' if table[name].nonnegative else ''} {table[name].unit}"
         for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
             reasons[m] = f"{kind} {name!r} = {row[m]:g} is not {expected}"
+    if kind == "state" and columns:
+        broken = model.conservation_violations(matrix)
+        unset = reasons == None  # noqa: E711 - elementwise
+        reasons[unset] = broken[unset]
     return matrix, reasons
 
 
@@ -1377,6 +1425,16 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
             )
         size = len(member_schedules)
     size = 1 if size is None else size
+    if size < 1:
+        raise FollicleError(
+            "the ensemble has no members (an empty column or list); give at least one value"
+        )
+    limits.check("members", size, "the number of ensemble members")
+    if plan.grid is not None:
+        limits.check(
+            "output_points", size * plan.n_outputs * plan.grid.size,
+            "the number of stored values (members x states and observables x output times)",
+        )
     if schedules is None:
         member_schedules = [Schedule.of(schedule)] * size
     distinct = list(dict.fromkeys(member_schedules))

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 
 __all__ = [
     "AnalysisError",
+    "CacheError",
     "DataError",
     "ExportError",
     "FollicleError",
+    "FollicleWarning",
     "ModelDefinitionError",
     "ParameterValueError",
     "SBMLImportError",
@@ -24,11 +26,34 @@ __all__ = [
     "TimeSpanError",
     "UnitError",
     "UnknownNameError",
+    "shown",
 ]
+
+#: How many characters of an offending input a message quotes.
+SHOWN_LIMIT = 60
+
+
+def shown(value, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters (with a note of the
+    full length), so that a megabyte of bad input does not become a megabyte of message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 class FollicleError(Exception):
     """Base class of every error raised by follicle."""
+
+
+class FollicleWarning(UserWarning):
+    """Base class of every warning issued by follicle (something was done for the user
+    that they may not expect: a corrupt cache file rebuilt, a dose outside the run...)."""
+
+
+class CacheError(FollicleError, OSError):
+    """The kernel cache directory cannot be used safely (no location, wrong owner, writable
+    by others). The message names the directory and what to do."""
 
 
 class ModelDefinitionError(FollicleError, ValueError):
@@ -96,7 +121,7 @@ class UnknownNameError(FollicleError, KeyError):
         close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-        message = f"unknown {kind} {name!r}.{hint} Known {kind}s: {listing}."
+        message = f"unknown {kind} {shown(name)}.{hint} Known {kind}s: {listing}."
         super().__init__(message)
         self.kind, self.name, self.suggestions = kind, name, close
 

@@ -37,6 +37,7 @@ from follicle.errors import (
     ParameterValueError,
     UnitError,
     UnknownNameError,
+    shown,
 )
 from follicle.units import (
     TIME_UNIT,
@@ -46,7 +47,7 @@ from follicle.units import (
     parse_unit,
 )
 
-__all__ = ["Model", "Module", "Observable", "Parameter", "RateTerm", "State", "t"]
+__all__ = ["Conservation", "Model", "Module", "Observable", "Parameter", "RateTerm", "State", "t"]
 
 #: The time symbol (unit: day). Use it in rate terms that depend on time or age.
 t = sp.Symbol("t", real=True)
@@ -60,7 +61,7 @@ def _symbol(name: str) -> sp.Symbol:
 def _check_name(name: str, what: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ModelDefinitionError(
-            f"{what} name {name!r} is not a valid identifier; use letters, digits and '_'"
+            f"{what} name {shown(name)} is not a valid identifier; use letters, digits and '_'"
         )
     if name in _RESERVED:
         raise ModelDefinitionError(f"{what} name {name!r} is reserved for time")
@@ -103,7 +104,8 @@ class State:
                 f"initial value of state {self.name!r} is {value} {self.unit}, but the state "
                 "is non-negative; give a value >= 0 or declare nonnegative=False"
             )
-        if not (math.isfinite(self.scale) and self.scale > 0):
+        if not (isinstance(self.scale, int | float) and not isinstance(self.scale, bool)
+                and math.isfinite(self.scale) and self.scale > 0):
             raise ModelDefinitionError(f"state {self.name!r}: scale must be > 0, got {self.scale}")
 
     @property
@@ -138,12 +140,18 @@ class Parameter:
     def __post_init__(self):
         _check_name(self.name, "parameter")
         parse_unit(self.unit, what=f"parameter {self.name!r}")
-        if not self.provenance or not self.provenance.strip():
+        if not isinstance(self.provenance, str) or not self.provenance.strip():
             raise ModelDefinitionError(
                 f"parameter {self.name!r} has no provenance; cite its source or write "
                 "'assumed: <reason>'"
             )
-        low, high = (float(b) for b in self.bounds)
+        try:
+            low, high = (float(b) for b in self.bounds)
+        except (TypeError, ValueError):
+            raise ModelDefinitionError(
+                f"parameter {self.name!r}: bounds must be two numbers (low, high) in "
+                f"{self.unit}, got {shown(self.bounds)}"
+            ) from None
         if math.isnan(low) or math.isnan(high) or low > high:
             raise ModelDefinitionError(
                 f"parameter {self.name!r}: bounds {self.bounds} are not an interval (low, high)"
@@ -191,6 +199,25 @@ class Observable:
         _check_name(self.name, "observable")
 
 
+@dataclass(frozen=True)
+class Conservation:
+    """A declared invariant: the states' values add up to ``total`` at every time.
+
+    Declared with :meth:`Module.conserve`. :class:`Model` checks that the rate terms keep
+    the sum constant; initial values that break it are refused; non-negative states are
+    clipped in output without changing it.
+    """
+
+    states: tuple[str, ...]
+    total: float
+    label: str
+    module: str
+
+
+#: Relative tolerance of a conserved total in initial values (round-off of typed fractions).
+CONSERVATION_RTOL = 1e-9
+
+
 @dataclass
 class Module:
     """A building block of a model, usually one biological compartment.
@@ -205,6 +232,7 @@ class Module:
     parameters: list[Parameter] = field(default_factory=list)
     terms: list[RateTerm] = field(default_factory=list)
     observables: list[Observable] = field(default_factory=list)
+    conserved: list[Conservation] = field(default_factory=list)
 
     def state(self, name, unit, initial, description="", *, nonnegative=True, scale=1.0):
         """Declare a state and return its sympy symbol."""
@@ -215,6 +243,11 @@ class Module:
     def parameter(self, name, value, unit, *, bounds=(0.0, math.inf), provenance,
                   description=""):
         """Declare a parameter and return its sympy symbol."""
+        if isinstance(bounds, str) or not isinstance(bounds, Iterable):
+            raise ModelDefinitionError(
+                f"parameter {shown(name)}: bounds must be two numbers (low, high), got "
+                f"{shown(bounds)}"
+            )
         p = Parameter(name, value, unit, tuple(bounds), provenance, description)
         self.parameters.append(p)
         return p.symbol
@@ -230,9 +263,15 @@ class Module:
         return _symbol(name)
 
     def rate(self, state, expr, label: str = "") -> None:
-        """Add ``expr`` to d(state)/dt."""
+        """Add ``expr`` to d(state)/dt.
+
+        ``expr`` is a sympy expression built from the model's symbols (or a number); text
+        is refused, since turning it into an expression would evaluate it as Python.
+        """
         name = _name_of(state)
-        self.terms.append(RateTerm(name, sp.sympify(expr), label or str(expr), self.name))
+        what = f"rate term of d({name})/dt in module {self.name!r}"
+        expr = _expression(expr, what)
+        self.terms.append(RateTerm(name, expr, label or str(expr), self.name))
 
     def flow(self, source, target, expr, label: str = "") -> None:
         """Move material: subtract ``expr`` from d(source)/dt and add it to d(target)/dt.
@@ -240,14 +279,104 @@ class Module:
         Flows conserve the total of ``source + target`` exactly, which is how phase
         fractions are kept summing to one.
         """
+        expr = _expression(
+            expr, f"flow {_name_of(source)} -> {_name_of(target)} in module {self.name!r}"
+        )
         text = label or str(expr)
         self.rate(source, -expr, f"{text} (out)")
         self.rate(target, expr, f"{text} (in)")
 
+    def conserve(self, states, total: float = 1.0, *, label: str = "") -> None:
+        """Declare that ``states`` (symbols or names) add up to ``total`` at every time.
+
+        Phase fractions that move only by :meth:`flow` are the typical case. The model then
+        refuses initial values whose sum differs from ``total`` (relative tolerance
+        :data:`CONSERVATION_RTOL`) and checks that the rate terms keep the sum constant.
+        """
+        names = tuple(_name_of(s) for s in states)
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise ModelDefinitionError(
+                f"module {self.name!r}: conserve() needs two or more distinct states, got "
+                f"{shown(names)}"
+            )
+        value = as_magnitude(total, "1", what=f"conserved total of module {self.name!r}")
+        text = label or f"sum of {names[0]}..{names[-1]}"
+        self.conserved.append(Conservation(names, value, text, self.name))
+
     def observable(self, name, expr, unit=None, description="") -> sp.Symbol:
-        """Declare an observable and return a symbol standing for it in later observables."""
-        self.observables.append(Observable(name, sp.sympify(expr), unit, description, self.name))
+        """Declare an observable and return a symbol standing for it in later observables.
+
+        ``expr`` is a sympy expression or a number, never text (see :meth:`rate`).
+        """
+        expr = _expression(expr, f"observable {shown(name)} of module {self.name!r}")
+        self.observables.append(Observable(name, expr, unit, description, self.name))
         return _symbol(name)
+
+
+def conservation_violations(laws, groups, initial: np.ndarray) -> np.ndarray:
+    """For each column of ``initial`` (states x members), ``None`` or a sentence naming the
+    conservation of ``laws`` (state indices ``groups``) it breaks, the sum and the total."""
+    reasons = np.full(initial.shape[1], None, dtype=object)
+    for law, group in zip(laws, groups, strict=True):
+        sums = initial[group].sum(axis=0)
+        tolerance = CONSERVATION_RTOL * max(1.0, abs(law.total))
+        for m in np.flatnonzero(~(np.abs(sums - law.total) <= tolerance)):
+            if reasons[m] is None:
+                reasons[m] = (
+                    f"the conservation {law.label!r} (module {law.module!r}): "
+                    f"{' + '.join(law.states[:4])}{' + ...' if len(law.states) > 4 else ''}"
+                    f" = {sums[m]:.10g}, but must be {law.total:g}; change the other "
+                    "states of the group too so that the sum stays"
+                )
+    return reasons
+
+
+def clip_conserving(y: np.ndarray, nonnegative: np.ndarray, groups) -> np.ndarray:
+    """Clip the ``nonnegative`` rows of ``y`` (states first) at zero in place, then scale
+    each conserved group (an index array of ``groups``) back to its sum before clipping.
+
+    The integrator lets a non-negative state undershoot zero by its error tolerance;
+    clipping alone would add that much to a conserved total, scaling takes it back from
+    the group's positive members.
+    """
+    sums = [y[group].sum(axis=0) for group in groups]
+    y[nonnegative] = np.maximum(y[nonnegative], 0.0)
+    for group, before in zip(groups, sums, strict=True):
+        after = y[group].sum(axis=0)
+        y[group] *= np.divide(before, after, out=np.ones_like(after), where=after > 0)
+    return y
+
+
+def _expression(expr, what: str) -> sp.Expr:
+    """``expr`` as a sympy expression; text and other objects are refused, not parsed."""
+    if isinstance(expr, str):
+        raise ModelDefinitionError(
+            f"{what}: got the text {shown(expr)}; text is not evaluated. Build the "
+            "expression from symbols, e.g. k = Module.symbol('k'); X = Module.symbol('X'); "
+            "m.rate(X, -k * X)"
+        )
+    try:
+        converted = sp.sympify(expr, strict=True)
+    except sp.SympifyError:
+        converted = None
+    if not isinstance(converted, sp.Expr):
+        raise ModelDefinitionError(
+            f"{what}: expected a sympy expression of the model's symbols or a number, got "
+            f"{shown(expr)} ({type(expr).__name__})"
+        )
+    return converted
+
+
+def _mapping(overrides, what: str) -> Mapping:
+    """``overrides`` (None or a mapping of names to values), checked."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ModelDefinitionError(
+            f"{what} must be a mapping of names to values, e.g. {{'k': 0.5}}, got "
+            f"{shown(overrides)} ({type(overrides).__name__})"
+        )
+    return overrides
 
 
 def _name_of(x) -> str:
@@ -304,6 +433,8 @@ class Model:
         self._check_terms()
         self.observables = self._build_observables()
         self.rhs_expressions = self._build_rhs()
+        self.conservation = tuple(law for m in self.modules for law in m.conserved)
+        self._check_conservation()
 
     # -- assembly -----------------------------------------------------------------------
     def _collect(self, kind, items):
@@ -368,6 +499,45 @@ class Model:
                 )
             rhs[term.state] += convert_expression(converted, unit, expected, factor)
         return tuple(rhs[name] for name in self.states)
+
+    def _check_conservation(self) -> None:
+        """Check the declared invariants against the rate terms and default values."""
+        for law in self.conservation:
+            for name in law.states:
+                if name not in self.states:
+                    raise UnknownNameError(
+                        f"state (in the conservation {law.label!r} of module {law.module!r})",
+                        name, self.states,
+                    )
+            rates = sp.Add(*(self.rhs_expressions[self.state_names.index(n)]
+                             for n in law.states))
+            if rates != 0 and sp.expand(rates) != 0:
+                raise ModelDefinitionError(
+                    f"module {law.module!r} declares {law.label!r} conserved, but the rate "
+                    f"terms change the sum by {shown(rates, 120)}; move material with "
+                    "Module.flow between the listed states only"
+                )
+        reasons = self.conservation_violations(
+            np.array([[s.initial] for s in self.states.values()])
+        )
+        if reasons[0] is not None:
+            raise ModelDefinitionError(f"the default initial values break {reasons[0]}")
+
+    @cached_property
+    def conservation_groups(self) -> tuple[np.ndarray, ...]:
+        """The state indices of each declared conservation, in model order."""
+        names = self.state_names
+        return tuple(np.array([names.index(n) for n in law.states])
+                     for law in self.conservation)
+
+    def conservation_violations(self, initial: np.ndarray) -> np.ndarray:
+        """:func:`conservation_violations` of this model's declared conservation."""
+        return conservation_violations(self.conservation, self.conservation_groups, initial)
+
+    def clip_nonnegative(self, y: np.ndarray) -> np.ndarray:
+        """``y`` (states first) clipped in place by :func:`clip_conserving`."""
+        nonnegative = np.array([s.nonnegative for s in self.states.values()])
+        return clip_conserving(y, nonnegative, self.conservation_groups)
 
     def _build_observables(self, factor=None):
         out: dict[str, tuple[Observable, sp.Expr]] = {}
@@ -449,7 +619,7 @@ class Model:
     def parameter_vector(self, overrides: Mapping | None = None) -> np.ndarray:
         """Default parameter values with ``overrides`` applied, validated, in model order."""
         values = {n: p.value for n, p in self.parameters.items()}
-        for name, value in (overrides or {}).items():
+        for name, value in _mapping(overrides, "params").items():
             if name not in self.parameters:
                 raise UnknownNameError("parameter", name, self.parameters)
             values[name] = self.parameters[name].validate(value)
@@ -458,11 +628,17 @@ class Model:
     def initial_vector(self, overrides: Mapping | None = None) -> np.ndarray:
         """Default initial state with ``overrides`` applied, validated, in model order."""
         values = {n: s.initial for n, s in self.states.items()}
-        for name, value in (overrides or {}).items():
+        for name, value in _mapping(overrides, "initial").items():
             if name not in self.states:
                 raise UnknownNameError("state", name, self.states)
             values[name] = replace(self.states[name], initial=value).initial
-        return np.array([values[n] for n in self.states], dtype=float)
+        vector = np.array([values[n] for n in self.states], dtype=float)
+        reason = self.conservation_violations(vector[:, None])[0]
+        if reason is not None:
+            raise ParameterValueError(
+                f"initial values {shown(dict(overrides or {}), 120)} break {reason}"
+            )
+        return vector
 
     def with_defaults(self, **values) -> Model:
         """A copy whose default parameter values are changed; it reuses the compiled code."""

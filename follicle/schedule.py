@@ -14,15 +14,32 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from follicle.errors import ParameterValueError, ScheduleError, UnitError, UnknownNameError
+from follicle import limits
+from follicle.errors import (
+    FollicleWarning,
+    ParameterValueError,
+    ScheduleError,
+    UnitError,
+    UnknownNameError,
+    shown,
+)
 from follicle.units import TIME_UNIT, as_magnitude
 
 __all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "repeat"]
+
+
+def _name(value, what: str) -> None:
+    """Refuse a target or parameter that is not a name."""
+    if not isinstance(value, str) or not value:
+        raise ScheduleError(
+            f"{what} must be the name of a state or parameter (text), got {shown(value)}"
+        )
 
 
 def _time(value, what: str) -> float:
@@ -51,6 +68,7 @@ class Bolus:
     time: object
 
     def __post_init__(self):
+        _name(self.target, "the target of a bolus")
         when = _time(self.time, f"time of the bolus into {self.target!r}")
         object.__setattr__(self, "time", when)
 
@@ -65,6 +83,7 @@ class Infusion:
     stop: object
 
     def __post_init__(self):
+        _name(self.target, "the target of an infusion")
         start = _time(self.start, f"start of the infusion into {self.target!r}")
         stop = _time(self.stop, f"stop of the infusion into {self.target!r}")
         if stop <= start:
@@ -89,6 +108,7 @@ class ParameterStep:
     stop: object = None
 
     def __post_init__(self):
+        _name(self.parameter, "the parameter of a step")
         start = _time(self.start, f"start of the step of {self.parameter!r}")
         stop = math.inf if self.stop is None else _time(
             self.stop, f"stop of the step of {self.parameter!r}"
@@ -119,6 +139,7 @@ def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
         raise ScheduleError(f"repeat interval must be > 0 day, got {period:g} day")
     if not isinstance(times, int) or isinstance(times, bool) or times < 1:
         raise ScheduleError(f"repeat count must be a whole number >= 1, got {times!r}")
+    limits.check("events", times, "the repeat count")
     out = []
     for k in range(times):
         shift = k * period
@@ -158,7 +179,12 @@ class Schedule:
             return cls((schedule,))
         if isinstance(schedule, Iterable) and not isinstance(schedule, str | bytes):
             flat: list[Event] = []
-            for item in schedule:
+            for position, item in enumerate(schedule):
+                if item is None:
+                    raise ScheduleError(
+                        f"schedule item {position} is None; give Bolus, Infusion or "
+                        "ParameterStep events only (leave the item out to give nothing)"
+                    )
                 flat.extend(cls.of(item).events)
             return cls(tuple(flat))
         raise ScheduleError(
@@ -207,6 +233,7 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
     infusions: list[tuple[float, float, int, float]] = []
     steps: list[tuple[float, float, int, float]] = []
     for ev in schedule.events:
+        _check_within(ev, t0, t1)
         if isinstance(ev, Bolus | Infusion):
             if ev.target not in state_index:
                 raise UnknownNameError("dose target (state)", ev.target, state_index)
@@ -262,6 +289,22 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
         if time == t1 and t1 != t0:
             final[i] += amount
     return segments, (final if final.any() else None)
+
+
+def _check_within(ev, t0: float, t1: float) -> None:
+    """Warn about an event wholly outside ``[t0, t1]``: it is not given, and the run does
+    not show its effect (a schedule written for a longer run is still valid)."""
+    if not isinstance(ev, Bolus | Infusion | ParameterStep):
+        return
+    first, last = (ev.time, ev.time) if isinstance(ev, Bolus) else (ev.start, ev.stop)
+    if last < t0 or (last == t0 and not isinstance(ev, Bolus)):
+        where = f"ends before the run starts at day {t0:g}, so it is not given; start the run "
+        where += "earlier to include it"
+    elif first > t1 or (first == t1 and not isinstance(ev, Bolus)):
+        where = f"starts after the run ends at day {t1:g}, so it is not given"
+    else:
+        return
+    warnings.warn(f"{ev!r} {where}", FollicleWarning, stacklevel=4)
 
 
 def _check_overlaps(steps, names):

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from follicle import limits
 from follicle.errors import (
     FollicleError,
     ParameterValueError,
@@ -16,6 +17,7 @@ from follicle.errors import (
     TimeSpanError,
     UnitError,
     UnknownNameError,
+    shown,
 )
 from follicle.schedule import Schedule, resolve
 from follicle.trajectory import SolverStats, Trajectory
@@ -103,6 +105,7 @@ def _span(days, t_span):
             f"the time span [{t0:g}, {t1:g}] day is empty or reversed; the stop must be later "
             "than the start"
         )
+    limits.check("span", t1 - t0, "the simulated span")
     return t0, t1
 
 
@@ -112,7 +115,15 @@ def _output_times(t_eval, t0, t1):
         return np.linspace(t0, t1, n)
     if hasattr(t_eval, "to"):  # a pint quantity array
         t_eval = t_eval.to(TIME_UNIT).magnitude
-    times = np.atleast_1d(np.asarray(t_eval, dtype=float))
+    try:
+        times = np.atleast_1d(np.asarray(t_eval, dtype=float))
+    except (TypeError, ValueError):
+        raise TimeSpanError(
+            f"t_eval must be increasing numbers (days), got {shown(t_eval)}"
+        ) from None
+    if times.ndim != 1:
+        raise TimeSpanError(f"t_eval must be one sequence of times, got shape {times.shape}")
+    limits.check("output_points", times.size, "the number of output times (t_eval)")
     if times.size == 0:
         raise TimeSpanError("t_eval is empty; give at least one output time")
     if not np.all(np.isfinite(times)):
@@ -193,8 +204,15 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     if method not in METHODS:
         raise FollicleError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
-        raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+        raise ParameterValueError(f"rtol must be a number in (0, 1), got {shown(rtol)}")
+    if not (isinstance(max_step, int | float) and not isinstance(max_step, bool)
+            and max_step > 0):
+        raise ParameterValueError(
+            f"max_step must be a number of days > 0 (math.inf: no limit), got {shown(max_step)}"
+        )
     t0, t1 = _span(days, t_span)
+    limits.check("steps", (t1 - t0) / max_step, "the number of steps max_step forces "
+                 "(span / max_step)")
     times = _output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial)
@@ -414,5 +432,4 @@ def _check_nonnegative(model, times, out, atol):
                 f"t = {times[worst]:.6g} day, beyond integration error; tighten rtol/atol "
                 "or check rate terms that remove more than is there"
             )
-        np.maximum(row, 0.0, out=row)
-    return out
+    return model.clip_nonnegative(out)

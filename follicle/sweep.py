@@ -31,6 +31,7 @@ import numpy as np
 import pint
 from scipy.stats import qmc
 
+from follicle import limits
 from follicle.ensemble import (
     INVALID,
     OK,
@@ -40,8 +41,9 @@ from follicle.ensemble import (
     member_trajectory,
     resolve_templates,
 )
-from follicle.errors import FollicleError, UnitError, UnknownNameError
+from follicle.errors import FollicleError, UnitError, UnknownNameError, shown
 from follicle.executors import map_ordered
+from follicle.model import conservation_violations
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
@@ -112,7 +114,11 @@ def _column(name, values) -> tuple[np.ndarray, str]:
     items = list(values) if isinstance(values, list | tuple | range | np.ndarray) else [values]
     given = [isinstance(v, str | pint.Quantity) for v in items]
     if not any(given):
-        return np.atleast_1d(np.asarray(values, dtype=float)), ""
+        try:
+            return np.atleast_1d(np.asarray(values, dtype=float)), ""
+        except (TypeError, ValueError):
+            raise FollicleError(f"sweep axis {name!r} needs numbers or quantities, got "
+                                f"{shown(values)}") from None
     if not all(given):
         raise UnitError(
             f"sweep axis {name!r}: values {items!r} mix bare numbers and quantities; give "
@@ -144,6 +150,7 @@ def grid(axes: Mapping[str, object]) -> Design:
             raise FollicleError(f"axis {name!r} needs a non-empty 1-D sequence of values")
         columns.append(column)
         units.append(unit)
+    limits.check("members", math.prod(c.size for c in columns), "the number of grid members")
     mesh = np.meshgrid(*columns, indexing="ij")
     values = np.stack([m.ravel() for m in mesh], axis=1) if columns else np.empty((1, 0))
     return Design(names, values, tuple(c.size for c in columns), "grid", tuple(units))
@@ -158,7 +165,19 @@ def points(table: Mapping[str, object]) -> Design:
     sizes = {c.size for c in columns}
     if len(sizes) != 1 or any(c.ndim != 1 for c in columns):
         raise FollicleError(f"points() needs 1-D columns of one length, got sizes {sorted(sizes)}")
+    limits.check("members", columns[0].size, "the number of points")
     return Design(names, np.stack(columns, axis=1), (columns[0].size,), "points", units)
+
+
+def _rng(seed) -> np.random.Generator:
+    """NumPy's generator for ``seed``: None, a whole number >= 0, or a Generator."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise FollicleError(
+        f"seed must be None, a whole number >= 0 or a numpy Generator, got {shown(seed)}"
+    )
 
 
 def _ranges(ranges):
@@ -186,6 +205,7 @@ def _ranges(ranges):
 def _check_count(n):
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
         raise FollicleError(f"the number of samples must be a whole number >= 1, got {n!r}")
+    limits.check("members", n, "the number of samples")
 
 
 def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
@@ -198,7 +218,7 @@ def latin_hypercube(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) 
     """
     _check_count(n)
     names, bounds, units = _ranges(ranges)
-    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(n)
+    unit = qmc.LatinHypercube(d=len(names), rng=_rng(seed)).random(n)
     values = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
     return Design(names, values, (n,), "latin_hypercube", units)
 
@@ -215,7 +235,7 @@ def sobol(ranges: Mapping[str, tuple[float, float]], n: int, *, seed) -> Design:
             f"{1 << max(0, n - 1).bit_length()})"
         )
     names, bounds, units = _ranges(ranges)
-    unit = qmc.Sobol(d=len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
+    unit = qmc.Sobol(d=len(names), scramble=True, rng=_rng(seed)).random(n)
     return Design(names, qmc.scale(unit, bounds[:, 0], bounds[:, 1]), (n,), "sobol", units)
 
 
@@ -527,6 +547,8 @@ class _Defaults:
     observable_names: tuple
     units: tuple
     initial: Mapping
+    conservation: tuple
+    conservation_groups: tuple
 
     @classmethod
     def of(cls, model, initial):
@@ -546,10 +568,16 @@ class _Defaults:
             model.observable_names,
             tuple(model.unit(n) for n in names),
             dict(initial or {}),
+            model.conservation,
+            model.conservation_groups,
         )
 
     def unit(self, name):
         return self.units[(*self.state_names, *self.observable_names).index(name)]
+
+    def conservation_violations(self, initial):
+        """As :meth:`follicle.Model.conservation_violations`."""
+        return conservation_violations(self.conservation, self.conservation_groups, initial)
 
 
 def _route(model, names, schedule):

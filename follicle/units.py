@@ -12,11 +12,12 @@ parameter, and time is in days (:data:`TIME_UNIT`).
 from __future__ import annotations
 
 import math
+import re
 from numbers import Real
 
 import pint
 
-from follicle.errors import UnitError
+from follicle.errors import ParameterValueError, UnitError, shown
 
 __all__ = [
     "Q_",
@@ -39,26 +40,150 @@ pint.set_application_registry(ureg)
 TIME_UNIT = ureg.day
 
 
+#: The longest unit or quantity text read (the field's longest unit has 16 characters).
+TEXT_LIMIT = 80
+#: The largest exponent a unit may carry (``cell/mm**2`` has 2).
+EXPONENT_LIMIT = 12
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<name>[A-Za-z_µμ][A-Za-z0-9_µμ]*)|(?P<number>\d+(?:\.\d+)?)"
+    r"|(?P<super>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(?P<op>\*\*|[*/^()·+-]))"
+)
+_NUMBER = re.compile(
+    r"\s*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?|(?i:nan|inf(?:inity)?)))"
+    r"(?=\s|$|[A-Za-z_µμ(])"
+)
+_UNIT_HELP = (
+    "Write units as a product of unit names with '*', '/', '**' and integer or decimal "
+    "exponents, e.g. 'nM', 'cell/mm**2', '1/day', 'mg/kg' (no arithmetic)."
+)
+
+
+class _UnitParser:
+    """Recursive descent over the unit grammar::
+
+        unit   := factor (('*' | '·' | '/' | ' ') factor)*
+        factor := atom [('**' | '^') exponent | superscript]
+        atom   := name | '1' | '(' unit ')'
+
+    Only names of the registry become units; numbers appear only as exponents (at most
+    :data:`EXPONENT_LIMIT`) or as the ``1`` of ``1/day``. Nothing is evaluated, so no
+    text can make pint compute (``9**9**9``) or call anything.
+    """
+
+    def __init__(self, text: str):
+        self.tokens, position = [], 0
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if match is None or match.end() == position:
+                if text[position:].strip():
+                    raise ValueError(f"unexpected character {text[position]!r}")
+                break
+            kind = match.lastgroup
+            self.tokens.append((kind, match.group(kind)))
+            position = match.end()
+        self.position = 0
+
+    def peek(self):
+        return self.tokens[self.position] if self.position < len(self.tokens) else (None, None)
+
+    def take(self):
+        token = self.peek()
+        self.position += 1
+        return token
+
+    def parse(self) -> pint.Unit:
+        unit = self.unit()
+        if self.peek()[0] is not None:
+            raise ValueError(f"unexpected {self.peek()[1]!r}")
+        return unit
+
+    def unit(self) -> pint.Unit:
+        unit = self.factor()
+        while True:
+            kind, value = self.peek()
+            if kind == "op" and value in {"*", "·", "/"}:
+                self.take()
+                unit = unit / self.factor() if value == "/" else unit * self.factor()
+            elif kind == "name" or (kind == "op" and value == "("):
+                unit = unit * self.factor()  # juxtaposition: 'mg kg'
+            else:
+                return unit
+
+    def factor(self) -> pint.Unit:
+        unit = self.atom()
+        kind, value = self.peek()
+        if kind == "super":
+            self.take()
+            return unit ** self.bounded(value.translate(_SUPERSCRIPTS))
+        if kind == "op" and value in {"**", "^"}:
+            self.take()
+            parenthesised = self.peek() == ("op", "(")
+            if parenthesised:
+                self.take()
+            sign = ""
+            if self.peek()[0] == "op" and self.peek()[1] in {"+", "-"}:
+                sign = self.take()[1]
+            kind, number = self.take()
+            if kind != "number":
+                raise ValueError("an exponent must be a number")
+            if parenthesised and self.take() != ("op", ")"):
+                raise ValueError("missing ')' after the exponent")
+            return unit ** self.bounded(sign + number)
+        return unit
+
+    @staticmethod
+    def bounded(text: str) -> float:
+        exponent = float(text)
+        if abs(exponent) > EXPONENT_LIMIT:
+            raise ValueError(f"the exponent {text} is larger than {EXPONENT_LIMIT}")
+        return int(exponent) if exponent.is_integer() else exponent
+
+    def atom(self) -> pint.Unit:
+        kind, value = self.take()
+        if kind == "name":
+            try:
+                return ureg.Unit(value)
+            except pint.errors.UndefinedUnitError:
+                raise ValueError(f"{value!r} is not a unit follicle knows") from None
+        if kind == "number" and float(value) == 1:
+            return ureg.dimensionless
+        if (kind, value) == ("op", "("):
+            unit = self.unit()
+            if self.take() != ("op", ")"):
+                raise ValueError("missing ')'")
+            return unit
+        raise ValueError("expected a unit name" + ("" if kind is None else f", got {value!r}"))
+
+
 def parse_unit(unit: str | pint.Unit, *, what: str = "unit") -> pint.Unit:
     """Return the pint unit for ``unit``, raising :class:`UnitError` if it cannot be parsed.
 
-    ``"1"``, ``""`` and ``"dimensionless"`` mean dimensionless.
+    ``"1"``, ``""`` and ``"dimensionless"`` mean dimensionless. The text is read by a small
+    grammar (see :class:`_UnitParser`), at most :data:`TEXT_LIMIT` characters, never
+    evaluated.
     """
     if isinstance(unit, pint.Unit):
         return unit
     if not isinstance(unit, str):
-        raise UnitError(f"{what}: expected a unit string such as 'nM' or '1/day', got {unit!r}")
+        raise UnitError(
+            f"{what}: expected a unit string such as 'nM' or '1/day', got {shown(unit)}"
+        )
     text = unit.strip()
     if text in {"", "1", "dimensionless"}:
         return ureg.dimensionless
-    try:
-        parsed = ureg.parse_units(text)
-    except Exception as exc:  # pint raises a zoo of types (even AssertionError) on bad strings
+    if len(text) > TEXT_LIMIT:
         raise UnitError(
-            f"{what}: cannot understand the unit {unit!r} ({exc}). "
-            "Write units as pint understands them, e.g. 'nM', 'cell/mm**2', '1/day', 'mg/kg'."
+            f"{what}: the unit {shown(unit)} is longer than {TEXT_LIMIT} characters. "
+            + _UNIT_HELP
+        )
+    try:
+        return _UnitParser(text).parse()
+    except ValueError as exc:
+        raise UnitError(
+            f"{what}: cannot understand the unit {shown(unit)} ({exc}). " + _UNIT_HELP
         ) from None
-    return parsed
 
 
 def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
@@ -67,8 +192,9 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
     Parameters
     ----------
     value
-        A number (taken to be in ``unit`` already), a pint quantity, or a string with a unit
-        such as ``"2 mg/kg"`` or ``"3 day"``.
+        A number (taken to be in ``unit`` already), a pint quantity, or a string with a
+        number and a unit such as ``"2 mg/kg"`` or ``"3 day"`` (no arithmetic; at most
+        :data:`TEXT_LIMIT` characters).
     unit
         The unit the caller wants the magnitude in.
     what
@@ -81,16 +207,9 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
     ParameterValueError
         If the value is not a finite real number.
     """
-    from follicle.errors import ParameterValueError
-
     target = parse_unit(unit, what=what)
     if isinstance(value, str):
-        try:
-            value = Q_(value)
-        except Exception as exc:  # pint raises a zoo of types on bad strings
-            raise UnitError(
-                f"{what}: cannot read {value!r} as a quantity ({exc}); write e.g. '2 mg/kg'"
-            ) from None
+        value = _quantity(value, target, what)
     if isinstance(value, pint.Quantity):
         try:
             magnitude = value.to(target).magnitude
@@ -104,12 +223,45 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
         magnitude = value
     else:
         raise ParameterValueError(
-            f"{what}: expected a number or a quantity in {target:~P}, got {value!r}"
+            f"{what}: expected a number or a quantity in {target:~P}, got {shown(value)}"
         )
-    magnitude = float(magnitude)
+    try:
+        magnitude = float(magnitude)
+    except (TypeError, ValueError):  # e.g. a quantity wrapping an array or a string
+        raise ParameterValueError(
+            f"{what}: expected one number in {target:~P}, got {shown(value)}"
+        ) from None
     if not math.isfinite(magnitude):
-        raise ParameterValueError(f"{what}: value {magnitude} is not finite")
+        raise ParameterValueError(
+            f"{what}: value {magnitude} is not finite; give a finite number in {target:~P}"
+        )
     return magnitude
+
+
+def _quantity(text: str, target: pint.Unit, what: str) -> pint.Quantity:
+    """``text`` (a number, then a unit) as a quantity; the unit defaults to ``target``'s
+    only when the text is a bare number."""
+    help_ = f"write a number and a unit, e.g. '2 mg/kg' or '3 day' (expected unit {target:~P})"
+    if len(text) > TEXT_LIMIT:
+        raise UnitError(
+            f"{what}: {shown(text)} is longer than {TEXT_LIMIT} characters; {help_}"
+        )
+    match = _NUMBER.match(text)
+    if match is None:
+        raise UnitError(f"{what}: cannot read {shown(text)} as a quantity; {help_}")
+    digits = match.group(1)
+    # Whole numbers stay int, so messages quote "3 nM" as written (at most 80 digits).
+    number = int(digits) if digits.lstrip("+-").isdigit() else float(digits)
+    rest = text[match.end():].strip()
+    if not rest:
+        return Q_(number, target)
+    try:
+        unit = _UnitParser(rest).parse()
+    except ValueError as exc:
+        raise UnitError(
+            f"{what}: cannot read {shown(text)} as a quantity ({exc}); {help_}"
+        ) from None
+    return Q_(number, unit)
 
 
 def _factor(source: pint.Unit, target: pint.Unit) -> float:

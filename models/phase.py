@@ -148,6 +148,7 @@ def module() -> Module:
     E_ch = occupancy("chemotherapy")
     for a in A:
         m.flow(a, G[0], k_ch * E_ch * a, label=f"chemotherapy-forced catagen from {a}")
+    m.conserve([*R, *C, *A, *G], 1.0, label="phase fractions")
     m.observable("anagen", anagen_fraction(), "1", "fraction of follicles (skin area) in anagen")
     m.observable("catagen", sp.Add(*G), "1", "fraction in catagen")
     m.observable("refractory", sp.Add(*R), "1", "fraction in refractory telogen")

@@ -46,9 +46,10 @@ LOWEST = {n: p.bounds[0] for n, p in MODEL.parameters.items() if np.isfinite(p.b
 @given(params=parameter_sets(), schedule=schedules())
 @example(params=LOWEST, schedule=[fl.models.induce_senescence(0, 1)])
 def test_phase_fractions_sum_to_one_and_nothing_goes_negative(params, schedule):
-    # Tight tolerances: the engine clips round-off undershoots of non-negative states at
-    # zero, which at the default atol can add ~1e-9 to the phase total.
-    run = fl.simulate(MODEL, days=60, params=params, schedule=schedule, rtol=1e-8, atol=1e-13)
+    # Default tolerances: the engine clips undershoots of non-negative states at zero and
+    # scales the declared phase fractions back to their total (Module.conserve), so the
+    # total holds to round-off, not just to the tolerance.
+    run = fl.simulate(MODEL, days=60, params=params, schedule=schedule)
     total = sum(run[name] for name in PHASES)
-    np.testing.assert_allclose(total, 1.0, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(total, 1.0, atol=1e-12, rtol=0)
     assert np.all(run.values[: run.n_states] >= 0)

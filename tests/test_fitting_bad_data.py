@@ -31,8 +31,8 @@ def _write(tmp_path, text, name="m.csv"):
 
 @pytest.mark.parametrize(("body", "message"), [
     (f"{COLUMNS}\nY,c,1,0.5,0.1\n", "unknown observable 'Y'"),
-    (f"{COLUMNS}\nX,c,1,0.5,-0.1\n", r"m.csv:4: noise -0.1 is not positive"),
-    (f"{COLUMNS}\nX,c,1,0.5,0\n", "noise 0 is not positive"),
+    (f"{COLUMNS}\nX,c,1,0.5,-0.1\n", r"m.csv:4: noise -0.1 is not at least 1e-100"),
+    (f"{COLUMNS}\nX,c,1,0.5,0\n", "noise 0 is not at least 1e-100"),
     (f"{COLUMNS}\nX,c,-1,0.5,0.1\n", "before the simulation start"),
     (f"{COLUMNS}\nX,c,1,abc,0.1\n", "m.csv:4: column measurement is 'abc', not a number"),
     (f"{COLUMNS}\nX,c,1,nan,0.1\n", "must be finite"),

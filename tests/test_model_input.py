@@ -79,3 +79,30 @@ def test_with_doses_of_a_drug_the_scenario_does_not_give_is_refused():
         fl.models.scenario("ageing").with_doses("wnt_inhibitor", 1.0)
     with pytest.raises(ScheduleError, match="mg/kg"):
         fl.models.scenario("abt737_after_induction").with_doses("senolytic", "1 day")
+
+
+# -- no text is evaluated as an expression (issue 16, finding 4) --------------------------
+@pytest.mark.parametrize("declare", ["rate", "flow", "observable"])
+def test_text_in_a_rate_term_or_observable_is_refused_and_never_run(declare, tmp_path):
+    marker = tmp_path / "ran"
+    payload = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    m = fl.Module("attacked")
+    x = m.state("X", unit="nM", initial=1.0)
+    y = m.state("Y", unit="nM", initial=1.0)
+    calls = {
+        "rate": lambda: m.rate(x, payload),
+        "flow": lambda: m.flow(x, y, payload),
+        "observable": lambda: m.observable("Z", payload),
+    }
+    with pytest.raises(fl.ModelDefinitionError, match="text is not evaluated") as err:
+        calls[declare]()
+    assert "module 'attacked'" in str(err.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("bad", [None, [1.0], {"X": 1}, True])
+def test_a_rate_term_that_is_no_expression_is_refused(bad):
+    m = fl.Module("m")
+    x = m.state("X", unit="nM", initial=1.0)
+    with pytest.raises(fl.ModelDefinitionError, match=r"d\(X\)/dt.*expected a sympy expression"):
+        m.rate(x, bad)

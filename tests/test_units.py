@@ -229,3 +229,46 @@ def test_unparseable_unit(bad):
 def test_non_string_unit_is_rejected():
     with pytest.raises(fl.UnitError, match="expected a unit string"):
         parse_unit(3.0)
+
+
+# -- the grammar: a number and a unit, never arithmetic (issue 16, finding 3) -------------
+@pytest.mark.parametrize(
+    "text",
+    ["9**9**9 day", "1 day**9**9**9", "2 + 3 day", "__import__('os').getpid()", "1 day)",
+     "(1 day", "2 day 3", "1 m**13", "1 day" + " " * 90],
+)
+def test_quantity_text_is_a_number_and_a_unit_only(text):
+    with pytest.raises(fl.UnitError, match="days: ") as err:
+        as_magnitude(text, "day", what="days")
+    assert "e.g. '2 mg/kg'" in str(err.value)
+
+
+def test_a_huge_exponent_is_refused_before_pint_computes_it():
+    with pytest.raises(fl.UnitError, match="exponent 99 is larger than 12"):
+        parse_unit("m**99", what="state 'X'")
+
+
+def test_a_long_unit_text_is_refused_and_quoted_truncated():
+    with pytest.raises(fl.UnitError, match=r"longer than 80 characters") as err:
+        parse_unit("m*" * 500 + "m", what="state 'X'")
+    assert "(1003 characters)" in str(err.value)
+    assert len(str(err.value)) < 400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("cell/mm²", "cell/mm**2"), ("mg·kg⁻¹", "mg/kg"), ("day**(-1)", "1/day"),
+     ("(1/day)**2", "1/day**2"), ("mg kg", "mg*kg"), ("nM/d", "nM/day")],
+)
+def test_the_grammar_reads_the_forms_follicle_prints(text, expected):
+    assert parse_unit(text) == ureg.parse_units(expected)
+
+
+def test_infinite_quantity_is_refused():
+    with pytest.raises(fl.ParameterValueError, match="not finite"):
+        as_magnitude("1e999 day", "day", what="days")
+
+
+def test_a_bare_number_in_text_is_in_the_expected_unit():
+    assert as_magnitude("4", "day", what="days") == 4.0
+    assert as_magnitude("0.5 week", "day", what="days") == 3.5

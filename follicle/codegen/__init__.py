@@ -3,27 +3,43 @@
 Code generation (:mod:`follicle.compile`, :mod:`follicle.kernels`, the sparse LU of
 :mod:`follicle.ensemble`, :mod:`follicle.sensitivities`) writes Python source from a
 model's sympy expressions. :func:`run` executes such source in memory; :func:`module`
-writes numba kernel source to the cache directory and imports it from there (numba keeps
-its machine code beside it). Nothing else in follicle executes or imports generated code,
-so a check of what is loaded (ownership of the cache directory, integrity of its files)
-belongs here.
+writes numba kernel source to the cache directory and executes it from memory (numba keeps
+its machine code beside the file). Nothing else in follicle executes or imports generated
+code, so the checks of what is loaded live here:
+
+* the cache directory belongs to the user and nobody else can write to it
+  (:func:`cache_dir`);
+* numba's cache files (an index and data files, both pickles, which can run code when
+  read) are loaded only if an HMAC-SHA256 under a per-user secret key says that follicle
+  wrote them (:func:`module` checks, :func:`seal` signs after numba has saved them). A file
+  that fails the check (planted, copied from elsewhere, truncated) is deleted before numba
+  can read it, with one warning, and numba compiles again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import hmac
+import json
 import os
+import secrets
+import stat
 import sys
-import tempfile
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "module", "run"]
+from follicle.errors import CacheError, FollicleWarning
+
+__all__ = ["cache_dir", "cache_root", "module", "run", "seal"]
 
 _LOCK = threading.Lock()
 _MODULES: dict[str, ModuleType] = {}
+#: Per kernel module, the cache files (name, size, mtime) as last signed by this process.
+_SEALED: dict[str, frozenset] = {}
+_KEY_BYTES = 32
+_MANIFEST_LIMIT = 1 << 20  # bytes; a manifest lists a few dozen files
 
 
 def run(source: str, label: str, namespace: dict | None = None) -> dict:
@@ -34,32 +50,188 @@ def run(source: str, label: str, namespace: dict | None = None) -> dict:
     return scope
 
 
-def cache_dir() -> Path:
-    """The kernel cache: ``$FOLLICLE_CACHE/kernels``, else ``~/.cache/follicle/kernels``,
-    else one in the temporary directory; the first that can be written."""
-    for candidate in (
-        os.environ.get("FOLLICLE_CACHE"),
-        Path.home() / ".cache" / "follicle",
-        Path(tempfile.gettempdir()) / "follicle-cache",
-    ):
-        if not candidate:
-            continue
-        path = Path(candidate) / "kernels"
+def _check_private(path: Path) -> None:
+    """Refuse a directory (or key file) that another user owns or may write to."""
+    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): the user profile decides
+        return
+    info = path.stat()
+    if info.st_uid != os.getuid():
+        raise CacheError(
+            f"the kernel cache {str(path)!r} belongs to user id {info.st_uid}, not to you "
+            f"(user id {os.getuid()}); follicle loads compiled code from there, so it must be "
+            "yours. Set FOLLICLE_CACHE to a directory of your own."
+        )
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise CacheError(
+            f"the kernel cache {str(path)!r} is writable by others (mode "
+            f"{stat.S_IMODE(info.st_mode):o}); follicle loads compiled code from there. Run "
+            f"'chmod go-w {path}' or set FOLLICLE_CACHE to a directory of your own."
+        )
+
+
+def cache_root() -> Path:
+    """The cache root: ``$FOLLICLE_CACHE``, else ``~/.cache/follicle``; created with mode
+    0o700 and checked (owned by the user, not writable by group or others).
+
+    Raises
+    ------
+    CacheError
+        If neither location can be used, or the directory fails the check.
+    """
+    configured = os.environ.get("FOLLICLE_CACHE")
+    if configured:
+        root = Path(configured)
+    else:
         try:
-            path.mkdir(parents=True, exist_ok=True)
-            if os.access(path, os.W_OK):
-                return path
-        except OSError:
-            continue
-    raise OSError("no writable cache directory for compiled kernels; set FOLLICLE_CACHE")
+            root = Path.home() / ".cache" / "follicle"
+        except RuntimeError:  # no HOME and no passwd entry
+            raise CacheError(
+                "no directory for the kernel cache: HOME is not set; set FOLLICLE_CACHE to "
+                "a directory of your own"
+            ) from None
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(
+            f"cannot create the kernel cache {str(root)!r} ({exc.strerror}); set "
+            "FOLLICLE_CACHE to a writable directory of your own"
+        ) from None
+    _check_private(root)
+    return root
+
+
+def cache_dir() -> Path:
+    """The kernel cache: ``kernels`` in :func:`cache_root`, created and checked likewise."""
+    path = cache_root() / "kernels"
+    path.mkdir(mode=0o700, exist_ok=True)
+    _check_private(path)
+    # numba would create its __pycache__ with the umask's mode (group-writable under 002).
+    (path / "__pycache__").mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def _key() -> bytes:
+    """The per-user secret that signs the cache (``key`` in the cache root, mode 0o600)."""
+    path = cache_root() / "key"
+    if not path.exists():
+        partial = path.with_name(f"key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(_KEY_BYTES))
+        try:
+            os.link(partial, path)  # atomic and never replaces: concurrent creators agree
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+    _check_private(path)
+    if hasattr(os, "getuid") and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise CacheError(
+            f"the kernel cache key {str(path)!r} is readable by others; delete it (a new "
+            "one is made, and the cache is rebuilt once)"
+        )
+    key = path.read_bytes()
+    if len(key) != _KEY_BYTES:
+        raise CacheError(
+            f"the kernel cache key {str(path)!r} has {len(key)} bytes, not {_KEY_BYTES}; "
+            "delete it (a new one is made, and the cache is rebuilt once)"
+        )
+    return key
+
+
+def _mac(key: bytes, path: Path) -> str:
+    digest = hmac.new(key, path.name.encode() + b"\0", hashlib.sha256)
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cache_files(mod: ModuleType) -> list[Path]:
+    """numba's cache files (index ``.nbi`` and data ``.nbc``, both pickles) of ``mod``."""
+    directories = {Path(d._cache.cache_path) for d in _dispatchers(mod)}
+    return sorted(
+        p for d in directories for pattern in ("*.nbi", "*.nbc")
+        for p in d.glob(f"{mod.__name__}.{pattern}")
+    )
+
+
+def _dispatchers(mod: ModuleType) -> list:
+    """The cached numba functions of ``mod``."""
+    return [v for v in vars(mod).values() if getattr(v, "_cache", None) is not None
+            and hasattr(v._cache, "cache_path")]
+
+
+def _manifest_path(mod: ModuleType) -> Path:
+    return Path(mod.__file__).with_suffix(".sig")
+
+
+def _read_manifest(mod: ModuleType) -> dict[str, str]:
+    path = _manifest_path(mod)
+    try:
+        if path.stat().st_size > _MANIFEST_LIMIT:
+            return {}
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):  # absent or corrupt: nothing is verified
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _verify(mod: ModuleType) -> None:
+    """Delete every cache file of ``mod`` whose signature is missing or wrong."""
+    key, manifest = _key(), _read_manifest(mod)
+    for directory in {Path(d._cache.cache_path) for d in _dispatchers(mod)}:
+        if directory.exists():
+            _check_private(directory)
+    removed = []
+    for path in _cache_files(mod):
+        expected = manifest.get(path.name)
+        if expected is None or not hmac.compare_digest(expected, _mac(key, path)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        warnings.warn(
+            f"follicle: removed {len(removed)} kernel cache file(s) of {mod.__name__} from "
+            f"{removed[0].parent} that follicle did not sign for you (corrupt, truncated, "
+            "or written by something else); the kernel is compiled again",
+            FollicleWarning,
+            stacklevel=3,
+        )
+
+
+def seal(mod: ModuleType) -> None:
+    """Sign the cache files numba has written for kernel module ``mod``.
+
+    Call after the kernel's functions have run (numba saves machine code when it compiles
+    them, on their first call). Files signed before keep their signature; the manifest is
+    replaced atomically.
+    """
+    with _LOCK:
+        files = _cache_files(mod)
+        snapshot = frozenset((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+        if _SEALED.get(mod.__name__) == snapshot:
+            return
+        key = _key()
+        manifest = _read_manifest(mod)
+        manifest.update({p.name: _mac(key, p) for p in files})
+        path = _manifest_path(mod)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(manifest, indent=0, sort_keys=True))
+        partial.replace(path)
+        _SEALED[mod.__name__] = snapshot
 
 
 def module(source: str, label: str = "this model") -> ModuleType:
-    """The module of ``source`` (written to the cache directory and imported once).
+    """The module of ``source`` (written to the cache directory, executed once).
 
-    Every generated kernel is loaded here and nowhere else. When numba has no machine code
-    for it on disk yet, one line on standard error says that ``label``'s integrator is
-    being compiled (once per machine), so the wait that follows is not mistaken for a hang.
+    Every generated kernel is loaded here and nowhere else. The source is executed from
+    memory (no bytecode file is read); numba's cache files for it are checked against
+    their signatures first and removed when they fail (see the module docstring). When
+    numba has no machine code for it on disk, one line on standard error says that
+    ``label``'s integrator is being compiled (once per machine), so the wait that follows
+    is not mistaken for a hang. Call :func:`seal` after the kernel has run.
     """
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _LOCK:
@@ -67,19 +239,22 @@ def module(source: str, label: str = "this model") -> ModuleType:
             return _MODULES[digest]
         name = f"follicle_kernel_{digest}"
         path = cache_dir() / f"{name}.py"
-        if not any((path.parent / "__pycache__").glob(f"{name}.advance-*.nbi")):
+        if not path.exists() or path.read_text() != source:
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(source)
+            partial.replace(path)  # atomic, so concurrent workers never read half a file
+        mod = ModuleType(name)
+        mod.__file__ = str(path)
+        sys.modules[name] = mod
+        # numba finds its cache from the code's file name; nothing is read from the cache
+        # until a function is first called, so the check below comes first.
+        exec(compile(source, str(path), "exec"), mod.__dict__)
+        _verify(mod)
+        if not any(p.suffix == ".nbi" and ".advance-" in p.name for p in _cache_files(mod)):
             print(
                 f"follicle: compiling the integrator for {label!r} (once per machine, about 30 s)",
                 file=sys.stderr,
                 flush=True,
             )
-        if not path.exists() or path.read_text() != source:
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(source)
-            partial.replace(path)  # atomic, so concurrent workers never read half a file
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _MODULES[digest] = module
-        return module
+        _MODULES[digest] = mod
+        return mod

@@ -446,7 +446,14 @@ def to_file(
 ) -> Path:
     """Write :func:`export`'s document to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(export(model, schedule, params=params, initial=initial), encoding="utf-8")
+    document = export(model, schedule, params=params, initial=initial)
+    try:
+        path.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(
+            f"cannot write the SBML file {str(path)!r} ({exc.strerror}); choose a writable "
+            "path"
+        ) from None
     return path
 
 
