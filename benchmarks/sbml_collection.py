@@ -36,7 +36,8 @@ import numpy as np
 import follicle as fl
 from follicle.sbml.events import EventModel
 
-DEFAULT = str(Path(__file__).resolve().parents[2] / "shared/peers/benchmark-models-petab/Benchmark-Models")
+PEERS = Path(__file__).resolve().parents[2] / "shared/peers"  # ../shared beside the repository
+DEFAULT = str(PEERS / "benchmark-models-petab/Benchmark-Models")
 RTOL, ATOL, AGREE, POINTS = 1e-10, 1e-16, 1e-6, 101
 SLACK = 100 * ATOL
 

@@ -32,7 +32,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-DEFAULT_SUITE = str(Path(__file__).resolve().parents[3] / "shared/peers/sbml-test-suite/cases/semantic")
+PEERS = Path(__file__).resolve().parents[3] / "shared/peers"  # ../shared beside the repository
+DEFAULT_SUITE = str(PEERS / "sbml-test-suite/cases/semantic")
 DOC = Path(__file__).resolve().parents[1] / "sbml.md"
 START, END = "<!-- sbml-suite:start -->", "<!-- sbml-suite:end -->"
 #: Refusal messages grouped by the feature they name (first match wins).
