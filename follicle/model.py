@@ -518,7 +518,7 @@ class Model:
                     "Module.flow between the listed states only"
                 )
         reasons = self.conservation_violations(
-            np.array([[s.initial] for s in self.states.values()])
+            np.array([s.initial for s in self.states.values()], dtype=float).reshape(-1, 1)
         )
         if reasons[0] is not None:
             raise ModelDefinitionError(f"the default initial values break {reasons[0]}")
@@ -536,7 +536,7 @@ class Model:
 
     def clip_nonnegative(self, y: np.ndarray) -> np.ndarray:
         """``y`` (states first) clipped in place by :func:`clip_conserving`."""
-        nonnegative = np.array([s.nonnegative for s in self.states.values()])
+        nonnegative = np.array([s.nonnegative for s in self.states.values()], dtype=bool)
         return clip_conserving(y, nonnegative, self.conservation_groups)
 
     def _build_observables(self, factor=None):
