@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq, root
 
+from follicle import limits
 from follicle.errors import (
     AnalysisError,
     FollicleError,
@@ -1301,6 +1302,7 @@ def _probe(model, curve, z, q, critical: complex, params):
     else:
         period = 1.0 / slow
         days = 40 * period
+    days = min(days, limits.limit("span"))  # a probe at a fold (rate -> 0) waits no longer
     overrides = dict(params) | {spec.name: value}
     initial = dict(zip(model.state_names, map(float, system.sigma * start), strict=True))
     for _ in range(4):

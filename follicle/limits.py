@@ -5,18 +5,17 @@ run until memory is exhausted or fail deep inside NumPy. Each limit is far above
 field needs; a request above one is refused with a :class:`LimitError` that gives the
 number asked for, the limit, and how to raise it:
 
-=====================  ===========================  ===========================
-limit                  default                      raise it with
-=====================  ===========================  ===========================
-``span``               100 000 days (~270 years)    ``FOLLICLE_MAX_SPAN``
-``members``            10 000 000 (one call)        ``FOLLICLE_MAX_MEMBERS``
-``output_points``      10 000 000 (times x members  ``FOLLICLE_MAX_OUTPUT_POINTS``
-                       x outputs stored)
-``steps``              1 000 000 (span / max_step   ``FOLLICLE_MAX_STEPS``
-                       of :func:`follicle.simulate`)
-``events``             100 000 (copies made by      ``FOLLICLE_MAX_EVENTS``
-                       :func:`follicle.repeat`)
-=====================  ===========================  ===========================
+=================  ==============================  ===============================
+limit              default                         raise it with
+=================  ==============================  ===============================
+``span``           100 000 days (~270 years)       ``FOLLICLE_MAX_SPAN``
+``members``        10 000 000 in one call          ``FOLLICLE_MAX_MEMBERS``
+``output_points``  200 000 000 values stored       ``FOLLICLE_MAX_OUTPUT_POINTS``
+``steps``          1 000 000 (span / max_step)     ``FOLLICLE_MAX_STEPS``
+``events``         100 000 copies by ``repeat``    ``FOLLICLE_MAX_EVENTS``
+=================  ==============================  ===============================
+
+(stored values are times x members x outputs, about 1.6 GB at the limit)
 
 or, in Python, by assigning to :data:`LIMITS` (e.g.
 ``follicle.limits.LIMITS["members"] = 10**8``). The environment variable wins.
@@ -32,7 +31,7 @@ __all__ = ["LIMITS", "LimitError", "check", "limit"]
 
 #: The current limits; assign to raise one for this process.
 LIMITS: dict[str, float] = {
-    "span": 1e5, "members": 10_000_000, "output_points": 10_000_000, "steps": 1_000_000,
+    "span": 1e5, "members": 10_000_000, "output_points": 200_000_000, "steps": 1_000_000,
     "events": 100_000,
 }
 _UNITS = {"span": " day", "members": "", "output_points": "", "steps": "", "events": ""}

@@ -124,10 +124,14 @@ def _column(name, values) -> tuple[np.ndarray, str]:
             f"sweep axis {name!r}: values {items!r} mix bare numbers and quantities; give "
             "every value with its unit, or none"
         )
-    first = Q_(items[0]) if isinstance(items[0], str) else items[0]
-    unit = first.units
     what = f"sweep axis {name!r}"
-    column = np.array([as_magnitude(v, unit, what=what) for v in items], dtype=float)
+    try:
+        first = Q_(items[0]) if isinstance(items[0], str) else items[0]
+        unit = first.units
+        column = np.array([as_magnitude(v, unit, what=what) for v in items], dtype=float)
+    except (pint.PintError, FollicleError, TypeError, ValueError) as exc:
+        raise FollicleError(f"{what} needs numbers or quantities with units, got "
+                            f"{shown(values)} ({exc})") from None
     return column, f"{unit:D}"
 
 

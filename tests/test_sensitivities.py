@@ -84,7 +84,9 @@ def test_coupled_model_random_parameters_match_finite_differences(seed):
     s = simulate_sensitivities(model, names, days=35, t_eval=t, params=values,
                                schedule=schedule, **TIGHT)
     fd = _central_differences(model, names, values, 35, t, schedule)
-    _assert_close(s.sensitivities, fd)
+    # the activation switch makes sensitivities near an onset steep: central differences
+    # (step 1e-5) err there by about 1e-5 of the largest sensitivity
+    _assert_close(s.sensitivities, fd, rel=3e-5)
 
 
 def test_unknown_parameter_is_named():
