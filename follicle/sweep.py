@@ -47,7 +47,7 @@ from follicle.model import conservation_violations
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
-from follicle.units import Q_, TIME_UNIT, as_magnitude
+from follicle.units import Q_, TIME_UNIT, as_magnitude, parse_quantity
 
 __all__ = ["Design", "SweepResult", "grid", "latin_hypercube", "points", "sobol", "sweep"]
 
@@ -126,7 +126,7 @@ def _column(name, values) -> tuple[np.ndarray, str]:
         )
     what = f"sweep axis {name!r}"
     try:
-        first = Q_(items[0]) if isinstance(items[0], str) else items[0]
+        first = parse_quantity(items[0], what=what) if isinstance(items[0], str) else items[0]
         unit = first.units
         column = np.array([as_magnitude(v, unit, what=what) for v in items], dtype=float)
     except (pint.PintError, FollicleError, TypeError, ValueError) as exc:

@@ -209,7 +209,7 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
     """
     target = parse_unit(unit, what=what)
     if isinstance(value, str):
-        value = _quantity(value, target, what)
+        value = parse_quantity(value, target, what=what)
     if isinstance(value, pint.Quantity):
         try:
             magnitude = value.to(target).magnitude
@@ -238,10 +238,20 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
     return magnitude
 
 
-def _quantity(text: str, target: pint.Unit, what: str) -> pint.Quantity:
-    """``text`` (a number, then a unit) as a quantity; the unit defaults to ``target``'s
-    only when the text is a bare number."""
-    help_ = f"write a number and a unit, e.g. '2 mg/kg' or '3 day' (expected unit {target:~P})"
+def parse_quantity(text: str, target: pint.Unit = ureg.dimensionless, *,
+                   what: str = "quantity") -> pint.Quantity:
+    """``text`` (a number, then a unit, no arithmetic) as a quantity, raising
+    :class:`UnitError` if it cannot be read.
+
+    The unit defaults to ``target`` only when the text is a bare number; the text is read by
+    the same small grammar as :func:`parse_unit`, never evaluated.
+
+    >>> parse_quantity("20 1/day")
+    <Quantity(20, '1 / day')>
+    """
+    help_ = "write a number and a unit, e.g. '2 mg/kg' or '3 day'"
+    if target != ureg.dimensionless:
+        help_ += f" (expected unit {target:~P})"
     if len(text) > TEXT_LIMIT:
         raise UnitError(
             f"{what}: {shown(text)} is longer than {TEXT_LIMIT} characters; {help_}"
