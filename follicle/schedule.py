@@ -7,7 +7,9 @@ each segment separately and applies bolus jumps at the breakpoints, so discontin
 resolved exactly and never smoothed.
 
 Times and amounts take units: numbers mean days for times and the target's own unit for
-amounts; strings (``"3 day"``, ``"2 mg/kg"``) and pint quantities are converted.
+amounts (or the event's ``unit`` when it has one); strings (``"3 day"``, ``"2 mg/kg"``) and
+pint quantities are converted. An event shows its units when printed, as a warning quotes
+it: ``Bolus('D_wnt', 2 mg/kg, day 22)``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,7 +31,7 @@ from follicle.errors import (
     UnknownNameError,
     shown,
 )
-from follicle.units import TIME_UNIT, as_magnitude
+from follicle.units import Q_, TIME_UNIT, as_magnitude, parse_unit
 
 __all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "repeat"]
 
@@ -40,6 +42,41 @@ def _name(value, what: str) -> None:
         raise ScheduleError(
             f"{what} must be the name of a state or parameter (text), got {shown(value)}"
         )
+
+
+def _unit(event, value_field: str) -> None:
+    """Check an event's ``unit``: text naming a unit, and only beside a bare number."""
+    unit, value = event.unit, getattr(event, value_field)
+    if not isinstance(unit, str):
+        raise ScheduleError(f"the unit of {event!r} must be text such as 'mg/kg', got "
+                            f"{shown(unit)}")
+    if unit and not isinstance(value, int | float):
+        raise ScheduleError(
+            f"{type(event).__name__} into {event.target!r}: the {value_field} {shown(value)} "
+            f"carries its own unit; give unit={unit!r} only with a bare number"
+        )
+    if unit:
+        try:
+            parse_unit(unit, what=f"unit of the {value_field} into {event.target!r}")
+        except UnitError as exc:
+            raise ScheduleError(str(exc)) from None
+
+
+def _given(value, unit: str):
+    """A bare ``value`` in the event's ``unit`` as a quantity; anything else as it is."""
+    return Q_(value, unit) if unit and isinstance(value, int | float) else value
+
+
+def _shown(value, unit: str, default: str) -> str:
+    """A dose or value for display: ``2 mg/kg``; a bare number without ``unit`` says which
+    unit it is read in (``default``, e.g. ``"D_wnt's unit"``)."""
+    if isinstance(value, int | float):
+        return f"{value:g} {unit}" if unit else f"{value:g} ({default})"
+    return f"{value:~P}" if hasattr(value, "units") else str(value)
+
+
+def _days(start: float, stop: float) -> str:
+    return f"from day {start:g}" if math.isinf(stop) else f"days {start:g}-{stop:g}"
 
 
 def _time(value, what: str) -> float:
@@ -61,29 +98,44 @@ class Bolus:
         Non-negative, in the target's unit (or a compatible one, e.g. ``"2 mg/kg"``).
     time : float, str or pint.Quantity
         When (days if a bare number).
+    unit : str, optional
+        The unit of a bare-number ``amount`` (default: the target's own unit), e.g. the
+        ``"mg/kg"`` of :func:`follicle.models.dose`; printed with the amount.
     """
 
     target: str
     amount: object
     time: object
+    unit: str = ""
 
     def __post_init__(self):
         _name(self.target, "the target of a bolus")
+        _unit(self, "amount")
         when = _time(self.time, f"time of the bolus into {self.target!r}")
         object.__setattr__(self, "time", when)
+
+    def __repr__(self) -> str:
+        amount = _shown(self.amount, self.unit, f"{self.target}'s unit")
+        return f"Bolus({self.target!r}, {amount}, day {self.time:g})"
 
 
 @dataclass(frozen=True)
 class Infusion:
-    """A constant-rate input: ``d(target)/dt += rate`` for ``start <= t < stop``."""
+    """A constant-rate input: ``d(target)/dt += rate`` for ``start <= t < stop``.
+
+    ``rate`` is in the target's unit per day (bare numbers), in ``unit`` if given, or a
+    quantity (``"0.5 mg/kg/day"``).
+    """
 
     target: str
     rate: object
     start: object
     stop: object
+    unit: str = ""
 
     def __post_init__(self):
         _name(self.target, "the target of an infusion")
+        _unit(self, "rate")
         start = _time(self.start, f"start of the infusion into {self.target!r}")
         stop = _time(self.stop, f"stop of the infusion into {self.target!r}")
         if stop <= start:
@@ -93,6 +145,10 @@ class Infusion:
             )
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
+
+    def __repr__(self) -> str:
+        rate = _shown(self.rate, self.unit, f"{self.target}'s unit per day")
+        return f"Infusion({self.target!r}, {rate}, {_days(self.start, self.stop)})"
 
 
 @dataclass(frozen=True)
@@ -121,6 +177,10 @@ class ParameterStep:
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
 
+    def __repr__(self) -> str:
+        value = _shown(self.value, "", f"{self.parameter}'s unit")
+        return f"ParameterStep({self.parameter!r}, {value}, {_days(self.start, self.stop)})"
+
 
 Event = Bolus | Infusion | ParameterStep
 
@@ -144,7 +204,7 @@ def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
     for k in range(times):
         shift = k * period
         if isinstance(event, Bolus):
-            out.append(Bolus(event.target, event.amount, event.time + shift))
+            out.append(replace(event, time=event.time + shift))
         elif isinstance(event, Infusion):
             if event.stop > event.start + period:
                 raise ScheduleError(
@@ -152,11 +212,9 @@ def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
                     f"({event.stop - event.start:g} day) than the repeat interval "
                     f"({period:g} day)"
                 )
-            out.append(Infusion(event.target, event.rate, event.start + shift,
-                                event.stop + shift))
+            out.append(replace(event, start=event.start + shift, stop=event.stop + shift))
         elif isinstance(event, ParameterStep):
-            out.append(ParameterStep(event.parameter, event.value, event.start + shift,
-                                     event.stop + shift))
+            out.append(replace(event, start=event.start + shift, stop=event.stop + shift))
         else:
             raise ScheduleError(f"cannot repeat {event!r}: not a schedule event")
     return tuple(out)
@@ -239,7 +297,8 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
                 raise UnknownNameError("dose target (state)", ev.target, state_index)
             state = model.states[ev.target]
         if isinstance(ev, Bolus):
-            amount = as_magnitude(ev.amount, state.unit, what=f"bolus into {ev.target!r}")
+            amount = as_magnitude(_given(ev.amount, ev.unit), state.unit,
+                                  what=f"bolus into {ev.target!r}")
             if amount < 0:
                 raise ScheduleError(
                     f"bolus into {ev.target!r} at day {ev.time:g}: amount {amount:g} "
@@ -249,7 +308,7 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
                 boluses.append((ev.time, state_index[ev.target], amount))
                 breaks.add(ev.time)
         elif isinstance(ev, Infusion):
-            rate = as_magnitude(ev.rate, f"({state.unit})/day",
+            rate = as_magnitude(_given(ev.rate, ev.unit), f"({state.unit})/day",
                                 what=f"infusion rate into {ev.target!r}")
             if rate < 0:
                 raise ScheduleError(

@@ -619,7 +619,8 @@ def _member_schedule(job, row) -> Schedule:
         amounts = {state: float(row[c]) for c, state in job.amount_axes}
         schedule = Schedule(
             tuple(
-                Bolus(e.target, amounts[e.target], e.time)
+                Bolus(e.target, amounts[e.target], e.time,
+                      unit=job.model.states[e.target].unit)
                 if isinstance(e, Bolus) and e.target in amounts
                 else e
                 for e in schedule.events

@@ -33,6 +33,9 @@ INTERVENTIONS = {
 def dose(intervention: str, day, amount) -> Bolus:
     """One dose of a drug: ``amount`` (mg/kg) into its exposure compartment at ``day``.
 
+    >>> dose("wnt_inhibitor", day=22, amount="2 mg/kg")
+    Bolus('D_wnt', 2 mg/kg, day 22)
+
     Parameters
     ----------
     intervention : str
@@ -62,7 +65,7 @@ def dose(intervention: str, day, amount) -> Bolus:
         raise ScheduleError(f"{exc} (doses are given in {DOSE_UNIT})") from None
     if value < 0:
         raise ScheduleError(f"{what}: amount must be >= 0 {DOSE_UNIT}, got {value:g}")
-    return Bolus(DRUGS[intervention].state, value, day)
+    return Bolus(DRUGS[intervention].state, value, day, unit=DOSE_UNIT)
 
 
 def course(intervention: str, start, amount, *, every="1 day", times: int = 1):

@@ -200,7 +200,7 @@ class Scenario:
                 f"{', '.join(self.interventions()) or 'nothing'}"
             )
         schedule = tuple(
-            replace(e, amount=target.amount)
+            replace(e, amount=target.amount, unit=target.unit)
             if isinstance(e, Bolus) and e.target == target.target else e
             for e in self.schedule
         )
