@@ -22,13 +22,14 @@ import argparse
 import csv
 import math
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from follicle import limits
-from follicle.errors import FollicleError, UnknownNameError
+from follicle.errors import FollicleError, UnknownNameError, renamed
 from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
 from follicle.models.interventions import DOSE_UNIT, induce_senescence
 from follicle.models.readouts import anagen_onset, first_anagen_onset
@@ -149,21 +150,26 @@ def parse_sample(text: str) -> tuple[str, int]:
 
 # -- a sweep ----------------------------------------------------------------------------------
 def _readout(spec: str, days: float):
-    """A sweep readout from its name: ``anagen_onset``, or ``mean:NAME``, ``final:NAME``,
-    ``max:NAME`` of any state or observable (all computed on the fly by the sweep)."""
+    """A sweep readout's name and the readout: ``anagen_onset``, or ``mean:NAME``,
+    ``value:NAME`` (at the end of the run), ``max:NAME`` of any state or observable (all
+    computed on the fly by the sweep, and named as :mod:`follicle.readouts` names them).
+    ``final:NAME`` is the deprecated spelling of ``value:NAME``."""
     if spec == "anagen_onset":
-        return anagen_onset
+        return spec, anagen_onset
     kind, _, name = spec.partition(":")
+    if kind == "final" and name:
+        kind, _, name = renamed("the readout", spec, f"value:{name}").partition(":")
     readouts = {
         "mean": lambda: TimeAverage(name),
-        "final": lambda: ValueAt(name, days),
+        "value": lambda: ValueAt(name, days),
         "max": lambda: Peak(name),
     }
     if kind not in readouts or not name:
         raise UsageError(
-            f"readout {spec!r}: choose anagen_onset, mean:NAME, final:NAME or max:NAME"
+            f"readout {spec!r}: choose anagen_onset, mean:NAME, value:NAME or max:NAME"
         )
-    return readouts[kind]()
+    readout = readouts[kind]()
+    return readout.column, readout
 
 
 def _axis(base: Scenario, model, axis: str):
@@ -275,22 +281,22 @@ def _cmd_sweep(args) -> int:
     if len(args.axes) % 2:
         raise UsageError("give every AXIS its VALUES: SCENARIO AXIS VALUES [AXIS VALUES ...]")
     sample = parse_sample(args.sample) if args.sample else None
-    readout = _readout(args.readout, base.days)
+    column, readout = _readout(args.readout, base.days)
     model = coupled()
     pairs = list(zip(args.axes[::2], args.axes[1::2], strict=True))
     design, headers = _design(base, model, pairs, sample, args.seed)
     result = base.sweep(
-        design, {args.readout: readout}, model=model,
+        design, {column: readout}, model=model,
         chunk_size=min(CHUNK, max(1, math.ceil(len(design) / PROGRESS_STEPS))),
         progress=not args.no_progress and sys.stderr.isatty(),
     )  # fmt: skip
     rows = [
         [*(f"{v:.10g}" for v in values), f"{readout:.10g}", status]
         for values, readout, status in zip(
-            design.values, result.readouts[args.readout], result.status, strict=True
+            design.values, result.readouts[column], result.status, strict=True
         )
     ]
-    table = [[*headers, args.readout, "status"], *rows]
+    table = [[*headers, column, "status"], *rows]
     if args.out is None:
         csv.writer(sys.stdout).writerows(table)
     else:
@@ -430,7 +436,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--readout",
         default="anagen_onset",
-        help="anagen_onset (default; nan if none within the run), mean:NAME, final:NAME, max:NAME",
+        help="anagen_onset (default; nan if none within the run), mean:NAME, value:NAME (at "
+        "the end of the run), max:NAME",
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
     p.add_argument(
@@ -458,8 +465,23 @@ def _version() -> str:
     return f"follicle {__version__}"
 
 
+def _one_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as the command line shows errors: one line on stderr."""
+    print(f"follicle: warning: {message}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 model error, 2 usage error)."""
+    """Run the command line; return the exit code (0 ok, 1 model error, 2 usage error).
+
+    Warnings, deprecated spellings among them, are one line each on stderr.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("default", category=DeprecationWarning, module=r"follicle\b")
+        warnings.showwarning = _one_line
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         args = parser().parse_args(argv)
         return args.func(args)

@@ -233,6 +233,7 @@ class Module:
     terms: list[RateTerm] = field(default_factory=list)
     observables: list[Observable] = field(default_factory=list)
     conserved: list[Conservation] = field(default_factory=list)
+    interventions: dict[str, str] = field(default_factory=dict)
 
     def state(self, name, unit, initial, description="", *, nonnegative=True, scale=1.0):
         """Declare a state and return its sympy symbol."""
@@ -302,6 +303,16 @@ class Module:
         value = as_magnitude(total, "1", what=f"conserved total of module {self.name!r}")
         text = label or f"sum of {names[0]}..{names[-1]}"
         self.conserved.append(Conservation(names, value, text, self.name))
+
+    def intervention(self, name: str, state) -> None:
+        """Name the dosing of ``state`` (a symbol or name): sweeps then call the amount of
+        its doses ``"<name>.amount"`` (e.g. ``"wnt_inhibitor.amount"`` for ``D_wnt``)."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelDefinitionError(
+                f"module {self.name!r}: an intervention's name must be an identifier, got "
+                f"{shown(name)}"
+            )
+        self.interventions[name] = _name_of(state)
 
     def observable(self, name, expr, unit=None, description="") -> sp.Symbol:
         """Declare an observable and return a symbol standing for it in later observables.
@@ -434,6 +445,7 @@ class Model:
         self.observables = self._build_observables()
         self.rhs_expressions = self._build_rhs()
         self.conservation = tuple(law for m in self.modules for law in m.conserved)
+        self.interventions = self._collect_interventions()
         self._check_conservation()
 
     # -- assembly -----------------------------------------------------------------------
@@ -499,6 +511,24 @@ class Model:
                 )
             rhs[term.state] += convert_expression(converted, unit, expected, factor)
         return tuple(rhs[name] for name in self.states)
+
+    def _collect_interventions(self) -> dict[str, str]:
+        """Every module's named interventions, ``{name: dosed state}``."""
+        found: dict[str, str] = {}
+        for m in self.modules:
+            for name, state in m.interventions.items():
+                if name in found or name in self.states or name in self.parameters:
+                    raise ModelDefinitionError(
+                        f"module {m.name!r}: the intervention name {name!r} is already a "
+                        "state, a parameter or another module's intervention"
+                    )
+                if state not in self.states:
+                    raise UnknownNameError(
+                        f"dosed state (of the intervention {name!r} of module {m.name!r})",
+                        state, self.states,
+                    )
+                found[name] = state
+        return found
 
     def _check_conservation(self) -> None:
         """Check the declared invariants against the rate terms and default values."""

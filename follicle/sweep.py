@@ -11,8 +11,10 @@ Axes are named by what they change:
 
 * a parameter name (``"k_CA"``): that parameter's value;
 * a state name (``"X"``): that state's initial value;
-* ``"<state>.amount"`` (``"D_wnt.amount"``): the amount of every bolus into that state in
-  the schedule;
+* ``"<intervention>.amount"`` (``"wnt_inhibitor.amount"``): the amount of every bolus into
+  the state the model names that intervention after (:meth:`Module.intervention
+  <follicle.Module.intervention>`), in the schedule; ``"<state>.amount"`` for a state
+  without such a name (the old spelling ``"D_wnt.amount"`` of a named one is deprecated);
 * any other name: a keyword argument of ``schedule`` when it is a callable that builds the
   schedule from the member's settings (``schedule=lambda day: [dose(..., day=day, ...)]``).
 """
@@ -22,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -41,7 +42,7 @@ from follicle.ensemble import (
     member_trajectory,
     resolve_templates,
 )
-from follicle.errors import FollicleError, UnitError, UnknownNameError, shown
+from follicle.errors import FollicleError, UnitError, UnknownNameError, renamed, shown
 from follicle.executors import map_ordered
 from follicle.model import conservation_violations
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
@@ -294,13 +295,7 @@ class SweepResult:
     def __getitem__(self, name: str) -> np.ndarray:
         if name == "readout" and name not in self.readouts and len(self.readouts) == 1:
             (only,) = self.readouts
-            warnings.warn(
-                f"a sweep's single readout is now named {only!r} (as on the command line); "
-                f"result['readout'] is deprecated, write result[{only!r}]",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            name = only
+            name = renamed("a sweep's single readout", name, only)
         if name not in self.readouts:
             raise UnknownNameError("readout", name, self.readouts)
         return self.readouts[name].reshape(self.design.shape)
@@ -400,8 +395,9 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     axes : Design or mapping
         A :class:`Design` (:func:`grid`, :func:`latin_hypercube`, :func:`sobol`,
         :func:`points`), or ``{axis: values}`` for a full grid. Axis names are parameters,
-        states (initial values), ``"<state>.amount"`` (every bolus into that state) or
-        keywords of a callable ``schedule``.
+        states (initial values), ``"<intervention>.amount"`` (every bolus of a named
+        intervention; ``"<state>.amount"`` for a state without a name) or keywords of a
+        callable ``schedule``.
     readout : readout or mapping of name to readout
         :class:`~follicle.readouts.CrossingTime`, :class:`~follicle.readouts.ValueAt`,
         :class:`~follicle.readouts.TimeAverage`, :class:`~follicle.readouts.Peak` (computed
@@ -462,6 +458,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:
         base.initial_vector(initial)  # unknown names and bad values fail here, once
+    design = dataclasses.replace(design, names=spelled(base, design.names))
     routes = _route(base, design.names, schedule)
     design = _in_model_units(base, design, routes)
     job = _Job(
@@ -584,21 +581,40 @@ class _Defaults:
         return conservation_violations(self.conservation, self.conservation_groups, initial)
 
 
+def spelled(model, names) -> tuple[str, ...]:
+    """Sweep axis names as the model spells them: ``"D_wnt.amount"`` of a state dosed by a
+    named intervention becomes ``"wnt_inhibitor.amount"``, with a :class:`DeprecationWarning`
+    (:func:`follicle.errors.renamed`); other names stay as they are."""
+    by_state = {state: name for name, state in model.interventions.items()}
+    out = []
+    for name in names:
+        state = name.removesuffix(".amount")
+        if name.endswith(".amount") and state in by_state:
+            name = renamed("the sweep axis", name, f"{by_state[state]}.amount", stacklevel=4)
+        out.append(name)
+    return tuple(out)
+
+
 def _route(model, names, schedule):
     parameter_axes, state_axes, amount_axes, keyword_axes = [], [], [], []
+    amounts = {f"{s}.amount": s for s in model.states}
+    amounts |= {f"{name}.amount": s for name, s in model.interventions.items()}
     for column, name in enumerate(names):
         if name in model.parameters:
             parameter_axes.append((column, name))
         elif name in model.states:
             state_axes.append((column, name))
-        elif name.endswith(".amount") and name.removesuffix(".amount") in model.states:
-            amount_axes.append((column, name.removesuffix(".amount")))
+        elif name in amounts:
+            amount_axes.append((column, amounts[name]))
         elif callable(schedule):
             keyword_axes.append((column, name))
         else:
-            known = [*model.parameters, *model.states, *(f"{s}.amount" for s in model.states)]
+            named = set(model.interventions.values())
+            known = [*model.parameters, *model.states,
+                     *(f"{n}.amount" for n in model.interventions),
+                     *(f"{s}.amount" for s in model.states if s not in named)]
             raise UnknownNameError(
-                "sweep axis (parameter, state or '<state>.amount'; other "
+                "sweep axis (parameter, state or '<intervention>.amount'; other "
                 "names need a callable schedule)",
                 name,
                 known,

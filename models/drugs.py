@@ -82,6 +82,7 @@ def module() -> Module:
     for drug in DRUGS.values():
         suffix = drug.state.removeprefix("D_")
         d = m.state(drug.state, "mg/kg", 0.0, f"exposure to the {drug.description}")
+        m.intervention(drug.name, d)
         half_life = m.add_parameter(parameter(f"t_half_{suffix}"))
         m.add_parameter(parameter(f"EC50_{suffix}"))
         m.add_parameter(parameter(f"hill_{suffix}"))

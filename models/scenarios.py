@@ -20,7 +20,6 @@ potency scale, and every timing is chosen relative to the model's own cycle.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -140,39 +139,20 @@ class Scenario:
             A drug axis of a drug the scenario does not dose.
         """
         design = axes if isinstance(axes, Design) else grid(axes)
-        engine = tuple(self._engine_axis(name) for name in design.names)
+        for name in design.names:
+            drug, _, field = name.partition(".")
+            if field == "amount" and drug in DRUGS:
+                self.with_doses(drug, 0.0)  # refuses a drug the scenario does not dose
         options.setdefault("days", self.days)
-        result = sweep(
+        return sweep(
             model or coupled(),
-            replace(design, names=engine),
+            design,
             readout,
             schedule=self.schedule,
             params={**self.params, **options.pop("params", {})},
             initial={**self.initial, **options.pop("initial", {})},
             **options,
         )
-        named = tuple(_drug_axis(name) for name in design.names)
-        return replace(result, design=replace(result.design, names=named))
-
-    def _engine_axis(self, name: str) -> str:
-        """The engine's name of a sweep axis: ``wnt_inhibitor.amount`` -> ``D_wnt.amount``."""
-        drug, dot, field = name.partition(".")
-        if not dot:
-            return name
-        if drug in DRUGS and field == "amount":
-            self.with_doses(drug, 0.0)  # refuses a drug the scenario does not dose
-            return f"{DRUGS[drug].state}.amount"
-        spelled = _drug_axis(name)
-        if spelled != name:
-            warnings.warn(
-                f"the sweep axis {name!r} is now spelled {spelled!r}, as on the command line; "
-                f"{name!r} is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
-            return name
-        raise UnknownNameError("drug axis (DRUG.amount)", name,
-                               [f"{d}.amount" for d in DRUGS])
 
     def with_doses(self, intervention: str, amount) -> Scenario:
         """The same scenario with every dose of ``intervention`` set to ``amount``.
@@ -371,14 +351,6 @@ def _scenarios():
 
 #: Every scenario by name.
 SCENARIOS = {s.name: s for s in _scenarios()}
-
-
-def _drug_axis(name: str) -> str:
-    """``"D_wnt.amount"`` (a drug's exposure state) as ``"wnt_inhibitor.amount"``; other
-    names as they are."""
-    state, _, field = name.partition(".")
-    by_state = {drug.state: key for key, drug in DRUGS.items()}
-    return f"{by_state[state]}.{field}" if field == "amount" and state in by_state else name
 
 
 def scenario(name: str) -> Scenario:

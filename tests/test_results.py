@@ -228,7 +228,7 @@ def test_a_single_readout_is_named_as_on_the_command_line(model):
     assert fl.models.anagen_onset.column == "anagen_onset"
     result = fl.sweep(model, {"k": [1.0]}, fl.readouts.TimeAverage("X"), days=2)
     assert list(result.readouts) == ["mean:X"]
-    with pytest.warns(DeprecationWarning, match=r"result\['mean:X'\]"):
+    with pytest.warns(DeprecationWarning, match="'readout' is now spelled 'mean:X'"):
         old = result["readout"]
     np.testing.assert_array_equal(old, result["mean:X"])
 
