@@ -1172,6 +1172,20 @@ class Ensemble:
 
         return ensemble_dataset(self)
 
+    @classmethod
+    def from_xarray(cls, dataset) -> Ensemble:
+        """The ensemble saved in ``dataset`` by :meth:`to_xarray` (e.g. read from netCDF:
+        ``Ensemble.from_xarray(xarray.open_dataset(path))``).
+
+        Raises
+        ------
+        DataError
+            If the dataset was not written by :meth:`to_xarray`.
+        """
+        from follicle.xarray_io import ensemble_from_dataset
+
+        return ensemble_from_dataset(dataset)
+
     def member(self, i: int) -> Trajectory:
         """Member ``i`` as a :class:`~follicle.Trajectory` (needs recorded time courses)."""
         if self.values is None:

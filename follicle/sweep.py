@@ -341,6 +341,20 @@ class SweepResult:
 
         return sweep_dataset(self)
 
+    @classmethod
+    def from_xarray(cls, dataset) -> SweepResult:
+        """The sweep saved in ``dataset`` by :meth:`to_xarray` (e.g. read from netCDF:
+        ``SweepResult.from_xarray(xarray.open_dataset(path))``).
+
+        Raises
+        ------
+        DataError
+            If the dataset was not written by :meth:`to_xarray`.
+        """
+        from follicle.xarray_io import sweep_from_dataset
+
+        return sweep_from_dataset(dataset)
+
     def _repr_html_(self) -> str:
         from follicle.display import sweep_html
 

@@ -1,11 +1,12 @@
-"""Results as labelled ``xarray`` datasets, and a run back from one.
+"""Results as labelled ``xarray`` datasets, and results back from them.
 
-Every variable carries its unit in ``attrs["units"]``. What a :class:`~follicle.Trajectory`
-holds beyond its time courses (parameters, schedule, events, solver work) is kept as JSON
-text in the dataset's attributes, so a run written with ``Dataset.to_netcdf`` and read with
-``xarray.open_dataset`` comes back whole through :meth:`Trajectory.from_xarray
-<follicle.Trajectory.from_xarray>`. Needs xarray (``pip install 'follicle[xarray]'``);
-netCDF files need no more than scipy's netCDF3 backend.
+Every variable carries its unit in ``attrs["units"]``. What a result holds beyond its
+arrays (parameters, schedules, events, solver work, the order of names) is kept as JSON
+text in the dataset's attributes, so a :class:`~follicle.Trajectory`, an
+:class:`~follicle.Ensemble` or a :class:`~follicle.SweepResult` written with
+``Dataset.to_netcdf`` and read with ``xarray.open_dataset`` comes back whole through its
+``from_xarray``. Needs xarray (``pip install 'follicle[xarray]'``); netCDF files need no
+more than scipy's netCDF3 backend.
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ import numpy as np
 from follicle.errors import DataError, FollicleError
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule
 
-__all__ = ["ensemble_dataset", "sweep_dataset", "trajectory_dataset", "trajectory_from_dataset"]
+__all__ = [
+    "ensemble_dataset",
+    "ensemble_from_dataset",
+    "sweep_dataset",
+    "sweep_from_dataset",
+    "trajectory_dataset",
+    "trajectory_from_dataset",
+]
 
-#: The ``attrs["follicle"]`` tag of a dataset that :func:`trajectory_from_dataset` reads.
-TRAJECTORY_TAG = "Trajectory 1"
+#: The ``attrs["follicle"]`` tag of each kind of result's dataset (kind and format version).
+TRAJECTORY_TAG, ENSEMBLE_TAG, SWEEP_TAG = "Trajectory 1", "Ensemble 1", "SweepResult 1"
 _EVENTS = {cls.__name__: cls for cls in (Bolus, Infusion, ParameterStep)}
 
 
@@ -38,17 +46,21 @@ def _plain(value):
     return value if isinstance(value, int | float) else str(value)
 
 
+def _events(schedule: Schedule) -> list:
+    return [{"event": type(e).__name__,
+             **{f.name: _plain(getattr(e, f.name)) for f in dataclasses.fields(e)}}
+            for e in schedule.events]
+
+
 def _schedule_json(schedule: Schedule) -> str:
-    return json.dumps([
-        {"event": type(e).__name__,
-         **{f.name: _plain(getattr(e, f.name)) for f in dataclasses.fields(e)}}
-        for e in schedule.events
-    ])
+    return json.dumps(_events(schedule))
 
 
-def _schedule_of(text: str) -> Schedule:
+def _schedule_of(text) -> Schedule:
+    """A schedule from its JSON text, or from the already decoded list of events."""
     events = []
-    for item in json.loads(text):
+    for item in json.loads(text) if isinstance(text, str) else text:
+        item = dict(item)
         kind = item.pop("event")
         if kind not in _EVENTS:
             raise DataError(f"dataset schedule: unknown event kind {kind!r}")
@@ -87,13 +99,7 @@ def trajectory_from_dataset(dataset):
     """
     from follicle.trajectory import SolverStats, Trajectory
 
-    tag = dataset.attrs.get("follicle")
-    if tag != TRAJECTORY_TAG:
-        raise DataError(
-            f"Trajectory.from_xarray: the dataset's attrs['follicle'] is {tag!r}, expected "
-            f"{TRAJECTORY_TAG!r}: only datasets written by Trajectory.to_xarray() load back"
-        )
-    attrs = dataset.attrs
+    attrs = _checked(dataset, TRAJECTORY_TAG, "Trajectory")
     names = tuple(json.loads(attrs["names"]))
     stats = json.loads(attrs["stats"])
     return Trajectory(
@@ -111,8 +117,28 @@ def trajectory_from_dataset(dataset):
     )
 
 
+def _checked(dataset, tag: str, kind: str):
+    """The attributes of a dataset written by ``<kind>.to_xarray()``, or a DataError."""
+    found = dataset.attrs.get("follicle")
+    if found != tag:
+        raise DataError(
+            f"{kind}.from_xarray: the dataset's attrs['follicle'] is {found!r}, expected "
+            f"{tag!r}: only datasets written by {kind}.to_xarray() load back"
+        )
+    return dataset.attrs
+
+
 def _reasons(reason) -> np.ndarray:
     return np.array(["" if r is None else str(r) for r in reason])
+
+
+def _reasons_of(text) -> np.ndarray:
+    """``reason`` back from its text: ``None`` where it is empty (members that are ok)."""
+    return np.array([None if str(r) == "" else str(r) for r in np.ravel(text)], dtype=object)
+
+
+def _text(values) -> np.ndarray:
+    return np.array([str(v) for v in np.ravel(values)])
 
 
 def ensemble_dataset(ensemble):
@@ -128,6 +154,8 @@ def ensemble_dataset(ensemble):
         "status": ("member", np.asarray(ensemble.status, dtype=str)),
         "reason": ("member", _reasons(ensemble.reason)),
         "steps": ("member", ensemble.steps),
+        "rejected": ("member", ensemble.rejected),
+        "segments": ("member", ensemble.segments),
         "parameters": (("member", "parameter"), ensemble.parameters),
     }
     data |= {n: xr.Variable("member", v) for n, v in ensemble.readouts.items()}
@@ -142,7 +170,55 @@ def ensemble_dataset(ensemble):
             n: xr.Variable(("member", "t"), ensemble.values[:, i], attrs={"units": u})
             for i, (n, u) in enumerate(zip(ensemble.names, ensemble.units, strict=True))
         }
-    return xr.Dataset(data, coords=coords, attrs={"model_name": ensemble.model_name})
+    attrs = {
+        "follicle": ENSEMBLE_TAG,
+        "model_name": ensemble.model_name,
+        "names": json.dumps(ensemble.names),
+        "units": json.dumps(ensemble.units),
+        "readouts": json.dumps(list(ensemble.readouts)),
+        "schedules": json.dumps([_events(s) for s in ensemble.schedules]),
+        "rtol": float(ensemble.rtol),
+        "atol": json.dumps([float(a) for a in ensemble.atol]),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def ensemble_from_dataset(dataset):
+    """The :class:`~follicle.Ensemble` a dataset of :func:`ensemble_dataset` holds.
+
+    Raises
+    ------
+    DataError
+        If the dataset was not written by :meth:`Ensemble.to_xarray
+        <follicle.Ensemble.to_xarray>`.
+    """
+    from follicle.ensemble import Ensemble
+
+    attrs = _checked(dataset, ENSEMBLE_TAG, "Ensemble")
+    names = tuple(json.loads(attrs["names"]))
+    kept = "t" in dataset.coords
+    values = (np.stack([np.asarray(dataset[n].values, dtype=float) for n in names], axis=1)
+              if kept else None)
+    return Ensemble(
+        status=_text(dataset["status"].values),
+        reason=_reasons_of(dataset["reason"].values),
+        readouts={n: np.asarray(dataset[n].values, dtype=float)
+                  for n in json.loads(attrs["readouts"])},
+        t=np.asarray(dataset["t"].values, dtype=float) if kept else None,
+        values=values,
+        names=names,
+        units=tuple(json.loads(attrs["units"])),
+        parameters=np.asarray(dataset["parameters"].values, dtype=float),
+        parameter_names=tuple(str(n) for n in dataset["parameter"].values),
+        parameter_units=tuple(str(u) for u in dataset["parameter_unit"].values),
+        schedules=tuple(_schedule_of(s) for s in json.loads(attrs["schedules"])),
+        steps=np.asarray(dataset["steps"].values),
+        rejected=np.asarray(dataset["rejected"].values),
+        segments=np.asarray(dataset["segments"].values),
+        rtol=float(attrs["rtol"]),
+        atol=tuple(json.loads(attrs["atol"])),
+        model_name=str(attrs["model_name"]),
+    )
 
 
 def sweep_dataset(result):
@@ -169,7 +245,43 @@ def sweep_dataset(result):
         "reason": xr.Variable(dims, shaped(_reasons(result.reason))),
         "steps": xr.Variable(dims, shaped(result.steps)),
     }
-    return xr.Dataset(data, coords=coords, attrs={"kind": design.kind})
+    attrs = {"follicle": SWEEP_TAG, "kind": design.kind, "axes": json.dumps(design.names),
+             "readouts": json.dumps(list(result.readouts))}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def sweep_from_dataset(dataset):
+    """The :class:`~follicle.SweepResult` a dataset of :func:`sweep_dataset` holds.
+
+    Raises
+    ------
+    DataError
+        If the dataset was not written by :meth:`SweepResult.to_xarray
+        <follicle.SweepResult.to_xarray>`.
+    """
+    from follicle.sweep import Design, SweepResult
+
+    attrs = _checked(dataset, SWEEP_TAG, "SweepResult")
+    names = tuple(json.loads(attrs["axes"]))
+    columns = [np.asarray(dataset[n].values, dtype=float) for n in names]
+    if attrs["kind"] == "grid":
+        shape = tuple(c.size for c in columns)
+        mesh = np.meshgrid(*columns, indexing="ij")
+        values = np.stack([m.ravel() for m in mesh], axis=1) if columns else np.empty((1, 0))
+    else:
+        shape = (dataset.sizes["member"],)
+        values = np.stack(columns, axis=1)
+    readouts = json.loads(attrs["readouts"])
+    design = Design(names, values, shape, str(attrs["kind"]),
+                    tuple(str(dataset[n].attrs["units"]) for n in names))
+    return SweepResult(
+        design=design,
+        readouts={n: np.asarray(dataset[n].values, dtype=float).ravel() for n in readouts},
+        status=_text(dataset["status"].values),
+        reason=_reasons_of(dataset["reason"].values),
+        steps=np.asarray(dataset["steps"].values).ravel(),
+        readout_units={n: str(dataset[n].attrs["units"]) for n in readouts},
+    )
 
 
 def _grid_axis(design, i) -> np.ndarray:

@@ -255,3 +255,68 @@ def test_sweep_heat_map_sorts_axes_given_out_of_order(model):
     shown = ax.collections[0].get_array().reshape(2, 2)
     np.testing.assert_array_equal(shown, result["value:X"][::-1, ::-1])
     _close(ax)
+
+
+# -- ensembles and sweeps back from netCDF --------------------------------------------------
+def _saved_and_loaded(result, path):
+    result.to_xarray().to_netcdf(path)
+    with xr.open_dataset(path) as dataset:
+        return type(result).from_xarray(dataset.load())
+
+
+def _assert_same(back, original, fields):
+    """Every field equal: arrays element by element (and shape), mappings key by key."""
+    for field in fields:
+        a, b = getattr(back, field), getattr(original, field)
+        if isinstance(b, np.ndarray):
+            assert a.shape == b.shape, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        elif field == "readouts":
+            assert list(a) == list(b), field
+            for name in b:
+                np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+        else:
+            assert a == b, field
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_ensemble_round_trips_through_netcdf(model, keep, tmp_path):
+    ensemble = fl.simulate_ensemble(
+        model, days=3, params={"k": [0.5, 1.0, 250.0]},  # 250/day is outside k's bounds
+        schedule=[fl.Bolus("X", 2, 1.0, unit="uM")],
+        readouts={"onset": CrossingTime("Y", "100 nM"), "end": ValueAt("X", 3.0)},
+        t_eval=np.linspace(0, 3, 7) if keep else None,
+    )
+    assert list(ensemble.status) == ["ok", "ok", "invalid"] and ensemble.reason[2]
+    back = _saved_and_loaded(ensemble, tmp_path / "ensemble.nc")
+    _assert_same(back, ensemble, [
+        "status", "reason", "readouts", "t", "values", "names", "units", "parameters",
+        "parameter_names", "parameter_units", "schedules", "steps", "rejected", "segments",
+        "rtol", "atol", "model_name"])
+    assert back.reason[0] is None and back.reason[2] == ensemble.reason[2]
+    if keep:
+        np.testing.assert_array_equal(back.member(1)["Y"], ensemble.member(1)["Y"])
+
+
+def test_sweep_round_trips_through_netcdf(model, tmp_path):
+    grid = fl.sweep(model, {"k": ["0.5 1/day", "1 1/day", "250 1/day"], "X": ["1 nM", "2 nM"]},
+                    {"end": ValueAt("X", 1.0), "crossing": CrossingTime("Y", 0.5)}, days=2)
+    sample = fl.sweep(model, fl.latin_hypercube({"k": ("1 1/day", "2 1/day")}, 4, seed=0),
+                      ValueAt("X", 1), days=2)
+    assert "invalid" in set(grid.status)
+    for i, result in enumerate((grid, sample)):
+        back = _saved_and_loaded(result, tmp_path / f"sweep{i}.nc")
+        _assert_same(back, result, ["readouts", "status", "reason", "steps"])
+        assert dict(back.readout_units) == dict(result.readout_units)
+        assert (back.design.names, back.design.shape, back.design.kind, back.design.units) \
+            == (result.design.names, result.design.shape, result.design.kind,
+                result.design.units)
+        np.testing.assert_array_equal(back.design.values, result.design.values)
+        for name in result.readouts:
+            np.testing.assert_array_equal(back[name], result[name])
+
+
+@pytest.mark.parametrize("kind", [fl.Ensemble, fl.SweepResult])
+def test_from_xarray_of_another_kind_of_result_is_refused(kind, run):
+    with pytest.raises(fl.DataError, match=rf"{kind.__name__}\.to_xarray"):
+        kind.from_xarray(run.to_xarray())
