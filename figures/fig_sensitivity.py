@@ -37,6 +37,18 @@ SPREAD = 0.2
 #: Indices lie in [0, 1]; estimates a little outside it are sampling noise.
 XLIM = (-0.5, 1.5)
 COLOURS = {"S1 (alone)": "#90caf9", "ST (with interactions)": "#1565c0"}
+#: The scenario whose doses each readout gives (see follicle.models.sensitivity).
+SCENARIOS = {"onset_delay": "macrophage_wnt_inhibition", "fur_recovery": "abt737_after_induction"}
+
+
+def doses(scenario: str) -> str:
+    """The scenario's course as the title states it: ``8 x 2 mg/kg every 2 days from day
+    12``."""
+    given = [e for e in fl.models.scenario(scenario).schedule if isinstance(e, fl.Bolus)]
+    first, gap = given[0], (given[1].time - given[0].time if len(given) > 1 else 0)
+    every = f" every {gap:g} days" if gap != 1 else " daily"
+    return (f"{len(given)} x {first.amount:g} {first.unit}{every if len(given) > 1 else ''}"
+            f" from day {first.time:g}")
 
 
 def _panel(ax, name: str, result: fl.sensitivity.SobolIndices, at_default: float) -> None:
@@ -63,7 +75,8 @@ def _panel(ax, name: str, result: fl.sensitivity.SobolIndices, at_default: float
         f"Sobol index (bars: {result.conf_level:.0%} bootstrap interval; wider "
         f"ones run off the axis)"
     )
-    summary = textwrap.fill(f"{name}: {READOUTS[name][0].__doc__.splitlines()[0]}", 70)
+    summary = textwrap.fill(f"{name}: {READOUTS[name][0].__doc__.splitlines()[0]} "
+                            f"(treated: {doses(SCENARIOS[name])})", 70)
     ax.set_title(
         f"{summary}\n{at_default:.3g} at the defaults; N = {result.n}, "
         f"{result.evaluations} evaluations",
