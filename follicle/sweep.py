@@ -472,7 +472,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     base = model.with_defaults(**dict(params or {})) if params else model
     if initial:
         base.initial_vector(initial)  # unknown names and bad values fail here, once
-    design = dataclasses.replace(design, names=spelled(base, design.names))
+    design = dataclasses.replace(design, names=_spelled(base, design.names))
     routes = _route(base, design.names, schedule)
     design = _in_model_units(base, design, routes)
     job = _Job(
@@ -595,7 +595,7 @@ class _Defaults:
         return conservation_violations(self.conservation, self.conservation_groups, initial)
 
 
-def spelled(model, names) -> tuple[str, ...]:
+def _spelled(model, names) -> tuple[str, ...]:
     """Sweep axis names as the model spells them: ``"D_wnt.amount"`` of a state dosed by a
     named intervention becomes ``"wnt_inhibitor.amount"``, with a :class:`DeprecationWarning`
     (:func:`follicle.errors.renamed`); other names stay as they are."""
