@@ -41,15 +41,15 @@ def _named_pk():
 def test_engine_sweep_names_a_dose_axis_by_its_intervention():
     schedule = [fl.Bolus("drug", 1.0, 1.0), fl.Bolus("drug", 1.0, 2.0)]
     final = fl.readouts.ValueAt("drug", 3.0)
-    new = fl.sweep(_named_pk(), {"pill.amount": ["1 mg/kg", "2000 ug/kg"]}, final, days=3,
-                   schedule=schedule)
+    new = fl.sweep(
+        _named_pk(), {"pill.amount": ["1 mg/kg", "2000 ug/kg"]}, final, days=3, schedule=schedule
+    )
     assert new.design.names == ("pill.amount",) and new.axis_unit("pill.amount") == "mg/kg"
     # Two boluses of a each, eliminated at 0.3/day: a (e^-0.6 + e^-0.3) at day 3.
     expected = np.array([1.0, 2.0]) * (np.exp(-0.6) + np.exp(-0.3))
     np.testing.assert_allclose(new["value:drug"], expected, rtol=1e-6)
     with pytest.warns(DeprecationWarning, match="'drug.amount' is now spelled 'pill.amount'"):
-        old = fl.sweep(_named_pk(), {"drug.amount": [1.0, 2.0]}, final, days=3,
-                       schedule=schedule)
+        old = fl.sweep(_named_pk(), {"drug.amount": [1.0, 2.0]}, final, days=3, schedule=schedule)
     assert old.design.names == ("pill.amount",)
     np.testing.assert_array_equal(old["value:drug"], new["value:drug"])
 
@@ -58,22 +58,29 @@ def test_a_state_without_an_intervention_name_keeps_state_amount():
     schedule = [fl.Bolus("drug", 1.0, 1.0)]
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        result = fl.sweep(one_compartment(), {"drug.amount": [1.0, 3.0]},
-                          fl.readouts.ValueAt("drug", 1.0), days=2, schedule=schedule)
+        result = fl.sweep(
+            one_compartment(),
+            {"drug.amount": [1.0, 3.0]},
+            fl.readouts.ValueAt("drug", 1.0),
+            days=2,
+            schedule=schedule,
+        )
     np.testing.assert_allclose(result["value:drug"], [1.0, 3.0], rtol=1e-9)
 
 
 def test_an_unknown_dose_axis_lists_the_intervention_spelling():
     with pytest.raises(fl.UnknownNameError, match=r"pill\.amount"):
-        fl.sweep(_named_pk(), {"pil.amount": [1.0]}, fl.readouts.ValueAt("drug", 1.0),
-                 days=2)
+        fl.sweep(_named_pk(), {"pil.amount": [1.0]}, fl.readouts.ValueAt("drug", 1.0), days=2)
 
 
-@pytest.mark.parametrize(("name", "state", "says"), [
-    ("k_el", "drug", "already a state, a parameter"),
-    ("pill", "nothing", "unknown dosed state"),
-    ("a pill", "drug", "must be an identifier"),
-])
+@pytest.mark.parametrize(
+    ("name", "state", "says"),
+    [
+        ("k_el", "drug", "already a state, a parameter"),
+        ("pill", "nothing", "unknown dosed state"),
+        ("a pill", "drug", "must be an identifier"),
+    ],
+)
 def test_bad_intervention_names_are_refused(name, state, says):
     m = fl.Module("pk")
     c = m.state("drug", unit="mg/kg", initial=0.0)
@@ -86,8 +93,21 @@ def test_bad_intervention_names_are_refused(name, state, says):
 
 def _cli_sweep(tmp_path, capsys, readout):
     out = tmp_path / f"{readout.replace(':', '_')}.csv"
-    code = main(["sweep", "macrophage_wnt_inhibition", "wnt_inhibitor.amount", "0,2",
-                 "--days", "30", "--readout", readout, "--no-progress", "--out", str(out)])
+    code = main(
+        [
+            "sweep",
+            "macrophage_wnt_inhibition",
+            "wnt_inhibitor.amount",
+            "0,2",
+            "--days",
+            "30",
+            "--readout",
+            readout,
+            "--no-progress",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -99,8 +119,8 @@ def test_cli_value_readout_is_pythons_value_at_the_end(tmp_path, capsys):
     assert rows[0] == ["wnt_inhibitor.amount [mg/kg]", "value:W", "status"]
     assert "warning" not in err
     table = fl.models.scenario("macrophage_wnt_inhibition").sweep(
-        {"wnt_inhibitor.amount": ["0 mg/kg", "2 mg/kg"]}, fl.readouts.ValueAt("W", 30),
-        days=30)
+        {"wnt_inhibitor.amount": ["0 mg/kg", "2 mg/kg"]}, fl.readouts.ValueAt("W", 30), days=30
+    )
     assert list(table.readouts) == ["value:W"]
     written = [float(r[1]) for r in rows[1:]]  # the CSV holds 10 digits
     np.testing.assert_allclose(written, table["value:W"], rtol=1e-9)
