@@ -250,9 +250,9 @@ def module(source: str, label: str = "this model") -> ModuleType:
         # until a function is first called, so the check below comes first.
         exec(compile(source, str(path), "exec"), mod.__dict__)
         _verify(mod)
-        if not any(p.suffix == ".nbi" and ".advance-" in p.name for p in _cache_files(mod)):
+        if not any(p.suffix == ".nbi" for p in _cache_files(mod)):
             print(
-                f"follicle: compiling the integrator for {label!r} (once per machine, about 30 s)",
+                f"follicle: compiling the integrator for {label!r} (once per machine)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -1,0 +1,81 @@
+"""The integrator and each model's functions, compiled by numba and cached, signed, on disk.
+
+:mod:`follicle.solvers.rodas4` is plain Python. Here its text is loaded as a kernel module
+(:func:`follicle.codegen.module`: written to the private cache directory, numba's cache
+files checked against their signatures before anything is read), its functions wrapped in
+``numba.njit(cache=True)``, and the entry points compiled for one signature in which every
+model function is a *first-class function type*: ``advance`` is compiled once per machine
+for all models, and a model's functions are compiled once per model structure and passed
+in at the call. (Passing numba dispatchers without declared types would compile the whole
+loop again for every model and could not be cached across processes: the dispatcher's
+identity is part of the key.) Calls through the function pointers cost no measurable time
+next to the model's right-hand side.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import ModuleType
+
+from follicle import codegen
+from follicle.solvers import rodas4
+
+__all__ = ["integrator", "model_functions"]
+
+_LOCK = threading.Lock()
+#: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
+_JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "observables_batch")
+#: The functions a generated model module defines (:mod:`follicle.kernels`), by signature.
+_MODEL = ("rhs", "jac", "rhs_t", "observables")
+
+
+def _types():
+    from numba import types as nt
+
+    vec, mat = nt.float64[::1], nt.float64[:, ::1]
+    index, flags, counts = nt.intp[::1], nt.boolean[::1], nt.int64[::1]
+    model = nt.void(nt.float64, vec, vec, vec)
+    factor, solve = nt.void(vec), nt.void(vec, vec)
+    fn = nt.FunctionType(model)
+    advance = nt.void(
+        fn, fn, fn, nt.FunctionType(factor), nt.FunctionType(solve), fn, nt.boolean,
+        nt.intp, nt.intp, vec, vec, mat, mat, mat, mat, vec, counts, nt.float64, index,
+        index, vec, nt.float64, flags, vec, flags, index, vec, vec, nt.boolean,
+        vec, index, index, nt.float64[:, :, ::1],
+        vec, mat, mat, flags, flags, counts, counts,
+    )  # fmt: skip
+    observables_batch = nt.void(fn, vec, mat, mat, mat)
+    return {"model": model, "factor": factor, "solve": solve, "advance": advance,
+            "observables_batch": observables_batch}
+
+
+def integrator() -> ModuleType:
+    """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
+    wrap = "".join(f"{name} = _njit(cache=True, error_model='numpy')({name})\n"
+                   for name in _JITTED)
+    source = f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
+    mod = codegen.module(source, "RODAS4, shared by all models")
+    with _LOCK:
+        if not getattr(mod, "ready", False):
+            types = _types()
+            for name in ("advance", "observables_batch"):
+                getattr(mod, name).compile(types[name])
+                getattr(mod, name).disable_compile()
+            mod.ready = True
+    return mod
+
+
+def model_functions(source: str, label: str) -> ModuleType:
+    """The generated module ``source`` of a model (:func:`follicle.kernels.kernel_source`),
+    its functions compiled for the integrator's signatures."""
+    mod = codegen.module(source, label)
+    with _LOCK:
+        if not getattr(mod, "ready", False):
+            types = _types()
+            for name in _MODEL:
+                getattr(mod, name).compile(types["model"])
+            mod.factor.compile(types["factor"])
+            mod.solve.compile(types["solve"])
+            mod.ready = True
+    return mod
