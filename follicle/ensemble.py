@@ -84,7 +84,7 @@ from follicle.errors import (
 from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
-from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
+from follicle.simulate import DEFAULT_RTOL, Threshold, _atol, _output_times, _span
 from follicle.solvers import compiled as solvers_compiled
 from follicle.solvers import rodas4, sparse_lu
 from follicle.solvers.sparse_lu import SparseLU
@@ -131,6 +131,7 @@ class _Plan:
     max_steps: int
     max_step: float  # the longest step, days (inf: no limit)
     readouts: tuple  # of (name, kind, target, options)
+    events: tuple  # of (target, level, direction, terminal): Threshold events
     grid: np.ndarray | None
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
@@ -138,6 +139,7 @@ class _Plan:
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
     model_name: str = "model"  # named in the note while the kernel compiles
     groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
+    state_units: tuple = ()  # named in the messages
 
 
 @dataclass(frozen=True)
@@ -153,10 +155,12 @@ class _Watch:
     every: bool
 
 
-def _watch(readouts) -> _Watch:
-    """What each readout needs to see of the steps (the compiled loop writes the output
-    grid itself)."""
+def _watch(readouts, events) -> _Watch:
+    """What each readout and threshold event needs to see of the steps (the compiled loop
+    writes the output grid itself)."""
     crossings, times = [], []
+    for target, level, _, _ in events:
+        crossings.append((target.kind == "s", target.index, level))
     for _, kind, target, options in readouts:
         if kind == "crossing":  # options: level, direction, window start, window stop
             crossings.append((target.kind == "s", target.index, options[0]))
@@ -178,7 +182,7 @@ BACKENDS = ("auto", "numba", "numpy")
 
 
 def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend="auto",
-              max_step=math.inf) -> _Plan:
+              max_step=math.inf, events=()) -> _Plan:
     """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
     if backend not in BACKENDS:
         raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -193,6 +197,7 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
+    plan_events = tuple(_resolve_event(model, ev) for ev in events)
     rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
     lu = sparse_lu.for_pattern(compiled.n_states, rows, cols)
     kernel = None
@@ -211,11 +216,13 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         max_steps=max_steps,
         max_step=float(max_step),
         readouts=resolved,
+        events=plan_events,
         grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
+        state_units=tuple(model.unit(name) for name in model.state_names),
         kernel=kernel,
-        watch=None if kernel is None else _watch(resolved),
+        watch=None if kernel is None else _watch(resolved, plan_events),
         model_name=model.name,
     )
 
@@ -228,6 +235,14 @@ def _target(model, name) -> _Target:
     raise UnknownNameError(
         "state or observable", name, [*model.state_names, *model.observable_names]
     )
+
+
+def _resolve_event(model, ev):
+    if not isinstance(ev, Threshold):
+        raise FollicleError(f"events must be Threshold objects, got {ev!r}")
+    target = _target(model, ev.name)
+    level = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
+    return target, level, ev.direction, bool(ev.terminal)
 
 
 def _window(spec, t0, t1):
@@ -349,6 +364,9 @@ class _Batch:
         self.recorders = [
             _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
         ]
+        self.events = [_Events(self, *event) for event in plan.events]
+        #: Where a terminal event stopped each member (nan: it was not stopped).
+        self.halted = np.full(size, np.nan)
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
         self.kernel = (None if plan.kernel is None
                        else solvers_compiled.model_functions(plan.kernel, plan.model_name))
@@ -421,24 +439,27 @@ class _Batch:
             self.stop[idx] = tp.stops[w, k]
             for rec in self._observers():
                 rec.jump(idx, self.t[idx], before, self.y[:, idx], p_before)
-            jumped = idx[jump.any(axis=0)]
             self.f[:, idx] = self.rhs(self.t[idx], self.y[:, idx], idx)
             bad = ~np.isfinite(self.f[:, idx]).all(axis=0)
             if bad.any():
                 self.fail(idx[bad], [self._nonfinite_reason(m) for m in idx[bad]])
+            # Segments shorter than round-off: carry the state across at once (their length
+            # is no guide to the next step size).
+            short = self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx]))
+            jumped = idx[jump.any(axis=0) & ~short]
             if jumped.size:
                 self.h[jumped] = np.minimum(
                     np.where(self.h[jumped] > 0, self.h[jumped], np.inf), self.initial_step(jumped)
                 )
-            # Segments shorter than round-off: carry the state across at once.
-            tiny = idx[
-                self.active[idx]
-                & (self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx])))
-            ]
-            idx = tiny
+            idx = idx[self.active[idx] & short]
 
     def _observers(self):
-        return [*self.recorders, *([self.trace] if self.trace is not None else [])]
+        return [*self.recorders, *self.events, *([self.trace] if self.trace is not None else [])]
+
+    def halt(self, idx, times):
+        """Stop members ``idx`` at ``times`` (a terminal event)."""
+        self.active[idx] = False
+        self.halted[idx] = times
 
     def initial_step(self, idx):
         """Hairer's starting step: ``0.01 ||y|| / ||f||`` in the error norm (at most the
@@ -480,7 +501,7 @@ class _Batch:
         out = self.results()
         # The recorders point back at the batch; break the cycle so that each chunk's
         # arrays are freed at once rather than at the next full garbage collection.
-        self.recorders, self.trace = [], None
+        self.recorders, self.events, self.trace = [], [], None
         return out
 
     def step(self, idx):
@@ -571,7 +592,7 @@ class _Batch:
         s = np.flatnonzero(handed)
         if s.size:
             acc, ta, ya, fa, yb, fb = idx[s], t_a[s], y_a[:, s], f_a[:, s], y[:, s], f[:, s]
-            for rec in self.recorders:
+            for rec in (*self.recorders, *self.events):
                 rec.resume(acc, ta, ya)
                 rec.step(acc, ta, t[s], ya, yb, fa, fb)
             self._after(acc, yb, fb, at_break[s])
@@ -609,8 +630,9 @@ class _Batch:
                 i = states[int(np.argmin(col[plan.nonnegative]))]
                 reasons.append(
                     f"non-negative state {plan.state_names[i]!r} reached "
-                    f"{col[i]:.3g} at t = {self.t[m]:.6g} day, beyond integration "
-                    "error"
+                    f"{col[i]:.3g} {plan.state_units[i]} at t = {self.t[m]:.6g} day, beyond "
+                    "integration error; tighten rtol/atol or check rate terms that remove "
+                    "more than is there"
                 )
             self.fail(acc[negative], reasons)
 
@@ -673,6 +695,8 @@ class _Batch:
             "reason": self.reason,
             "steps": self.steps,
             "rejected": self.rejected,
+            "events": [rec.found for rec in self.events],
+            "halted": self.halted,
             "readouts": {  # nan for the members that failed, whatever was recorded before
                 name: np.where(failed, np.nan, rec.result())
                 for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
@@ -899,6 +923,37 @@ class _Peak(_Recorder):
     def result(self):
         out = self.best if self.what == "value" else self.out
         return np.where(np.isfinite(self.best), out, np.nan)
+
+
+class _Events(_Crossing):
+    """Every crossing of a :class:`~follicle.simulate.Threshold`, per member (located as
+    :class:`_Crossing` locates the first); a terminal one stops the member there. As with
+    :func:`scipy.integrate.solve_ivp` in each segment, a jump at a breakpoint fires none."""
+
+    def __init__(self, batch, target, level, direction, terminal):
+        super().__init__(batch, target, level, "either" if direction == "both" else direction,
+                         -math.inf, math.inf)
+        self.terminal = terminal
+        self.found = [[] for _ in range(batch.size)]
+
+    def jump(self, idx, t, before, after, p_before):
+        self.last[idx] = self.batch.value(self.target, t, after, idx) - self.level
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        ga = self.last[idx]
+        gb = self.batch.value(self.target, tb, yb, idx) - self.level
+        self.last[idx] = gb
+        s = np.flatnonzero(self.hits(ga, gb))
+        if not s.size:
+            return
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
+        theta = _illinois(lambda x: self.at(x, *args) - self.level, np.zeros(s.size),
+                          np.ones(s.size), ga[s], gb[s])
+        times = ta[s] + theta * (tb[s] - ta[s])
+        for m, when in zip(idx[s], times, strict=True):
+            self.found[m].append(float(when))
+        if self.terminal:
+            self.batch.halt(idx[s], times)
 
 
 _RECORDERS = {"crossing": _Crossing, "value": _Value, "average": _Average, "peak": _Peak}
