@@ -112,24 +112,28 @@ def attempt(rhs, jac, rhs_t, factor, solve, autonomous, t, h, y, f, p, u, jac_po
     if not autonomous:
         rhs_t(t, y, p, dt)
     for s in range(6):
+        # Loops over the states innermost, so that the compiler vectorises them.
         if s == 0:
             for i in range(n):
-                b[i] = f[i] if autonomous else f[i] + h * _D[0] * dt[i]
+                b[i] = f[i]
         else:
             for i in range(n):
-                v = y[i]
-                for j in range(s):
-                    v += _A[s, j] * k[j, i]
-                st[i] = v
+                st[i] = y[i]
+            for j in range(s):
+                a = _A[s, j]
+                for i in range(n):
+                    st[i] += a * k[j, i]
             rhs(t + _ALPHA[s] * h, st, p, b)
             for i in range(n):
-                extra = 0.0
-                for j in range(s):
-                    extra += _C[s, j] * k[j, i]
-                v = u[i] + extra / h
-                if not autonomous and _D[s] != 0.0:
-                    v += h * _D[s] * dt[i]
-                b[i] += v
+                b[i] += u[i]
+            for j in range(s):
+                c = _C[s, j] / h
+                for i in range(n):
+                    b[i] += c * k[j, i]
+        if not autonomous and _D[s] != 0.0:
+            d = h * _D[s]
+            for i in range(n):
+                b[i] += d * dt[i]
         solve(w, b)
         for i in range(n):
             k[s, i] = b[i]
