@@ -3,49 +3,20 @@
 :func:`simulate_ensemble` integrates ``B`` members of one model at once. Every array of the
 integrator has the batch as its last axis. With NumPy each arithmetic operation is one call
 on ``B`` numbers, so the interpreter's overhead is shared by the whole batch; with numba
-(:mod:`follicle.kernels`) a compiled loop takes each member from one event to the next
+(:mod:`follicle.solvers`) a compiled loop takes each member from one event to the next
 (a breakpoint of its schedule, a sign change or time its readouts watch) and Python sees
 only the steps at those events.
 
 The method
 ----------
-Each member is integrated by RODAS4, the L-stable, stiffly accurate Rosenbrock method of
-order 4 with an embedded order-3 solution (Hairer & Wanner, *Solving Ordinary Differential
-Equations II*, 2nd ed., Springer 1996, section VI.4). A step of size :math:`h` from
-:math:`(t, y)` solves six linear systems with the one matrix
-
-.. math:: W = \\frac{1}{\\gamma h} I - J(t, y), \\qquad \\gamma = 1/4,
-
-.. math::
-
-    W k_i = f\\Big(t + \\alpha_i h,\\; y + \\sum_{j<i} a_{ij} k_j\\Big)
-            + \\sum_{j<i} \\frac{c_{ij}}{h} k_j + \\gamma_i h \\frac{\\partial f}{\\partial t},
-
-and takes :math:`y_{new} = y + \\sum_j a_{5j} k_j + k_5 + k_6`; :math:`k_6` is the
-difference between the order-4 and order-3 solutions and serves as the error estimate.
-Every member has its own step size, chosen from its own error
-
-.. math::
-
-    \\mathrm{err} = \\sqrt{\\frac{1}{n} \\sum_i
-        \\left(\\frac{k_{6,i}}{\\mathrm{atol}_i + \\mathrm{rtol}\\,
-        \\max(|y_i|, |y_{new,i}|)}\\right)^2},
-    \\qquad h_{next} = h \\min\\!\\big(6, \\max(0.2,\\, 0.9\\, \\mathrm{err}^{-1/4})\\big),
-
-and the step is accepted when :math:`\\mathrm{err} \\le 1`: every member is held to the
-tolerance, however different its dynamics from its neighbours'. The Jacobian is the model's
-analytic one; :math:`\\partial f/\\partial t` is a forward difference, computed only for
-models whose rates depend on time.
-
-The linear algebra
-------------------
-:math:`W` has the sparsity of the Jacobian plus the diagonal. Its LU factors are computed
-without pivoting, in an elimination order chosen once per model structure by the Markowitz
-rule (eliminate the variable whose row and column have the fewest remaining entries), and the
-elimination is written out as straight-line code on rows of a ``(nnz, B)`` array: the batch
-shares one symbolic factorisation and pays only for the non-zeros. Without pivoting a pivot
-can vanish; a member whose pivot is not finite rejects the step and retries with a smaller
-:math:`h`, which makes :math:`W` diagonally dominant.
+Each member is integrated by RODAS4 (:mod:`follicle.solvers.rodas4`, where the method, its
+error norm and its step-size control are written once): every member has its own step
+size, chosen from its own error, so every member is held to the tolerance however
+different its dynamics from its neighbours'. The Jacobian is the model's analytic one;
+:math:`\\partial f/\\partial t` is computed only for models whose rates depend on time.
+The linear systems are solved by the sparse LU of :mod:`follicle.solvers.sparse_lu` (one
+symbolic factorisation per model structure, shared by the batch). The NumPy backend runs
+the same tableau on the whole batch at once, one step at a time.
 
 Schedules and output
 --------------------

@@ -50,6 +50,14 @@ def _types():
             "observables_batch": observables_batch}
 
 
+def _interpreted() -> bool:
+    """Whether numba runs the code as plain Python (``NUMBA_DISABLE_JIT=1``: the fallback
+    that ``benchmarks/fallback.py`` times)."""
+    from numba.core import config
+
+    return bool(config.DISABLE_JIT)
+
+
 def integrator() -> ModuleType:
     """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
     wrap = "".join(f"{name} = _njit(cache=True, error_model='numpy')({name})\n"
@@ -57,7 +65,7 @@ def integrator() -> ModuleType:
     source = f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
     mod = codegen.module(source, "RODAS4, shared by all models")
     with _LOCK:
-        if not getattr(mod, "ready", False):
+        if not getattr(mod, "ready", False) and not _interpreted():
             types = _types()
             for name in ("advance", "observables_batch"):
                 getattr(mod, name).compile(types[name])
@@ -71,7 +79,7 @@ def model_functions(source: str, label: str) -> ModuleType:
     its functions compiled for the integrator's signatures."""
     mod = codegen.module(source, label)
     with _LOCK:
-        if not getattr(mod, "ready", False):
+        if not getattr(mod, "ready", False) and not _interpreted():
             types = _types()
             for name in _MODEL:
                 getattr(mod, name).compile(types["model"])
