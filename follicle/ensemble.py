@@ -368,7 +368,7 @@ class _Batch:
         out = np.empty((self.compiled.n_observables, idx.size))
         times = np.empty(idx.size)  # writable, C order: the compiled signature's layout
         times[:] = t
-        self.solver.observables_batch(self.kernel.observables, times, c_order(y),
+        self.solver.observables_batch(self.kernel.pointers[-1], times, c_order(y),
                                       c_order(self.p[:, idx]), out)
         return out[target.index]
 
@@ -546,9 +546,8 @@ class _Batch:
         else:
             grid = (trace.grid, idx, trace.next, trace.out)
             written = trace.next[idx].copy()
-        k = self.kernel
         self.solver.advance(
-            k.rhs, k.jac, k.rhs_t, k.factor, k.solve, k.observables, plan.autonomous,
+            *self.kernel.pointers, plan.autonomous,
             plan.lu.nnz, self.compiled.n_observables, t, h, y, f, p, u, c_order(self.stop[idx]),
             plan.max_steps - self.steps[idx] - self.rejected[idx], plan.max_step,
             plan.lu.jac_positions, plan.lu.diagonal, plan.atol, plan.rtol,

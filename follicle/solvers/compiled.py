@@ -14,6 +14,7 @@ next to the model's right-hand side.
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -26,8 +27,9 @@ __all__ = ["integrator", "model_functions"]
 _LOCK = threading.Lock()
 #: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
 _JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "observables_batch")
-#: The functions a generated model module defines (:mod:`follicle.kernels`), by signature.
-_MODEL = ("rhs", "jac", "rhs_t", "observables")
+#: The functions a generated model module defines (:mod:`follicle.kernels`), in the order
+#: :func:`follicle.solvers.rodas4.advance` takes them.
+_ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")
 
 
 def _types():
@@ -76,14 +78,44 @@ def integrator() -> ModuleType:
 
 def model_functions(source: str, label: str) -> ModuleType:
     """The generated module ``source`` of a model (:func:`follicle.kernels.kernel_source`),
-    its functions compiled for the integrator's signatures."""
+    its functions compiled for the integrator's signatures; ``pointers`` holds them in the
+    order :func:`follicle.solvers.rodas4.advance` takes them."""
     mod = codegen.module(source, label)
     with _LOCK:
-        if not getattr(mod, "ready", False) and not _interpreted():
-            types = _types()
-            for name in _MODEL:
-                getattr(mod, name).compile(types["model"])
-            mod.factor.compile(types["factor"])
-            mod.solve.compile(types["solve"])
+        if not getattr(mod, "ready", False):
+            functions = [getattr(mod, name) for name in _ORDER]
+            if _interpreted():
+                mod.pointers = tuple(functions)
+            else:
+                types = _types()
+                sigs = [types.get(name, types["model"]) for name in _ORDER]
+                for function, sig in zip(functions, sigs, strict=True):
+                    function.compile(sig)
+                pointer = _pointer_class()
+                mod.pointers = tuple(map(pointer, functions, sigs))
             mod.ready = True
     return mod
+
+
+@functools.cache
+def _pointer_class():
+    from numba.core.types import WrapperAddressProtocol
+    from numba.experimental.function_type import _get_wrapper_address
+
+    class Pointer(WrapperAddressProtocol):
+        """A compiled model function as the integrator takes it: its address and signature,
+        looked up once (numba looks a dispatcher's address up again at every call from
+        Python, about 0.1 ms per function and call)."""
+
+        def __init__(self, dispatcher, signature):
+            self.address = _get_wrapper_address(dispatcher, signature)
+            self.sig = signature
+            self.dispatcher = dispatcher  # keeps the machine code alive
+
+        def __wrapper_address__(self):
+            return self.address
+
+        def signature(self):
+            return self.sig
+
+    return Pointer
