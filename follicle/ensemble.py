@@ -347,10 +347,31 @@ class _Batch:
 
     # -- evaluation helpers --------------------------------------------------------------
     def rhs(self, t, y, idx):
-        dy = self.compiled.rhs(t, y, self.p[:, idx])
+        dy = self.evaluate(0, t, y, self.p[:, idx])
         if self.u is not None:
             dy += self.u[:, idx]
         return dy
+
+    def observables(self, t, y, p):
+        """The observables at times ``t`` of states ``y`` under parameters ``p`` (columns)."""
+        return self.evaluate(1, t, y, p)
+
+    def evaluate(self, which, t, y, p):
+        """The right-hand side (``which`` 0) or the observables (1) of the columns of ``y``:
+        compiled when there is a kernel (NumPy's generated code costs ~3 ms a call on one
+        column of a large model)."""
+        if self.kernel is None:
+            function = self.compiled.rhs if which == 0 else self.compiled.observables
+            return function(t, y, p)
+        c_order = np.ascontiguousarray
+        size = y.shape[1]
+        rows = self.compiled.n_states if which == 0 else self.compiled.n_observables
+        out = np.empty((rows, size))
+        times = np.empty(size)  # writable, C order: the compiled signature's layout
+        times[:] = t
+        function = self.kernel.pointers[0 if which == 0 else -1]
+        self.solver.each_member(function, times, c_order(y), c_order(p), out)
+        return out
 
     def value(self, target, t, y, idx):
         """A state's or observable's value (a non-negative state clipped at zero as in
@@ -362,15 +383,7 @@ class _Batch:
                 return clipped[target.index]
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
-        if self.kernel is None:
-            return self.compiled.observables(t, y, self.p[:, idx])[target.index]
-        c_order = np.ascontiguousarray
-        out = np.empty((self.compiled.n_observables, idx.size))
-        times = np.empty(idx.size)  # writable, C order: the compiled signature's layout
-        times[:] = t
-        self.solver.observables_batch(self.kernel.pointers[-1], times, c_order(y),
-                                      c_order(self.p[:, idx]), out)
-        return out[target.index]
+        return self.observables(t, y, self.p[:, idx])[target.index]
 
     def fail(self, idx, reasons):
         self.active[idx] = False
@@ -958,12 +971,12 @@ class _Trace:
             y = clip_conserving(self.out[m, :n, start:stop], b.plan.nonnegative, b.plan.groups)
             p = np.repeat(b.p[:, m : m + 1], stop - start, axis=1)
             self.out[m, :n, start:stop] = y
-            self.out[m, n:, start:stop] = b.compiled.observables(self.grid[start:stop], y, p)
+            self.out[m, n:, start:stop] = b.observables(self.grid[start:stop], y, p)
 
     def record(self, idx, t, y):
         b = self.batch
         y = clip_conserving(np.array(y, dtype=float), b.plan.nonnegative, b.plan.groups)
-        obs = b.compiled.observables(t, y, b.p[:, idx])
+        obs = b.observables(t, y, b.p[:, idx])
         self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
         self.next[idx] += 1
 

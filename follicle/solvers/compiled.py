@@ -26,7 +26,7 @@ __all__ = ["integrator", "model_functions"]
 
 _LOCK = threading.Lock()
 #: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
-_JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "observables_batch")
+_JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "each_member")
 #: The functions a generated model module defines (:mod:`follicle.kernels`), in the order
 #: :func:`follicle.solvers.rodas4.advance` takes them.
 _ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")
@@ -47,9 +47,9 @@ def _types():
         vec, index, index, nt.float64[:, :, ::1],
         vec, mat, mat, flags, flags, counts, counts,
     )  # fmt: skip
-    observables_batch = nt.void(fn, vec, mat, mat, mat)
+    each_member = nt.void(fn, vec, mat, mat, mat)
     return {"model": model, "factor": factor, "solve": solve, "advance": advance,
-            "observables_batch": observables_batch}
+            "each_member": each_member}
 
 
 def _interpreted() -> bool:
@@ -69,7 +69,7 @@ def integrator() -> ModuleType:
     with _LOCK:
         if not getattr(mod, "ready", False) and not _interpreted():
             types = _types()
-            for name in ("advance", "observables_batch"):
+            for name in ("advance", "each_member"):
                 getattr(mod, name).compile(types[name])
                 getattr(mod, name).disable_compile()
             mod.ready = True

@@ -267,8 +267,9 @@ def advance(rhs, jac, rhs_t, factor, solve, observables, autonomous, nnz, n_obs,
         accepted[m], rejected[m] = n_acc, n_rej
 
 
-def observables_batch(observables, t, y, p, out):
-    """The observables of every member (column) of ``y`` at its time ``t[m]``."""
+def each_member(function, t, y, p, out):
+    """``function(t[m], y[:, m], p[:, m], out[:, m])`` for every member (column) ``m``: a
+    model function (the right-hand side, the observables) on a batch."""
     n, size = y.shape
     yc, pc, oc = np.empty(n), np.empty(p.shape[0]), np.empty(out.shape[0])
     for m in range(size):
@@ -276,6 +277,6 @@ def observables_batch(observables, t, y, p, out):
             yc[i] = y[i, m]
         for j in range(p.shape[0]):
             pc[j] = p[j, m]
-        observables(t[m], yc, pc, oc)
+        function(t[m], yc, pc, oc)
         for i in range(oc.size):
             out[i, m] = oc[i]
