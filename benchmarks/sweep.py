@@ -409,8 +409,11 @@ def bench_single(model, repeats=7):
     line("one simulation, fl.simulate(method='BDF') + readout", med["bdf"], med["peer"])
     line("one simulation, simulate_ensemble (1 member), median", med["ensemble"], med["peer"])
     line("fixed cost per call (0.001-day run), simulate_ensemble", med["fixed"], med["peer_fixed"])
-    line("fixed cost per call (0.001-day run), fl.simulate", med["simulate_fixed"],
-         med["peer_fixed"])
+    line(
+        "fixed cost per call (0.001-day run), fl.simulate",
+        med["simulate_fixed"],
+        med["peer_fixed"],
+    )
 
 
 def bench_build():

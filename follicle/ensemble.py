@@ -152,8 +152,20 @@ def _watch(readouts, events) -> _Watch:
 BACKENDS = ("auto", "numba", "numpy")
 
 
-def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend="auto",
-              max_step=math.inf, events=()) -> _Plan:
+def make_plan(
+    model,
+    t0,
+    t1,
+    *,
+    rtol,
+    atol,
+    readouts,
+    t_eval,
+    max_steps,
+    backend="auto",
+    max_step=math.inf,
+    events=(),
+) -> _Plan:
     """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
     if backend not in BACKENDS:
         raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -339,8 +351,11 @@ class _Batch:
         #: Where a terminal event stopped each member (nan: it was not stopped).
         self.halted = np.full(size, np.nan)
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = (None if plan.kernel is None
-                       else solvers_compiled.model_functions(plan.kernel, plan.model_name))
+        self.kernel = (
+            None
+            if plan.kernel is None
+            else solvers_compiled.model_functions(plan.kernel, plan.model_name)
+        )
         self.solver = None if plan.kernel is None else solvers_compiled.integrator()
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
@@ -914,8 +929,14 @@ class _Events(_Crossing):
     :func:`scipy.integrate.solve_ivp` in each segment, a jump at a breakpoint fires none."""
 
     def __init__(self, batch, target, level, direction, terminal):
-        super().__init__(batch, target, level, "either" if direction == "both" else direction,
-                         -math.inf, math.inf)
+        super().__init__(
+            batch,
+            target,
+            level,
+            "either" if direction == "both" else direction,
+            -math.inf,
+            math.inf,
+        )
         self.terminal = terminal
         self.found = [[] for _ in range(batch.size)]
 
@@ -930,8 +951,13 @@ class _Events(_Crossing):
         if not s.size:
             return
         args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
-        theta = _illinois(lambda x: self.at(x, *args) - self.level, np.zeros(s.size),
-                          np.ones(s.size), ga[s], gb[s])
+        theta = _illinois(
+            lambda x: self.at(x, *args) - self.level,
+            np.zeros(s.size),
+            np.ones(s.size),
+            ga[s],
+            gb[s],
+        )
         times = ta[s] + theta * (tb[s] - ta[s])
         for m, when in zip(idx[s], times, strict=True):
             self.found[m].append(float(when))

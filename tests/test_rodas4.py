@@ -58,8 +58,10 @@ HALF_TIME = np.log(1000.0 / 10.0 - 1.0) / 0.8
 
 
 def test_threshold_events_are_located_on_the_interpolant():
-    events = [fl.Threshold("N", 500.0, direction="up", label="half"),
-              fl.Threshold("N", 500.0, direction="down", label="never")]
+    events = [
+        fl.Threshold("N", 500.0, direction="up", label="half"),
+        fl.Threshold("N", 500.0, direction="down", label="never"),
+    ]
     run = fl.simulate(logistic(), days=10, rtol=1e-8, events=events)
     (half,) = run.event_times("half")
     assert half == pytest.approx(HALF_TIME, rel=1e-6)

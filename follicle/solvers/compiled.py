@@ -48,8 +48,13 @@ def _types():
         vec, mat, mat, flags, flags, counts, counts,
     )  # fmt: skip
     each_member = nt.void(fn, vec, mat, mat, mat)
-    return {"model": model, "factor": factor, "solve": solve, "advance": advance,
-            "each_member": each_member}
+    return {
+        "model": model,
+        "factor": factor,
+        "solve": solve,
+        "advance": advance,
+        "each_member": each_member,
+    }
 
 
 def _interpreted() -> bool:
@@ -62,8 +67,9 @@ def _interpreted() -> bool:
 
 def integrator() -> ModuleType:
     """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
-    wrap = "".join(f"{name} = _njit(cache=True, error_model='numpy')({name})\n"
-                   for name in _JITTED)
+    wrap = "".join(
+        f"{name} = _njit(cache=True, error_model='numpy')({name})\n" for name in _JITTED
+    )
     source = f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
     mod = codegen.module(source, "RODAS4, shared by all models")
     with _LOCK:

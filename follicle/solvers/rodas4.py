@@ -62,8 +62,13 @@ A = (
     (0.9466785280815826, 0.2557011698983284),
     (0.3314825187068521e01, 0.2896124015972201e01, 0.9986419139977817),
     (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02, -0.6878860361058950),
-    (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02, -0.6878860361058950,
-     1.0),
+    (
+        0.1221224509226641e01,
+        0.6019134481288629e01,
+        0.1253708332932087e02,
+        -0.6878860361058950,
+        1.0,
+    ),
 )
 #: Row ``i`` (``j < i``): :math:`c_{ij}`, the weights of :math:`k_j / h` in stage ``i``.
 C = (
@@ -72,8 +77,13 @@ C = (
     (-0.2430093356833875e01, -0.2063599157091915),
     (-0.1073529058151375, -0.9594562251023355e01, -0.2047028614809616e02),
     (0.7496443313967647e01, -0.1024680431464352e02, -0.3399990352819905e02, 0.1170890893206160e02),
-    (0.8083246795921522e01, -0.7981132988064893e01, -0.3152159432874371e02,
-     0.1631930543123136e02, -0.6058818238834054e01),
+    (
+        0.8083246795921522e01,
+        -0.7981132988064893e01,
+        -0.3152159432874371e02,
+        0.1631930543123136e02,
+        -0.6058818238834054e01,
+    ),
 )
 #: Step-size control: safety factor and the bounds of the change in one step.
 SAFETY, SHRINK_MAX, GROW_MAX = 0.9, 0.2, 6.0
@@ -91,8 +101,32 @@ for _i in range(6):
 _ALPHA, _D = np.array(ALPHA), np.array(D)
 
 
-def attempt(rhs, jac, rhs_t, factor, solve, autonomous, t, h, y, f, p, u, jac_pos, diag,
-            atol, rtol, y_new, f_new, w, jv, k, st, b, dt):
+def attempt(
+    rhs,
+    jac,
+    rhs_t,
+    factor,
+    solve,
+    autonomous,
+    t,
+    h,
+    y,
+    f,
+    p,
+    u,
+    jac_pos,
+    diag,
+    atol,
+    rtol,
+    y_new,
+    f_new,
+    w,
+    jv,
+    k,
+    st,
+    b,
+    dt,
+):
     """One RODAS4 step of size ``h`` from ``(t, y)`` with slope ``f``; writes ``y_new`` and
     its slope ``f_new`` and returns the error norm (``inf`` when it is not finite).
 
@@ -180,15 +214,56 @@ def hermite(theta, h, ya, yb, fa, fb):
     dense output (exact at both ends in value and slope; works elementwise on arrays)."""
     t2 = theta * theta
     t3 = t2 * theta
-    return ((2 * t3 - 3 * t2 + 1) * ya + (t3 - 2 * t2 + theta) * h * fa
-            + (3 * t2 - 2 * t3) * yb + (t3 - t2) * h * fb)
+    return (
+        (2 * t3 - 3 * t2 + 1) * ya
+        + (t3 - 2 * t2 + theta) * h * fa
+        + (3 * t2 - 2 * t3) * yb
+        + (t3 - t2) * h * fb
+    )
 
 
-def advance(rhs, jac, rhs_t, factor, solve, observables, autonomous, nnz, n_obs,
-            t, h, y, f, p, u, stop, budget, h_max, jac_pos, diag, atol, rtol, clip, floor,
-            watch_state, watch_index, watch_level, watch_times, every,
-            grid, rows, next_out, trace,
-            t_a, y_a, f_a, handed, at_break, accepted, rejected):
+def advance(
+    rhs,
+    jac,
+    rhs_t,
+    factor,
+    solve,
+    observables,
+    autonomous,
+    nnz,
+    n_obs,
+    t,
+    h,
+    y,
+    f,
+    p,
+    u,
+    stop,
+    budget,
+    h_max,
+    jac_pos,
+    diag,
+    atol,
+    rtol,
+    clip,
+    floor,
+    watch_state,
+    watch_index,
+    watch_level,
+    watch_times,
+    every,
+    grid,
+    rows,
+    next_out,
+    trace,
+    t_a,
+    y_a,
+    f_a,
+    handed,
+    at_break,
+    accepted,
+    rejected,
+):
     """Step every member (column ``m`` of ``y``) up to its next event.
 
     A member's steps go on until its last accepted step reaches its breakpoint ``stop``,
@@ -217,14 +292,37 @@ def advance(rhs, jac, rhs_t, factor, solve, observables, autonomous, nnz, n_obs,
         for j in range(pc.size):
             pc[j] = p[j, m]
         tm, hm, end = t[m], h[m], stop[m]
-        watched(observables, tm, yc, pc, clip, watch_state, watch_index, watch_level, obs,
-                g_old)
+        watched(observables, tm, yc, pc, clip, watch_state, watch_index, watch_level, obs, g_old)
         n_acc, n_rej, ok, brk, ta = 0, 0, False, False, tm
         while True:
             room = end - tm
             hs = min(hm, room, h_max)
-            norm = attempt(rhs, jac, rhs_t, factor, solve, autonomous, tm, hs, yc, fc, pc,
-                           uc, jac_pos, diag, atol, rtol, yn, fn, w, jv, k, st, b, dt)
+            norm = attempt(
+                rhs,
+                jac,
+                rhs_t,
+                factor,
+                solve,
+                autonomous,
+                tm,
+                hs,
+                yc,
+                fc,
+                pc,
+                uc,
+                jac_pos,
+                diag,
+                atol,
+                rtol,
+                yn,
+                fn,
+                w,
+                jv,
+                k,
+                st,
+                b,
+                dt,
+            )
             ok = norm <= 1.0
             h_next = next_step(hs, norm)
             hm = max(h_next, hm) if ok and hs < hm else h_next
@@ -241,13 +339,24 @@ def advance(rhs, jac, rhs_t, factor, solve, observables, autonomous, nnz, n_obs,
                 while grid.size and next_out[r] < grid.size and grid[next_out[r]] < tm:
                     theta = (grid[next_out[r]] - ta) / (tm - ta)
                     for i in range(n):
-                        trace[r, i, next_out[r]] = hermite(theta, tm - ta, ya[i], yc[i],
-                                                           fa[i], fc[i])
+                        trace[r, i, next_out[r]] = hermite(
+                            theta, tm - ta, ya[i], yc[i], fa[i], fc[i]
+                        )
                     next_out[r] += 1
                 done = done or brk or every
                 if g_old.size:
-                    watched(observables, tm, yc, pc, clip, watch_state, watch_index,
-                            watch_level, obs, g_new)
+                    watched(
+                        observables,
+                        tm,
+                        yc,
+                        pc,
+                        clip,
+                        watch_state,
+                        watch_index,
+                        watch_level,
+                        obs,
+                        g_new,
+                    )
                     for q in range(g_old.size):
                         done = done or (g_new[q] < 0.0) != (g_old[q] < 0.0)
                         g_old[q] = g_new[q]
