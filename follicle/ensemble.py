@@ -3,49 +3,20 @@
 :func:`simulate_ensemble` integrates ``B`` members of one model at once. Every array of the
 integrator has the batch as its last axis. With NumPy each arithmetic operation is one call
 on ``B`` numbers, so the interpreter's overhead is shared by the whole batch; with numba
-(:mod:`follicle.kernels`) a compiled loop takes each member from one event to the next
+(:mod:`follicle.solvers`) a compiled loop takes each member from one event to the next
 (a breakpoint of its schedule, a sign change or time its readouts watch) and Python sees
 only the steps at those events.
 
 The method
 ----------
-Each member is integrated by RODAS4, the L-stable, stiffly accurate Rosenbrock method of
-order 4 with an embedded order-3 solution (Hairer & Wanner, *Solving Ordinary Differential
-Equations II*, 2nd ed., Springer 1996, section VI.4). A step of size :math:`h` from
-:math:`(t, y)` solves six linear systems with the one matrix
-
-.. math:: W = \\frac{1}{\\gamma h} I - J(t, y), \\qquad \\gamma = 1/4,
-
-.. math::
-
-    W k_i = f\\Big(t + \\alpha_i h,\\; y + \\sum_{j<i} a_{ij} k_j\\Big)
-            + \\sum_{j<i} \\frac{c_{ij}}{h} k_j + \\gamma_i h \\frac{\\partial f}{\\partial t},
-
-and takes :math:`y_{new} = y + \\sum_j a_{5j} k_j + k_5 + k_6`; :math:`k_6` is the
-difference between the order-4 and order-3 solutions and serves as the error estimate.
-Every member has its own step size, chosen from its own error
-
-.. math::
-
-    \\mathrm{err} = \\sqrt{\\frac{1}{n} \\sum_i
-        \\left(\\frac{k_{6,i}}{\\mathrm{atol}_i + \\mathrm{rtol}\\,
-        \\max(|y_i|, |y_{new,i}|)}\\right)^2},
-    \\qquad h_{next} = h \\min\\!\\big(6, \\max(0.2,\\, 0.9\\, \\mathrm{err}^{-1/4})\\big),
-
-and the step is accepted when :math:`\\mathrm{err} \\le 1`: every member is held to the
-tolerance, however different its dynamics from its neighbours'. The Jacobian is the model's
-analytic one; :math:`\\partial f/\\partial t` is a forward difference, computed only for
-models whose rates depend on time.
-
-The linear algebra
-------------------
-:math:`W` has the sparsity of the Jacobian plus the diagonal. Its LU factors are computed
-without pivoting, in an elimination order chosen once per model structure by the Markowitz
-rule (eliminate the variable whose row and column have the fewest remaining entries), and the
-elimination is written out as straight-line code on rows of a ``(nnz, B)`` array: the batch
-shares one symbolic factorisation and pays only for the non-zeros. Without pivoting a pivot
-can vanish; a member whose pivot is not finite rejects the step and retries with a smaller
-:math:`h`, which makes :math:`W` diagonally dominant.
+Each member is integrated by RODAS4 (:mod:`follicle.solvers.rodas4`, where the method, its
+error norm and its step-size control are written once): every member has its own step
+size, chosen from its own error, so every member is held to the tolerance however
+different its dynamics from its neighbours'. The Jacobian is the model's analytic one;
+:math:`\\partial f/\\partial t` is computed only for models whose rates depend on time.
+The linear systems are solved by the sparse LU of :mod:`follicle.solvers.sparse_lu` (one
+symbolic factorisation per model structure, shared by the batch). The NumPy backend runs
+the same tableau on the whole batch at once, one step at a time.
 
 Schedules and output
 --------------------
@@ -65,7 +36,6 @@ go on.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,7 +55,10 @@ from follicle.errors import (
 from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
-from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
+from follicle.simulate import DEFAULT_RTOL, Threshold, _atol, _output_times, _span
+from follicle.solvers import compiled as solvers_compiled
+from follicle.solvers import rodas4, sparse_lu
+from follicle.solvers.sparse_lu import SparseLU
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import TIME_UNIT, as_magnitude
 
@@ -94,37 +67,8 @@ __all__ = ["Ensemble", "simulate_ensemble"]
 #: Member status values.
 OK, INVALID, FAILED = "ok", "invalid", "failed"
 
-# RODAS4 (Hairer & Wanner 1996; coefficients of their code RODAS, METH = 1).
-_GAMMA = 0.25
-_ALPHA = (0.0, 0.386, 0.21, 0.63, 1.0, 1.0)
-_D = (0.25, -0.1043, 0.1035, -0.3620000000000023e-01, 0.0, 0.0)
-_A = (
-    (),
-    (0.1544e01,),
-    (0.9466785280815826, 0.2557011698983284),
-    (0.3314825187068521e01, 0.2896124015972201e01, 0.9986419139977817),
-    (0.1221224509226641e01, 0.6019134481288629e01, 0.1253708332932087e02, -0.6878860361058950),
-)
-_C = (
-    (),
-    (-0.56688e01,),
-    (-0.2430093356833875e01, -0.2063599157091915),
-    (-0.1073529058151375, -0.9594562251023355e01, -0.2047028614809616e02),
-    (0.7496443313967647e01, -0.1024680431464352e02, -0.3399990352819905e02, 0.1170890893206160e02),
-    (
-        0.8083246795921522e01,
-        -0.7981132988064893e01,
-        -0.3152159432874371e02,
-        0.1631930543123136e02,
-        -0.6058818238834054e01,
-    ),
-)
-#: Step-size control: safety factor and the bounds of the change in one step.
-_SAFETY, _SHRINK_MAX, _GROW_MAX = 0.9, 0.2, 6.0
-#: A step smaller than this (relative to the time) is an underflow: the member fails.
-_H_MIN_REL = 1e-13
-#: Breakpoints closer than this (relative) are one point.
-_TINY = 1e-12
+_SAFETY, _SHRINK_MAX, _GROW_MAX = rodas4.SAFETY, rodas4.SHRINK_MAX, rodas4.GROW_MAX
+_H_MIN_REL, _TINY = rodas4.H_MIN_REL, rodas4.TINY
 #: A non-negative state may undershoot zero by this many absolute tolerances (as simulate).
 _NEGATIVE_SLACK = 1000.0
 #: A crossing inside a step is located to this fraction of the step (Illinois method).
@@ -132,95 +76,6 @@ _ROOT_TOL, _ROOT_ITERATIONS = 1e-12, 60
 #: Gauss-Legendre nodes and weights on [0, 1] (exact for polynomials of degree 5).
 _GAUSS_X = np.array([0.5 - math.sqrt(15) / 10, 0.5, 0.5 + math.sqrt(15) / 10])
 _GAUSS_W = np.array([5 / 18, 8 / 18, 5 / 18])
-
-
-# -- sparse LU with a static elimination order ------------------------------------------
-class _SparseLU:
-    """LU factors of ``W = d I - J`` for a fixed sparsity, batched over the last axis.
-
-    The matrix is held as a ``(nnz, B)`` array of its filled-in pattern's entries;
-    :meth:`factor` overwrites it with the factors (unit lower ``L``, upper ``U`` with the
-    *inverted* diagonal) and :meth:`solve` solves ``W x = b`` in place.
-    """
-
-    def __init__(self, n: int, rows, cols):
-        self.n = n
-        self._rows, self._cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
-        pattern = set(zip(self._rows.tolist(), self._cols.tolist(), strict=True))
-        pattern |= {(i, i) for i in range(n)}
-        order, pattern = _markowitz(n, pattern)
-        self.order = order
-        position = {ij: k for k, ij in enumerate(sorted(pattern))}
-        self.nnz = len(position)
-        self.jac_positions = np.array(
-            [position[ij] for ij in zip(self._rows.tolist(), self._cols.tolist(), strict=True)],
-            dtype=np.intp,
-        )
-        self.diagonal = np.array([position[(i, i)] for i in range(n)], dtype=np.intp)
-        factor, forward, backward = [], [], []
-        done: set[int] = set()
-        for k in order:
-            done.add(k)
-            lower = [i for i in range(n) if (i, k) in pattern and i not in done]
-            upper = [j for j in range(n) if (k, j) in pattern and j not in done]
-            kk = position[(k, k)]
-            factor.append(f"    a[{kk}] = 1.0 / a[{kk}]")
-            for i in lower:
-                factor.append(f"    a[{position[(i, k)]}] *= a[{kk}]")
-                forward.append(f"    b[{i}] -= a[{position[(i, k)]}] * b[{k}]")
-                for j in upper:
-                    ij, ik, kj = position[(i, j)], position[(i, k)], position[(k, j)]
-                    factor.append(f"    a[{ij}] -= a[{ik}] * a[{kj}]")
-            backward.append(
-                [f"    b[{k}] -= a[{position[(k, j)]}] * b[{j}]" for j in upper]
-                + [f"    b[{k}] *= a[{kk}]"]
-            )
-        self.factor_source = "\n".join(["def factor(a):", *factor])
-        self.solve_source = "\n".join(
-            [
-                "def solve(a, b):",
-                *forward,
-                *(line for block in reversed(backward) for line in block),
-            ]
-        )
-        source = f"{self.factor_source}\n\n{self.solve_source}\n"
-        namespace = codegen.run(source, "sparse LU")
-        self.factor, self.solve = namespace["factor"], namespace["solve"]
-        self.flops = len(factor) + len(forward) + sum(len(b) for b in backward)
-
-    def __reduce__(self):
-        return _SparseLU, (self.n, self._rows, self._cols)
-
-
-def _markowitz(n, pattern):
-    """Elimination order by the Markowitz rule, and the pattern with its fill-in."""
-    pattern = set(pattern)
-    row_sets = [set() for _ in range(n)]
-    col_sets = [set() for _ in range(n)]
-    for i, j in pattern:
-        row_sets[i].add(j)
-        col_sets[j].add(i)
-    remaining = set(range(n))
-    order = []
-    while remaining:
-        k = min(
-            remaining,
-            key=lambda v: (
-                (len(row_sets[v] & remaining) - 1) * (len(col_sets[v] & remaining) - 1),
-                v,
-            ),
-        )
-        remaining.discard(k)
-        order.append(k)
-        lower = col_sets[k] & remaining
-        upper = row_sets[k] & remaining
-        for i in lower:
-            for j in upper:
-                if (i, j) not in pattern:
-                    pattern.add((i, j))
-                    row_sets[i].add(j)
-                    col_sets[j].add(i)
-    return order, pattern
 
 
 # -- what a batch needs to know, as a picklable value -----------------------------------
@@ -237,7 +92,7 @@ class _Plan:
     """Everything a worker needs to integrate batches of one model (picklable, small)."""
 
     compiled: object
-    lu: _SparseLU
+    lu: SparseLU
     t0: float
     t1: float
     rtol: float
@@ -245,7 +100,9 @@ class _Plan:
     nonnegative: np.ndarray
     autonomous: bool
     max_steps: int
+    max_step: float  # the longest step, days (inf: no limit)
     readouts: tuple  # of (name, kind, target, options)
+    events: tuple  # of (target, level, direction, terminal): Threshold events
     grid: np.ndarray | None
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
@@ -253,6 +110,7 @@ class _Plan:
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
     model_name: str = "model"  # named in the note while the kernel compiles
     groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
+    state_units: tuple = ()  # named in the messages
 
 
 @dataclass(frozen=True)
@@ -268,9 +126,12 @@ class _Watch:
     every: bool
 
 
-def _watch(readouts, grid) -> _Watch:
-    """What each readout (and the output grid) needs to see of the steps."""
-    crossings, times = [], [] if grid is None else list(grid)
+def _watch(readouts, events) -> _Watch:
+    """What each readout and threshold event needs to see of the steps (the compiled loop
+    writes the output grid itself)."""
+    crossings, times = [], []
+    for target, level, _, _ in events:
+        crossings.append((target.kind == "s", target.index, level))
     for _, kind, target, options in readouts:
         if kind == "crossing":  # options: level, direction, window start, window stop
             crossings.append((target.kind == "s", target.index, options[0]))
@@ -287,28 +148,24 @@ def _watch(readouts, grid) -> _Watch:
     )
 
 
-#: The step-size control, as the compiled loop receives it.
-_CONTROL = {
-    "safety": _SAFETY,
-    "shrink": _SHRINK_MAX,
-    "grow": _GROW_MAX,
-    "tiny": _TINY,
-    "h_min": _H_MIN_REL,
-}
-
-
-@functools.lru_cache(maxsize=32)
-def _sparse_lu(n: int, rows: tuple, cols: tuple) -> _SparseLU:
-    """The LU of one sparsity pattern (built once: the ordering and code generation cost more
-    than a short simulation)."""
-    return _SparseLU(n, rows, cols)
-
-
 #: Back ends of the step: compiled with numba when it is installed, else NumPy.
 BACKENDS = ("auto", "numba", "numpy")
 
 
-def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend="auto") -> _Plan:
+def make_plan(
+    model,
+    t0,
+    t1,
+    *,
+    rtol,
+    atol,
+    readouts,
+    t_eval,
+    max_steps,
+    backend="auto",
+    max_step=math.inf,
+    events=(),
+) -> _Plan:
     """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
     if backend not in BACKENDS:
         raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -323,11 +180,12 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
     grid = None if t_eval is None else _output_times(t_eval, t0, t1)
+    plan_events = tuple(_resolve_event(model, ev) for ev in events)
     rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
-    lu = _sparse_lu(compiled.n_states, rows, cols)
+    lu = sparse_lu.for_pattern(compiled.n_states, rows, cols)
     kernel = None
     if backend != "numpy" and kernels.available():
-        kernel = kernels.kernel_source(compiled, lu, (_GAMMA, _ALPHA, _D, _A, _C), _CONTROL)
+        kernel = kernels.kernel_source(compiled, lu)
     return _Plan(
         compiled=compiled,
         lu=lu,
@@ -339,12 +197,15 @@ def make_plan(model, t0, t1, *, rtol, atol, readouts, t_eval, max_steps, backend
         groups=model.conservation_groups,
         autonomous=compiled.autonomous,
         max_steps=max_steps,
+        max_step=float(max_step),
         readouts=resolved,
+        events=plan_events,
         grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
+        state_units=tuple(model.unit(name) for name in model.state_names),
         kernel=kernel,
-        watch=None if kernel is None else _watch(resolved, grid),
+        watch=None if kernel is None else _watch(resolved, plan_events),
         model_name=model.name,
     )
 
@@ -357,6 +218,14 @@ def _target(model, name) -> _Target:
     raise UnknownNameError(
         "state or observable", name, [*model.state_names, *model.observable_names]
     )
+
+
+def _resolve_event(model, ev):
+    if not isinstance(ev, Threshold):
+        raise FollicleError(f"events must be Threshold objects, got {ev!r}")
+    target = _target(model, ev.name)
+    level = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
+    return target, level, ev.direction, bool(ev.terminal)
 
 
 def _window(spec, t0, t1):
@@ -478,17 +347,46 @@ class _Batch:
         self.recorders = [
             _RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
         ]
+        self.events = [_Events(self, *event) for event in plan.events]
+        #: Where a terminal event stopped each member (nan: it was not stopped).
+        self.halted = np.full(size, np.nan)
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = None if plan.kernel is None else codegen.module(plan.kernel, plan.model_name)
+        self.kernel = (
+            None
+            if plan.kernel is None
+            else solvers_compiled.model_functions(plan.kernel, plan.model_name)
+        )
+        self.solver = None if plan.kernel is None else solvers_compiled.integrator()
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
 
     # -- evaluation helpers --------------------------------------------------------------
     def rhs(self, t, y, idx):
-        dy = self.compiled.rhs(t, y, self.p[:, idx])
+        dy = self.evaluate(0, t, y, self.p[:, idx])
         if self.u is not None:
             dy += self.u[:, idx]
         return dy
+
+    def observables(self, t, y, p):
+        """The observables at times ``t`` of states ``y`` under parameters ``p`` (columns)."""
+        return self.evaluate(1, t, y, p)
+
+    def evaluate(self, which, t, y, p):
+        """The right-hand side (``which`` 0) or the observables (1) of the columns of ``y``:
+        compiled when there is a kernel (NumPy's generated code costs ~3 ms a call on one
+        column of a large model)."""
+        if self.kernel is None:
+            function = self.compiled.rhs if which == 0 else self.compiled.observables
+            return function(t, y, p)
+        c_order = np.ascontiguousarray
+        size = y.shape[1]
+        rows = self.compiled.n_states if which == 0 else self.compiled.n_observables
+        out = np.empty((rows, size))
+        times = np.empty(size)  # writable, C order: the compiled signature's layout
+        times[:] = t
+        function = self.kernel.pointers[0 if which == 0 else -1]
+        self.solver.each_member(function, times, c_order(y), c_order(p), out)
+        return out
 
     def value(self, target, t, y, idx):
         """A state's or observable's value (a non-negative state clipped at zero as in
@@ -500,13 +398,7 @@ class _Batch:
                 return clipped[target.index]
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
-        if self.kernel is None:
-            return self.compiled.observables(t, y, self.p[:, idx])[target.index]
-        c_order = np.ascontiguousarray
-        out = np.empty((self.compiled.n_observables, idx.size))
-        times = c_order(np.broadcast_to(np.asarray(t, dtype=float), (idx.size,)))
-        self.kernel.observables_batch(times, c_order(y), c_order(self.p[:, idx]), out)
-        return out[target.index]
+        return self.observables(t, y, self.p[:, idx])[target.index]
 
     def fail(self, idx, reasons):
         self.active[idx] = False
@@ -546,24 +438,27 @@ class _Batch:
             self.stop[idx] = tp.stops[w, k]
             for rec in self._observers():
                 rec.jump(idx, self.t[idx], before, self.y[:, idx], p_before)
-            jumped = idx[jump.any(axis=0)]
             self.f[:, idx] = self.rhs(self.t[idx], self.y[:, idx], idx)
             bad = ~np.isfinite(self.f[:, idx]).all(axis=0)
             if bad.any():
                 self.fail(idx[bad], [self._nonfinite_reason(m) for m in idx[bad]])
+            # Segments shorter than round-off: carry the state across at once (their length
+            # is no guide to the next step size).
+            short = self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx]))
+            jumped = idx[jump.any(axis=0) & ~short]
             if jumped.size:
                 self.h[jumped] = np.minimum(
                     np.where(self.h[jumped] > 0, self.h[jumped], np.inf), self.initial_step(jumped)
                 )
-            # Segments shorter than round-off: carry the state across at once.
-            tiny = idx[
-                self.active[idx]
-                & (self.stop[idx] - self.t[idx] <= _TINY * np.maximum(1.0, np.abs(self.stop[idx])))
-            ]
-            idx = tiny
+            idx = idx[self.active[idx] & short]
 
     def _observers(self):
-        return [*self.recorders, *([self.trace] if self.trace is not None else [])]
+        return [*self.recorders, *self.events, *([self.trace] if self.trace is not None else [])]
+
+    def halt(self, idx, times):
+        """Stop members ``idx`` at ``times`` (a terminal event)."""
+        self.active[idx] = False
+        self.halted[idx] = times
 
     def initial_step(self, idx):
         """Hairer's starting step: ``0.01 ||y|| / ||f||`` in the error norm (at most the
@@ -572,7 +467,7 @@ class _Batch:
         d0 = np.sqrt(np.mean((self.y[:, idx] / scale) ** 2, axis=0))
         d1 = np.sqrt(np.mean((self.f[:, idx] / scale) ** 2, axis=0))
         h = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
-        return np.minimum(h, self.stop[idx] - self.t[idx])
+        return np.minimum(np.minimum(h, self.stop[idx] - self.t[idx]), self.plan.max_step)
 
     def _nonfinite_reason(self, m):
         f = self.f[:, m]
@@ -599,11 +494,13 @@ class _Batch:
                 break
             self.step(idx)
         if self.kernel is not None:
-            codegen.seal(self.kernel)  # numba saved its machine code on the first calls
+            # numba saved its machine code on the first calls
+            codegen.seal(self.kernel)
+            codegen.seal(self.solver)
         out = self.results()
         # The recorders point back at the batch; break the cycle so that each chunk's
         # arrays are freed at once rather than at the next full garbage collection.
-        self.recorders, self.trace = [], None
+        self.recorders, self.events, self.trace = [], [], None
         return out
 
     def step(self, idx):
@@ -618,7 +515,7 @@ class _Batch:
         y = self.y if full else self.y[:, idx]
         f = self.f if full else self.f[:, idx]
         room = self.stop[idx] - t
-        h = np.minimum(self.h[idx], room)
+        h = np.minimum(np.minimum(self.h[idx], room), plan.max_step)
         truncated = h < self.h[idx]
         y_new, err = self.rodas(idx, t, h, y, f)
         scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
@@ -671,22 +568,30 @@ class _Batch:
         handed, at_break = np.empty(idx.size, dtype=bool), np.empty(idx.size, dtype=bool)
         accepted = np.empty(idx.size, dtype=np.int64)
         rejected = np.empty(idx.size, dtype=np.int64)
-        self.kernel.advance(
-            t, h, y, f, p, u, c_order(self.stop[idx]),
-            plan.max_steps - self.steps[idx] - self.rejected[idx],
+        trace = self.trace
+        if trace is None:
+            grid = (_NO_GRID, idx, np.zeros(self.size, dtype=np.intp), _NO_TRACE)
+        else:
+            grid = (trace.grid, idx, trace.next, trace.out)
+            written = trace.next[idx].copy()
+        self.solver.advance(
+            *self.kernel.pointers, plan.autonomous,
+            plan.lu.nnz, self.compiled.n_observables, t, h, y, f, p, u, c_order(self.stop[idx]),
+            plan.max_steps - self.steps[idx] - self.rejected[idx], plan.max_step,
             plan.lu.jac_positions, plan.lu.diagonal, plan.atol, plan.rtol,
             plan.nonnegative, self.floor, watch.state, watch.index, watch.level, watch.times,
-            watch.every, t_a, y_a, f_a, handed, at_break, accepted, rejected,
+            watch.every, *grid, t_a, y_a, f_a, handed, at_break, accepted, rejected,
         )  # fmt: skip
+        if trace is not None:
+            trace.complete(idx, written)
         self.steps[idx] += accepted
         self.rejected[idx] += rejected
         self.h[idx], self.t[idx], self.y[:, idx], self.f[:, idx] = h, t, y, f
         s = np.flatnonzero(handed)
         if s.size:
             acc, ta, ya, fa, yb, fb = idx[s], t_a[s], y_a[:, s], f_a[:, s], y[:, s], f[:, s]
-            for rec in self.recorders:
+            for rec in (*self.recorders, *self.events):
                 rec.resume(acc, ta, ya)
-            for rec in self._observers():
                 rec.step(acc, ta, t[s], ya, yb, fa, fb)
             self._after(acc, yb, fb, at_break[s])
         self._check_limits(idx)
@@ -723,8 +628,9 @@ class _Batch:
                 i = states[int(np.argmin(col[plan.nonnegative]))]
                 reasons.append(
                     f"non-negative state {plan.state_names[i]!r} reached "
-                    f"{col[i]:.3g} at t = {self.t[m]:.6g} day, beyond integration "
-                    "error"
+                    f"{col[i]:.3g} {plan.state_units[i]} at t = {self.t[m]:.6g} day, beyond "
+                    "integration error; tighten rtol/atol or check rate terms that remove "
+                    "more than is there"
                 )
             self.fail(acc[negative], reasons)
 
@@ -759,7 +665,7 @@ class _Batch:
         p = self.p[:, idx]
         w = np.zeros((lu.nnz, idx.size))
         w[lu.jac_positions] = -compiled.jac_values(t, y, p)
-        w[lu.diagonal] += 1.0 / (_GAMMA * h)
+        w[lu.diagonal] += 1.0 / (rodas4.GAMMA * h)
         with np.errstate(all="ignore"):
             lu.factor(w)
             dt_term = None if plan.autonomous else compiled.rhs_t(t, y, p) * h
@@ -769,17 +675,14 @@ class _Batch:
                 if i == 0:
                     b = f.copy()
                 else:
-                    stage = _combine(y, _A[min(i, 4)], ks)
-                    if i == 5:
-                        stage += ks[4]
-                    b = self.rhs(t + _ALPHA[i] * h, stage, idx)
-                    b += _combine(None, _C[i], ks) * inv_h
-                if dt_term is not None and _D[i]:
-                    b += _D[i] * dt_term
+                    stage = _combine(y, rodas4.A[i], ks)
+                    b = self.rhs(t + rodas4.ALPHA[i] * h, stage, idx)
+                    b += _combine(None, rodas4.C[i], ks) * inv_h
+                if dt_term is not None and rodas4.D[i]:
+                    b += rodas4.D[i] * dt_term
                 lu.solve(w, b)
                 ks.append(b)
-            y_new = _combine(y, _A[4], ks)
-            y_new += ks[4]
+            y_new = _combine(y, rodas4.A[5], ks)
             y_new += ks[5]
         return y_new, ks[5]
 
@@ -790,6 +693,8 @@ class _Batch:
             "reason": self.reason,
             "steps": self.steps,
             "rejected": self.rejected,
+            "events": [rec.found for rec in self.events],
+            "halted": self.halted,
             "readouts": {  # nan for the members that failed, whatever was recorded before
                 name: np.where(failed, np.nan, rec.result())
                 for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
@@ -809,17 +714,6 @@ def _combine(start, coefficients, ks):
 
 
 # -- on-the-fly readouts ---------------------------------------------------------------
-def _hermite(theta, h, ya, yb, fa, fb):
-    """Cubic Hermite interpolant of one step at fraction ``theta`` (per member)."""
-    t2, t3 = theta * theta, theta * theta * theta
-    return (
-        (2 * t3 - 3 * t2 + 1) * ya
-        + (t3 - 2 * t2 + theta) * h * fa
-        + (3 * t2 - 2 * t3) * yb
-        + (t3 - t2) * h * fb
-    )
-
-
 def _illinois(g, a, b, ga, gb):
     """Where ``g`` changes sign in ``[a, b]`` (per member; the signs at the ends differ).
 
@@ -883,7 +777,7 @@ class _Recorder:
     def at(self, theta, idx, ta, tb, ya, yb, fa, fb):
         h = tb - ta
         return self.batch.value(
-            self.target, ta + theta * h, _hermite(theta, h, ya, yb, fa, fb), idx
+            self.target, ta + theta * h, rodas4.hermite(theta, h, ya, yb, fa, fb), idx
         )
 
 
@@ -1029,21 +923,86 @@ class _Peak(_Recorder):
         return np.where(np.isfinite(self.best), out, np.nan)
 
 
+class _Events(_Crossing):
+    """Every crossing of a :class:`~follicle.simulate.Threshold`, per member (located as
+    :class:`_Crossing` locates the first); a terminal one stops the member there. As with
+    :func:`scipy.integrate.solve_ivp` in each segment, a jump at a breakpoint fires none."""
+
+    def __init__(self, batch, target, level, direction, terminal):
+        super().__init__(
+            batch,
+            target,
+            level,
+            "either" if direction == "both" else direction,
+            -math.inf,
+            math.inf,
+        )
+        self.terminal = terminal
+        self.found = [[] for _ in range(batch.size)]
+
+    def jump(self, idx, t, before, after, p_before):
+        self.last[idx] = self.batch.value(self.target, t, after, idx) - self.level
+
+    def step(self, idx, ta, tb, ya, yb, fa, fb):
+        ga = self.last[idx]
+        gb = self.batch.value(self.target, tb, yb, idx) - self.level
+        self.last[idx] = gb
+        s = np.flatnonzero(self.hits(ga, gb))
+        if not s.size:
+            return
+        args = _columns(s, idx, ta, tb, ya, yb, fa, fb)
+        theta = _illinois(
+            lambda x: self.at(x, *args) - self.level,
+            np.zeros(s.size),
+            np.ones(s.size),
+            ga[s],
+            gb[s],
+        )
+        times = ta[s] + theta * (tb[s] - ta[s])
+        for m, when in zip(idx[s], times, strict=True):
+            self.found[m].append(float(when))
+        if self.terminal:
+            self.batch.halt(idx[s], times)
+
+
 _RECORDERS = {"crossing": _Crossing, "value": _Value, "average": _Average, "peak": _Peak}
 
 
+#: What the compiled loop gets when no output grid is recorded.
+_NO_GRID, _NO_TRACE = np.empty(0), np.empty((0, 0, 0))
+
+
 class _Trace:
-    """Every state and observable at the output times ``grid`` (for small ensembles)."""
+    """Every state and observable at the output times ``grid`` (for small ensembles).
+
+    With NumPy steps every accepted step is offered to :meth:`step`; the compiled loop
+    writes the states at the grid times itself and :meth:`complete` adds the clipping and
+    the observables of the columns it wrote.
+    """
 
     def __init__(self, batch, grid):
-        self.batch, self.grid = batch, grid
+        # A writable C-ordered copy: the compiled loop's signature takes no read-only arrays.
+        self.batch, self.grid = batch, np.array(grid, dtype=float)
         self.out = np.full((batch.size, batch.plan.n_outputs, grid.size), np.nan)
         self.next = np.zeros(batch.size, dtype=np.intp)
+
+    def complete(self, idx, written):
+        """Clip and add observables to the columns the compiled loop wrote for members
+        ``idx`` (from ``written``, the counts before it ran, to ``self.next``)."""
+        b, n = self.batch, self.batch.compiled.n_states
+        for m, start in zip(idx, written, strict=True):
+            stop = self.next[m]
+            if stop == start:
+                continue
+            y = clip_conserving(self.out[m, :n, start:stop], b.plan.nonnegative, b.plan.groups)
+            p = np.repeat(b.p[:, m : m + 1], stop - start, axis=1)
+            self.out[m, :n, start:stop] = y
+            self.out[m, n:, start:stop] = b.observables(self.grid[start:stop], y, p)
 
     def record(self, idx, t, y):
         b = self.batch
         y = clip_conserving(np.array(y, dtype=float), b.plan.nonnegative, b.plan.groups)
-        obs = b.compiled.observables(t, y, b.p[:, idx])
+        obs = b.observables(t, y, b.p[:, idx])
         self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
         self.next[idx] += 1
 
@@ -1072,7 +1031,7 @@ class _Trace:
             s = np.flatnonzero(due)
             when = self.grid[self.next[idx[s]]]
             theta = (when - ta[s]) / (tb[s] - ta[s])
-            y = _hermite(theta, tb[s] - ta[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
+            y = rodas4.hermite(theta, tb[s] - ta[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
             self.record(idx[s], when, y)
 
     def result(self):

@@ -29,9 +29,10 @@ __all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "METHODS", "Threshold", "simulate"]
 DEFAULT_RTOL = 1e-6
 #: Default absolute tolerance, multiplied by each state's ``scale``.
 DEFAULT_ATOL = 1e-9
-#: Integration methods that may be chosen: the engine's compiled RODAS4 (the integrator of
-#: :func:`~follicle.simulate_ensemble`), and those of :func:`scipy.integrate.solve_ivp`.
-METHODS = ("BDF", "RODAS4", "Radau", "LSODA", "RK45", "DOP853")
+#: Integration methods that may be chosen: the engine's RODAS4 (:mod:`follicle.solvers`, the
+#: integrator of :func:`~follicle.simulate_ensemble`; the default), and those of
+#: :func:`scipy.integrate.solve_ivp`, kept as references.
+METHODS = ("RODAS4", "BDF", "Radau", "LSODA", "RK45", "DOP853")
 _IMPLICIT = {"BDF", "Radau", "LSODA"}
 _SPARSE_JAC = {"BDF", "Radau"}
 #: Models at least this large, with a sparse enough Jacobian, get a sparse Jacobian.
@@ -139,14 +140,16 @@ def _output_times(t_eval, t0, t1):
 
 
 def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial=None,
-             schedule=None, events=(), method="BDF", rtol=DEFAULT_RTOL, atol=None,
+             schedule=None, events=(), method="RODAS4", rtol=DEFAULT_RTOL, atol=None,
              max_step=math.inf) -> Trajectory:
     """Integrate ``model`` under ``schedule`` and return a :class:`~follicle.Trajectory`.
 
     The span is split at every discontinuity of the schedule (bolus times, starts and stops
-    of infusions and parameter steps); each piece is integrated by
-    :func:`scipy.integrate.solve_ivp` with the model's analytic Jacobian, and bolus jumps
-    are applied between pieces. Output at a bolus time shows the state *after* the dose.
+    of infusions and parameter steps); each piece is integrated with the model's analytic
+    Jacobian, by the engine's RODAS4 (:mod:`follicle.solvers`, the integrator of
+    :func:`~follicle.simulate_ensemble`, which reads the output times from each step's
+    interpolant) or by :func:`scipy.integrate.solve_ivp`, and bolus jumps are applied
+    between pieces. Output at a bolus time shows the state *after* the dose.
 
     Parameters
     ----------
@@ -166,12 +169,11 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         Bolus, Infusion and ParameterStep events.
     events : iterable of Threshold, optional
         Threshold crossings to locate accurately.
-    method : {"BDF", "RODAS4", "Radau", "LSODA", "RK45", "DOP853"}
-        Default ``"BDF"``, a stiff method suited to models with fast drug kinetics beside
-        slow cycling. Implicit methods get the analytic Jacobian (sparse for large, sparse
-        models with BDF/Radau). ``"RODAS4"`` is the engine's own integrator, run as a
-        one-member :func:`~follicle.simulate_ensemble` (compiled with numba when it is
-        installed); it takes no ``events`` or ``max_step`` yet.
+    method : {"RODAS4", "BDF", "Radau", "LSODA", "RK45", "DOP853"}
+        Default ``"RODAS4"``, the engine's own stiff integrator (L-stable, order 4, sparse
+        LU; compiled by numba: the first run of a model structure compiles its functions,
+        once per machine). The others are SciPy's, kept as references; implicit ones get
+        the analytic Jacobian (sparse for large, sparse models with BDF/Radau).
     rtol : float
         Relative tolerance, default ``1e-6``.
     atol : float or mapping, optional
@@ -217,10 +219,10 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial)
     atol_vec = _atol(model, atol)
-    if method == "RODAS4":
-        return _simulate_rodas4(model, (t0, t1), times, params, initial, schedule, events,
-                                rtol, atol, max_step)
     sched = Schedule.of(schedule)
+    if method == "RODAS4":
+        return _simulate_rodas4(model, (t0, t1), times, p0, y, sched, tuple(events), rtol,
+                                atol, max_step)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
     thresholds = [_event_function(model, ev) for ev in events]
@@ -274,20 +276,41 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     )
 
 
-def _simulate_rodas4(model, span, times, params, initial, schedule, events, rtol, atol,
-                     max_step) -> Trajectory:
-    """One run on the ensemble's integrator (inputs already checked by :func:`simulate`)."""
-    from follicle.ensemble import simulate_ensemble
+def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_step):
+    """One run on the engine's integrator (inputs already checked by :func:`simulate`): a
+    batch of one member, without the ensemble's per-member bookkeeping."""
+    from follicle.ensemble import make_plan, resolve_templates, run_batch
 
-    if tuple(events) or max_step != math.inf:
-        raise FollicleError(
-            "method='RODAS4' takes no events= or max_step= yet; use method='BDF' for them"
-        )
-    ens = simulate_ensemble(model, t_span=span, t_eval=times, params=params,
-                            initial=initial, schedule=schedule, rtol=rtol, atol=atol)
-    if ens.status[0] != "ok":
-        raise SolverError(f"integration with RODAS4 failed: {ens.reason[0]}")
-    return ens.member(0)
+    t0, t1 = span
+    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts={}, t_eval=times,
+                     max_steps=int(limits.limit("steps")), max_step=max_step, events=events)
+    templates = resolve_templates(model, [sched], t0, t1)
+    out = run_batch(plan, p0[:, None], y0[:, None], templates, np.zeros(1, dtype=np.intp))
+    if out["reason"][0] is not None:
+        raise SolverError(f"integration with RODAS4 failed: {out['reason'][0]}")
+    values = out["values"][0]
+    halted = out["halted"][0]
+    if not math.isnan(halted):  # a terminal event: outputs up to it, as solve_ivp's
+        keep = int(np.searchsorted(times, halted, side="right"))
+        times, values = times[:keep], values[:, :keep]
+    names = (*model.state_names, *model.observable_names)
+    steps, rejected = int(out["steps"][0]), int(out["rejected"][0])
+    return Trajectory(
+        t=times,
+        values=values,
+        names=names,
+        units=tuple(model.unit(n) for n in names),
+        n_states=model.compiled.n_states,
+        parameters=tuple(zip(model.parameter_names, map(float, p0), strict=True)),
+        parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
+        schedule=sched,
+        events=tuple((ev.key, tuple(found[0])) for ev, found
+                     in zip(events, out["events"], strict=True)),
+        stats=SolverStats("RODAS4", float(rtol), tuple(map(float, plan.atol)), nfev=0,
+                          njev=steps, nlu=steps + rejected,
+                          segments=int(templates.n_segments[0])),
+        model_name=model.name,
+    )
 
 
 def _atol(model, atol):

@@ -157,6 +157,12 @@ class _UnitParser:
         raise ValueError("expected a unit name" + ("" if kind is None else f", got {value!r}"))
 
 
+#: Unit texts already read (pint units are immutable), at most this many: a schedule's
+#: units are read on every simulation, and pint's parser costs about 0.5 ms a unit.
+_PARSED: dict[str, pint.Unit] = {}
+_PARSED_LIMIT = 4096
+
+
 def parse_unit(unit: str | pint.Unit, *, what: str = "unit") -> pint.Unit:
     """Return the pint unit for ``unit``, raising :class:`UnitError` if it cannot be parsed.
 
@@ -178,12 +184,17 @@ def parse_unit(unit: str | pint.Unit, *, what: str = "unit") -> pint.Unit:
             f"{what}: the unit {shown(unit)} is longer than {TEXT_LIMIT} characters. "
             + _UNIT_HELP
         )
+    if text in _PARSED:
+        return _PARSED[text]
     try:
-        return _UnitParser(text).parse()
+        parsed = _UnitParser(text).parse()
     except ValueError as exc:
         raise UnitError(
             f"{what}: cannot understand the unit {shown(unit)} ({exc}). " + _UNIT_HELP
         ) from None
+    if len(_PARSED) < _PARSED_LIMIT:  # every call resolves a schedule's units again
+        _PARSED[text] = parsed
+    return parsed
 
 
 def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:

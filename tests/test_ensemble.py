@@ -12,7 +12,7 @@ import sympy as sp
 from _models import blow_up, hill_feedback, logistic, logistic_exact, one_compartment
 
 import follicle as fl
-from follicle.ensemble import _SparseLU
+from follicle.solvers.sparse_lu import SparseLU
 
 RTOL = 1e-8
 DAYS = 20.0
@@ -166,7 +166,7 @@ def test_ensembles_pickle_and_are_read_only():
 def test_the_sparse_lu_solves_like_a_dense_solve():
     model = fl.models.coupled()
     compiled = model.compiled
-    lu = _SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+    lu = SparseLU(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
     rng = np.random.default_rng(3)
     y = model.initial_vector()[:, None] * rng.uniform(0.5, 1.5, (compiled.n_states, 3))
     p = np.repeat(model.parameter_vector()[:, None], 3, axis=1)

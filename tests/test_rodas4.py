@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import follicle as fl
-from follicle.errors import FollicleError
 from tests._models import erlang_chain, erlang_last, hill_feedback, logistic, logistic_exact
 
 T = np.linspace(0.0, 10.0, 41)
@@ -50,6 +49,35 @@ def test_coupled_model_under_a_course_matches_radau():
     _against_radau(fl.models.coupled(), 40.0, schedule=schedule, tol=1e-4)
 
 
-def test_events_ask_for_a_scipy_method():
-    with pytest.raises(FollicleError, match="method='BDF'"):
-        fl.simulate(logistic(), days=5, method="RODAS4", events=[fl.Threshold("N", 500.0)])
+def test_it_is_the_default_method():
+    assert fl.simulate(logistic(), days=1.0).stats.method == "RODAS4"
+
+
+#: The logistic test model (r = 0.8 per day, K = 1000, N0 = 10) reaches K/2 at ln(K/N0 - 1)/r.
+HALF_TIME = np.log(1000.0 / 10.0 - 1.0) / 0.8
+
+
+def test_threshold_events_are_located_on_the_interpolant():
+    events = [
+        fl.Threshold("N", 500.0, direction="up", label="half"),
+        fl.Threshold("N", 500.0, direction="down", label="never"),
+    ]
+    run = fl.simulate(logistic(), days=10, rtol=1e-8, events=events)
+    (half,) = run.event_times("half")
+    assert half == pytest.approx(HALF_TIME, rel=1e-6)
+    assert run.event_times("never") == ()
+    assert run.t[-1] == 10.0
+
+
+def test_a_terminal_event_ends_the_outputs_there():
+    event = fl.Threshold("N", 500.0, direction="up", terminal=True, label="half")
+    run = fl.simulate(logistic(), t_span=(0, 10), t_eval=T, rtol=1e-8, events=[event])
+    assert run.event_times("half")[0] == pytest.approx(HALF_TIME, rel=1e-6)
+    np.testing.assert_array_equal(run.t, T[T <= HALF_TIME])
+
+
+def test_max_step_bounds_every_step():
+    free = fl.simulate(logistic(), t_eval=T, t_span=(0, 10), rtol=1e-9)
+    bounded = fl.simulate(logistic(), t_eval=T, t_span=(0, 10), rtol=1e-9, max_step=0.01)
+    assert free.stats.njev < 500 < 1000 <= bounded.stats.njev  # accepted steps
+    np.testing.assert_allclose(bounded["N"], logistic_exact(T, 0.8, 1000.0, 10.0), rtol=1e-6)

@@ -1,0 +1,127 @@
+"""The integrator and each model's functions, compiled by numba and cached, signed, on disk.
+
+:mod:`follicle.solvers.rodas4` is plain Python. Here its text is loaded as a kernel module
+(:func:`follicle.codegen.module`: written to the private cache directory, numba's cache
+files checked against their signatures before anything is read), its functions wrapped in
+``numba.njit(cache=True)``, and the entry points compiled for one signature in which every
+model function is a *first-class function type*: ``advance`` is compiled once per machine
+for all models, and a model's functions are compiled once per model structure and passed
+in at the call. (Passing numba dispatchers without declared types would compile the whole
+loop again for every model and could not be cached across processes: the dispatcher's
+identity is part of the key.) Calls through the function pointers cost no measurable time
+next to the model's right-hand side.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from types import ModuleType
+
+from follicle import codegen
+from follicle.solvers import rodas4
+
+__all__ = ["integrator", "model_functions"]
+
+_LOCK = threading.Lock()
+#: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
+_JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "each_member")
+#: The functions a generated model module defines (:mod:`follicle.kernels`), in the order
+#: :func:`follicle.solvers.rodas4.advance` takes them.
+_ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")
+
+
+def _types():
+    from numba import types as nt
+
+    vec, mat = nt.float64[::1], nt.float64[:, ::1]
+    index, flags, counts = nt.intp[::1], nt.boolean[::1], nt.int64[::1]
+    model = nt.void(nt.float64, vec, vec, vec)
+    factor, solve = nt.void(vec), nt.void(vec, vec)
+    fn = nt.FunctionType(model)
+    advance = nt.void(
+        fn, fn, fn, nt.FunctionType(factor), nt.FunctionType(solve), fn, nt.boolean,
+        nt.intp, nt.intp, vec, vec, mat, mat, mat, mat, vec, counts, nt.float64, index,
+        index, vec, nt.float64, flags, vec, flags, index, vec, vec, nt.boolean,
+        vec, index, index, nt.float64[:, :, ::1],
+        vec, mat, mat, flags, flags, counts, counts,
+    )  # fmt: skip
+    each_member = nt.void(fn, vec, mat, mat, mat)
+    return {
+        "model": model,
+        "factor": factor,
+        "solve": solve,
+        "advance": advance,
+        "each_member": each_member,
+    }
+
+
+def _interpreted() -> bool:
+    """Whether numba runs the code as plain Python (``NUMBA_DISABLE_JIT=1``: the fallback
+    that ``benchmarks/fallback.py`` times)."""
+    from numba.core import config
+
+    return bool(config.DISABLE_JIT)
+
+
+def integrator() -> ModuleType:
+    """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
+    wrap = "".join(
+        f"{name} = _njit(cache=True, error_model='numpy')({name})\n" for name in _JITTED
+    )
+    source = f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
+    mod = codegen.module(source, "RODAS4, shared by all models")
+    with _LOCK:
+        if not getattr(mod, "ready", False) and not _interpreted():
+            types = _types()
+            for name in ("advance", "each_member"):
+                getattr(mod, name).compile(types[name])
+                getattr(mod, name).disable_compile()
+            mod.ready = True
+    return mod
+
+
+def model_functions(source: str, label: str) -> ModuleType:
+    """The generated module ``source`` of a model (:func:`follicle.kernels.kernel_source`),
+    its functions compiled for the integrator's signatures; ``pointers`` holds them in the
+    order :func:`follicle.solvers.rodas4.advance` takes them."""
+    mod = codegen.module(source, label)
+    with _LOCK:
+        if not getattr(mod, "ready", False):
+            functions = [getattr(mod, name) for name in _ORDER]
+            if _interpreted():
+                mod.pointers = tuple(functions)
+            else:
+                types = _types()
+                sigs = [types.get(name, types["model"]) for name in _ORDER]
+                for function, sig in zip(functions, sigs, strict=True):
+                    function.compile(sig)
+                pointer = _pointer_class()
+                mod.pointers = tuple(map(pointer, functions, sigs))
+            mod.ready = True
+    return mod
+
+
+@functools.cache
+def _pointer_class():
+    from numba.core.types import WrapperAddressProtocol
+    from numba.experimental.function_type import _get_wrapper_address
+
+    class Pointer(WrapperAddressProtocol):
+        """A compiled model function as the integrator takes it: its address and signature,
+        looked up once (numba looks a dispatcher's address up again at every call from
+        Python, about 0.1 ms per function and call)."""
+
+        def __init__(self, dispatcher, signature):
+            self.address = _get_wrapper_address(dispatcher, signature)
+            self.sig = signature
+            self.dispatcher = dispatcher  # keeps the machine code alive
+
+        def __wrapper_address__(self):
+            return self.address
+
+        def signature(self):
+            return self.sig
+
+    return Pointer
