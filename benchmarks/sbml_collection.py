@@ -20,6 +20,10 @@ seconds to load and simulate is listed as such.
 Run from the repository root::
 
     .venv/bin/python benchmarks/sbml_collection.py [--collection DIR] [--markdown]
+    .venv/bin/python benchmarks/sbml_collection.py --members 1000 [--models N]
+
+The second form times, per model that loads without events, a sweep of ``--members``
+members against libRoadRunner (:func:`sweep_compare`) and prints a markdown table.
 """
 
 from __future__ import annotations
@@ -216,16 +220,20 @@ def main(argv=None):
     )
     parser.add_argument("--models", type=int, default=0, help="only the first N models")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGALRM, _timeout)
     if args.members:
         folders = sorted(p for p in Path(args.collection).iterdir() if p.is_dir())
         print("| model | axes | follicle ms/member | libRoadRunner ms/member | ratio | worst |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for folder in folders[: args.models or None]:
+            signal.alarm(args.timeout)
             try:
                 r = sweep_compare(folder, args.members)
-            except Exception as exc:  # reported, never hidden
+            except Exception as exc:  # reported, never hidden (TimeoutError: --timeout)
                 print(f"| {folder.name} | | {type(exc).__name__}: {str(exc)[:80]} | | | |")
                 continue
+            finally:
+                signal.alarm(0)
             print(
                 f"| {r['model']} | {r['axes']} | {r['ours_ms']:.3f} | {r['peer_ms']:.3f} | "
                 f"{r['ours_ms'] / r['peer_ms']:.2f} | {r['worst']:.1e} |",
@@ -233,7 +241,6 @@ def main(argv=None):
             )
         return
     rows = []
-    signal.signal(signal.SIGALRM, _timeout)
     for folder in sorted(p for p in Path(args.collection).iterdir() if p.is_dir()):
         signal.alarm(args.timeout)
         try:
