@@ -47,7 +47,17 @@ from follicle.units import (
     parse_unit,
 )
 
-__all__ = ["Conservation", "Model", "Module", "Observable", "Parameter", "RateTerm", "State", "t"]
+__all__ = [
+    "Conservation",
+    "Flow",
+    "Model",
+    "Module",
+    "Observable",
+    "Parameter",
+    "RateTerm",
+    "State",
+    "t",
+]
 
 #: The time symbol (unit: day). Use it in rate terms that depend on time or age.
 t = sp.Symbol("t", real=True)
@@ -175,14 +185,33 @@ class Parameter:
         return magnitude
 
 
+@dataclass(frozen=True, eq=False)
+class Flow:
+    """Material moved from one state to another at rate ``expr``, declared by
+    :meth:`Module.flow`; its two halves are :class:`RateTerm` objects that refer to it.
+
+    Compared by identity: two flows declared alike are still two flows.
+    """
+
+    source: str
+    target: str
+    expr: sp.Expr
+    label: str
+
+
 @dataclass(frozen=True)
 class RateTerm:
-    """One additive term of d(state)/dt, with a label for error messages and documentation."""
+    """One additive term of d(state)/dt, with a label for error messages and documentation.
+
+    ``flow`` is the :class:`Flow` this term is one half of (``-expr`` in the source,
+    ``+expr`` in the target), or ``None`` for a term added by :meth:`Module.rate`.
+    """
 
     state: str
     expr: sp.Expr
     label: str
     module: str
+    flow: Flow | None = None
 
 
 @dataclass(frozen=True)
@@ -280,12 +309,12 @@ class Module:
         Flows conserve the total of ``source + target`` exactly, which is how phase
         fractions are kept summing to one.
         """
-        expr = _expression(
-            expr, f"flow {_name_of(source)} -> {_name_of(target)} in module {self.name!r}"
-        )
+        source, target = _name_of(source), _name_of(target)
+        expr = _expression(expr, f"flow {source} -> {target} in module {self.name!r}")
         text = label or str(expr)
-        self.rate(source, -expr, f"{text} (out)")
-        self.rate(target, expr, f"{text} (in)")
+        flow = Flow(source, target, expr, text)
+        self.terms.append(RateTerm(source, -expr, f"{text} (out)", self.name, flow))
+        self.terms.append(RateTerm(target, expr, f"{text} (in)", self.name, flow))
 
     def conserve(self, states, total: float = 1.0, *, label: str = "") -> None:
         """Declare that ``states`` (symbols or names) add up to ``total`` at every time.
@@ -492,6 +521,14 @@ class Model:
 
     def _build_rhs(self, factor=None):
         rhs = {name: sp.Integer(0) for name in self.states}
+        for term, expr in zip(self.terms, self.term_expressions(factor), strict=True):
+            rhs[term.state] += expr
+        return tuple(rhs[name] for name in self.states)
+
+    def term_expressions(self, factor=None) -> tuple[sp.Expr, ...]:
+        """Each of :attr:`terms` in the unit of its state per day (``factor`` as for
+        :meth:`expressions`); d(state)/dt is the sum of its terms."""
+        out = []
         for term in self.terms:
             state = self.states[term.state]
             expected = parse_unit(state.unit) / TIME_UNIT
@@ -509,8 +546,8 @@ class Model:
                     f"has unit {unit:~P}, but d({term.state})/dt needs {expected:~P} "
                     f"(state unit {state.unit} per day)"
                 )
-            rhs[term.state] += convert_expression(converted, unit, expected, factor)
-        return tuple(rhs[name] for name in self.states)
+            out.append(convert_expression(converted, unit, expected, factor))
+        return tuple(out)
 
     def _collect_interventions(self) -> dict[str, str]:
         """Every module's named interventions, ``{name: dosed state}``."""

@@ -74,7 +74,9 @@ def run_copasi(text, names, t):
     finally:
         basico.remove_datamodel(dm)
     assert len(df) == len(t), f"COPASI stopped early, at day {df.index[-1]:g}"
-    return df.index.to_numpy(), np.array([df[f"Values[{n}]"].to_numpy() for n in names])
+    # Species are columns of their own name, parameters and observables "Values[name]".
+    columns = [n if n in df.columns else f"Values[{n}]" for n in names]
+    return df.index.to_numpy(), np.array([df[c].to_numpy() for c in columns])
 
 
 def cross_check(

@@ -74,7 +74,9 @@ import html
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -395,6 +397,94 @@ def _notes(*paragraphs: str, table: list[list[str]] | None = None) -> str:
     return f'<body xmlns="http://www.w3.org/1999/xhtml">{body}</body>'
 
 
+# -- the reaction network -----------------------------------------------------------------
+def _sbml_unit(unit) -> tuple:
+    """``unit`` as SBML sees it: (factor, ((kind, exponent), ...)) in SI base units, with
+    AU dimensionless and a cell an item. Equal for units that SBML cannot tell apart."""
+    root = ureg.Quantity(1.0, parse_unit(unit)).to_root_units()
+    kinds = ((_KINDS.get(n, n), float(e)) for n, e in root.unit_items())
+    return float(root.magnitude), tuple(sorted((k, e) for k, e in kinds if k))
+
+
+@dataclass(frozen=True)
+class _Reaction:
+    """One SBML reaction: ``sign`` times term ``term`` of the model is its rate."""
+
+    sid: str
+    name: str
+    term: int
+    sign: int
+    reactants: tuple[str, ...]
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The states written as species, the extent unit and the reactions between them."""
+
+    species: frozenset[str]
+    extent: str
+    reactions: tuple[_Reaction, ...]
+
+
+def _network(model) -> _Network:
+    """Species, extent unit and reactions of ``model``.
+
+    All reactions of an SBML model share one extent unit, so the states in the most common
+    unit (as SBML sees it) are species and the others keep rate rules: a species in
+    another unit would need a ``conversionFactor``, which COPASI ignores. A flow between
+    two species is one reaction; any other term of a species is a reaction with only a
+    reactant (a term with a minus sign) or only a product.
+    """
+    units = [_sbml_unit(s.unit) for s in model.states.values()]
+    if not units:
+        return _Network(frozenset(), "1", ())
+    key = Counter(units).most_common(1)[0][0]
+    species = frozenset(n for n, u in zip(model.state_names, units, strict=True) if u == key)
+    extent = next(model.states[n].unit for n in model.state_names if n in species)
+    numeric = model.term_expressions()
+    halves: dict[int, list[int]] = {}
+    for k, term in enumerate(model.terms):
+        if term.flow is not None:
+            halves.setdefault(id(term.flow), []).append(k)
+    reactions, done = [], set()
+    for k, term in enumerate(model.terms):
+        flow = term.flow
+        pair = halves.get(id(flow), []) if flow is not None else []
+        if k in done or term.state not in species:
+            continue
+        if (
+            len(pair) == 2
+            and {flow.source, flow.target} <= species
+            and model.states[flow.source].unit == model.states[flow.target].unit
+            and numeric[pair[1]] == -numeric[pair[0]]
+        ):
+            done.update(pair)
+            reactions.append(
+                _Reaction(
+                    f"{flow.source}_to_{flow.target}",
+                    flow.label,
+                    pair[1],
+                    1,
+                    (flow.source,),
+                    (flow.target,),
+                )
+            )
+        elif numeric[k] != 0:
+            loss = numeric[k].could_extract_minus_sign()
+            reactions.append(
+                _Reaction(
+                    f"{'loss' if loss else 'gain'}_{term.state}",
+                    term.label,
+                    k,
+                    -1 if loss else 1,
+                    (term.state,) if loss else (),
+                    () if loss else (term.state,),
+                )
+            )
+    return _Network(species, extent, tuple(reactions))
+
+
 # -- the document --------------------------------------------------------------------------
 def export(
     model, schedule=None, *, params: Mapping | None = None, initial: Mapping | None = None
@@ -435,6 +525,7 @@ def export(
     writer.states(y0, segments)
     writer.parameters(p0, segments)
     writer.infusions(segments)
+    writer.reactions()
     writer.rules()
     writer.events(segments)
     writer.notes(sched, p0)
@@ -482,8 +573,12 @@ class _Writer:
             return placeholder
 
         self.rhs, self.observables = model.expressions(factor)
+        self.terms = model.term_expressions(factor)
         self.obs_units = {n: parse_unit(o.unit) for n, (o, _) in model.observables.items()}
         self.math = _Math(libsbml, self.ids, self.units, conversions, self._unit_of)
+        self.network = _network(model)
+        self.species = self.network.species
+        self.extent = self.network.extent
 
     def _unit_of(self, symbol):
         if symbol.name in self.obs_units:
@@ -504,21 +599,42 @@ class _Writer:
         _check(p.setNotes(notes), f"the notes of {name!r}")
 
     def states(self, y0, segments):
-        """States with their values at time 0, a dose at time 0 included."""
+        """States with their values at time 0, a dose at time 0 included: species in one
+        compartment of size 1, the others parameters."""
         start = y0 + _vector(segments[0].jumps, len(y0))
-        for i, (name, state) in enumerate(self.model.states.items()):
-            self._parameter(
-                "state",
-                self.ids[name],
-                name,
-                start[i],
-                state.unit,
-                False,
-                _notes(
-                    f"State: {state.description or name}. Unit: {state.unit}.",
-                    f"Non-negative: {state.nonnegative}; typical scale: {state.scale:g}.",
-                ),
+        if self.species:
+            compartment = self.m.createCompartment()
+            self.compartment = _unique("compartment", self.taken)
+            _check(compartment.setId(self.compartment), "the compartment id")
+            compartment.setName("the model (size 1: species amounts are the states)")
+            compartment.setSize(1.0)
+            compartment.setConstant(True)
+            _check(compartment.setUnits("dimensionless"), "the compartment's units")
+            _check(
+                self.m.setExtentUnits(self.units(self.extent, "the extent unit")),
+                "the extent unit",
             )
+        for i, (name, state) in enumerate(self.model.states.items()):
+            notes = _notes(
+                f"State: {state.description or name}. Unit: {state.unit}.",
+                f"Non-negative: {state.nonnegative}; typical scale: {state.scale:g}.",
+            )
+            if name not in self.species:
+                self._parameter(
+                    "state", self.ids[name], name, start[i], state.unit, False, notes
+                )
+                continue
+            what = f"state {name!r}"
+            species = self.m.createSpecies()
+            _check(species.setId(self.ids[name]), f"the id of {what}")
+            species.setName(name)
+            species.setCompartment(self.compartment)
+            species.setInitialAmount(float(start[i]))
+            species.setHasOnlySubstanceUnits(True)
+            species.setBoundaryCondition(False)
+            species.setConstant(False)
+            _check(species.setSubstanceUnits(self.units(state.unit, what)), f"the units of {what}")
+            _check(species.setNotes(notes), f"the notes of {what}")
 
     def parameters(self, p0, segments):
         """Parameters with their values at time 0; those a schedule steps are not constant."""
@@ -558,9 +674,43 @@ class _Writer:
                 _notes(f"Constant-rate input to d({name})/dt, switched by the events."),
             )
 
+    def reactions(self):
+        """A reaction per flow between species and per other term of a species, plus one
+        per infusion into a species; every species in a rate that is neither reactant nor
+        product is a modifier."""
+        for r in self.network.reactions:
+            where = f"the reaction {r.name!r}"
+            law = r.sign * self.terms[r.term]
+            self._reaction(r.sid, r.name, r.reactants, r.products, self.math(law, where), law)
+        for i, rate in self.rates.items():
+            name = self.model.state_names[i]
+            if name in self.species:
+                sid = f"infusion_into_{name}"
+                self._reaction(sid, f"infusion into {name}", (), (name,), self.math.name(rate))
+
+    def _reaction(self, sid, name, reactants, products, math, law=None):
+        reaction = self.m.createReaction()
+        _check(reaction.setId(_unique(sid, self.taken)), f"the id of the reaction {name!r}")
+        reaction.setName(name)
+        reaction.setReversible(False)
+        for species, create in ((reactants, reaction.createReactant),
+                                (products, reaction.createProduct)):
+            for state in species:
+                ref = create()
+                ref.setSpecies(self.ids[state])
+                ref.setStoichiometry(1.0)
+                ref.setConstant(True)
+        used = {s.name for s in law.free_symbols} if law is not None else set()
+        for state in sorted((used & self.species) - {*reactants, *products}):
+            reaction.createModifier().setSpecies(self.ids[state])
+        _check(reaction.createKineticLaw().setMath(math), f"the rate of the reaction {name!r}")
+
     def rules(self):
-        """A rate rule per state (plus its infusion), an assignment rule per observable."""
+        """A rate rule per state that is not a species (plus its infusion), an assignment
+        rule per observable."""
         for i, name in enumerate(self.model.state_names):
+            if name in self.species:
+                continue
             where = f"the rate of state {name!r}"
             rule = self.m.createRateRule()
             _check(rule.setVariable(self.ids[name]), where)
