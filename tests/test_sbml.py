@@ -247,7 +247,7 @@ def test_units_are_the_pint_units_in_si_base_units(builder):
     ids = fl.sbml.sbml_ids(model)
     assert sbml.getTimeUnits() == "day"
     for name in (*model.state_names, *model.parameter_names):
-        units = sbml.getParameter(ids[name]).getUnits()
+        units = _units_of(sbml, ids[name])
         root = (1.0 * parse_unit(model.unit(name))).to_root_units()
         expected = {
             _SBML_KIND[n]: float(e) for n, e in root.unit_items() if n != "arbitrary_unit"
@@ -260,10 +260,16 @@ def test_units_are_the_pint_units_in_si_base_units(builder):
         assert factor == pytest.approx(root.magnitude, rel=1e-14), name
 
 
+def _units_of(sbml, sid):
+    """The units of a species (its substance units) or a parameter."""
+    species = sbml.getSpecies(sid)
+    return species.getSubstanceUnits() if species else sbml.getParameter(sid).getUnits()
+
+
 def test_named_units_keep_their_names():
     sbml = libsbml.readSBMLFromString(fl.sbml.export(coupled())).getModel()
-    assert sbml.getUnitDefinition(sbml.getParameter("W").getUnits()).getName() == "AU"
-    exposure = sbml.getUnitDefinition(sbml.getParameter("D_wnt").getUnits())
+    assert sbml.getUnitDefinition(_units_of(sbml, "W")).getName() == "AU"
+    exposure = sbml.getUnitDefinition(_units_of(sbml, "D_wnt"))
     assert exposure.getName() == "mg/kg"
     assert _si(exposure) == (pytest.approx(1e-6), {})
     day = sbml.getUnitDefinition("day")
@@ -276,7 +282,8 @@ def test_a_unit_conversion_is_a_number_with_its_own_unit():
     sbml = libsbml.readSBMLFromString(fl.sbml.export(coupled())).getModel()
     numbers = [
         (n.getValue(), n.getUnits())
-        for n in _nodes(sbml.getRateRule("X").getMath())
+        for law in _laws_of(sbml, "X")
+        for n in _nodes(law)
         if n.isNumber()
     ]
     # (The zeros carrying units are the thresholds of the Hill terms' clipping steps.)
@@ -293,7 +300,7 @@ def test_units_named_like_sbml_base_units_get_their_own_ids():
     text = fl.sbml.export(fl.Model("si", [m]))
     assert consistency_issues(text) == []
     sbml = libsbml.readSBMLFromString(text).getModel()
-    assert sbml.getParameter("X").getUnits() == "mole_2"
+    assert sbml.getSpecies("X").getSubstanceUnits() == "mole_2"
     assert _si(sbml.getUnitDefinition("second_2")) == (1.0, {"second": 1.0})
 
 
@@ -339,28 +346,188 @@ def test_states_observables_and_initial_overrides():
     model = coupled()
     sbml = libsbml.readSBMLFromString(fl.sbml.export(model, initial={"W": 0.7})).getModel()
     for name, state in model.states.items():
-        p = sbml.getParameter(name)
-        assert not p.getConstant() and sbml.getRateRule(name) is not None
-        assert p.getValue() == pytest.approx(0.7 if name == "W" else state.initial)
+        if name in DRUG_STATES:  # mg/kg: not the extent unit, so a rate-ruled parameter
+            p = sbml.getParameter(name)
+            assert not p.getConstant() and sbml.getRateRule(name) is not None
+            value = p.getValue()
+        else:
+            s = sbml.getSpecies(name)
+            assert s.getHasOnlySubstanceUnits() and not s.getConstant()
+            assert not s.getBoundaryCondition() and sbml.getRateRule(name) is None
+            value = s.getInitialAmount()
+        assert value == pytest.approx(0.7 if name == "W" else state.initial)
+    assert sbml.getCompartment(0).getSize() == 1.0
     for name in model.observable_names:
         assert sbml.getAssignmentRule(name) is not None
-    assert sbml.getNumRules() == len(model.states) + len(model.observables)
+    assert sbml.getNumRules() == len(DRUG_STATES) + len(model.observables)
     assert sbml.getNumEvents() == 0
 
 
 def test_time_is_the_time_csymbol():
     sbml = libsbml.readSBMLFromString(fl.sbml.export(coupled())).getModel()
-    math_ = sbml.getRateRule("X").getMath()
-    times = [n for n in _nodes(math_) if n.getType() == libsbml.AST_NAME_TIME]
+    nodes = [n for law in _laws_of(sbml, "X") for n in _nodes(law)]
+    times = [n for n in nodes if n.getType() == libsbml.AST_NAME_TIME]
     assert len(times) == 1
-    names = {n.getName() for n in _nodes(math_) if n.getType() == libsbml.AST_NAME}
+    names = {n.getName() for n in nodes if n.getType() == libsbml.AST_NAME}
     assert "t" not in names
+
+
+def _laws_of(sbml, species):
+    """The kinetic laws (maths) of the reactions that change ``species``."""
+    for r in sbml.getListOfReactions():
+        refs = [*r.getListOfReactants(), *r.getListOfProducts()]
+        if any(ref.getSpecies() == species for ref in refs):
+            yield r.getKineticLaw().getMath()
 
 
 def _nodes(node):
     yield node
     for k in range(node.getNumChildren()):
         yield from _nodes(node.getChild(k))
+
+
+# -- species and reactions -------------------------------------------------------------------
+def _reactions(sbml):
+    """{reaction id: (name, reactants, products, modifiers, kinetic law as text)}."""
+    return {
+        r.getId(): (
+            r.getName(),
+            [x.getSpecies() for x in r.getListOfReactants()],
+            [x.getSpecies() for x in r.getListOfProducts()],
+            [x.getSpecies() for x in r.getListOfModifiers()],
+            libsbml.formulaToL3String(r.getKineticLaw().getMath()),
+        )
+        for r in sbml.getListOfReactions()
+    }
+
+
+def test_every_flow_between_species_is_one_reaction():
+    model = coupled()
+    sbml = libsbml.readSBMLFromString(fl.sbml.export(model)).getModel()
+    reactions = _reactions(sbml)
+    flows = list(dict.fromkeys(term.flow for term in model.terms if term.flow))
+    plain = [term for term in model.terms if not term.flow and term.state not in DRUG_STATES]
+    assert len(reactions) == len(flows) + len(plain)
+    named = {name: (reactants, products) for name, reactants, products, *_ in reactions.values()}
+    for flow in flows:  # every flow of the coupled model is between species
+        assert named[flow.label] == ([flow.source], [flow.target]), flow.label
+    assert reactions["R1_to_R2"][1:] == (["R1"], ["R2"], [], "30 dimensionless * R1 / tau_refractory")
+    # A flow's rate that reads another species names it as a modifier.
+    assert reactions["C2_to_A1"][1:4] == (["C2"], ["A1"], ["S"])
+
+
+def test_other_terms_are_reactions_with_only_a_reactant_or_only_a_product():
+    m = fl.Module("birth and death")
+    x = m.state("X", "cell", 2.0)
+    y = m.state("Y", "cell", 1.0)
+    b = m.parameter("b", 3.0, "cell/day", provenance=PROV)
+    k = m.parameter("k", 0.5, "1/day", provenance=PROV)
+    m.rate(x, b, label="birth")
+    half = m.parameter("K", 4.0, "cell", provenance=PROV)
+    m.rate(x, -k * x * y / (y + half), label="death")
+    m.flow(x, y, k * x, label="maturation")
+    model = fl.Model("birth and death", [m])
+    text = fl.sbml.export(model, fl.Bolus("Y", 2.0, 1.0))
+    assert consistency_issues(text) == []
+    sbml = libsbml.readSBMLFromString(text).getModel()
+    assert sbml.getExtentUnits() == sbml.getSpecies("X").getSubstanceUnits() == "cell"
+    assert _reactions(sbml) == {
+        "gain_X": ("birth", [], ["X"], [], "b"),
+        "loss_X": ("death", ["X"], [], ["Y"], "X * Y * k / (K + Y)"),
+        "X_to_Y": ("maturation", ["X"], ["Y"], [], "X * k"),
+    }
+    assert sbml.getNumRules() == 0
+    cross_check(model, fl.Bolus("Y", 2.0, 1.0), days=5, points=21)
+
+
+def test_states_in_another_unit_than_the_extent_keep_rate_rules():
+    # mmol is the most common unit, so A and B are species; C (mol) keeps a rate rule
+    # and the flow B -> C is one reaction for B and a term in C's rule (with the unit
+    # conversion); a concentration (nM) is no substance, so it is never a species.
+    m = fl.Module("mixed")
+    a, b = m.state("A", "mmol", 1.0), m.state("B", "mmol", 0.0)
+    c, n = m.state("C", "mol", 0.0), m.state("N", "nM", 1.0)
+    k = m.parameter("k", 0.5, "1/day", provenance=PROV)
+    m.flow(a, b, k * a, label="A -> B")
+    m.flow(b, c, k * b, label="B -> C")
+    m.rate(n, -k * n, label="decay")
+    model = fl.Model("mixed", [m])
+    text = fl.sbml.export(model)
+    assert consistency_issues(text) == []
+    sbml = libsbml.readSBMLFromString(text).getModel()
+    assert [s.getId() for s in sbml.getListOfSpecies()] == ["A", "B"]
+    assert {r.getVariable() for r in sbml.getListOfRules()} == {"C", "N"}
+    assert _reactions(sbml) == {
+        "A_to_B": ("A -> B", ["A"], ["B"], [], "A * k"),
+        "loss_B": ("B -> C (out)", ["B"], [], [], "B * k"),
+    }
+    assert libsbml.formulaToL3String(sbml.getRateRule("C").getMath()) == (
+        "B * k * 0.001 mole_per_millimole"
+    )
+    cross_check(model, days=5, points=21)
+
+
+def test_the_reactions_and_rules_give_the_model_rates_exactly():
+    # The loaded document's right-hand side, at random states and parameters, is ours to
+    # rounding: every term is in exactly one reaction or rule.
+    model = coupled()
+    loaded = fl.sbml.load(fl.sbml.export(model))
+    rng = np.random.default_rng(SEED)
+    values = {s: rng.uniform(0.01, 1.0) for s in (*model.state_names, "t")}
+    values |= random_parameters(model, rng)
+    values |= {n: p.value for n, p in loaded.parameters.items() if n not in values}
+    for name, ours in zip(model.state_names, model.rhs_expressions, strict=True):
+        theirs = loaded.rhs_expressions[loaded.state_names.index(name)]
+        subs = {sym: values[sym.name] for sym in ours.free_symbols | theirs.free_symbols}
+        assert float(theirs.xreplace(subs)) == pytest.approx(
+            float(ours.xreplace(subs)), rel=1e-13, abs=1e-15
+        ), name
+
+
+#: The round trip agrees when |back - engine| <= ROUND_TRIP * (|engine| + scale of the
+#: state), both integrated with ROUND_TRIP_RTOL and absolute tolerance 1e-12 * scale.
+ROUND_TRIP, ROUND_TRIP_RTOL = 1e-9, 1e-12
+
+
+def _round_trip_error(model, run, back, t):
+    names = [*model.state_names, *model.observable_names]
+    scale = np.array([model.states[n].scale if n in model.states else 1.0 for n in names])
+    ours = np.array([run[n] for n in names])
+    theirs = np.array([back[n] for n in names])
+    error = np.abs(theirs - ours) / (np.abs(ours) + scale[:, None])
+    i, j = np.unravel_index(np.argmax(error), error.shape)
+    return float(error[i, j]), names[i], float(t[j])
+
+
+def test_round_trip_through_sbml_reproduces_the_coupled_model():
+    model, t = coupled(), np.linspace(0.0, DAYS, 241)
+    atol = {n: 1e-12 * s.scale for n, s in model.states.items()}
+    run = fl.simulate(model, days=DAYS, t_eval=t, rtol=ROUND_TRIP_RTOL, atol=atol)
+    loaded = fl.sbml.load(fl.sbml.export(model))
+    back = fl.simulate(loaded, days=DAYS, t_eval=t, rtol=ROUND_TRIP_RTOL, atol=atol)
+    worst = _round_trip_error(model, run, back, t)
+    assert worst[0] <= ROUND_TRIP, worst
+
+
+def test_round_trip_with_a_dosing_schedule_reproduces_the_coupled_model():
+    # The loaded document applies the doses as SBML events (EventModel.simulate, LSODA),
+    # the engine as its schedule; the course moves the biology (checked elsewhere).
+    model, t = coupled(), np.linspace(0.0, DAYS, 241)
+    schedule = SCHEDULES["WNT-inhibitor course"]
+    atol = {n: 1e-12 * s.scale for n, s in model.states.items()}
+    run = fl.simulate(
+        model, days=DAYS, t_eval=t, schedule=schedule, rtol=ROUND_TRIP_RTOL, atol=atol
+    )
+    loaded = fl.sbml.load(fl.sbml.export(model, schedule), events=True)
+    assert len(loaded.events) == 6  # one per dose: days 50, 52, ..., 60
+    back = loaded.simulate(
+        t,
+        rtol=ROUND_TRIP_RTOL,
+        atol=np.array([atol[n] for n in loaded.model.state_names]),
+        method="LSODA",
+    )
+    worst = _round_trip_error(model, run, back, t)
+    assert worst[0] <= ROUND_TRIP, worst
 
 
 # -- identifiers ---------------------------------------------------------------------------
@@ -425,13 +592,15 @@ EDGE_CASES = [
 def test_what_holds_at_time_zero_is_in_the_initial_values():
     sbml = libsbml.readSBMLFromString(fl.sbml.export(one_compartment(0.3), EDGE_CASES))
     model = sbml.getModel()
-    assert model.getParameter("drug").getValue() == 1.0  # 0 + the dose at day 0
+    assert model.getSpecies("drug").getInitialAmount() == 1.0  # 0 + the dose at day 0
     assert model.getParameter("k_el").getValue() == 1.0  # the step from day 0
     assert not model.getParameter("k_el").getConstant()
     assert model.getParameter("infusion_drug").getValue() == 2.0
     assert model.getParameter("infusion_drug").getUnits() == "milligram_per_kilogram_day"
-    formula = libsbml.formulaToL3String(model.getRateRule("drug").getMath())
-    assert formula.endswith("+ infusion_drug"), formula
+    infusion = model.getReaction("infusion_into_drug")
+    assert [p.getSpecies() for p in infusion.getListOfProducts()] == ["drug"]
+    assert infusion.getNumReactants() == 0
+    assert libsbml.formulaToL3String(infusion.getKineticLaw().getMath()) == "infusion_drug"
 
 
 def test_each_change_time_is_one_event_with_all_its_changes():

@@ -406,6 +406,10 @@ def _sbml_unit(unit) -> tuple:
     return float(root.magnitude), tuple(sorted((k, e) for k, e in kinds if k))
 
 
+#: The unit kinds of a species' amount in SBML (each with exponent 1), none = dimensionless.
+_SUBSTANCE = frozenset({("MOLE", 1.0), ("ITEM", 1.0), ("KILOGRAM", 1.0)})
+
+
 @dataclass(frozen=True)
 class _Reaction:
     """One SBML reaction: ``sign`` times term ``term`` of the model is its rate."""
@@ -430,16 +434,19 @@ class _Network:
 def _network(model) -> _Network:
     """Species, extent unit and reactions of ``model``.
 
-    All reactions of an SBML model share one extent unit, so the states in the most common
-    unit (as SBML sees it) are species and the others keep rate rules: a species in
-    another unit would need a ``conversionFactor``, which COPASI ignores. A flow between
+    SBML allows a species' amount (and the extent of reactions) only in units of a
+    substance: a multiple of mole, item (our cell), kilogram or dimensionless (our AU).
+    All reactions share one extent unit, so the states in the most common such unit (as
+    SBML sees it) are species and the others keep rate rules: a species in another unit
+    would need a ``conversionFactor``, which COPASI ignores. A flow between
     two species is one reaction; any other term of a species is a reaction with only a
     reactant (a term with a minus sign) or only a product.
     """
     units = [_sbml_unit(s.unit) for s in model.states.values()]
-    if not units:
+    amounts = [u for u in units if _SUBSTANCE.issuperset(u[1])]
+    if not amounts:
         return _Network(frozenset(), "1", ())
-    key = Counter(units).most_common(1)[0][0]
+    key = Counter(amounts).most_common(1)[0][0]
     species = frozenset(n for n, u in zip(model.state_names, units, strict=True) if u == key)
     extent = next(model.states[n].unit for n in model.state_names if n in species)
     numeric = model.term_expressions()
@@ -576,6 +583,8 @@ class _Writer:
         self.terms = model.term_expressions(factor)
         self.obs_units = {n: parse_unit(o.unit) for n, (o, _) in model.observables.items()}
         self.math = _Math(libsbml, self.ids, self.units, conversions, self._unit_of)
+        for name, state in model.states.items():  # refuse a unit SBML lacks, by name
+            self.units(state.unit, f"state {name!r}")
         self.network = _network(model)
         self.species = self.network.species
         self.extent = self.network.extent
