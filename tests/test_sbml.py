@@ -411,7 +411,8 @@ def test_every_flow_between_species_is_one_reaction():
     named = {name: (reactants, products) for name, reactants, products, *_ in reactions.values()}
     for flow in flows:  # every flow of the coupled model is between species
         assert named[flow.label] == ([flow.source], [flow.target]), flow.label
-    assert reactions["R1_to_R2"][1:] == (["R1"], ["R2"], [], "30 dimensionless * R1 / tau_refractory")
+    law = "30 dimensionless * R1 / tau_refractory"
+    assert reactions["R1_to_R2"][1:] == (["R1"], ["R2"], [], law)
     # A flow's rate that reads another species names it as a modifier.
     assert reactions["C2_to_A1"][1:4] == (["C2"], ["A1"], ["S"])
 

@@ -549,8 +549,7 @@ def to_file(
         path.write_text(document, encoding="utf-8")
     except OSError as exc:
         raise ExportError(
-            f"cannot write the SBML file {str(path)!r} ({exc.strerror}); choose a writable "
-            "path"
+            f"cannot write the SBML file {str(path)!r} ({exc.strerror}); choose a writable path"
         ) from None
     return path
 
@@ -629,9 +628,7 @@ class _Writer:
                 f"Non-negative: {state.nonnegative}; typical scale: {state.scale:g}.",
             )
             if name not in self.species:
-                self._parameter(
-                    "state", self.ids[name], name, start[i], state.unit, False, notes
-                )
+                self._parameter("state", self.ids[name], name, start[i], state.unit, False, notes)
                 continue
             what = f"state {name!r}"
             species = self.m.createSpecies()
@@ -702,8 +699,10 @@ class _Writer:
         _check(reaction.setId(_unique(sid, self.taken)), f"the id of the reaction {name!r}")
         reaction.setName(name)
         reaction.setReversible(False)
-        for species, create in ((reactants, reaction.createReactant),
-                                (products, reaction.createProduct)):
+        for species, create in (
+            (reactants, reaction.createReactant),
+            (products, reaction.createProduct),
+        ):
             for state in species:
                 ref = create()
                 ref.setSpecies(self.ids[state])
