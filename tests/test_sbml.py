@@ -441,6 +441,27 @@ def test_other_terms_are_reactions_with_only_a_reactant_or_only_a_product():
     cross_check(model, fl.Bolus("Y", 2.0, 1.0), days=5, points=21)
 
 
+def test_terms_of_one_rate_in_several_species_are_one_reaction():
+    # As fl.sbml.load writes a reaction: the same rate v, -v in each reactant, +v in each
+    # product (a species with the term twice has stoichiometry 2).
+    m = fl.Module("binding")
+    s, e, c = m.state("S", "mol", 2.0), m.state("E", "mol", 1.0), m.state("C", "mol", 0.0)
+    kon = m.parameter("kon", 0.7, "1/mol/day", provenance=PROV)
+    koff = m.parameter("koff", 0.2, "1/day", provenance=PROV)
+    v = kon * s * e - koff * c
+    for state, sign in ((s, -1), (s, -1), (e, -1), (c, 1)):
+        m.rate(state, sign * v, label="binding")
+    model = fl.Model("binding", [m])
+    text = fl.sbml.export(model, fl.Bolus("E", 0.5, 1.0))
+    assert consistency_issues(text) == []
+    sbml = libsbml.readSBMLFromString(text).getModel()
+    assert _reactions(sbml) == {
+        "S_E_to_C": ("binding", ["S", "E"], ["C"], [], "E * S * kon - C * koff"),
+    }
+    assert sbml.getReaction(0).getReactant("S").getStoichiometry() == 2.0
+    cross_check(model, fl.Bolus("E", 0.5, 1.0), days=5, points=21)
+
+
 def test_states_in_another_unit_than_the_extent_keep_rate_rules():
     # mmol is the most common unit, so A and B are species; C (mol) keeps a rate rule
     # and the flow B -> C is one reaction for B and a term in C's rule (with the unit

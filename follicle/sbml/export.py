@@ -412,14 +412,26 @@ _SUBSTANCE = frozenset({("MOLE", 1.0), ("ITEM", 1.0), ("KILOGRAM", 1.0)})
 
 @dataclass(frozen=True)
 class _Reaction:
-    """One SBML reaction: ``sign`` times term ``term`` of the model is its rate."""
+    """One SBML reaction: ``sign`` times term ``term`` of the model is its rate; a state
+    listed twice has stoichiometry 2."""
 
-    sid: str
     name: str
     term: int
     sign: int
     reactants: tuple[str, ...]
     products: tuple[str, ...]
+
+    @property
+    def sid(self) -> str:
+        """``A_to_B`` (names joined by ``_``), ``gain_B`` or ``loss_A``."""
+        left, right = ("_".join(dict.fromkeys(s)) for s in (self.reactants, self.products))
+        return (
+            f"{left}_to_{right}"
+            if left and right
+            else f"gain_{right}"
+            if right
+            else f"loss_{left}"
+        )
 
 
 @dataclass(frozen=True)
@@ -431,6 +443,19 @@ class _Network:
     reactions: tuple[_Reaction, ...]
 
 
+def _forward(law, at) -> bool:
+    """Whether a reaction of rate ``law`` runs forward: its rate is positive at the values
+    ``at`` (the model's defaults at time 0) or, where that value is 0 or not a number, it
+    has no leading minus sign."""
+    try:
+        value = float(law.xreplace(at))
+    except (TypeError, ValueError):
+        value = math.nan
+    if value != 0 and math.isfinite(value):
+        return value > 0
+    return not law.could_extract_minus_sign()
+
+
 def _network(model) -> _Network:
     """Species, extent unit and reactions of ``model``.
 
@@ -439,8 +464,11 @@ def _network(model) -> _Network:
     All reactions share one extent unit, so the states in the most common such unit (as
     SBML sees it) are species and the others keep rate rules: a species in another unit
     would need a ``conversionFactor``, which COPASI ignores. A flow between
-    two species is one reaction; any other term of a species is a reaction with only a
-    reactant (a term with a minus sign) or only a product.
+    two species is one reaction. The other terms of species are grouped by their rate
+    ``v``: the species with a term ``-v`` are the reactants of one reaction of rate ``v``,
+    those with ``+v`` its products (so a reaction loaded from SBML is one reaction again,
+    and a term of its own is a reaction with only a reactant or only a product), oriented
+    by :func:`_forward`.
     """
     units = [_sbml_unit(s.unit) for s in model.states.values()]
     amounts = [u for u in units if _SUBSTANCE.issuperset(u[1])]
@@ -454,42 +482,36 @@ def _network(model) -> _Network:
     for k, term in enumerate(model.terms):
         if term.flow is not None:
             halves.setdefault(id(term.flow), []).append(k)
-    reactions, done = [], set()
-    for k, term in enumerate(model.terms):
-        flow = term.flow
-        pair = halves.get(id(flow), []) if flow is not None else []
-        if k in done or term.state not in species:
-            continue
+    reactions, done = {}, set()  # first term -> reaction
+    for pair in halves.values():
+        flow = model.terms[pair[0]].flow
         if (
             len(pair) == 2
             and {flow.source, flow.target} <= species
-            and model.states[flow.source].unit == model.states[flow.target].unit
             and numeric[pair[1]] == -numeric[pair[0]]
         ):
             done.update(pair)
-            reactions.append(
-                _Reaction(
-                    f"{flow.source}_to_{flow.target}",
-                    flow.label,
-                    pair[1],
-                    1,
-                    (flow.source,),
-                    (flow.target,),
-                )
-            )
-        elif numeric[k] != 0:
-            loss = numeric[k].could_extract_minus_sign()
-            reactions.append(
-                _Reaction(
-                    f"{'loss' if loss else 'gain'}_{term.state}",
-                    term.label,
-                    k,
-                    -1 if loss else 1,
-                    (term.state,) if loss else (),
-                    () if loss else (term.state,),
-                )
-            )
-    return _Network(species, extent, tuple(reactions))
+            reactions[pair[0]] = _Reaction(flow.label, pair[1], 1, (flow.source,), (flow.target,))
+    groups: dict[sp.Expr, list[int]] = {}
+    for k, term in enumerate(model.terms):
+        if k not in done and term.state in species and numeric[k] != 0:
+            key = -numeric[k] if numeric[k].could_extract_minus_sign() else numeric[k]
+            groups.setdefault(key, []).append(k)
+    at = {sp.Symbol(n, real=True): s.initial for n, s in model.states.items()}
+    at |= {sp.Symbol(n, real=True): p.value for n, p in model.parameters.items()}
+    at[sp.Symbol("t", real=True)] = 0.0
+    for key, members in groups.items():
+        law = key if _forward(key, at) else -key
+        states = [(model.terms[k].state, numeric[k] == law) for k in members]
+        labels = dict.fromkeys(model.terms[k].label for k in members)
+        reactions[members[0]] = _Reaction(
+            "; ".join(labels),
+            members[0],
+            1 if numeric[members[0]] == law else -1,
+            tuple(s for s, product in states if not product),
+            tuple(s for s, product in states if product),
+        )
+    return _Network(species, extent, tuple(reactions[k] for k in sorted(reactions)))
 
 
 # -- the document --------------------------------------------------------------------------
@@ -703,10 +725,10 @@ class _Writer:
             (reactants, reaction.createReactant),
             (products, reaction.createProduct),
         ):
-            for state in species:
+            for state, count in Counter(species).items():
                 ref = create()
                 ref.setSpecies(self.ids[state])
-                ref.setStoichiometry(1.0)
+                ref.setStoichiometry(float(count))
                 ref.setConstant(True)
         used = {s.name for s in law.free_symbols} if law is not None else set()
         for state in sorted((used & self.species) - {*reactants, *products}):
