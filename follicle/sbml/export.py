@@ -8,13 +8,27 @@ It needs the ``[sbml]`` extra (python-libsbml).
 What maps to what
 -----------------
 state
-    A ``<parameter constant="false">`` with a ``<rateRule>`` whose right-hand side is the
-    sum of the state's rate terms, in the state's unit per day. States are not written as
-    species: most of ours are not amounts of a substance in a volume (phase fractions,
-    relative densities, a capacity, exposures in mg/kg), and a species' value is tied to a
-    compartment size and a substance unit. A rate-ruled parameter carries the state's own
-    unit, so the exported equation is literally ours and its units check without any
-    compartment factor.
+    A ``<species>`` if its unit is the extent unit (below), else a ``<parameter
+    constant="false">`` with a ``<rateRule>``: the sum of the state's rate terms, in the
+    state's unit per day. Species sit in one compartment of size 1 and have
+    ``hasOnlySubstanceUnits="true"``, so a species' value (its amount, in the state's unit
+    as ``substanceUnits``) is the state's value whatever that unit is. SBML allows a
+    species' amount and the extent of reactions only in units of a substance (multiples of
+    mole, item, kilogram or dimensionless), and all reactions share one extent unit, so
+    the most common such unit among the states is the extent unit (``1`` for the coupled
+    model; its drug exposures in mg/kg keep rate rules). A species in another unit would
+    need a ``conversionFactor``, which COPASI ignores; a concentration (nM) is no substance.
+flow and rate term
+    Each :meth:`~follicle.Module.flow` between two species is one ``<reaction>``: reactant
+    the source, product the target, kinetic law the flow's rate. The other terms of
+    species are grouped by their rate ``v``: the species with a term ``-v`` are the
+    reactants of one reaction with kinetic law ``v``, those with ``+v`` its products (a
+    reaction of a loaded SBML document is one reaction again); a term alone is a reaction
+    with only a product (a source) or only a reactant (a sink). The direction is the one in
+    which the rate is positive at the default values at time 0 (else: the rate has no
+    leading minus). Species in a rate that are neither reactant nor product are
+    modifiers. Every term of a species is in exactly one reaction, so the species' ODEs
+    are exactly the model's.
 parameter
     A constant ``<parameter>`` with its value and unit; its notes give the allowed range,
     the provenance and the description. A parameter that a schedule steps is not constant.
@@ -43,7 +57,8 @@ schedule
     everything happening at ``t_k`` at once: bolus jumps ``X = X + amount`` (in X's unit),
     new values of stepped parameters, and new infusion rates. An infusion adds a
     parameter ``infusion_<state>`` (state unit per day, set by the events) to the state's
-    rate rule. Grouping all changes at one time into one event reproduces the engine's
+    rate rule (for a species: a reaction ``infusion_into_<state>`` with that parameter as
+    its rate). Grouping all changes at one time into one event reproduces the engine's
     same-time semantics (doses add up, a step that ends where the next begins hands over)
     without relying on the order in which a peer fires simultaneous events. Doses before
     time 0 are ignored, as by the engine.
@@ -839,8 +854,10 @@ class _Writer:
             )
         text = _notes(
             f"{self.model.name}, exported by follicle {__version__} as SBML Level {LEVEL} "
-            f"Version {VERSION}. Time is in days. Each state is a parameter with a rate rule, "
-            "each observable a parameter with an assignment rule.",
+            f"Version {VERSION}. Time is in days. States in the extent unit are species "
+            "(amounts, in a compartment of size 1) changed by reactions, the others "
+            "parameters with a rate rule; each observable is a parameter with an "
+            "assignment rule.",
             f"Schedule: {len(sched)} event(s). Values at time 0 include what the schedule "
             "does at time 0; each later change is one SBML event."
             if len(sched)
