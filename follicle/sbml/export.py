@@ -478,22 +478,31 @@ def _network(model) -> _Network:
     substance: a multiple of mole, item (our cell), kilogram or dimensionless (our AU).
     All reactions share one extent unit, so the states in the most common such unit (as
     SBML sees it) are species and the others keep rate rules: a species in another unit
-    would need a ``conversionFactor``, which COPASI ignores. A flow between
-    two species is one reaction. The other terms of species are grouped by their rate
-    ``v``: the species with a term ``-v`` are the reactants of one reaction of rate ``v``,
-    those with ``+v`` its products (so a reaction loaded from SBML is one reaction again,
-    and a term of its own is a reaction with only a reactant or only a product), oriented
-    by :func:`_forward`.
+    would need a ``conversionFactor``, which COPASI ignores. Reactions: see
+    :func:`_reactions`.
     """
     units = [_sbml_unit(s.unit) for s in model.states.values()]
     amounts = [u for u in units if _SUBSTANCE.issuperset(u[1])]
     if not amounts:
         return _Network(frozenset(), "1", ())
-    key = Counter(amounts).most_common(1)[0][0]
-    species = frozenset(n for n, u in zip(model.state_names, units, strict=True) if u == key)
-    extent = next(model.states[n].unit for n in model.state_names if n in species)
+    extent = Counter(amounts).most_common(1)[0][0]
+    names = model.state_names
+    species = frozenset(n for n, u in zip(names, units, strict=True) if u == extent)
+    unit = next(model.states[n].unit for n in names if n in species)
+    return _Network(species, unit, _reactions(model, species))
+
+
+def _reactions(model, species) -> tuple[_Reaction, ...]:
+    """The reactions that carry every term of the ``species``, in the order of the terms.
+
+    A flow between two species is one reaction. The other terms of species are grouped by
+    their rate ``v``: the species with a term ``-v`` are the reactants of one reaction of
+    rate ``v``, those with ``+v`` its products (so a reaction loaded from SBML is one
+    reaction again, and a term of its own is a reaction with only a reactant or only a
+    product), oriented by :func:`_forward`.
+    """
     numeric = model.term_expressions()
-    halves: dict[int, list[int]] = {}
+    halves: dict[int, list[int]] = {}  # flow -> its (out, in) terms
     for k, term in enumerate(model.terms):
         if term.flow is not None:
             halves.setdefault(id(term.flow), []).append(k)
@@ -507,26 +516,26 @@ def _network(model) -> _Network:
         ):
             done.update(pair)
             reactions[pair[0]] = _Reaction(flow.label, pair[1], 1, (flow.source,), (flow.target,))
-    groups: dict[sp.Expr, list[int]] = {}
+    groups: dict[sp.Expr, list[int]] = {}  # rate up to its sign -> terms
     for k, term in enumerate(model.terms):
         if k not in done and term.state in species and numeric[k] != 0:
-            key = -numeric[k] if numeric[k].could_extract_minus_sign() else numeric[k]
-            groups.setdefault(key, []).append(k)
+            rate = -numeric[k] if numeric[k].could_extract_minus_sign() else numeric[k]
+            groups.setdefault(rate, []).append(k)
     at = {sp.Symbol(n, real=True): s.initial for n, s in model.states.items()}
     at |= {sp.Symbol(n, real=True): p.value for n, p in model.parameters.items()}
     at[sp.Symbol("t", real=True)] = 0.0
-    for key, members in groups.items():
-        law = key if _forward(key, at) else -key
-        states = [(model.terms[k].state, numeric[k] == law) for k in members]
+    for rate, members in groups.items():
+        law = rate if _forward(rate, at) else -rate
+        product = {k: numeric[k] == law for k in members}
         labels = dict.fromkeys(model.terms[k].label for k in members)
         reactions[members[0]] = _Reaction(
             "; ".join(labels),
             members[0],
-            1 if numeric[members[0]] == law else -1,
-            tuple(s for s, product in states if not product),
-            tuple(s for s, product in states if product),
+            1 if product[members[0]] else -1,
+            tuple(model.terms[k].state for k in members if not product[k]),
+            tuple(model.terms[k].state for k in members if product[k]),
         )
-    return _Network(species, extent, tuple(reactions[k] for k in sorted(reactions)))
+    return tuple(reactions[k] for k in sorted(reactions))
 
 
 # -- the document --------------------------------------------------------------------------
