@@ -307,7 +307,8 @@ class Module:
         """Move material: subtract ``expr`` from d(source)/dt and add it to d(target)/dt.
 
         Flows conserve the total of ``source + target`` exactly, which is how phase
-        fractions are kept summing to one.
+        fractions are kept summing to one. The two terms refer to one :class:`Flow`, so
+        the flow stays visible in the built model (SBML export writes it as a reaction).
         """
         source, target = _name_of(source), _name_of(target)
         expr = _expression(expr, f"flow {source} -> {target} in module {self.name!r}")
