@@ -475,10 +475,13 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     design = dataclasses.replace(design, names=_spelled(base, design.names))
     routes = _route(base, design.names, schedule)
     design = _in_model_units(base, design, routes)
+    schedule = schedule if callable(schedule) else Schedule.of(schedule)
+    if not callable(schedule):
+        _check_dosed(base, schedule, design.names, routes["amount_axes"])
     job = _Job(
         plan=plan,
         **routes,
-        schedule=schedule if callable(schedule) else Schedule.of(schedule),
+        schedule=schedule,
         functions=functions,
         model=_Defaults.of(base, initial),
     )
@@ -639,6 +642,20 @@ def _route(model, names, schedule):
         "amount_axes": tuple(amount_axes),
         "keyword_axes": tuple(keyword_axes),
     }
+
+
+def _check_dosed(model, schedule, names, amount_axes):
+    """Refuse an amount axis for a state that no bolus of ``schedule`` doses: sweeping it
+    would change nothing and every member would silently repeat the same run."""
+    dosed = {e.target for e in schedule.events if isinstance(e, Bolus)}
+    for column, state in amount_axes:
+        if state not in dosed:
+            given = sorted(dosed) or ["none"]
+            raise FollicleError(
+                f"sweep axis {names[column]!r}: the schedule gives no bolus of {state!r} "
+                f"(boluses given: {', '.join(given)}), so its amount would change nothing; "
+                "add a Bolus of it to the schedule or pass a callable schedule"
+            )
 
 
 def _member_schedule(job, row) -> Schedule:

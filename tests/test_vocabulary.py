@@ -74,6 +74,21 @@ def test_an_unknown_dose_axis_lists_the_intervention_spelling():
 
 
 @pytest.mark.parametrize(
+    "schedule", [None, [fl.Infusion("drug", 1.0, 0.0, 1.0)]], ids=["no dose", "infusion only"]
+)
+def test_a_dose_axis_for_a_drug_the_schedule_never_boluses_is_refused(schedule):
+    # Every member would repeat the same run: the amount axis would change nothing.
+    with pytest.raises(fl.FollicleError, match=r"'pill\.amount'.*gives no bolus of 'drug'"):
+        fl.sweep(
+            _named_pk(),
+            {"pill.amount": [1.0, 2.0]},
+            fl.readouts.ValueAt("drug", 1.0),
+            days=2,
+            schedule=schedule,
+        )
+
+
+@pytest.mark.parametrize(
     ("name", "state", "says"),
     [
         ("k_el", "drug", "already a state, a parameter"),
