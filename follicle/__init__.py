@@ -1,12 +1,12 @@
 """follicle: ODE systems-biology models of hair-follicle cycling.
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
-terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), sweeps them
-over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
+terms with units, checks them, compiles them to machine code (numba) and simulates them
+under dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), sweeps
+them over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
 :func:`sweep`; in a process pool or on Dask), and analyses them (:mod:`follicle.analysis`:
-steady states, stability, bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime
-maps classified from simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology
+steady states, stability, bifurcation scans, limit cycles, regime maps classified from
+simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology
 lives in :mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
@@ -19,8 +19,16 @@ lives in :mod:`follicle.models`; published models of others in :mod:`follicle.mo
 0.3679
 """
 
-from follicle import analysis, models, readouts, regimes, sbml, sensitivity
-from follicle.analysis import find_cycle, scan, steady_states
+from follicle import analysis, models, readouts, sbml, sensitivity
+from follicle.analysis import (
+    RegimeMap,
+    Transition,
+    boundary,
+    find_cycle,
+    regime_map,
+    scan,
+    steady_states,
+)
 from follicle.ensemble import Ensemble, simulate_ensemble
 from follicle.errors import (
     AnalysisError,
@@ -39,7 +47,6 @@ from follicle.errors import (
     UnknownNameError,
 )
 from follicle.model import Model, Module, Observable, Parameter, State, t
-from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.sensitivities import Sensitivities, simulate_sensitivities
 from follicle.simulate import Threshold, simulate
@@ -92,7 +99,6 @@ __all__ = [
     "points",
     "readouts",
     "regime_map",
-    "regimes",
     "repeat",
     "sbml",
     "scan",

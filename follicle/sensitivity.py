@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from follicle.analysis import _ReadOnly
+from follicle.analysis.results import ReadOnly
 from follicle.errors import AnalysisError, FollicleError, ParameterValueError, UnknownNameError
 from follicle.executors import map_ordered
 from follicle.model import Model
@@ -47,7 +47,7 @@ __all__ = ["SobolIndices", "sobol"]
 
 
 @dataclass(frozen=True, eq=False)
-class SobolIndices(_ReadOnly):
+class SobolIndices(ReadOnly):
     """First-order and total Sobol indices of one readout.
 
     Attributes
