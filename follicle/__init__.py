@@ -29,6 +29,7 @@ from follicle.analysis import (
     scan,
     steady_states,
 )
+from follicle.designs import Design, grid, latin_hypercube, points, sobol
 from follicle.ensemble import Ensemble, simulate_ensemble
 from follicle.errors import (
     AnalysisError,
@@ -50,7 +51,7 @@ from follicle.model import Model, Module, Observable, Parameter, State, t
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
 from follicle.sensitivities import Sensitivities, simulate_sensitivities
 from follicle.simulate import Threshold, simulate
-from follicle.sweep import Design, SweepResult, grid, latin_hypercube, points, sobol, sweep
+from follicle.sweep import SweepResult, sweep
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import Q_, ureg
 
