@@ -27,7 +27,7 @@ from follicle.fitting.data import (
     synthetic,
     write_measurements,
 )
-from follicle.fitting.estimate import FitResult, Start, estimate, latin_hypercube
+from follicle.fitting.estimate import FitResult, Start, estimate
 from follicle.fitting.objective import Problem
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
     "Start",
     "datasets",
     "estimate",
-    "latin_hypercube",
     "load_conditions",
     "load_dataset",
     "load_measurements",
