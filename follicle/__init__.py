@@ -6,7 +6,7 @@ under dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities
 them over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
 :func:`sweep`; in a process pool or on Dask), and analyses them (:mod:`follicle.analysis`:
 steady states, stability, bifurcation scans, limit cycles, regime maps classified from
-simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology
+simulation). The biology
 lives in :mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
@@ -19,7 +19,7 @@ lives in :mod:`follicle.models`; published models of others in :mod:`follicle.mo
 0.3679
 """
 
-from follicle import analysis, models, readouts, sbml, sensitivity
+from follicle import analysis, fitting, models, readouts, sbml
 from follicle.analysis import (
     RegimeMap,
     Transition,
@@ -94,6 +94,7 @@ __all__ = [
     "analysis",
     "boundary",
     "find_cycle",
+    "fitting",
     "grid",
     "latin_hypercube",
     "models",
@@ -103,7 +104,6 @@ __all__ = [
     "repeat",
     "sbml",
     "scan",
-    "sensitivity",
     "simulate",
     "simulate_ensemble",
     "simulate_sensitivities",
