@@ -103,7 +103,7 @@ def test_too_many_stored_values_are_refused(monkeypatch):
 
 
 def test_the_cli_refuses_a_range_of_a_hundred_million_members(capsys):
-    from follicle.cli import main
+    from follicle.models.cli import main
 
     code = main(["sweep", "early_telogen_macrophage_apoptosis", "k_CA", "0:1:100000000"])
     assert code == 1

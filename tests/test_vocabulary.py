@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 import pytest
 from _models import PROV, one_compartment
+from follicle.models.cli import main
 
 import follicle as fl
-from follicle.cli import main
 from follicle.errors import ModelDefinitionError, renamed
 
 
