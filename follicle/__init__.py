@@ -19,84 +19,54 @@ lives in :mod:`follicle.models`; published models of others in :mod:`follicle.mo
 0.3679
 """
 
-from follicle import analysis, fitting, models, readouts, sbml
-from follicle.analysis import (
-    RegimeMap,
-    Transition,
-    boundary,
-    find_cycle,
-    regime_map,
-    scan,
-    steady_states,
+from follicle import (
+    analysis,
+    designs,
+    errors,
+    fitting,
+    model,
+    models,
+    readouts,
+    sbml,
+    sensitivities,
+    trajectory,
+    units,
 )
-from follicle.designs import Design, grid, latin_hypercube, points, sobol
+from follicle.analysis import boundary, find_cycle, regime_map, scan, steady_states
+from follicle.designs import grid, latin_hypercube, points, sobol
 from follicle.ensemble import Ensemble, simulate_ensemble
-from follicle.errors import (
-    AnalysisError,
-    CacheError,
-    DataError,
-    ExportError,
-    FollicleError,
-    FollicleWarning,
-    ModelDefinitionError,
-    ParameterValueError,
-    SBMLImportError,
-    ScheduleError,
-    SolverError,
-    TimeSpanError,
-    UnitError,
-    UnknownNameError,
-)
-from follicle.model import Model, Module, Observable, Parameter, State, t
+from follicle.errors import FollicleError, FollicleWarning
+from follicle.model import Model, Module, t
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
-from follicle.sensitivities import Sensitivities, simulate_sensitivities
+from follicle.sensitivities import simulate_sensitivities
 from follicle.simulate import Threshold, simulate
 from follicle.sweep import SweepResult, sweep
-from follicle.trajectory import SolverStats, Trajectory
-from follicle.units import Q_, ureg
+from follicle.trajectory import Trajectory
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Q_",
-    "AnalysisError",
     "Bolus",
-    "CacheError",
-    "DataError",
-    "Design",
     "Ensemble",
-    "ExportError",
     "FollicleError",
     "FollicleWarning",
     "Infusion",
     "Model",
-    "ModelDefinitionError",
     "Module",
-    "Observable",
-    "Parameter",
     "ParameterStep",
-    "ParameterValueError",
-    "RegimeMap",
-    "SBMLImportError",
     "Schedule",
-    "ScheduleError",
-    "Sensitivities",
-    "SolverError",
-    "SolverStats",
-    "State",
     "SweepResult",
     "Threshold",
-    "TimeSpanError",
     "Trajectory",
-    "Transition",
-    "UnitError",
-    "UnknownNameError",
     "analysis",
     "boundary",
+    "designs",
+    "errors",
     "find_cycle",
     "fitting",
     "grid",
     "latin_hypercube",
+    "model",
     "models",
     "points",
     "readouts",
@@ -104,6 +74,7 @@ __all__ = [
     "repeat",
     "sbml",
     "scan",
+    "sensitivities",
     "simulate",
     "simulate_ensemble",
     "simulate_sensitivities",
@@ -111,5 +82,32 @@ __all__ = [
     "steady_states",
     "sweep",
     "t",
-    "ureg",
+    "trajectory",
+    "units",
 ]
+
+
+#: Names the face no longer carries, and where they live now (the face keeps about 25 verbs
+#: and objects; results, model parts and errors are reached through their modules).
+_MOVED = {
+    **{name: "errors" for name in (
+        "AnalysisError", "CacheError", "DataError", "ExportError", "ModelDefinitionError",
+        "ParameterValueError", "SBMLImportError", "ScheduleError", "SolverError",
+        "TimeSpanError", "UnitError", "UnknownNameError")},
+    "Observable": "model", "Parameter": "model", "State": "model",
+    "Design": "designs", "RegimeMap": "analysis", "Transition": "analysis",
+    "Sensitivities": "sensitivities", "SolverStats": "trajectory",
+    "Q_": "units", "ureg": "units",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    """The old spelling of a name that moved (``follicle.UnitError``, now in
+    :mod:`follicle.errors`) still works, with a :class:`DeprecationWarning` naming the new
+    one."""
+    if name in _MOVED:
+        home = _MOVED[name]
+        errors.renamed("the name", f"follicle.{name}", f"follicle.{home}.{name}",
+                       stacklevel=3, where="")  # fmt: skip
+        return getattr(globals()[home], name)
+    raise AttributeError(f"module 'follicle' has no attribute {name!r}")

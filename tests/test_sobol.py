@@ -132,24 +132,24 @@ def test_ranges_are_clipped_to_the_declared_bounds():
 
 def test_bad_input_is_refused_with_names():
     sobol = fl.fitting.sobol_indices
-    with pytest.raises(fl.UnknownNameError, match="'x4'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="'x4'"):
         sobol(ISHIGAMI, ["x1", "x4"], ishigami, n=8, ranges=FULL)
-    with pytest.raises(fl.ParameterValueError, match="power of two"):
+    with pytest.raises(fl.errors.ParameterValueError, match="power of two"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=100, ranges={"x1": FULL["x1"]})
-    with pytest.raises(fl.ParameterValueError, match="'x1' would be sampled on"):
+    with pytest.raises(fl.errors.ParameterValueError, match="'x1' would be sampled on"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8)  # default 0: +-20% of it is empty
-    with pytest.raises(fl.ParameterValueError, match="outside its allowed range"):
+    with pytest.raises(fl.errors.ParameterValueError, match="outside its allowed range"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8, ranges={"x1": (-4, 0)})
-    with pytest.raises(fl.ParameterValueError, match="not sampled"):
+    with pytest.raises(fl.errors.ParameterValueError, match="not sampled"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8, ranges=FULL)
-    with pytest.raises(fl.AnalysisError, match="does not depend"):
+    with pytest.raises(fl.errors.AnalysisError, match="does not depend"):
         sobol(ISHIGAMI, ["x3"], lambda p: 1.0, n=8, ranges={"x3": FULL["x3"]})
-    with pytest.raises(fl.AnalysisError, match="readout is nan"):
+    with pytest.raises(fl.errors.AnalysisError, match="readout is nan"):
         sobol(ISHIGAMI, ["x3"], lambda p: math.nan, n=8, ranges={"x3": FULL["x3"]})
     x3 = {"x3": FULL["x3"]}
-    with pytest.raises(fl.AnalysisError, match="one value per sample point"):
+    with pytest.raises(fl.errors.AnalysisError, match="one value per sample point"):
         sobol(ISHIGAMI, ["x3"], lambda p: np.zeros(3), n=8, ranges=x3, vectorized=True)
-    with pytest.raises(fl.AnalysisError, match=r"readout is inf at \{'x3': "):
+    with pytest.raises(fl.errors.AnalysisError, match=r"readout is inf at \{'x3': "):
         sobol(
             ISHIGAMI,
             ["x3"],

@@ -11,7 +11,7 @@ Three entry points, each returning an immutable result:
 
 The analysis is about the autonomous system :math:`\\dot y = f(y, p)`. A model whose rates
 depend on time explicitly (e.g. production rising with age) has no steady states as such:
-these functions raise :class:`~follicle.AnalysisError` for it unless a frozen time is
+these functions raise :class:`~follicle.errors.AnalysisError` for it unless a frozen time is
 given (``time=...``), in which case :math:`t` is held at that value, i.e. the analysis is
 of the *quasi-steady* states :math:`f(y, p, t_0) = 0`.
 
