@@ -189,6 +189,8 @@ def _read(source):
         raise SBMLImportError(f"libsbml reads {origin} with {len(errors)} error(s): {listing}")
     if doc.getModel() is None:
         raise SBMLImportError(f"{origin} holds no <model>")
+    if doc.getLevel() >= 3 and doc.isPkgEnabled("comp"):
+        _flatten(L, doc, origin, from_text=origin == "the SBML text")
     for i in range(doc.getNumPlugins()):
         package = doc.getPlugin(i).getPackageName()
         # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath", and
@@ -203,6 +205,40 @@ def _read(source):
                 "meaning; only SBML core is supported"
             )
     return L, doc
+
+
+def _flatten(L, doc, origin, from_text):
+    """Replace a hierarchical (``comp``) document's model by its flat equivalent, in place.
+
+    libsbml's comp flattening converter instantiates every submodel, renames its elements
+    with the submodel's prefix, applies replacements and deletions and drops the package,
+    so that the loader reads the result as SBML core. An external model definition names
+    a file relative to the document; from SBML text there is no document location, so
+    such a reference is refused.
+    """
+    comp = doc.getPlugin("comp")
+    external = [
+        comp.getExternalModelDefinition(i) for i in range(comp.getNumExternalModelDefinitions())
+    ]
+    if external and from_text:
+        sources = ", ".join(repr(e.getSource()) for e in external)
+        raise SBMLImportError(
+            f"{origin} refers to external model definition(s) in {sources}, which are files "
+            "relative to a document: load the document from its path"
+        )
+    props = L.ConversionProperties()
+    props.addOption("flatten comp", True)
+    doc.getErrorLog().clearLog()
+    if doc.convert(props) != L.LIBSBML_OPERATION_SUCCESS:
+        problems = [
+            doc.getError(i).getMessage().strip().splitlines()[0]
+            for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= L.LIBSBML_SEV_ERROR
+        ]
+        raise SBMLImportError(
+            f"libsbml cannot flatten the comp model of {origin}: "
+            + ("; ".join(problems[:2]) or "the converter failed")
+        )
 
 
 def load(source, *, time_unit: str = "second", name: str | None = None, events: bool = False):

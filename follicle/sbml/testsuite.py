@@ -154,7 +154,7 @@ def run_case(case_dir):
     rtol = max(min(_TIGHTER * case.relative, 1e-8), 1e-12)
     if isinstance(loaded, EventModel):
         model = loaded.model
-        atol = _atol(model, _TIGHTER * case.absolute)
+        atol = _atol(model, _TIGHTER * case.absolute, rtol)
         run = loaded.simulate(
             days, rtol=rtol, atol=np.array([atol[n] for n in model.state_names]), method=METHOD
         )
@@ -166,7 +166,7 @@ def run_case(case_dir):
             t_eval=days,
             method=METHOD,
             rtol=rtol,
-            atol=_atol(model, _TIGHTER * case.absolute),
+            atol=_atol(model, _TIGHTER * case.absolute, rtol),
         )
     by_id = {sid: name for name, sid in info.ids.items()}
     columns = ["time", *case.variables]
@@ -184,9 +184,12 @@ def run_case(case_dir):
     return columns, out
 
 
-def _atol(model, atol):
+def _atol(model, atol, rtol):
     """Absolute tolerance per state: a species state is an amount, so its tolerance is the
-    concentration's times the compartment's size at time 0 when that is below 1."""
+    concentration's times the compartment's size at time 0 when that is below 1; and at
+    most ``rtol`` times the state's nonzero initial value, so that a small value that
+    grows (``x0 exp(k t)``) is integrated to ``rtol`` from the start, not to ``atol``,
+    whose error the growth would multiply."""
     values = {
         **dict(zip(model.parameter_names, model.parameter_vector(), strict=True)),
         **dict(zip(model.state_names, model.initial_vector(), strict=True)),
@@ -195,6 +198,8 @@ def _atol(model, atol):
     for name in model.state_names:
         size = abs(values.get(model.sbml.compartment_of.get(name), 1.0))
         out[name] = atol * (min(size, 1.0) if size > 0 else 1.0)
+        if values[name] != 0:
+            out[name] = min(out[name], rtol * abs(values[name]))
     return out
 
 
