@@ -32,8 +32,17 @@ initial assignment
     time 0; the results are the default initial values and parameter values. Overriding
     a parameter later (``fl.simulate(..., params=)``) does not re-evaluate an initial
     assignment that uses it.
+algebraic rule
+    Solved exactly for the variables it determines, which then become assignment rules:
+    the algebraic rules must name as many variables that nothing else determines (no
+    rule, not ``constant``, not a non-boundary species of a reaction) as there are rules,
+    and be linear in them with a determinant that is not identically zero.
 function definition
     Inlined.
+hierarchical model (``comp``)
+    Flattened by libsbml's comp converter into SBML core before loading (element ids get
+    their submodel's prefix, e.g. ``sub1__s1``); external model definitions are read
+    relative to the document's path.
 ``rateOf(x)``
     The rate of ``x``: its rate rule, its reactions' terms (over its compartment's size
     for a concentration), or 0 for a constant.
@@ -64,12 +73,16 @@ Refused on import
 -----------------
 :class:`~follicle.errors.SBMLImportError`, naming the element and the feature, for:
 events with a delay or a priority (and any event without ``events=True``), algebraic
-rules, fast reactions, constraints, ``delay``, ``rateOf`` of an assigned variable or of
-a concentration in a changing compartment, ``factorial`` of a non-constant argument, a
-required SBML package (``comp``, ...), a variable with no value where it is used, a cycle
-of assignment rules, booleans used as numbers and numbers as booleans, infinite or NaN
-values, a species with a rate rule in concentration whose compartment changes by an
-assignment rule, and a document that libsbml reads with errors.
+rules that are nonlinear in, underdetermine or do not uniquely determine their
+variables (or determine one that has an initial assignment), fast reactions,
+constraints, ``delay``, ``rateOf`` of an assigned variable or of a concentration in a
+changing compartment, ``factorial`` of a non-constant argument, a required SBML package
+other than ``comp`` (``fbc``, ...), a ``comp`` document libsbml cannot flatten (e.g. an
+external model file that is missing) or SBML text with external model definitions, a
+variable with no value where it is used, a cycle of assignment rules, booleans used as
+numbers and numbers as booleans, infinite or NaN values, a species with a rate rule in
+concentration whose compartment changes by an assignment rule, and a document that
+libsbml reads with errors.
 """
 
 from __future__ import annotations
@@ -327,12 +340,6 @@ class _Loader:
                 f"the model has {m.getNumConstraints()} constraint(s); the engine does not "
                 "check constraints during a simulation"
             )
-        for rule in m.getListOfRules():
-            if rule.isAlgebraic() and rule.getMath() is not None:
-                raise SBMLImportError(
-                    f"algebraic rule {self.L.formulaToL3String(rule.getMath())!r}: the engine "
-                    "integrates ODEs, not differential-algebraic systems"
-                )
         for r in m.getListOfReactions():
             if r.isSetFast() and r.getFast():
                 raise SBMLImportError(
@@ -401,11 +408,14 @@ class _Loader:
     def _classify(self):
         """Sort every variable into states, parameters and assigned expressions."""
         m = self.m
-        self.assigned, self.rate_rules = {}, {}
+        self.assigned, self.rate_rules, algebraic = {}, {}, []
         for rule in m.getListOfRules():
-            target = rule.getVariable()
             if rule.getMath() is None:  # Level 3 Version 2: a rule without maths does nothing
                 continue
+            if rule.isAlgebraic():
+                algebraic.append(rule)
+                continue
+            target = rule.getVariable()
             (self.assigned if rule.isAssignment() else self.rate_rules)[target] = rule
         self.species = {s.getId(): s for s in m.getListOfSpecies()}
         self.compartments = {c.getId(): c for c in m.getListOfCompartments()}
@@ -433,6 +443,8 @@ class _Loader:
             self._name(rid)
         seconds_name = self.per_time_unit.split("/")[1]
         self.time_parameter = self._name(f"(per {self.time_unit})", f"per_{seconds_name}")
+        self.solved = self._solve_algebraic(algebraic) if algebraic else {}
+        self.assigned |= dict.fromkeys(self.solved)
         self.states = [
             sid
             for sid in [*self.compartments, *self.species, *self.parameters, *self.references]
@@ -446,6 +458,95 @@ class _Loader:
 
     def symbol(self, sid):
         return sp.Symbol(self.names[sid], real=True)
+
+    def assignment(self, sid):
+        """The raw expression of an assigned variable: its assignment rule's maths, or the
+        algebraic rules solved for it."""
+        if sid in self.solved:
+            return self.solved[sid]
+        return self.math(self.assigned[sid].getMath(), f"the assignment rule of {sid!r}")
+
+    # -- algebraic rules -------------------------------------------------------------------
+    def _undetermined(self):
+        """Ids of the variables no rule, reaction or ``constant`` attribute determines.
+
+        Only these may be determined by an algebraic rule (SBML Level 3 Version 2, 4.11.5):
+        a species that is a reactant or product of a reaction and not a boundary species
+        is determined by the reactions."""
+        in_reactions = {
+            sr.getSpecies()
+            for r in self.reactions.values()
+            for sr in [*r.getListOfReactants(), *r.getListOfProducts()]
+        }
+        out = []
+        for table in (self.compartments, self.species, self.parameters, self.references):
+            for sid, element in table.items():
+                if (
+                    element.getConstant()
+                    or sid in self.assigned
+                    or sid in self.rate_rules
+                    or (
+                        table is self.species
+                        and sid in in_reactions
+                        and not element.getBoundaryCondition()
+                    )
+                ):
+                    continue
+                out.append(sid)
+        return out
+
+    def _solve_algebraic(self, rules):
+        r"""Each variable the algebraic rules determine -> its raw expression.
+
+        The rules :math:`0 = f_i(x, y)` must name exactly as many undetermined variables
+        :math:`y` (see :meth:`_undetermined`) as there are rules, and be linear in them,
+        :math:`f = A y - b` with :math:`\det A \neq 0`: then :math:`y = A^{-1} b` holds at
+        every time and is exactly an assignment rule for each :math:`y_j`. Anything else
+        (a nonlinear rule, more or fewer such variables than rules, a singular system, an
+        initial assignment to a determined variable) is refused by name; ``rateOf`` of a
+        determined variable is refused like that of any assigned one. A determinant that
+        depends on parameters is accepted when it is not identically zero; where it
+        vanishes, the rules do not determine :math:`y` and the expressions are infinite.
+        """
+        texts = ", ".join(repr(self.L.formulaToL3String(r.getMath())) for r in rules)
+        where = f"algebraic rule(s) {texts}"
+        exprs = [
+            self.math(r.getMath(), f"the algebraic rule {i + 1}") for i, r in enumerate(rules)
+        ]
+        named = set().union(*(e.free_symbols for e in exprs))
+        unknowns = [sid for sid in self._undetermined() if self.symbol(sid) in named]
+        if len(unknowns) != len(rules):
+            raise SBMLImportError(
+                f"{where}: {len(rules)} rule(s) in {len(unknowns)} variable(s) that nothing "
+                f"else determines ({', '.join(map(repr, unknowns)) or 'none'}); only "
+                "algebraic rules that determine one such variable each are supported"
+            )
+        symbols = [self.symbol(sid) for sid in unknowns]
+        try:
+            A, b = sp.linear_eq_to_matrix(exprs, symbols)
+        except (sp.PolynomialError, ValueError):  # NonlinearError is a ValueError
+            A = None
+        if A is None or any(e.has(*symbols) for e in [*A, *b]):
+            raise SBMLImportError(
+                f"{where} are not linear in {', '.join(map(repr, unknowns))}; only "
+                "algebraic rules linear in the variables they determine are supported"
+            )
+        det = sp.simplify(A.det())
+        if det == 0:
+            raise SBMLImportError(
+                f"{where} do not determine {', '.join(map(repr, unknowns))} uniquely "
+                "(a singular linear system)"
+            )
+        for ia in self.m.getListOfInitialAssignments():
+            if ia.getSymbol() in unknowns and ia.getMath() is not None:
+                raise SBMLImportError(
+                    f"{where} determine {ia.getSymbol()!r}, which also has an initial "
+                    "assignment; the rules would hold at time 0 only if the two agree"
+                )
+        # With numbers only, LU is exact; with symbols, a pivot may vanish where the
+        # determinant does not, so Cramer's rule (the adjugate over the determinant).
+        solution = A.LUsolve(b) if A.is_symbolic() is False else A.adjugate() * b / det
+        return dict(zip(unknowns, solution, strict=True))
 
     # -- maths -----------------------------------------------------------------------------
     def math(self, node, where, local=None, boolean=False):
@@ -659,8 +760,8 @@ class _Loader:
                 raw[self.names[rid]] = self.kinetic(rid)
                 for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]:
                     raw[self.locals[(rid, p.getId())]] = sp.Float(p.getValue())
-        for sid, rule in self.assigned.items():
-            raw[self.names[sid]] = self.math(rule.getMath(), f"the assignment rule of {sid!r}")
+        for sid in self.assigned:
+            raw[self.names[sid]] = self.assignment(sid)
         for ia in self.m.getListOfInitialAssignments():
             sid = ia.getSymbol()
             if ia.getMath() is None:  # Level 3 Version 2: no maths, no assignment
@@ -712,10 +813,7 @@ class _Loader:
     def engine_values(self):
         """The engine expression of every raw symbol (states, parameters, t, assignments)."""
         by_name = {v: k for k, v in self.names.items()}
-        raws = {
-            self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
-            for sid, rule in self.assigned.items()
-        }
+        raws = {self.names[sid]: self.assignment(sid) for sid in self.assigned}
         raws |= {
             self.names[rid]: self.kinetic(rid)
             for rid, r in self.reactions.items()
@@ -818,7 +916,8 @@ class _Loader:
                 compartment_of[nm] = self.names[self.species[sid].getCompartment()]
                 concentration[nm] = not self.species[sid].getHasOnlySubstanceUnits()
             # Unit "1" makes the unit check turn time (t * per_<unit>) into a pure number.
-            module.observable(nm, value(nm), unit="1", description=f"assignment rule of {sid!r}")
+            rule = "algebraic rule solved for" if sid in self.solved else "assignment rule of"
+            module.observable(nm, value(nm), unit="1", description=f"{rule} {sid!r}")
             ids[nm] = sid
         info = SBMLInfo(
             ids,
@@ -848,7 +947,8 @@ class _Loader:
             e.getTrigger().getMath(), f"the trigger of event {sid!r}", value, boolean=True
         )
         # The unit check of a model, as for its rates: turns time into a pure number.
-        trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
+        if trigger not in (sp.true, sp.false):  # e.g. a trigger on a constant rule's value
+            trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
         assignments = []
         for ea in e.getListOfEventAssignments():
             target = ea.getVariable()
