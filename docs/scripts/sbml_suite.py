@@ -43,6 +43,7 @@ FEATURES = [
     (r"event", "other events"),
     (r"algebraic rule", "algebraic rules"),
     (r"requires the SBML package 'comp'", "comp package"),
+    (r"cannot flatten the comp model", "comp: external model files missing"),
     (r"requires the SBML package", "other required packages"),
     (r"FluxBalance", "flux-balance tests"),
     (r"fast", "fast reactions"),
