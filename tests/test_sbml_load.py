@@ -393,3 +393,20 @@ def test_an_external_model_definition_is_read_relative_to_the_document(tmp_path)
     (tmp_path / "decay.xml").unlink()
     with pytest.raises(fl.SBMLImportError, match="libsbml cannot flatten the comp model"):
         fl.sbml.load(tmp_path / "top.xml")
+
+
+def test_a_species_in_a_zero_dimensional_compartment_without_size_is_an_amount():
+    # S (initial amount 3) decays at k S with S read as its amount: there is no
+    # concentration in a compartment without size.
+    body = DECAY.replace('initialConcentration="3"', 'initialAmount="3"').replace(
+        "<ci>c</ci><ci>k</ci>", "<ci>k</ci>"
+    )
+    text = document(body).replace(
+        '<compartment id="c" size="2" spatialDimensions="3"',
+        '<compartment id="c" spatialDimensions="0"',
+    )
+    model = fl.sbml.load(text, time_unit="day")
+    assert model.sbml.concentration == {"S": False}
+    t = np.linspace(0, 2, 5)
+    run = fl.simulate(model, days=2, t_eval=t, **TIGHT)
+    np.testing.assert_allclose(run["S"], 3.0 * np.exp(-0.5 * t), rtol=1e-9)

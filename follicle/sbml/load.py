@@ -11,7 +11,9 @@ species
     reactions change amounts, so this is exact also in compartments whose size changes.
     Where the document's maths names a species that is not ``hasOnlySubstanceUnits``, the
     loader writes ``amount / size of its compartment`` (its concentration). Boundary and
-    constant species are states with no rate term. The SBML id of each state is in
+    constant species are states with no rate term. A species of a zero-dimensional
+    compartment without size has no concentration: its symbol is its amount (SBML Level
+    2's rule, which the SBML Test Suite keeps for Level 3). The SBML id of each state is in
     ``model.sbml.ids``, its compartment in ``model.sbml.compartment_of``.
 compartment, parameter, species reference with an id
     A constant :class:`~follicle.Parameter` (allowed range: any real number), unless a rate
@@ -314,6 +316,7 @@ class _Loader:
         self.time = sp.Dummy("time")
         self._terms, self._rating, self.missing = None, set(), {}
         self._time_unit(time_unit)
+        self._amounts_in_zero_dimensions()
         self._classify()
 
     # -- refusals --------------------------------------------------------------------------
@@ -405,6 +408,27 @@ class _Loader:
         return u.getMultiplier() * 10.0 ** u.getScale()
 
     # -- variables -------------------------------------------------------------------------
+    def _amounts_in_zero_dimensions(self):
+        """Read each species of a zero-dimensional compartment without size as its amount.
+
+        Such a species has no concentration. SBML Level 2 reads its symbol as the amount;
+        Level 3 dropped the rule, and the SBML Test Suite's Level 3 versions of those cases
+        declare ``hasOnlySubstanceUnits="true"`` since 2022 (sbml-test-suite pull request
+        86) for the same meaning. A compartment that an initial assignment or a rule
+        sizes is left alone."""
+        m = self.m
+        sized = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
+        sized |= {r.getVariable() for r in m.getListOfRules() if not r.isAlgebraic()}
+        for s in m.getListOfSpecies():
+            c = m.getCompartment(s.getCompartment())
+            if (
+                c is not None
+                and c.getSpatialDimensions() == 0
+                and not c.isSetSize()
+                and c.getId() not in sized
+            ):
+                s.setHasOnlySubstanceUnits(True)
+
     def _classify(self):
         """Sort every variable into states, parameters and assigned expressions."""
         m = self.m

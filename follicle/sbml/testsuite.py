@@ -219,15 +219,19 @@ def _reported(model, run, name, amount, concentration):
     info = model.sbml
     if name not in info.compartment_of or not (amount or concentration):
         return values
-    size = _series(model, run, info.compartment_of[name])
     # A species state is an amount; an assigned species' value is a concentration unless
     # it has only substance units.
     is_amount = name in model.states or not info.concentration[name]
-    if concentration and is_amount:
-        return values / size
-    if amount and not is_amount:
-        return values * size
-    return values
+    if is_amount != bool(concentration):
+        return values
+    compartment = info.compartment_of[name]
+    if compartment not in (*model.parameter_names, *model.state_names, *model.observable_names):
+        raise SBMLImportError(
+            f"{name!r} is reported as a {'concentration' if concentration else 'amount'}, "
+            f"but its compartment {compartment!r} has no size"
+        )
+    size = _series(model, run, compartment)
+    return values / size if concentration else values * size
 
 
 @dataclass(frozen=True)
