@@ -581,18 +581,8 @@ class _Loader:
             expr = self._ast(node, where, local or {})
         except (TypeError, AttributeError) as exc:
             text = self.L.formulaToL3String(node)
-            raise SBMLImportError(
-                f"{where}: cannot read {text!r} ({exc}); a number used as a boolean or a "
-                "boolean as a number is not supported"
-            ) from None
-        if _is_boolean(expr) != boolean:
-            if boolean:
-                raise SBMLImportError(f"{where}: {expr} is a number, not a condition")
-            raise SBMLImportError(
-                f"{where}: the value {expr} is a boolean, not a number; "
-                "booleans used as numbers are not supported"
-            )
-        return expr
+            raise SBMLImportError(f"{where}: cannot read {text!r} ({exc})") from None
+        return _as_condition(expr) if boolean else _as_number(expr)
 
     def _ast(self, node, where, local):
         L = self.L
@@ -602,6 +592,10 @@ class _Loader:
             if kind not in (L.AST_FUNCTION, L.AST_FUNCTION_PIECEWISE)
             else None
         )
+        if kind in _LOGIC or kind == L.AST_LOGICAL_IMPLIES:
+            kids = [_as_condition(k) for k in kids]
+        elif kids:
+            kids = [_as_number(k) for k in kids]
         if kind == L.AST_INTEGER:
             return sp.Integer(node.getInteger())
         if kind == L.AST_RATIONAL:
@@ -690,21 +684,16 @@ class _Loader:
 
     def _piecewise(self, node, where, local):
         kids = [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
-        pieces = [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
+        pieces = [(kids[i], _as_condition(kids[i + 1])) for i in range(0, len(kids) - 1, 2)]
         otherwise = kids[-1] if len(kids) % 2 else sp.nan
-        for _, cond in pieces:
-            if not _is_boolean(cond):
-                raise SBMLImportError(
-                    f"{where}: the piecewise condition {cond} is a number, not a relation or "
-                    "a logical expression"
-                )
         if all(_is_boolean(v) for v, _ in pieces) and _is_boolean(otherwise):
             # A truth-valued piecewise (e.g. a condition): the same in logic.
             out = otherwise
             for v, cond in reversed(pieces):
                 out = sp.Or(sp.And(cond, v), sp.And(sp.Not(cond), out))
             return out
-        return sp.Piecewise(*pieces, (otherwise, True))
+        pieces = [(_as_number(v), cond) for v, cond in pieces]
+        return sp.Piecewise(*pieces, (_as_number(otherwise), True))
 
     def _call(self, node, where, local):
         fid = node.getName()
@@ -1175,6 +1164,21 @@ class _NoValue(SBMLImportError):
 def _is_boolean(expr) -> bool:
     """Whether ``expr`` is a truth value (sympy's symbols are both numbers and booleans)."""
     return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
+
+
+def _as_number(expr):
+    """``expr`` in a numeric context: a truth value is 1 or 0 (SBML Level 3 Version 2)."""
+    if not _is_boolean(expr):
+        return expr
+    if expr in (sp.true, sp.false):
+        return sp.Integer(1 if expr == sp.true else 0)
+    return sp.Piecewise((1, expr), (0, True))
+
+
+def _as_condition(expr):
+    """``expr`` in a logical context: a number is true unless it is 0 (SBML Level 3
+    Version 2)."""
+    return expr if _is_boolean(expr) else sp.Ne(expr, 0)
 
 
 def _number(expr, sid) -> float:
