@@ -196,18 +196,19 @@ def test_refuses_to_run_without_libsbml(monkeypatch):
 MATHML = 'xmlns="http://www.w3.org/1998/Math/MathML"'
 
 
-def _algebraic(*formulas: str) -> str:
-    """Algebraic rules ``0 = formula`` (libsbml's infix syntax) as SBML."""
+def _mathml(formula: str) -> str:
+    """MathML of a formula in libsbml's infix syntax."""
     import libsbml
 
-    rules = []
-    for formula in formulas:
-        ast = libsbml.parseL3Formula(formula)
-        assert ast is not None, formula
-        rules.append(
-            f"<algebraicRule>{libsbml.writeMathMLToString(ast).split('?>', 1)[1]}</algebraicRule>"
-        )
-    return f"<listOfRules>{''.join(rules)}</listOfRules>"
+    ast = libsbml.parseL3Formula(formula)
+    assert ast is not None, formula
+    return libsbml.writeMathMLToString(ast).split("?>", 1)[1]
+
+
+def _algebraic(*formulas: str) -> str:
+    """Algebraic rules ``0 = formula`` as SBML."""
+    rules = "".join(f"<algebraicRule>{_mathml(f)}</algebraicRule>" for f in formulas)
+    return f"<listOfRules>{rules}</listOfRules>"
 
 
 def _with_parameters(body: str, *ids: str) -> str:
@@ -410,3 +411,18 @@ def test_a_species_in_a_zero_dimensional_compartment_without_size_is_an_amount()
     t = np.linspace(0, 2, 5)
     run = fl.simulate(model, days=2, t_eval=t, **TIGHT)
     np.testing.assert_allclose(run["S"], 3.0 * np.exp(-0.5 * t), rtol=1e-9)
+
+
+def test_booleans_are_numbers_and_numbers_are_booleans_as_in_sbml_level_3_version_2():
+    # jump = 2 + (time > 1): 2, then 3; pick = piecewise(5, k, 7) with k = 0.5 (true): 5.
+    rules = (
+        f'<listOfRules><assignmentRule variable="jump">{_mathml("2 + (time > 1)")}'
+        f'</assignmentRule><assignmentRule variable="pick">{_mathml("piecewise(5, k, 7)")}'
+        "</assignmentRule></listOfRules>"
+    )
+    model = fl.sbml.load(
+        document(_with_parameters(DECAY, "jump", "pick") + rules), time_unit="day"
+    )
+    run = fl.simulate(model, days=2, t_eval=[0.0, 0.5, 1.5, 2.0], **TIGHT)
+    np.testing.assert_array_equal(run["jump"], [2.0, 2.0, 3.0, 3.0])
+    np.testing.assert_array_equal(run["pick"], [5.0] * 4)
