@@ -426,3 +426,13 @@ def test_booleans_are_numbers_and_numbers_are_booleans_as_in_sbml_level_3_versio
     run = fl.simulate(model, days=2, t_eval=[0.0, 0.5, 1.5, 2.0], **TIGHT)
     np.testing.assert_array_equal(run["jump"], [2.0, 2.0, 3.0, 3.0])
     np.testing.assert_array_equal(run["pick"], [5.0] * 4)
+
+
+def test_each_reaction_rate_is_kept_in_the_models_symbols():
+    import sympy as sp
+
+    model = fl.sbml.load(document(DECAY), time_unit="day")
+    rate = model.sbml.reaction_rates["R"]  # c * k * S in concentration: k * amount
+    amount, k = sp.Symbol("S", real=True), sp.Symbol("k", real=True)
+    assert rate.free_symbols == {amount, k}
+    assert float(rate.subs({amount: 6.0, k: 0.5})) == pytest.approx(3.0, rel=1e-15)

@@ -41,7 +41,6 @@ FEATURES = [
     (r"has a delay", "events with a delay"),
     (r"has a priority", "events with a priority"),
     (r"event", "other events"),
-    (r"algebraic rule", "algebraic rules"),
     (r"requires the SBML package 'comp'", "comp package"),
     (r"cannot flatten the comp model", "comp: external model files missing"),
     (r"requires the SBML package", "other required packages"),
@@ -50,13 +49,14 @@ FEATURES = [
     (r"delay\(\)", "delay()"),
     (r"rateOf", "rateOf"),
     (r"boolean|is a number, not", "booleans as numbers, numbers as booleans"),
+    (r"algebraic rule", "algebraic rules"),
     (r"not a valid model|not finite", "infinite or NaN values"),
     (r"constraint", "constraints"),
     (r"factorial", "factorial of a variable"),
     (r"starts at time", "start time not 0"),
     (r"cycle", "cyclic definitions"),
     (r"has no value", "variables without a value"),
-    (r"reports .* which is not", "reaction rates as outputs"),
+    (r"reports .* which is not", "outputs that are not variables"),
 ]
 
 

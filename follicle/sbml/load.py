@@ -90,7 +90,7 @@ libsbml reads with errors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
@@ -128,6 +128,11 @@ class SBMLInfo:
     concentration : dict of str to bool
         Each species' state name -> whether the document's maths reads it as a
         concentration (not ``hasOnlySubstanceUnits``).
+    reaction_rates : dict of str to sympy.Expr
+        Each reaction's SBML id -> its rate (the kinetic law's value, per document time
+        unit) in the model's states, parameters and ``t``, where the document's time is
+        ``t * <time_parameter>``: with ``t`` in the document's unit and the time
+        parameter 1, it evaluates to the rate along a trajectory.
     """
 
     ids: dict
@@ -137,6 +142,7 @@ class SBMLInfo:
     time_parameter: str
     compartment_of: dict
     concentration: dict
+    reaction_rates: dict = field(default_factory=dict)
 
     def days(self, times):
         """Times in the document's unit as days (what :func:`follicle.simulate` takes)."""
@@ -494,7 +500,7 @@ class _Loader:
     def _undetermined(self):
         """Ids of the variables no rule, reaction or ``constant`` attribute determines.
 
-        Only these may be determined by an algebraic rule (SBML Level 3 Version 2, 4.11.5):
+        Only these may be determined by an algebraic rule (SBML Level 3 core, AlgebraicRule):
         a species that is a reactant or product of a reaction and not a boundary species
         is determined by the reactions."""
         in_reactions = {
@@ -940,6 +946,11 @@ class _Loader:
             self.time_parameter,
             compartment_of,
             concentration,
+            {
+                rid: value(self.names[rid])
+                for rid, r in self.reactions.items()
+                if r.getKineticLaw() is not None
+            },
         )
         model = SBMLModel(model_name, [module], info)
         if not self.m.getNumEvents():

@@ -173,15 +173,33 @@ def run_case(case_dir):
     out = np.empty((times.size, len(columns)))
     out[:, 0] = times
     for k, sid in enumerate(case.variables, start=1):
+        if sid not in by_id and sid in info.reaction_rates:
+            out[:, k] = _rate(model, run, info.reaction_rates[sid], times)
+            continue
         if sid not in by_id:
             raise SBMLImportError(
-                f"case {case.number} reports {sid!r}, which is not a state, parameter or "
-                "assignment rule of the loaded model (e.g. a reaction rate)"
+                f"case {case.number} reports {sid!r}, which is not a state, parameter, "
+                "assignment rule or reaction of the loaded model"
             )
         out[:, k] = _reported(
             model, run, by_id[sid], sid in case.amount, sid in case.concentration
         )
     return columns, out
+
+
+def _rate(model, run, expr, times):
+    """A reaction's rate along the trajectory: ``expr`` (from ``SBMLInfo.reaction_rates``)
+    with ``t`` the document's time, the time parameter 1, and every other symbol its
+    values at the output times."""
+    import sympy as sp
+
+    from follicle.model import t
+
+    q = sp.Symbol(model.sbml.time_parameter, real=True)
+    symbols = sorted(expr.free_symbols - {t, q}, key=str)
+    f = sp.lambdify([t, q, *symbols], expr, modules="numpy")
+    values = [_series(model, run, s.name) for s in symbols]
+    return np.broadcast_to(f(times, 1.0, *values), times.shape).astype(float)
 
 
 def _atol(model, atol, rtol):
