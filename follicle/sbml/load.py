@@ -279,11 +279,6 @@ class _Loader:
             )
         for i, e in enumerate(m.getListOfEvents()):
             sid = e.getId() or f"#{i}"
-            if e.isSetDelay() or e.isSetPriority():
-                raise SBMLImportError(
-                    f"event {sid!r} has a {'delay' if e.isSetDelay() else 'priority'}; only "
-                    "events without delay and priority are supported"
-                )
             if e.getTrigger() is None or e.getTrigger().getMath() is None:
                 raise SBMLImportError(f"event {sid!r} has no trigger maths")
         if m.getNumConstraints():
@@ -832,6 +827,12 @@ class _Loader:
             else:
                 raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
             assignments.append((kind, index, expr, self._plain(scale)))
+        delay, priority = (
+            None
+            if part is None or part.getMath() is None
+            else self._plain(self._engine(part.getMath(), f"the {what} of event {sid!r}", value))
+            for part, what in ((e.getDelay(), "delay"), (e.getPriority(), "priority"))
+        )
         # Level 2 triggers have neither attribute: true at time 0, and persistent.
         level3 = self.level >= 3
         return Event(
@@ -840,6 +841,9 @@ class _Loader:
             e.getTrigger().getInitialValue() if level3 else True,
             e.getTrigger().getPersistent() if level3 else True,
             tuple(assignments),
+            delay,
+            priority,
+            e.getUseValuesFromTriggerTime(),
         )
 
     def _kind(self, sid):
