@@ -19,7 +19,8 @@ Semantics (SBML Level 3 Version 2, section 4.12 "Events"):
 - **Values.** With ``useValuesFromTriggerTime`` (the default), the assignments' values
   are computed at the trigger time; without it, at the execution. The value for a species
   in concentration is a concentration: its amount is the value times the compartment's
-  size at the execution, after the event's other assignments.
+  size at the execution, before the event's assignments (all of them are computed before
+  any is made).
 - **Persistence.** A pending execution of an event that is not persistent is cancelled as
   soon as the event's trigger is false.
 - **Order.** Executions due at the same time are executed one at a time. Before each,
@@ -130,6 +131,11 @@ class EventModel:
         # Every expression of a kind is compiled into one function (lambdify's cost is per
         # call, and grows with the number of states and parameters).
         self._kinds = [type(rel) for rel in relations]
+        # Where lhs - rhs = 0 goes for root finding: above zero when the relation holds
+        # there and holds above it (>=), or holds neither there nor above it (<).
+        side = {sp.GreaterThan: 1, sp.StrictGreaterThan: -1, sp.StrictLessThan: 1, sp.LessThan: -1}
+        tiny = np.finfo(float).tiny
+        self._zero_side = np.array([side[kind] * tiny for kind in self._kinds])
         self._sides = self._compile([r.lhs for r in relations] + [r.rhs for r in relations])
         self._logic = sp.lambdify(flags, logic, "numpy")  # triggers from relations' truth
         assignments = [a for e in self.events for a in e.assignments]
@@ -188,6 +194,13 @@ class EventModel:
                 out[zero] = (ahead[:n] - ahead[n:])[zero]
         return out
 
+    def _root_values(self, signs):
+        """``signs`` as root functions whose sign changes exactly where the relation's
+        truth does: a zero moves to the side its truth puts it (``>=`` holds at 0, so 0
+        counts as positive). A relation that stays at zero then has no roots (SciPy
+        reports a root wherever an event function is zero on both sides of a step)."""
+        return np.where(signs != 0, signs, self._zero_side)
+
     def _truth(self, signs):
         """Each trigger's value from the signs of its relations."""
         holds = [_holds(kind, s) for kind, s in zip(self._kinds, signs, strict=True)]
@@ -224,19 +237,16 @@ class EventModel:
     def _execute(self, execution, time, y, p):
         """The state and parameters after ``execution``: all its values are computed
         first (unless they are from the trigger time), then assigned; a concentration
-        becomes an amount with the compartment's size after the assignments."""
+        becomes an amount with the compartment's size before the assignments (also when
+        the event assigns the compartment, as SBML Test Suite cases 01506 and 01780 say)."""
         k = execution.event
         values = execution.values
         if values is None:
             values = self._values(k, time, y, p)
+        sizes = self._scales(time, y, p)[self._slices[k]]
         y, p = y.copy(), p.copy()
-        assignments = self.events[k].assignments
-        for (kind, i, *_), v in zip(assignments, values, strict=True):
-            (y if kind == "state" else p)[i] = v
-        scales = self._scales(time, y, p)[self._slices[k]]
-        for (kind, i, _, scale), size in zip(assignments, scales, strict=True):
-            if scale != 1:
-                (y if kind == "state" else p)[i] *= size
+        for (kind, i, *_), v, size in zip(self.events[k].assignments, values, sizes, strict=True):
+            (y if kind == "state" else p)[i] = v * size
         return y, p
 
     def _first(self, time, y, p, due):
@@ -383,7 +393,7 @@ class EventModel:
         while start < stop:
             until = min([stop, *(x.due for x in pending)])
             # Held at the start: the side each relation is on, or moving to.
-            held = _signed(self._kinds, self._signs(start, y, p, step, crossing=True))
+            held = self._root_values(self._signs(start, y, p, step, crossing=True))
             last = [None, None]  # the root functions' values at the last point asked
 
             def root(s, v, k, p=p, at=start, held=held, last=last):
@@ -392,7 +402,7 @@ class EventModel:
                 if last[0] != (s, v.tobytes()):
                     sides = self._sides(s, v, p)
                     n = len(self._kinds)
-                    last[:] = (s, v.tobytes()), _signed(self._kinds, sides[:n] - sides[n:])
+                    last[:] = (s, v.tobytes()), self._root_values(sides[:n] - sides[n:])
                 return last[1][k]
 
             roots = []
@@ -458,21 +468,6 @@ def _holds(kind, sign) -> bool:
     if kind is sp.StrictLessThan:
         return sign < 0
     return sign <= 0
-
-
-#: The side of zero where ``lhs - rhs == 0`` belongs: with the positive values where the
-#: relation holds there and the values above zero hold (``>=``), or neither does (``<``).
-_ZERO_SIDE = {sp.GreaterThan: 1, sp.StrictGreaterThan: -1, sp.StrictLessThan: 1, sp.LessThan: -1}
-
-
-def _signed(kinds, signs) -> np.ndarray:
-    """``signs`` (``lhs - rhs`` of relations of ``kinds``) as root functions whose sign
-    changes exactly where the relation's truth does: a zero moves to the side its truth
-    puts it (``>=`` holds at 0, so 0 counts as positive). A relation that stays at zero
-    then has no roots (SciPy reports a root wherever an event function is zero on both
-    sides of a step)."""
-    side = np.array([_ZERO_SIDE[kind] for kind in kinds], dtype=float)
-    return np.where(signs != 0, signs, side * np.finfo(float).tiny)
 
 
 def _same(a, b) -> bool:
