@@ -181,17 +181,18 @@ class EventModel:
 
     # -- triggers ------------------------------------------------------------------------
     def _signs(self, time, y, p, step, crossing=False):
-        """``lhs - rhs`` of every relation; when ``crossing``, one that is zero to round-off
-        takes its value a small ``step`` of time later along the flow (the side it is
-        crossing to). At time 0 no relation is crossing: triggers hold as they are."""
+        """``lhs - rhs`` of every relation; when ``crossing``, one whose sign a small
+        ``step`` of time later along the flow differs (at zero, or crossing within
+        round-off of a root) takes that value: the side it is crossing to. At the start
+        no relation is crossing: triggers hold as they are."""
         n = len(self._kinds)
         sides = self._sides(time, y, p)
         out = sides[:n] - sides[n:]
-        if crossing:
-            zero = np.abs(out) <= 1e-10 * (np.abs(sides[:n]) + np.abs(sides[n:]))
-            if zero.any():
-                ahead = self._sides(time + step, y + step * self.model.compiled.rhs(time, y, p), p)
-                out[zero] = (ahead[:n] - ahead[n:])[zero]
+        if crossing and n:
+            ahead = self._sides(time + step, y + step * self.model.compiled.rhs(time, y, p), p)
+            later = ahead[:n] - ahead[n:]
+            moving = np.sign(later) != np.sign(out)
+            out[moving] = later[moving]
         return out
 
     def _root_values(self, signs):
@@ -360,7 +361,7 @@ class EventModel:
         return self._cascade(time, y, p, now, pending, step, crossing, [_CASCADE, False])
 
     # -- integration ---------------------------------------------------------------------
-    def simulate(self, t_eval, *, rtol=1e-6, atol=1e-9, method="LSODA") -> EventRun:
+    def simulate(self, t_eval, *, rtol=1e-6, atol=1e-9, method="LSODA", max_step=None) -> EventRun:
         """Integrate from ``t_eval[0]`` (days; the document's initial values hold there)
         to ``t_eval[-1]``, applying the events.
 
@@ -375,6 +376,10 @@ class EventModel:
         rtol, atol : float or array
         method : {"LSODA", "BDF", "Radau"}
             A stiff :func:`scipy.integrate.solve_ivp` method (given the model's Jacobian).
+        max_step : float, optional
+            The longest step of the solver in days; by default the smallest interval
+            between output times. Triggers are watched at the solver's steps: a trigger
+            that turns true and false again within one step is missed.
 
         Returns
         -------
@@ -386,7 +391,12 @@ class EventModel:
         times = np.asarray(t_eval, dtype=float)
         y, p = model.initial_vector(), model.parameter_vector()
         start, stop = float(times[0]), float(times[-1])
-        step = 1e-9 * max(abs(stop - start), 1e-300)
+        if max_step is None:
+            max_step = float(np.min(np.diff(times))) if times.size > 1 else np.inf
+        # The look-ahead of a relation at a root: far below the span, far above the
+        # solver's root-finding tolerance (4 eps, absolute and relative).
+        step = max(1e-9 * (stop - start), 1e3 * np.finfo(float).eps * (1 + abs(stop)))
+        stalled = 0  # pieces in a row that ended where they started
         initial = [e.initial_value for e in self.events]
         y, p, before, pending = self._fire(start, y, p, initial, (), step, crossing=False)
         ys, ps, done = np.empty((y.size, times.size)), np.empty((p.size, times.size)), 0
@@ -425,6 +435,7 @@ class EventModel:
                 jac=lambda s, v, p=p: compiled.jac(s, v, p),
                 events=roots or None,
                 dense_output=True,
+                max_step=max_step,
             )
             if sol.status == -1:
                 raise SolverError(f"integration failed at t = {sol.t[-1]:g} day: {sol.message}")
@@ -444,6 +455,9 @@ class EventModel:
             done += n
             if end is None:
                 break
+            stalled = stalled + 1 if end <= start else 0
+            if stalled > _CASCADE:
+                raise SolverError(f"the integration makes no progress at t = {start:g} day")
             start = end
             # Every relation at zero there (not only the one that stopped the solver: equal
             # triggers cross a round-off apart) counts on the side it moves to.
