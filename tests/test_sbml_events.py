@@ -158,7 +158,8 @@ def test_equal_priorities_are_refused_only_when_the_order_matters():
 def test_a_relation_that_stays_at_its_threshold_does_not_stall_the_integration(monkeypatch):
     # z > 0 is false and z stays 0: a root function that is zero everywhere, which SciPy
     # would report as a root at every step (the integration then stopped at its start
-    # forever). The run stops only at time 0 and at B's trigger.
+    # forever). The run stops only at time 0 (twice: at 0 and just after) and at B's
+    # trigger.
     model = _load(
         _event("A", "z > 0", {"y": "1"}),
         _event("B", "time > 1", {"x": "x + 1"}),
@@ -168,13 +169,22 @@ def test_a_relation_that_stays_at_its_threshold_does_not_stall_the_integration(m
 
     def counted(self, time, *args, **kwargs):
         stops.append(time)
-        assert len(stops) <= 2, f"the integration stopped at {stops}"
+        assert len(stops) <= 3, f"the integration stopped at {stops}"
         return fire(self, time, *args, **kwargs)
 
     monkeypatch.setattr(type(model), "_fire", counted)
     run = model.simulate([0.0, 2.0], **TOL)
     np.testing.assert_allclose(run["x"][-1], (free(1.0) + 1) * math.exp(-0.5), rtol=1e-8)
     assert run["y"][-1] == 0
+
+
+def test_a_trigger_that_turns_true_just_after_the_start_fires_there():
+    # time > 0 is false at 0 and true right after: the event fires at 0+, so the output at
+    # 0 is from before it; time >= 0 already holds at 0 (initialValue false: fires at 0).
+    model = _load(_event("A", "time > 0", {"y": "1"}), _event("B", "time >= 0", {"z": "1"}))
+    run = model.simulate([0.0, 0.5, 1.0], **TOL)
+    np.testing.assert_array_equal(run["y"], [0, 1, 1])
+    np.testing.assert_array_equal(run["z"], [1, 1, 1])
 
 
 def test_a_negative_delay_is_refused_by_name():

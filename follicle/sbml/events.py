@@ -30,9 +30,11 @@ Semantics (SBML Level 3 Version 2, section 4.12 "Events"):
   whose trigger turned false is cancelled. SBML leaves the order of executions without a
   priority undefined: they go in the order they were triggered (the document's order for
   events triggered together), after any due execution with a priority. Executions of
-  equal priority go in a random order: every order is followed, and when the results
-  differ the run is refused (:class:`~follicle.errors.SBMLImportError` naming the events)
-  rather than drawn at random.
+  equal priority go in a random order: when what they assign and what they and the
+  triggers read show that the order cannot matter, they go in the order they were
+  triggered; otherwise every order is followed, and when the results differ the run is
+  refused (:class:`~follicle.errors.SBMLImportError` naming the events) rather than
+  drawn at random.
 """
 
 from __future__ import annotations
@@ -400,6 +402,12 @@ class EventModel:
         initial = [e.initial_value for e in self.events]
         y, p, before, pending = self._fire(start, y, p, initial, (), step, crossing=False)
         ys, ps, done = np.empty((y.size, times.size)), np.empty((p.size, times.size)), 0
+        # Triggers that turn true just after the start (time > 0) fire there too; the
+        # output at the start is from before them.
+        ys[:, 0], ps[:, 0] = y, p
+        y, p, before, pending = self._fire(start, y, p, before, pending, step)
+        if not (np.array_equal(ys[:, 0], y) and np.array_equal(ps[:, 0], p)):
+            done = 1
         while start < stop:
             until = min([stop, *(x.due for x in pending)])
             # Held at the start: the side each relation is on, or moving to.
