@@ -7,10 +7,10 @@ representative subset must moreover pass: cases that exercise each supported fea
 boundary and constant species, local parameters, non-unit and variable stoichiometry, rate
 and assignment rules, initial assignments, function definitions, csymbol time and
 avogadro, conversion factors, uncommon MathML, events with delays and priorities) plus
-cases of each refused feature, which must be refused. ``docs/scripts/sbml_suite.py`` runs the same cases for the
-table in docs/sbml.md. Skipped when the suite's folder is missing: it is looked for in
-``../shared/peers/sbml-test-suite`` beside the repository (as CI has it), or where
-``FOLLICLE_SBML_SUITE`` points (at ``cases/semantic``).
+cases of each refused feature, which must be refused. ``docs/scripts/sbml_suite.py`` runs
+the same cases for the table in docs/sbml.md. Skipped when the suite's folder is missing:
+it is looked for in ``../shared/peers/sbml-test-suite`` beside the repository (as CI has
+it), or where ``FOLLICLE_SBML_SUITE`` points (at ``cases/semantic``).
 """
 
 from __future__ import annotations
