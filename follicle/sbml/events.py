@@ -379,9 +379,9 @@ class EventModel:
         method : {"LSODA", "BDF", "Radau"}
             A stiff :func:`scipy.integrate.solve_ivp` method (given the model's Jacobian).
         max_step : float, optional
-            The longest step of the solver in days; by default the smallest interval
-            between output times. Triggers are watched at the solver's steps: a trigger
-            that turns true and false again within one step is missed.
+            The longest step of the solver in days; by default the mean interval between
+            output times. Triggers are watched at the solver's steps: a trigger that turns
+            true and false again within one step is missed.
 
         Returns
         -------
@@ -394,7 +394,7 @@ class EventModel:
         y, p = model.initial_vector(), model.parameter_vector()
         start, stop = float(times[0]), float(times[-1])
         if max_step is None:
-            max_step = float(np.min(np.diff(times))) if times.size > 1 else np.inf
+            max_step = (stop - start) / (times.size - 1) if stop > start else np.inf
         # The look-ahead of a relation at a root: far below the span, far above the
         # solver's root-finding tolerance (4 eps, absolute and relative).
         step = max(1e-9 * (stop - start), 1e3 * np.finfo(float).eps * (1 + abs(stop)))
