@@ -24,8 +24,9 @@ def _math(formula: str) -> str:
     return libsbml.writeMathMLToString(libsbml.parseL3Formula(formula)).split("?>", 1)[1]
 
 
-def _event(eid, trigger, assignments, *, delay=None, priority=None, persistent=True,
-           trigger_values=True) -> str:  # fmt: skip
+def _event(
+    eid, trigger, assignments, *, delay=None, priority=None, persistent=True, trigger_values=True
+) -> str:
     parts = [
         f'<event id="{eid}" useValuesFromTriggerTime="{str(trigger_values).lower()}">',
         f'<trigger initialValue="false" persistent="{str(persistent).lower()}">'
@@ -66,8 +67,9 @@ def free(t):
 @pytest.mark.parametrize("trigger_values", [True, False])
 def test_a_delayed_assignment_uses_the_values_of_its_trigger_or_its_execution(trigger_values):
     # Triggered at 1, executed at 1.5: x = x + 1 with x from time 1 or from time 1.5.
-    model = _load(_event("E", "time > 1", {"x": "x + 1"}, delay="0.5",
-                         trigger_values=trigger_values))  # fmt: skip
+    model = _load(
+        _event("E", "time > 1", {"x": "x + 1"}, delay="0.5", trigger_values=trigger_values)
+    )
     times = np.array([0.0, 1.25, 1.5, 2.5])
     run = model.simulate(times, **TOL)
     after = (free(1.0) if trigger_values else free(1.5)) + 1
@@ -89,8 +91,11 @@ def test_the_delay_is_evaluated_at_the_trigger_time():
 @pytest.mark.parametrize("persistent", [True, False])
 def test_a_non_persistent_delayed_event_is_cancelled_when_its_trigger_turns_false(persistent):
     # Triggered at 1, due at 1.5, but the trigger is false again from 1.2.
-    model = _load(_event("E", "(time > 1) && (time < 1.2)", {"x": "x + 1"}, delay="0.5",
-                         persistent=persistent))  # fmt: skip
+    model = _load(
+        _event(
+            "E", "(time > 1) && (time < 1.2)", {"x": "x + 1"}, delay="0.5", persistent=persistent
+        )
+    )
     run = model.simulate([0.0, 2.0], **TOL)
     exact = (free(1.0) + 1) * math.exp(-0.25) if persistent else free(2.0)
     np.testing.assert_allclose(run["x"][-1], exact, rtol=1e-8)
@@ -110,11 +115,13 @@ def test_a_non_persistent_delayed_event_is_cancelled_when_its_trigger_turns_fals
 )
 def test_priorities_order_events_that_execute_together(doubling, adding, trigger_values, exact):
     model = _load(
-        _event("A", "time > 1", {"x": "2 * x"}, priority=str(doubling),
-               trigger_values=trigger_values),
-        _event("B", "time > 1", {"x": "x + 1"}, priority=str(adding),
-               trigger_values=trigger_values),
-    )  # fmt: skip
+        _event(
+            "A", "time > 1", {"x": "2 * x"}, priority=str(doubling), trigger_values=trigger_values
+        ),
+        _event(
+            "B", "time > 1", {"x": "x + 1"}, priority=str(adding), trigger_values=trigger_values
+        ),
+    )
     run = model.simulate([0.0, 2.0], **TOL)
     np.testing.assert_allclose(run["x"][-1], exact(free(1.0)) * math.exp(-0.5), rtol=1e-8)
 
