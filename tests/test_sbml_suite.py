@@ -6,8 +6,8 @@ representative subset must moreover pass: cases that exercise each supported fea
 (species in amounts and concentrations, compartments of other sizes and changing ones,
 boundary and constant species, local parameters, non-unit and variable stoichiometry, rate
 and assignment rules, initial assignments, function definitions, csymbol time and
-avogadro, conversion factors, uncommon MathML, algebraic rules, hierarchical comp
-models, booleans as numbers) plus cases of each refused
+avogadro, conversion factors, uncommon MathML, events with delays and priorities,
+algebraic rules, hierarchical comp models, booleans as numbers) plus cases of each refused
 feature, which must be refused. ``docs/scripts/sbml_suite.py`` runs the same cases for the
 table in docs/sbml.md. Skipped when the suite's folder is missing: it is looked for in
 ``../shared/peers/sbml-test-suite`` beside the repository (as CI has it), or where
@@ -52,12 +52,15 @@ SUPPORTED = {
     "00057": "local parameters",
     "00060": "hasOnlySubstanceUnits",
     "00068": "Level 2 stoichiometryMath, default values",
+    "00072": "event with a delay",
     "00196": "floor (its derivative in the Jacobian)",
     "00197": "ceiling",
     "00462": "concentrations",
     "00852": "csymbol time",
     "00862": "csymbol time, concentrations in a small compartment",
     "00928": "event firing at time 0",
+    "00930": "event with a priority",
+    "00936": "delayed event triggered three times before its first execution",
     "00880": "assignment rule with csymbol time (time converted to days)",
     "00954": "uncommon MathML",
     "00953": "competing non-persistent events",
@@ -66,16 +69,21 @@ SUPPORTED = {
     "00973": "assigned variable stoichiometry",
     "00974": "species reference in maths",
     "00976": "conversion factors",
+    "00978": "priorities in a cascade; equal priorities whose order does not matter",
     "01198": "rate rule on a concentration in a changing compartment",
     "01201": "a truth-valued piecewise as a condition",
     "01208": "a rate rule that is zero",
     "01234": "initial assignment without maths",
+    "01238": "event trigger without maths (never triggers)",
     "01248": "rateOf",
     "01272": "Level 3 Version 2 maths",
     "01280": "max in assignment rules",
     "01304": "a reaction's rate in an event trigger",
+    "01508": "delayed event with trigger-time values into a changing compartment",
     "01402": "rateOf in an initial value",
     "01530": "many events with equal triggers",
+    "01533": "uncommon MathML in priorities",
+    "01780": "a concentration and its compartment assigned by one event",
     "01809": "zero-dimensional compartment",
     "01820": "parameters named time, Time, TIME",
     "00040": "algebraic rule beside a rate rule",
@@ -100,13 +108,13 @@ SUPPORTED = {
 }
 #: Cases of refused features: each must raise SBMLImportError.
 REFUSED = {
-    "00072": "event with a delay",
-    "00930": "event with a priority",
     "00028": "factorial of a variable",
     "01165": "comp: external model file missing",
     "00870": "fast reaction",
     "00937": "delay()",
     "00950": "infinite value",
+    "00962": "events of equal priority whose order changes the result (random in SBML)",
+    "00966": "event trigger with an equality",
     "01186": "flux-balance test",
 }
 

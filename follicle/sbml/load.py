@@ -49,9 +49,10 @@ hierarchical model (``comp``)
     The rate of ``x``: its rate rule, its reactions' terms (over its compartment's size
     for a concentration), or 0 for a constant.
 event
-    With ``events=True`` (and no delay or priority), the result is an
-    :class:`~follicle.sbml.events.EventModel`, which applies the events in its own
-    ``simulate``; otherwise a document with events is refused.
+    With ``events=True``, the result is an :class:`~follicle.sbml.events.EventModel`,
+    which applies the events (with their delays, priorities, persistence and
+    ``useValuesFromTriggerTime``) in its own ``simulate``; otherwise a document with
+    events is refused. An event whose trigger has no maths never triggers.
 maths
     The operators and functions of SBML's MathML subset: arithmetic, powers and roots,
     ``exp``, ``ln``, ``log``, ``abs``, ``floor``, ``ceiling``, ``min``, ``max``, ``rem``,
@@ -74,17 +75,18 @@ units
 Refused on import
 -----------------
 :class:`~follicle.errors.SBMLImportError`, naming the element and the feature, for:
-events with a delay or a priority (and any event without ``events=True``), algebraic
-rules that are nonlinear in, underdetermine or do not uniquely determine their
-variables (or determine one that has an initial assignment), fast reactions,
-constraints, ``delay``, ``rateOf`` of an assigned variable or of a concentration in a
-changing compartment, ``factorial`` of a non-constant argument, a required SBML package
-other than ``comp`` (``fbc``, ...), a ``comp`` document libsbml cannot flatten (e.g. an
-external model file that is missing) or SBML text with external model definitions, a
-variable with no value where it is used, a cycle of assignment rules, booleans used as
-numbers and numbers as booleans, infinite or NaN values, a species with a rate rule in
-concentration whose compartment changes by an assignment rule, and a document that
-libsbml reads with errors.
+any event without ``events=True``, an event trigger with an equality (and, when
+``EventModel.simulate`` meets them, events of equal priority executing together whose
+result depends on their order, which SBML makes random), algebraic rules that are
+nonlinear in, underdetermine or do not uniquely determine their variables (or determine
+one that has an initial assignment), fast reactions, constraints, ``delay``, ``rateOf`` of
+an assigned variable or of a concentration in a changing compartment, ``factorial`` of a
+non-constant argument, a required SBML package other than ``comp`` (``fbc``, ...), a
+``comp`` document libsbml cannot flatten (e.g. an external model file that is missing) or
+SBML text with external model definitions, a variable with no value where it is used, a
+cycle of assignment rules, booleans used as numbers and numbers as booleans, infinite or
+NaN values, a species with a rate rule in concentration whose compartment changes by an
+assignment rule, and a document that libsbml reads with errors.
 """
 
 from __future__ import annotations
@@ -275,7 +277,7 @@ def load(source, *, time_unit: str = "second", name: str | None = None, events: 
     name : str, optional
         The model's name (default: the document's model name, else its id).
     events : bool
-        Accept a document with events (without delay or priority): the result is then an
+        Accept a document with events: the result is then an
         :class:`~follicle.sbml.events.EventModel`, simulated by its own ``simulate``.
         Without it, a document with events is refused.
 
@@ -335,15 +337,6 @@ class _Loader:
                 "discontinuities only from dosing schedules, not from SBML triggers; "
                 "load(..., events=True) gives an EventModel that applies them"
             )
-        for i, e in enumerate(m.getListOfEvents()):
-            sid = e.getId() or f"#{i}"
-            if e.isSetDelay() or e.isSetPriority():
-                raise SBMLImportError(
-                    f"event {sid!r} has a {'delay' if e.isSetDelay() else 'priority'}; only "
-                    "events without delay and priority are supported"
-                )
-            if e.getTrigger() is None or e.getTrigger().getMath() is None:
-                raise SBMLImportError(f"event {sid!r} has no trigger maths")
         if m.getNumConstraints():
             raise SBMLImportError(
                 f"the model has {m.getNumConstraints()} constraint(s); the engine does not "
@@ -957,9 +950,14 @@ class _Loader:
             return model
         from follicle.sbml.events import EventModel
 
+        # An event whose trigger has no maths (Level 3 Version 2) never triggers.
         return EventModel(
             model,
-            [self._event(i, e, model, value) for i, e in enumerate(self.m.getListOfEvents())],
+            [
+                self._event(i, e, model, value)
+                for i, e in enumerate(self.m.getListOfEvents())
+                if e.getTrigger() is not None and e.getTrigger().getMath() is not None
+            ],
         )
 
     def _event(self, i, e, model, value):
@@ -992,6 +990,12 @@ class _Loader:
             else:
                 raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
             assignments.append((kind, index, expr, self._plain(scale)))
+        delay, priority = (
+            None
+            if part is None or part.getMath() is None
+            else self._plain(self._engine(part.getMath(), f"the {what} of event {sid!r}", value))
+            for part, what in ((e.getDelay(), "delay"), (e.getPriority(), "priority"))
+        )
         # Level 2 triggers have neither attribute: true at time 0, and persistent.
         level3 = self.level >= 3
         return Event(
@@ -1000,6 +1004,9 @@ class _Loader:
             e.getTrigger().getInitialValue() if level3 else True,
             e.getTrigger().getPersistent() if level3 else True,
             tuple(assignments),
+            delay,
+            priority,
+            e.getUseValuesFromTriggerTime(),
         )
 
     def _kind(self, sid):
