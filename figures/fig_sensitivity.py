@@ -4,7 +4,7 @@ The readouts of :mod:`follicle.models.sensitivity`: the anagen-onset delay under
 macrophage-targeted WNT inhibitor (finding F3's effect) and the fur a senolytic course
 restores after senescence induction (F6's effect), each over the 11 parameters of its
 mechanism, every parameter uniform on its default +-20% (clipped to its allowed range).
-:func:`follicle.sensitivity.sobol` (Saltelli sampling on a scrambled Sobol sequence, seed
+:func:`follicle.fitting.sobol_indices` (Saltelli sampling on a scrambled Sobol sequence, seed
 0; SALib's estimators with 95% bootstrap intervals). Bars: first order S1 (the parameter
 alone) and total ST (with its interactions), most influential (ST) first.
 ``docs/scripts/sobol_coupled.py`` prints the same indices as tables. N = 256: each readout
@@ -51,7 +51,7 @@ def doses(scenario: str) -> str:
             f" from day {first.time:g}")
 
 
-def _panel(ax, name: str, result: fl.sensitivity.SobolIndices, at_default: float) -> None:
+def _panel(ax, name: str, result: fl.fitting.SobolIndices, at_default: float) -> None:
     order = [result.names.index(n) for n in result.ranking()]
     rows = np.arange(len(order))
     for k, (label, colour) in enumerate(COLOURS.items()):
@@ -89,7 +89,7 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     """Compute and draw the indices (``fast``: N = 2)."""
     model = fl.models.coupled()
     results = {
-        name: fl.sensitivity.sobol(
+        name: fl.fitting.sobol_indices(
             model,
             list(parameters),
             readout,

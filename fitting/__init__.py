@@ -1,4 +1,5 @@
-"""Calibration: data and targets with provenance, objectives, estimation, profiles.
+"""Calibration: data and targets with provenance, objectives, estimation, profiles, global
+sensitivity.
 
 Imported as ``follicle.fitting``::
 
@@ -12,7 +13,8 @@ Modules: :mod:`~follicle.fitting.data` (PEtab-like measurement and condition tab
 (residuals, noise models, sensitivities-based Jacobian), :mod:`~follicle.fitting.estimate`
 (multi-start least squares), :mod:`~follicle.fitting.profile` (profile likelihood,
 identifiability, Fisher information), :mod:`~follicle.fitting.targets` (literature summary
-targets of the coupled model), :mod:`~follicle.fitting.petab` (PEtab export).
+targets of the coupled model), :mod:`~follicle.fitting.petab` (PEtab export),
+:mod:`~follicle.fitting.sobol` (Sobol indices of a readout over a box of parameters).
 """
 
 from follicle.fitting import datasets, petab, profile, targets
@@ -27,8 +29,9 @@ from follicle.fitting.data import (
     synthetic,
     write_measurements,
 )
-from follicle.fitting.estimate import FitResult, Start, estimate, latin_hypercube
+from follicle.fitting.estimate import FitResult, Start, estimate
 from follicle.fitting.objective import Problem
+from follicle.fitting.sobol import SobolIndices, sobol_indices
 
 __all__ = [
     "NOISE_MODELS",
@@ -37,15 +40,16 @@ __all__ = [
     "FitResult",
     "Measurement",
     "Problem",
+    "SobolIndices",
     "Start",
     "datasets",
     "estimate",
-    "latin_hypercube",
     "load_conditions",
     "load_dataset",
     "load_measurements",
     "petab",
     "profile",
+    "sobol_indices",
     "synthetic",
     "targets",
     "write_measurements",

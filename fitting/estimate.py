@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 from follicle.fitting.lockstep import map_together
 from scipy.optimize import least_squares
-from scipy.stats import qmc
 
+from follicle.designs import latin_hypercube
 from follicle.errors import DataError, FollicleError
 from follicle.executors import map_ordered
 
-__all__ = ["FitResult", "Start", "estimate", "latin_hypercube"]
+__all__ = ["FitResult", "Start", "estimate"]
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,6 @@ class FitResult:
                 f"{len(self.starts)} starts converged, {self.n_at_best()} at the best>")
 
 
-def latin_hypercube(lower, upper, n: int, seed) -> np.ndarray:
-    """``n`` points of a seeded Latin hypercube in the box ``[lower, upper]``, shape (n, d)."""
-    sampler = qmc.LatinHypercube(d=len(lower), seed=np.random.default_rng(seed))
-    return qmc.scale(sampler.random(n), lower, upper)
-
-
 def _local(options, problem, theta0) -> Start:
     """One local least-squares fit from ``theta0`` (module level, so it pickles)."""
     try:
@@ -162,7 +156,10 @@ def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
     if not (isinstance(starts, int) and starts >= 0) or (starts == 0 and x0 is None):
         raise DataError(f"starts must be a whole number >= 1 (or 0 with x0), got {starts!r}")
     clock = time.perf_counter()
-    thetas = list(latin_hypercube(problem.lower, problem.upper, starts, seed)) if starts else []
+    # Starts fill the box of log-parameters as a seeded Latin hypercube.
+    box = {n: (lo, hi) for n, lo, hi in zip(problem.parameters, problem.lower, problem.upper,
+                                            strict=True)}
+    thetas = list(latin_hypercube(box, starts, seed=seed).values) if starts else []
     if x0 is not None:
         thetas.insert(0, np.clip(problem.theta(x0), problem.lower, problem.upper))
     options = dict(max_nfev=max_nfev, ftol=ftol, xtol=xtol, gtol=gtol, x_scale="jac")

@@ -1,12 +1,12 @@
 """follicle: ODE systems-biology models of hair-follicle cycling.
 
 The engine (this package) knows nothing about hair: it defines models from sympy rate
-terms with units, checks them, compiles them to fast NumPy code and simulates them under
-dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), sweeps them
-over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
+terms with units, checks them, compiles them to machine code (numba) and simulates them
+under dosing schedules (with forward sensitivities, :mod:`follicle.sensitivities`), sweeps
+them over grids and samples of parameters and doses in batches (:func:`simulate_ensemble`,
 :func:`sweep`; in a process pool or on Dask), and analyses them (:mod:`follicle.analysis`:
-steady states, stability, bifurcation scans, limit cycles; :mod:`follicle.regimes`: regime
-maps classified from simulation; :mod:`follicle.sensitivity`: Sobol indices). The biology
+steady states, stability, bifurcation scans, limit cycles, regime maps classified from
+simulation). The biology
 lives in :mod:`follicle.models`; published models of others in :mod:`follicle.models.zoo`.
 
 >>> import follicle as fl
@@ -19,84 +19,62 @@ lives in :mod:`follicle.models`; published models of others in :mod:`follicle.mo
 0.3679
 """
 
-from follicle import analysis, models, readouts, regimes, sbml, sensitivity
-from follicle.analysis import find_cycle, scan, steady_states
-from follicle.ensemble import Ensemble, simulate_ensemble
-from follicle.errors import (
-    AnalysisError,
-    CacheError,
-    DataError,
-    ExportError,
-    FollicleError,
-    FollicleWarning,
-    ModelDefinitionError,
-    ParameterValueError,
-    SBMLImportError,
-    ScheduleError,
-    SolverError,
-    TimeSpanError,
-    UnitError,
-    UnknownNameError,
+from follicle import (
+    analysis,
+    designs,
+    errors,
+    fitting,
+    model,
+    models,
+    readouts,
+    sbml,
+    sensitivities,
+    trajectory,
+    units,
 )
-from follicle.model import Model, Module, Observable, Parameter, State, t
-from follicle.regimes import RegimeMap, Transition, boundary, regime_map
+from follicle.analysis import boundary, find_cycle, regime_map, scan, steady_states
+from follicle.designs import grid, latin_hypercube, points, sobol
+from follicle.ensemble import Ensemble, simulate_ensemble
+from follicle.errors import FollicleError, FollicleWarning
+from follicle.model import Model, Module, t
 from follicle.schedule import Bolus, Infusion, ParameterStep, Schedule, repeat
-from follicle.sensitivities import Sensitivities, simulate_sensitivities
+from follicle.sensitivities import simulate_sensitivities
 from follicle.simulate import Threshold, simulate
-from follicle.sweep import Design, SweepResult, grid, latin_hypercube, points, sobol, sweep
-from follicle.trajectory import SolverStats, Trajectory
-from follicle.units import Q_, ureg
+from follicle.sweep import SweepResult, sweep
+from follicle.trajectory import Trajectory
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Q_",
-    "AnalysisError",
     "Bolus",
-    "CacheError",
-    "DataError",
-    "Design",
     "Ensemble",
-    "ExportError",
     "FollicleError",
     "FollicleWarning",
     "Infusion",
     "Model",
-    "ModelDefinitionError",
     "Module",
-    "Observable",
-    "Parameter",
     "ParameterStep",
-    "ParameterValueError",
-    "RegimeMap",
-    "SBMLImportError",
     "Schedule",
-    "ScheduleError",
-    "Sensitivities",
-    "SolverError",
-    "SolverStats",
-    "State",
     "SweepResult",
     "Threshold",
-    "TimeSpanError",
     "Trajectory",
-    "Transition",
-    "UnitError",
-    "UnknownNameError",
     "analysis",
     "boundary",
+    "designs",
+    "errors",
     "find_cycle",
+    "fitting",
     "grid",
     "latin_hypercube",
+    "model",
     "models",
     "points",
     "readouts",
     "regime_map",
-    "regimes",
     "repeat",
     "sbml",
     "scan",
-    "sensitivity",
+    "sensitivities",
     "simulate",
     "simulate_ensemble",
     "simulate_sensitivities",
@@ -104,5 +82,32 @@ __all__ = [
     "steady_states",
     "sweep",
     "t",
-    "ureg",
+    "trajectory",
+    "units",
 ]
+
+
+#: Names the face no longer carries, and where they live now (the face keeps about 25 verbs
+#: and objects; results, model parts and errors are reached through their modules).
+_MOVED = {
+    **{name: "errors" for name in (
+        "AnalysisError", "CacheError", "DataError", "ExportError", "ModelDefinitionError",
+        "ParameterValueError", "SBMLImportError", "ScheduleError", "SolverError",
+        "TimeSpanError", "UnitError", "UnknownNameError")},
+    "Observable": "model", "Parameter": "model", "State": "model",
+    "Design": "designs", "RegimeMap": "analysis", "Transition": "analysis",
+    "Sensitivities": "sensitivities", "SolverStats": "trajectory",
+    "Q_": "units", "ureg": "units",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    """The old spelling of a name that moved (``follicle.UnitError``, now in
+    :mod:`follicle.errors`) still works, with a :class:`DeprecationWarning` naming the new
+    one."""
+    if name in _MOVED:
+        home = _MOVED[name]
+        errors.renamed("the name", f"follicle.{name}", f"follicle.{home}.{name}",
+                       stacklevel=3, where="")  # fmt: skip
+        return getattr(globals()[home], name)
+    raise AttributeError(f"module 'follicle' has no attribute {name!r}")

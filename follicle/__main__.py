@@ -1,7 +1,7 @@
-"""``python -m follicle``: the :mod:`follicle.cli` command line."""
+"""``python -m follicle``: the :mod:`follicle.models.cli` command line."""
 
 import sys
 
-from follicle.cli import main
+from follicle.models.cli import main
 
 sys.exit(main())

@@ -34,18 +34,26 @@ __all__ = [
 SHOWN_LIMIT = 60
 
 
-def renamed(what: str, old: str, new: str, *, stacklevel: int = 3) -> str:
+def renamed(
+    what: str,
+    old: str,
+    new: str,
+    *,
+    stacklevel: int = 3,
+    where: str = ", in Python as on the command line",
+) -> str:
     """Warn that ``old`` is now spelled ``new`` and return ``new``.
 
     The one path of every renaming that keeps the old spelling working for a while (one
     vocabulary in Python and on the command line): a :class:`DeprecationWarning` naming
     both spellings. ``stacklevel`` is :func:`warnings.warn`'s, counted from here: 2 points
-    at the caller of :func:`renamed`, 3 at its caller, and so on.
+    at the caller of :func:`renamed`, 3 at its caller, and so on; ``where`` qualifies the
+    new spelling.
     """
     import warnings
 
     warnings.warn(
-        f"{what} {old!r} is now spelled {new!r}, in Python as on the command line; "
+        f"{what} {old!r} is now spelled {new!r}{where}; "
         f"{old!r} is deprecated and will stop working in a later release",
         DeprecationWarning,
         stacklevel=stacklevel,

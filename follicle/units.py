@@ -408,7 +408,7 @@ def expression_unit(expr, unit_of, *, factor=None):
         if isinstance(cond, sp.core.relational.Relational):
             (lhs, rhs), _ = same_unit([cond.lhs, cond.rhs], f"in the condition {cond}")
             return cond.func(lhs, rhs)
-        if isinstance(cond, (sp.And, sp.Or, sp.Not)):
+        if isinstance(cond, (sp.And, sp.Or, sp.Not, sp.Xor, sp.ITE)):
             return cond.func(*[relational(c) for c in cond.args])
         raise UnitError(f"unsupported condition {cond}")
 

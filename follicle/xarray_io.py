@@ -259,7 +259,8 @@ def sweep_from_dataset(dataset):
         If the dataset was not written by :meth:`SweepResult.to_xarray
         <follicle.SweepResult.to_xarray>`.
     """
-    from follicle.sweep import Design, SweepResult
+    from follicle.designs import Design
+    from follicle.sweep import SweepResult
 
     attrs = _checked(dataset, SWEEP_TAG, "SweepResult")
     names = tuple(json.loads(attrs["axes"]))

@@ -10,7 +10,8 @@ One module per compartment (:mod:`~follicle.models.phase`,
 :mod:`~follicle.models.readouts` scores the hair cycle (anagen onsets and ends);
 :mod:`~follicle.models.regimes` classifies the hair cycle's behaviour and finds the critical
 senescent burden;
-:mod:`~follicle.models.zoo` holds published models of others.
+:mod:`~follicle.models.zoo` holds published models of others; :mod:`~follicle.models.cli` is
+the ``follicle`` command line, an application of the coupled model.
 """
 
 from follicle.models import readouts, regimes, zoo

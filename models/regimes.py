@@ -45,9 +45,9 @@ from follicle.models.interventions import course
 from follicle.models.stem_cells import steady_capacity
 from scipy.optimize import brentq
 
+from follicle.analysis import RegimeMap, Transition, boundary, regime_map
 from follicle.errors import AnalysisError, ParameterValueError
 from follicle.readouts import crossing_times
-from follicle.regimes import RegimeMap, Transition, boundary, regime_map
 from follicle.simulate import simulate
 from follicle.trajectory import Trajectory
 from follicle.units import TIME_UNIT, as_magnitude

@@ -30,10 +30,11 @@ from follicle.models.interventions import course, dose, induce_senescence
 from follicle.models.senescence import lived_burden
 from follicle.models.stem_cells import steady_capacity
 
+from follicle.designs import Design, grid
 from follicle.errors import ScheduleError, UnknownNameError
 from follicle.schedule import Bolus
 from follicle.simulate import simulate
-from follicle.sweep import Design, SweepResult, grid, sweep
+from follicle.sweep import SweepResult, sweep
 from follicle.trajectory import Trajectory
 
 __all__ = ["SCENARIOS", "Scenario", "aged_skin", "postnatal_day", "scenario"]

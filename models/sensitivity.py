@@ -1,7 +1,7 @@
 """Readouts of the coupled model for global sensitivity analysis, and the parameters varied.
 
 Each readout takes ``{parameter: value}`` and returns a number, as
-:func:`follicle.sensitivity.sobol` needs:
+:func:`follicle.fitting.sobol_indices` needs:
 
 * :func:`onset_delay`: days by which the macrophage-targeted WNT inhibitor of the
   ``macrophage_wnt_inhibition`` scenario delays the first anagen onset,

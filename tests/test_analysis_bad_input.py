@@ -15,14 +15,16 @@ def hopf():
 
 
 def test_unknown_parameter_suggests_the_close_name(hopf):
-    with pytest.raises(fl.UnknownNameError, match=r"unknown parameter 'muu'.*Did you mean 'mu'"):
+    with pytest.raises(
+        fl.errors.UnknownNameError, match=r"unknown parameter 'muu'.*Did you mean 'mu'"
+    ):
         fl.scan(hopf, "muu", [0.0, 1.0])
 
 
 @pytest.mark.parametrize("values", [[], [0.1]], ids=["empty", "one value"])
 def test_too_few_values_name_the_parameter_and_its_range(hopf, values):
     with pytest.raises(
-        fl.ParameterValueError,
+        fl.errors.ParameterValueError,
         match=r"'mu' needs at least two values.*"
         r"\[-5, 5\] 1/day; got",
     ):
@@ -31,7 +33,7 @@ def test_too_few_values_name_the_parameter_and_its_range(hopf, values):
 
 def test_value_out_of_range_names_value_and_range(hopf):
     with pytest.raises(
-        fl.ParameterValueError,
+        fl.errors.ParameterValueError,
         match=r"'mu' = 7 1/day is outside its allowed range \[-5, 5\] 1/day",
     ):
         fl.scan(hopf, "mu", [0.0, 7.0])
@@ -39,7 +41,7 @@ def test_value_out_of_range_names_value_and_range(hopf):
 
 def test_non_monotone_values(hopf):
     with pytest.raises(
-        fl.ParameterValueError,
+        fl.errors.ParameterValueError,
         match=r"strictly increasing or strictly "
         r"decreasing; got \[0.0, 0.2, 0.1\]",
     ):
@@ -48,17 +50,19 @@ def test_non_monotone_values(hopf):
 
 @pytest.mark.parametrize("values", ["0 1", 0.5], ids=["string", "scalar"])
 def test_values_that_are_not_a_sequence(hopf, values):
-    with pytest.raises(fl.ParameterValueError, match="must be a sequence of numbers in 1/day"):
+    with pytest.raises(
+        fl.errors.ParameterValueError, match="must be a sequence of numbers in 1/day"
+    ):
         fl.scan(hopf, "mu", values)
 
 
 def test_non_finite_value(hopf):
-    with pytest.raises(fl.ParameterValueError, match="'mu': value nan is not finite"):
+    with pytest.raises(fl.errors.ParameterValueError, match="'mu': value nan is not finite"):
         fl.scan(hopf, "mu", [0.0, float("nan")])
 
 
 def test_values_in_the_wrong_unit(hopf):
-    with pytest.raises(fl.UnitError, match=r"'mu': 1 nM .* expected unit is 1/d"):
+    with pytest.raises(fl.errors.UnitError, match=r"'mu': 1 nM .* expected unit is 1/d"):
         fl.scan(hopf, "mu", ["1 nM", "2 nM"])
 
 
@@ -69,7 +73,7 @@ def test_values_with_units_are_converted(hopf):
 
 
 def test_scanned_parameter_also_in_params(hopf):
-    with pytest.raises(fl.ParameterValueError, match="'mu' is scanned, so it cannot also"):
+    with pytest.raises(fl.errors.ParameterValueError, match="'mu' is scanned, so it cannot also"):
         fl.scan(hopf, "mu", [0.0, 0.2], params={"mu": 0.1})
 
 
@@ -86,17 +90,19 @@ def test_scanned_parameter_also_in_params(hopf):
     ],
 )
 def test_bad_options(hopf, option, match):
-    with pytest.raises(fl.ParameterValueError, match=match):
+    with pytest.raises(fl.errors.ParameterValueError, match=match):
         fl.scan(hopf, "mu", [-0.1, 0.1], **option)
 
 
 def test_no_steady_state_anywhere_in_the_scan():
-    with pytest.raises(fl.AnalysisError, match=r"no steady state .* of 'r' in \[0.5, 1\] 1/day"):
+    with pytest.raises(
+        fl.errors.AnalysisError, match=r"no steady state .* of 'r' in \[0.5, 1\] 1/day"
+    ):
         fl.scan(saddle_node(), "r", [0.5, 1.0])
 
 
 def test_unknown_parameter_override_in_steady_states(hopf):
-    with pytest.raises(fl.UnknownNameError, match="Did you mean 'mu'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="Did you mean 'mu'"):
         fl.steady_states(hopf, {"muu": 1.0})
 
 
@@ -109,12 +115,12 @@ def test_unknown_parameter_override_in_steady_states(hopf):
     ids=["steady_states", "scan"],
 )
 def test_time_dependent_model_needs_a_frozen_time(call):
-    with pytest.raises(fl.AnalysisError, match=r"depend on time explicitly.*time='1 year'"):
+    with pytest.raises(fl.errors.AnalysisError, match=r"depend on time explicitly.*time='1 year'"):
         call(fl.models.zoo.karin2019())
 
 
 def test_frozen_time_in_the_wrong_unit():
-    with pytest.raises(fl.UnitError, match="time: 3 nM"):
+    with pytest.raises(fl.errors.UnitError, match="time: 3 nM"):
         fl.steady_states(fl.models.zoo.karin2019(), time="3 nM")
 
 
@@ -124,5 +130,7 @@ def test_not_a_model():
 
 
 def test_find_cycle_transient_outside_the_run(hopf):
-    with pytest.raises(fl.TimeSpanError, match=r"transient = 20 day must lie in \[0, 10\) day"):
+    with pytest.raises(
+        fl.errors.TimeSpanError, match=r"transient = 20 day must lie in \[0, 10\) day"
+    ):
         fl.find_cycle(hopf, days=10, transient=20)

@@ -285,7 +285,7 @@ def test_observable_unit_conversion(twenty_state_model):
 
 def test_span_and_output_times_with_units():
     k = 0.5
-    t_eval = fl.Q_(np.linspace(24, 72, 9), "hour")
+    t_eval = fl.units.Q_(np.linspace(24, 72, 9), "hour")
     run = fl.simulate(decay(k), t_span=("1 day", "72 hour"), t_eval=t_eval, **TIGHT)
     np.testing.assert_allclose(run.t, np.linspace(1, 3, 9), rtol=1e-14)
     # The initial state is the state at the span's start.

@@ -30,7 +30,7 @@ def phases(k: float = 40.0, *, conserve=True, leak=False) -> fl.Model:
 
 
 def test_initial_values_breaking_the_total_are_refused_with_names_and_sum():
-    with pytest.raises(fl.ParameterValueError) as err:
+    with pytest.raises(fl.errors.ParameterValueError) as err:
         fl.simulate(phases(), days=1, initial={"P": 5.0})
     message = str(err.value)
     assert "'fractions'" in message and "= 5" in message and "must be 1" in message
@@ -55,12 +55,14 @@ def test_the_phase_fractions_of_the_coupled_model_are_declared():
     model = fl.models.coupled()
     (law,) = [c for c in model.conservation if c.label == "phase fractions"]
     assert law.total == 1.0 and len(law.states) == 72
-    with pytest.raises(fl.ParameterValueError, match=r"phase fractions.*= 5"):
+    with pytest.raises(fl.errors.ParameterValueError, match=r"phase fractions.*= 5"):
         model.initial_vector({"R1": 5.0})
 
 
 def test_a_model_whose_rates_break_a_declared_total_is_refused():
-    with pytest.raises(fl.ModelDefinitionError, match="'fractions' conserved, but the rate"):
+    with pytest.raises(
+        fl.errors.ModelDefinitionError, match="'fractions' conserved, but the rate"
+    ):
         phases(leak=True)
 
 
@@ -69,7 +71,7 @@ def test_defaults_breaking_the_total_are_refused():
     a, b = m.state("A", "1", 0.5), m.state("B", "1", 0.2)
     m.flow(a, b, m.parameter("k", 2.0, "1/day", provenance=PROV) * a)
     m.conserve([a, b], 1.0)
-    with pytest.raises(fl.ModelDefinitionError, match="default initial values break"):
+    with pytest.raises(fl.errors.ModelDefinitionError, match="default initial values break"):
         fl.Model("m", [m])
 
 
@@ -77,7 +79,7 @@ def test_conserve_names_unknown_states():
     m = fl.Module("m")
     a = m.state("A", "1", 1.0)
     m.conserve([a, "Bee"], 1.0)
-    with pytest.raises(fl.UnknownNameError, match="Bee"):
+    with pytest.raises(fl.errors.UnknownNameError, match="Bee"):
         fl.Model("m", [m])
 
 

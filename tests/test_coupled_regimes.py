@@ -98,7 +98,7 @@ def test_classifier_labels_each_regime_and_refuses_a_short_run():
     assert HairCycleClassifier(start=60, min_onsets=3)(run) == DESYNCHRONISED
     anagen = fl.simulate(fl.models.coupled(), days=40)  # onset at about day 26
     assert HairCycleClassifier(start=30, level=0.5, low=0.1)(anagen) == PERSISTENT_ANAGEN
-    with pytest.raises(fl.AnalysisError, match="day 60"):
+    with pytest.raises(fl.errors.AnalysisError, match="day 60"):
         classify(fl.simulate(fl.models.coupled(), days=50))
-    with pytest.raises(fl.ParameterValueError, match="low < level"):
+    with pytest.raises(fl.errors.ParameterValueError, match="low < level"):
         HairCycleClassifier(low=0.6)

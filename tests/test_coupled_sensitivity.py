@@ -27,7 +27,7 @@ def test_readouts_move_the_way_the_mechanism_says():
 def test_sobol_gives_no_influence_to_a_parameter_the_readout_cannot_see(readout, seen, unseen):
     # g_fur only makes hair shafts (no effect on onset); no WNT inhibitor is given in the
     # senolytic scenario. Their indices are 0 up to integration round-off.
-    result = fl.sensitivity.sobol(
+    result = fl.fitting.sobol_indices(
         fl.models.coupled(), [seen, unseen], readout, n=4, vectorized=True
     )
     assert result.ranking() == (seen, unseen)

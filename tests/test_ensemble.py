@@ -147,9 +147,9 @@ def test_invalid_members_are_reported_by_parameter_and_range_and_not_integrated(
 
 
 def test_misspelt_names_fail_the_whole_call():
-    with pytest.raises(fl.UnknownNameError, match="beta"):
+    with pytest.raises(fl.errors.UnknownNameError, match="beta"):
         fl.simulate_ensemble(hill_feedback(), days=5, params={"betta": [1.0, 2.0]})
-    with pytest.raises(fl.UnknownNameError, match="activity"):
+    with pytest.raises(fl.errors.UnknownNameError, match="activity"):
         fl.simulate_ensemble(hill_feedback(), days=5, readouts=fl.readouts.ValueAt("activty", 1.0))
 
 

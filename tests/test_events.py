@@ -275,15 +275,15 @@ def test_value_at(decay_run):
 
 
 def test_readout_windows_outside_the_trajectory_are_errors(decay_run):
-    with pytest.raises(fl.TimeSpanError, match="outside the trajectory"):
+    with pytest.raises(fl.errors.TimeSpanError, match="outside the trajectory"):
         readouts.value_at(decay_run, "X", 11)
-    with pytest.raises(fl.TimeSpanError, match="outside the trajectory"):
+    with pytest.raises(fl.errors.TimeSpanError, match="outside the trajectory"):
         readouts.peak(decay_run, "X", start=-1)
-    with pytest.raises(fl.TimeSpanError, match="empty or reversed"):
+    with pytest.raises(fl.errors.TimeSpanError, match="empty or reversed"):
         readouts.time_average(decay_run, "X", start=5, stop=5)
     with pytest.raises(fl.FollicleError, match="direction"):
         readouts.crossing_time(decay_run, "X", 0.5, direction="sideways")
-    with pytest.raises(fl.UnknownNameError, match="Did you mean 'X'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="Did you mean 'X'"):
         readouts.peak(decay_run, "XX")
 
 

@@ -4,7 +4,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from follicle import FollicleError
+from follicle.errors import FollicleError
 from follicle.executors import map_ordered
 
 

@@ -46,17 +46,17 @@ def _write(tmp_path, text, name="m.csv"):
      "one noise model per observable"),
 ])
 def test_bad_measurement_tables(tmp_path, model, body, message):
-    with pytest.raises(fl.DataError, match=message):
+    with pytest.raises(fl.errors.DataError, match=message):
         fitting.load_dataset(_write(tmp_path, HEADER + body), model)
 
 
 def test_missing_metadata_and_files(tmp_path, model):
-    with pytest.raises(fl.DataError, match="synthetic: true"):
+    with pytest.raises(fl.errors.DataError, match="synthetic: true"):
         fitting.load_dataset(_write(tmp_path, f"{COLUMNS}\nX,c,1,0.5,0.1\n"), model)
-    with pytest.raises(fl.DataError, match="provenance"):
+    with pytest.raises(fl.errors.DataError, match="provenance"):
         fitting.load_dataset(_write(tmp_path, f"# synthetic: false\n{COLUMNS}\n"
                                               "X,c,1,0.5,0.1\n"), model)
-    with pytest.raises(fl.DataError, match="no such file"):
+    with pytest.raises(fl.errors.DataError, match="no such file"):
         fitting.load_dataset(tmp_path / "absent.csv", model)
 
 
@@ -71,7 +71,7 @@ def test_missing_metadata_and_files(tmp_path, model):
 ])
 def test_bad_condition_tables(tmp_path, model, conditions, message):
     measurements = _write(tmp_path, HEADER + f"{COLUMNS}\nX,c,6,0.5,0.1\n")
-    with pytest.raises(fl.DataError, match=message):
+    with pytest.raises(fl.errors.DataError, match=message):
         fitting.load_dataset(measurements, model, _write(tmp_path, conditions, "c.tsv"
                                                           if "\t" in conditions else "c.csv"))
 
@@ -87,22 +87,22 @@ def test_tsv_tables_and_condition_overrides_load(tmp_path, model):
 
 def test_bad_problems_fail_before_the_optimiser(tmp_path, model):
     data = fitting.synthetic(model, {"X": ("normal", 0.1)}, [1.0, 2.0], seed=0)
-    with pytest.raises(fl.DataError, match=r"'k_free' is estimated in log space"):
+    with pytest.raises(fl.errors.DataError, match=r"'k_free' is estimated in log space"):
         fitting.Problem(model, data, ["k_free"])
-    with pytest.raises(fl.DataError, match="leave its declared range"):
+    with pytest.raises(fl.errors.DataError, match="leave its declared range"):
         fitting.Problem(model, data, ["k_deg"], bounds={"k_deg": (0.001, 1)})
-    with pytest.raises(fl.DataError, match="both fixed and estimated"):
+    with pytest.raises(fl.errors.DataError, match="both fixed and estimated"):
         fitting.Problem(model, data, ["k_deg"], fixed={"k_deg": 1.0})
-    with pytest.raises(fl.UnknownNameError, match="k_dge"):
+    with pytest.raises(fl.errors.UnknownNameError, match="k_dge"):
         fitting.Problem(model, data, ["k_dge"])
     overriding = fitting.Dataset(data.measurements,
                                  {"default": fitting.Condition("default",
                                                                params={"k_deg": 1.0})},
                                  True, "test")
-    with pytest.raises(fl.DataError, match="overrides the estimated parameter"):
+    with pytest.raises(fl.errors.DataError, match="overrides the estimated parameter"):
         fitting.Problem(model, overriding, ["k_deg"])
     problem = fitting.Problem(model, data, ["k_deg"])
-    with pytest.raises(fl.DataError, match="starts must be"):
+    with pytest.raises(fl.errors.DataError, match="starts must be"):
         fitting.estimate(problem, starts=0)
 
 

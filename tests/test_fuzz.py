@@ -353,8 +353,7 @@ def _stand_in(model, days=None, *, t_span=None, params=None, initial=None, sched
 
 def test_fuzz_command_line(monkeypatch, tmp_path):
     from follicle.models import scenarios
-
-    from follicle.cli import main
+    from follicle.models.cli import main
 
     monkeypatch.setattr(scenarios, "simulate", _stand_in)
     words = st.one_of(texts, st.sampled_from(

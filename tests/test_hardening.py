@@ -50,7 +50,7 @@ def test_a_dose_after_the_run_ends_warns():
 
 
 def test_none_inside_a_schedule_is_refused():
-    with pytest.raises(fl.ScheduleError, match="schedule item 1 is None"):
+    with pytest.raises(fl.errors.ScheduleError, match="schedule item 1 is None"):
         fl.simulate(one_compartment(), days=5, schedule=[fl.Bolus("drug", 1.0, 1), None])
 
 
@@ -103,7 +103,7 @@ def test_too_many_stored_values_are_refused(monkeypatch):
 
 
 def test_the_cli_refuses_a_range_of_a_hundred_million_members(capsys):
-    from follicle.cli import main
+    from follicle.models.cli import main
 
     code = main(["sweep", "early_telogen_macrophage_apoptosis", "k_CA", "0:1:100000000"])
     assert code == 1
@@ -122,19 +122,19 @@ def test_the_cli_refuses_a_range_of_a_hundred_million_members(capsys):
 def test_a_data_file_that_is_not_plain_csv_is_named(tmp_path, data, message):
     path = tmp_path / "m.csv"
     path.write_bytes(HEADER.encode() + data)
-    with pytest.raises(fl.DataError, match=message):
+    with pytest.raises(fl.errors.DataError, match=message):
         fitting.load_dataset(path, decay())
 
 
 def test_a_missing_or_malformed_target_table_is_named(tmp_path):
-    with pytest.raises(fl.DataError, match=r"absent.toml: cannot read"):
+    with pytest.raises(fl.errors.DataError, match=r"absent.toml: cannot read"):
         targets.load(tmp_path / "absent.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[t\nreadout = 1\n")
-    with pytest.raises(fl.DataError, match=r"bad.toml: not valid TOML"):
+    with pytest.raises(fl.errors.DataError, match=r"bad.toml: not valid TOML"):
         targets.load(bad)
     bad.write_text("t = 3\n")
-    with pytest.raises(fl.DataError, match=r"'t' must be a table"):
+    with pytest.raises(fl.errors.DataError, match=r"'t' must be a table"):
         targets.load(bad)
 
 
@@ -143,29 +143,29 @@ def test_an_unwritable_export_path_is_named(tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    with pytest.raises(fl.ExportError, match="cannot write the SBML file"):
+    with pytest.raises(fl.errors.ExportError, match="cannot write the SBML file"):
         fl.sbml.to_file(folder / "m.xml", decay())
 
 
 def test_an_export_path_in_a_missing_folder_is_named(tmp_path):
     pytest.importorskip("libsbml")
-    with pytest.raises(fl.ExportError, match=r"cannot write the SBML file .*absent"):
+    with pytest.raises(fl.errors.ExportError, match=r"cannot write the SBML file .*absent"):
         fl.sbml.to_file(tmp_path / "absent" / "m.xml", decay())
 
 
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: fl.simulate(decay(), days=1, params=[0.5]), fl.ModelDefinitionError,
+        (lambda: fl.simulate(decay(), days=1, params=[0.5]), fl.errors.ModelDefinitionError,
          "params must be a mapping"),
-        (lambda: fl.simulate(decay(), days=1, max_step=0), fl.ParameterValueError,
+        (lambda: fl.simulate(decay(), days=1, max_step=0), fl.errors.ParameterValueError,
          "max_step must be a number of days > 0"),
-        (lambda: fl.simulate(decay(), days=1, t_eval="abc"), fl.TimeSpanError, "t_eval"),
+        (lambda: fl.simulate(decay(), days=1, t_eval="abc"), fl.errors.TimeSpanError, "t_eval"),
         (lambda: fl.latin_hypercube({"a": (0, 1)}, 4, seed="abc"), fl.FollicleError,
          "seed must be"),
         (lambda: fl.grid({"a": ["x", "y"]}), fl.FollicleError, "axis 'a' needs numbers"),
         (lambda: fl.simulate_ensemble(decay(), days=1, params={"k_deg": ["fast"]}),
-         fl.ParameterValueError, "'k_deg': expected numbers"),
+         fl.errors.ParameterValueError, "'k_deg': expected numbers"),
         (lambda: fl.simulate_ensemble(decay(), days=1, params=[0.5]), fl.FollicleError,
          "one mapping of names to values per member"),
     ],
@@ -176,6 +176,6 @@ def test_entry_points_name_bad_arguments(call, error, message):
 
 
 def test_measurement_noise_too_small_to_square_is_refused():
-    with pytest.raises(fl.DataError, match="noise 1e-300 is not at least 1e-100"):
+    with pytest.raises(fl.errors.DataError, match="noise 1e-300 is not at least 1e-100"):
         fitting.data.Measurement("X", "c", 1.0, 0.5, 1e-300)
     assert math.isfinite(1 / fitting.data.MIN_NOISE**2)

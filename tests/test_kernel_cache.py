@@ -125,7 +125,7 @@ def test_files_signed_with_another_key_are_not_trusted(cache):
 def test_a_cache_writable_by_others_is_refused(cache):
     cache.mkdir()
     cache.chmod(0o777)
-    with pytest.raises(fl.CacheError, match=str(cache)) as err:
+    with pytest.raises(fl.errors.CacheError, match=str(cache)) as err:
         _run()
     assert "chmod go-w" in str(err.value)
 
@@ -134,7 +134,7 @@ def test_a_cache_writable_by_others_is_refused(cache):
 def test_a_cache_owned_by_someone_else_is_refused(cache, monkeypatch):
     cache.mkdir(mode=0o700)
     monkeypatch.setattr(os, "getuid", lambda: os.geteuid() + 1)
-    with pytest.raises(fl.CacheError, match="not to you"):
+    with pytest.raises(fl.errors.CacheError, match="not to you"):
         codegen.cache_dir()
 
 

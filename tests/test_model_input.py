@@ -94,7 +94,7 @@ def test_text_in_a_rate_term_or_observable_is_refused_and_never_run(declare, tmp
         "flow": lambda: m.flow(x, y, payload),
         "observable": lambda: m.observable("Z", payload),
     }
-    with pytest.raises(fl.ModelDefinitionError, match="text is not evaluated") as err:
+    with pytest.raises(fl.errors.ModelDefinitionError, match="text is not evaluated") as err:
         calls[declare]()
     assert "module 'attacked'" in str(err.value)
     assert not marker.exists()
@@ -104,5 +104,7 @@ def test_text_in_a_rate_term_or_observable_is_refused_and_never_run(declare, tmp
 def test_a_rate_term_that_is_no_expression_is_refused(bad):
     m = fl.Module("m")
     x = m.state("X", unit="nM", initial=1.0)
-    with pytest.raises(fl.ModelDefinitionError, match=r"d\(X\)/dt.*expected a sympy expression"):
+    with pytest.raises(
+        fl.errors.ModelDefinitionError, match=r"d\(X\)/dt.*expected a sympy expression"
+    ):
         m.rate(x, bad)

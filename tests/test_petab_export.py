@@ -44,9 +44,9 @@ def test_exported_problem_lints_clean_and_round_trips(tmp_path):
 
 
 def test_what_petab_v1_cannot_hold_is_refused(tmp_path):
-    with pytest.raises(fl.ExportError, match="priors on k_p"):
+    with pytest.raises(fl.errors.ExportError, match="priors on k_p"):
         petab_export.export(_problem(priors={"k_p": (2.0, 1.0)}), tmp_path)
     data, model = fitting.datasets.load("karin_ageing_synthetic")
     problem = fitting.Problem(model, data, ["eta"], bounds={"eta": (0.01, 1.0)})
-    with pytest.raises(fl.ExportError, match="different schedules"):
+    with pytest.raises(fl.errors.ExportError, match="different schedules"):
         petab_export.export(problem, tmp_path)

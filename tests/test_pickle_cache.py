@@ -137,9 +137,9 @@ def test_with_defaults_before_compiling_also_shares_the_cache():
 
 def test_with_defaults_validates_values():
     model = decay(0.5)
-    with pytest.raises(fl.ParameterValueError, match="k_deg"):
+    with pytest.raises(fl.errors.ParameterValueError, match="k_deg"):
         model.with_defaults(k_deg=-1.0)
-    with pytest.raises(fl.UnknownNameError, match="Did you mean 'k_deg'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="Did you mean 'k_deg'"):
         model.with_defaults(k_dge=1.0)
 
 

@@ -103,21 +103,21 @@ def test_results_are_read_only_and_pickle():
 
 
 def test_bad_input_is_refused_with_names():
-    with pytest.raises(fl.UnknownNameError, match="'c'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="'c'"):
         fl.regime_map(MODEL, ("c", A), ("b", B), grows, days=1)
-    with pytest.raises(fl.ParameterValueError, match="must differ"):
+    with pytest.raises(fl.errors.ParameterValueError, match="must differ"):
         fl.regime_map(MODEL, ("a", A), ("a", B), grows, days=1)
-    with pytest.raises(fl.ParameterValueError, match="finite numbers"):
+    with pytest.raises(fl.errors.ParameterValueError, match="finite numbers"):
         fl.regime_map(MODEL, ("a", [np.nan]), ("b", B), grows, days=1)
-    with pytest.raises(fl.ParameterValueError, match="pair"):
+    with pytest.raises(fl.errors.ParameterValueError, match="pair"):
         fl.regime_map(MODEL, "a", ("b", B), grows, days=1)
     with pytest.raises(fl.FollicleError, match="str label"):
         fl.regime_map(MODEL, ("a", A), ("b", B), lambda run: 1, days=1)
     with pytest.raises(fl.FollicleError, match="keys among"):
         fl.regime_map(MODEL, ("a", A), ("b", B), grows, days=1, setup=lambda p: {"x": 1})
-    with pytest.raises(fl.AnalysisError, match="both give 'grows'"):
+    with pytest.raises(fl.errors.AnalysisError, match="both give 'grows'"):
         fl.boundary(MODEL, ("a", 1.0, 2.0), grows, days=1)
-    with pytest.raises(fl.AnalysisError, match="still bracketed"):
+    with pytest.raises(fl.errors.AnalysisError, match="still bracketed"):
         fl.boundary(MODEL, ("a", -1.0, 2.0), grows, days=1, rtol=1e-9, max_evaluations=5)
-    with pytest.raises(fl.ParameterValueError, match=r"\[-10, 10\] 1/day"):
+    with pytest.raises(fl.errors.ParameterValueError, match=r"\[-10, 10\] 1/day"):
         fl.boundary(MODEL, ("a", -1.0, 20.0), grows, days=1)

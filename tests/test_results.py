@@ -73,7 +73,7 @@ def test_trajectory_plot_refuses_two_units_on_one_given_axes(run):
     fig, ax = plt.subplots()
     with pytest.raises(fl.FollicleError, match="units"):
         run.plot("X", "Z", ax=ax)
-    with pytest.raises(fl.UnknownNameError, match="'Q'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="'Q'"):
         run.plot("Q", ax=ax)
     plt.close(fig)
 
@@ -91,7 +91,7 @@ def test_sample_ranges_accept_units(model):
     design = fl.latin_hypercube({"k": ("10 1/day", "60 1/day")}, 8, seed=1)
     assert design.units == ("1 / day",)
     assert np.all((design.values >= 10) & (design.values <= 60))
-    hourly = fl.latin_hypercube({"k": (fl.Q_(10 / 24, "1/hour"), "60 1/day")}, 8, seed=1)
+    hourly = fl.latin_hypercube({"k": (fl.units.Q_(10 / 24, "1/hour"), "60 1/day")}, 8, seed=1)
     result = fl.sweep(model, hourly, ValueAt("X", 1.0), days=2)
     np.testing.assert_allclose(result.design.values, design.values, rtol=1e-12)
 
@@ -105,7 +105,7 @@ def test_sample_ranges_accept_units(model):
     ],
 )
 def test_sweep_axis_in_a_wrong_unit_is_a_clear_error(model, axes, match):
-    with pytest.raises(fl.UnitError, match=match):
+    with pytest.raises(fl.errors.UnitError, match=match):
         fl.sweep(model, axes, ValueAt("X", 1.0), days=2)
 
 
@@ -163,7 +163,7 @@ def test_trajectory_dataset_has_time_dimension_and_units(run):
 
 
 def test_from_xarray_refuses_a_foreign_dataset():
-    with pytest.raises(fl.DataError, match=r"Trajectory\.to_xarray"):
+    with pytest.raises(fl.errors.DataError, match=r"Trajectory\.to_xarray"):
         fl.Trajectory.from_xarray(xr.Dataset({"X": ("t", [1.0])}))
 
 
@@ -245,7 +245,7 @@ def test_scenario_sweep_names_doses_by_drug_and_takes_units():
         old = base.sweep({"D_wnt.amount": [0.0, 4.0]}, fl.models.anagen_onset, days=60)
     assert old.design.names == ("wnt_inhibitor.amount",)
     np.testing.assert_array_equal(old["anagen_onset"], table["anagen_onset"])
-    with pytest.raises(fl.ScheduleError, match="gives no dose of 'senolytic'"):
+    with pytest.raises(fl.errors.ScheduleError, match="gives no dose of 'senolytic'"):
         base.sweep({"senolytic.amount": [1.0]}, fl.models.anagen_onset, days=60)
 
 
@@ -318,5 +318,5 @@ def test_sweep_round_trips_through_netcdf(model, tmp_path):
 
 @pytest.mark.parametrize("kind", [fl.Ensemble, fl.SweepResult])
 def test_from_xarray_of_another_kind_of_result_is_refused(kind, run):
-    with pytest.raises(fl.DataError, match=rf"{kind.__name__}\.to_xarray"):
+    with pytest.raises(fl.errors.DataError, match=rf"{kind.__name__}\.to_xarray"):
         kind.from_xarray(run.to_xarray())

@@ -162,5 +162,5 @@ def test_a_function_of_a_trajectory_is_a_readout_too():
 
 
 def test_unknown_axes_are_refused_with_suggestions():
-    with pytest.raises(fl.UnknownNameError, match="beta"):
+    with pytest.raises(fl.errors.UnknownNameError, match="beta"):
         fl.sweep(hill_feedback(), {"betaa": [1.0]}, ONSET, days=2)

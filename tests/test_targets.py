@@ -44,10 +44,10 @@ def test_bad_target_tables_are_named(tmp_path, change, message):
     text = "[t]\n" + "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in entry.items())
     path = tmp_path / "t.toml"
     path.write_text(text)
-    with pytest.raises(fl.DataError, match=message):
+    with pytest.raises(fl.errors.DataError, match=message):
         targets.load(path)
     path.write_text("[t]\nreadout = 'cycle.anagen'\n")
-    with pytest.raises(fl.DataError, match="lacks"):
+    with pytest.raises(fl.errors.DataError, match="lacks"):
         targets.load(path)
 
 

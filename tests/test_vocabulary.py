@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 import pytest
 from _models import PROV, one_compartment
+from follicle.models.cli import main
 
 import follicle as fl
-from follicle.cli import main
 from follicle.errors import ModelDefinitionError, renamed
 
 
@@ -69,8 +69,23 @@ def test_a_state_without_an_intervention_name_keeps_state_amount():
 
 
 def test_an_unknown_dose_axis_lists_the_intervention_spelling():
-    with pytest.raises(fl.UnknownNameError, match=r"pill\.amount"):
+    with pytest.raises(fl.errors.UnknownNameError, match=r"pill\.amount"):
         fl.sweep(_named_pk(), {"pil.amount": [1.0]}, fl.readouts.ValueAt("drug", 1.0), days=2)
+
+
+@pytest.mark.parametrize(
+    "schedule", [None, [fl.Infusion("drug", 1.0, 0.0, 1.0)]], ids=["no dose", "infusion only"]
+)
+def test_a_dose_axis_for_a_drug_the_schedule_never_boluses_is_refused(schedule):
+    # Every member would repeat the same run: the amount axis would change nothing.
+    with pytest.raises(fl.FollicleError, match=r"'pill\.amount'.*gives no bolus of 'drug'"):
+        fl.sweep(
+            _named_pk(),
+            {"pill.amount": [1.0, 2.0]},
+            fl.readouts.ValueAt("drug", 1.0),
+            days=2,
+            schedule=schedule,
+        )
 
 
 @pytest.mark.parametrize(
@@ -86,7 +101,7 @@ def test_bad_intervention_names_are_refused(name, state, says):
     c = m.state("drug", unit="mg/kg", initial=0.0)
     k = m.parameter("k_el", 0.3, "1/day", provenance=PROV)
     m.rate(c, -k * c, label="elimination")
-    with pytest.raises((ModelDefinitionError, fl.UnknownNameError), match=says):
+    with pytest.raises((ModelDefinitionError, fl.errors.UnknownNameError), match=says):
         m.intervention(name, state)
         fl.Model("pk", [m])
 
@@ -132,3 +147,18 @@ def test_cli_final_readout_still_works_with_a_one_line_warning(tmp_path, capsys)
     assert old == new, "same column name and values"
     (line,) = [x for x in err.splitlines() if "warning" in x]
     assert line.startswith("follicle: warning: the readout 'final:W' is now spelled 'value:W'")
+
+
+def test_names_that_left_the_face_still_work_with_a_warning_naming_their_home():
+    with pytest.warns(DeprecationWarning, match=r"'follicle\.errors\.UnitError'"):
+        assert fl.UnitError is fl.errors.UnitError
+    with pytest.warns(DeprecationWarning, match=r"'follicle\.model\.State'"):
+        assert fl.State is fl.model.State
+    with pytest.raises(AttributeError, match="no attribute 'Nonsense'"):
+        _ = fl.Nonsense
+
+
+def test_the_face_is_small_and_every_name_in_it_exists():
+    objects = [n for n in fl.__all__ if not isinstance(getattr(fl, n), type(fl))]
+    assert len(objects) <= 30  # about 25 verbs and objects; the rest are namespaces
+    assert all(hasattr(fl, n) for n in fl.__all__)

@@ -35,7 +35,7 @@ def test_every_parameter_cites_the_paper_or_says_assumed(name):
         assert cites or parameter.provenance.startswith("assumed: "), parameter
         low, high = parameter.bounds
         assert low <= parameter.value <= high
-        assert fl.ureg.parse_units(parameter.unit) is not None
+        assert fl.units.ureg.parse_units(parameter.unit) is not None
 
 
 # -- Halloy et al. 2002 ----------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_karin_parameter_sets_differ_and_unknown_set_is_refused():
     assert a.parameters["eta"].value == 0.084 and b.parameters["eta"].value == 0.15
     assert "set B" in b.parameters["beta"].provenance
     assert "unsettled" in b.parameters["beta"].provenance
-    with pytest.raises(fl.UnknownNameError, match="parameter set 'C'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="parameter set 'C'"):
         zoo.karin2019("C")
 
 

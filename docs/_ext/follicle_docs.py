@@ -184,7 +184,7 @@ def findings_md(root: Path = ROOT) -> str:
 
 def cli_md() -> str:
     """The help of the ``follicle`` command and of each subcommand."""
-    from follicle.cli import parser
+    from follicle.models.cli import parser
 
     top = parser()
     lines = ["```text", top.format_help().rstrip(), "```", ""]

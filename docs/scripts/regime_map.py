@@ -38,7 +38,7 @@ LETTERS = dict(zip(REGIMES, "CADP", strict=True))
 COURSE_START, COURSE_DOSES = 3.0, 7
 
 
-def show(result: fl.RegimeMap, x_format: str, y_format: str) -> None:
+def show(result: fl.analysis.RegimeMap, x_format: str, y_format: str) -> None:
     print(
         f"   rows: {result.y}; columns: {result.x}; "
         + ", ".join(f"{letter} = {label}" for label, letter in LETTERS.items())

@@ -6,7 +6,7 @@ Each case is loaded with ``follicle.sbml.load``, simulated with ``follicle.simul
 
 - **pass**: every value within the tolerance;
 - **unsupported**: the loader or the runner refused it with a named ``SBMLImportError``
-  (an event with a delay, an algebraic rule, ...; the reason is kept);
+  (an algebraic rule, a fast reaction, ...; the reason is kept);
 - **wrong**: a value outside the tolerance, a solver failure, any other exception, or more
   than ``--timeout`` seconds.
 
@@ -38,24 +38,25 @@ DOC = Path(__file__).resolve().parents[1] / "sbml.md"
 START, END = "<!-- sbml-suite:start -->", "<!-- sbml-suite:end -->"
 #: Refusal messages grouped by the feature they name (first match wins).
 FEATURES = [
-    (r"has a delay", "events with a delay"),
-    (r"has a priority", "events with a priority"),
+    (r"delay\(\)", "delay()"),
+    (r"boolean|is a number, not", "booleans as numbers, numbers as booleans"),
+    (r"makes random", "events of equal priority in an order that matters"),
+    (r"equality", "event triggers with an equality"),
     (r"event", "other events"),
-    (r"algebraic rule", "algebraic rules"),
     (r"requires the SBML package 'comp'", "comp package"),
+    (r"cannot flatten the comp model", "comp: external model files missing"),
     (r"requires the SBML package", "other required packages"),
     (r"FluxBalance", "flux-balance tests"),
     (r"fast", "fast reactions"),
-    (r"delay\(\)", "delay()"),
     (r"rateOf", "rateOf"),
-    (r"boolean|is a number, not", "booleans as numbers, numbers as booleans"),
+    (r"algebraic rule", "algebraic rules"),
     (r"not a valid model|not finite", "infinite or NaN values"),
     (r"constraint", "constraints"),
     (r"factorial", "factorial of a variable"),
     (r"starts at time", "start time not 0"),
     (r"cycle", "cyclic definitions"),
     (r"has no value", "variables without a value"),
-    (r"reports .* which is not", "reaction rates as outputs"),
+    (r"reports .* which is not", "outputs that are not variables"),
 ]
 
 

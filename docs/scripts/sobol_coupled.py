@@ -37,7 +37,7 @@ def main() -> None:
     try:
         for name, (readout, parameters) in READOUTS.items():
             began = time.perf_counter()
-            result = fl.sensitivity.sobol(
+            result = fl.fitting.sobol_indices(
                 model,
                 list(parameters),
                 readout,

@@ -11,7 +11,9 @@ species
     reactions change amounts, so this is exact also in compartments whose size changes.
     Where the document's maths names a species that is not ``hasOnlySubstanceUnits``, the
     loader writes ``amount / size of its compartment`` (its concentration). Boundary and
-    constant species are states with no rate term. The SBML id of each state is in
+    constant species are states with no rate term. A species of a zero-dimensional
+    compartment without size has no concentration: its symbol is its amount (SBML Level
+    2's rule, which the SBML Test Suite keeps for Level 3). The SBML id of each state is in
     ``model.sbml.ids``, its compartment in ``model.sbml.compartment_of``.
 compartment, parameter, species reference with an id
     A constant :class:`~follicle.Parameter` (allowed range: any real number), unless a rate
@@ -32,15 +34,25 @@ initial assignment
     time 0; the results are the default initial values and parameter values. Overriding
     a parameter later (``fl.simulate(..., params=)``) does not re-evaluate an initial
     assignment that uses it.
+algebraic rule
+    Solved exactly for the variables it determines, which then become assignment rules:
+    the algebraic rules must name as many variables that nothing else determines (no
+    rule, not ``constant``, not a non-boundary species of a reaction) as there are rules,
+    and be linear in them with a determinant that is not identically zero.
 function definition
     Inlined.
+hierarchical model (``comp``)
+    Flattened by libsbml's comp converter into SBML core before loading (element ids get
+    their submodel's prefix, e.g. ``sub1__s1``); external model definitions are read
+    relative to the document's path.
 ``rateOf(x)``
     The rate of ``x``: its rate rule, its reactions' terms (over its compartment's size
     for a concentration), or 0 for a constant.
 event
-    With ``events=True`` (and no delay or priority), the result is an
-    :class:`~follicle.sbml.events.EventModel`, which applies the events in its own
-    ``simulate``; otherwise a document with events is refused.
+    With ``events=True``, the result is an :class:`~follicle.sbml.events.EventModel`,
+    which applies the events (with their delays, priorities, persistence and
+    ``useValuesFromTriggerTime``) in its own ``simulate``; otherwise a document with
+    events is refused. An event whose trigger has no maths never triggers.
 maths
     The operators and functions of SBML's MathML subset: arithmetic, powers and roots,
     ``exp``, ``ln``, ``log``, ``abs``, ``floor``, ``ceiling``, ``min``, ``max``, ``rem``,
@@ -63,19 +75,24 @@ units
 Refused on import
 -----------------
 :class:`~follicle.errors.SBMLImportError`, naming the element and the feature, for:
-events with a delay or a priority (and any event without ``events=True``), algebraic
-rules, fast reactions, constraints, ``delay``, ``rateOf`` of an assigned variable or of
-a concentration in a changing compartment, ``factorial`` of a non-constant argument, a
-required SBML package (``comp``, ...), a variable with no value where it is used, a cycle
-of assignment rules, booleans used as numbers and numbers as booleans, infinite or NaN
-values, a species with a rate rule in concentration whose compartment changes by an
+any event without ``events=True``, an event trigger with an equality (and, when
+``EventModel.simulate`` meets them, events of equal priority executing together whose
+result depends on their order, which SBML makes random), algebraic rules that are
+nonlinear in, underdetermine or do not uniquely determine their variables (or determine
+one that has an initial assignment), fast reactions, constraints, ``delay``, ``rateOf`` of
+an assigned variable or of a concentration in a changing compartment, ``factorial`` of a
+non-constant argument, a required SBML package other than ``comp`` (``fbc``, ...), a
+``comp`` document libsbml cannot flatten (e.g. an external model file that is missing) or
+SBML text with external model definitions, a variable with no value where it is used, a
+cycle of assignment rules, booleans used as numbers and numbers as booleans, infinite or
+NaN values, a species with a rate rule in concentration whose compartment changes by an
 assignment rule, and a document that libsbml reads with errors.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
@@ -113,6 +130,11 @@ class SBMLInfo:
     concentration : dict of str to bool
         Each species' state name -> whether the document's maths reads it as a
         concentration (not ``hasOnlySubstanceUnits``).
+    reaction_rates : dict of str to sympy.Expr
+        Each reaction's SBML id -> its rate (the kinetic law's value, per document time
+        unit) in the model's states, parameters and ``t``, where the document's time is
+        ``t * <time_parameter>``: with ``t`` in the document's unit and the time
+        parameter 1, it evaluates to the rate along a trajectory.
     """
 
     ids: dict
@@ -122,6 +144,7 @@ class SBMLInfo:
     time_parameter: str
     compartment_of: dict
     concentration: dict
+    reaction_rates: dict = field(default_factory=dict)
 
     def days(self, times):
         """Times in the document's unit as days (what :func:`follicle.simulate` takes)."""
@@ -189,6 +212,8 @@ def _read(source):
         raise SBMLImportError(f"libsbml reads {origin} with {len(errors)} error(s): {listing}")
     if doc.getModel() is None:
         raise SBMLImportError(f"{origin} holds no <model>")
+    if doc.getLevel() >= 3 and doc.isPkgEnabled("comp"):
+        _flatten(L, doc, origin, from_text=origin == "the SBML text")
     for i in range(doc.getNumPlugins()):
         package = doc.getPlugin(i).getPackageName()
         # libsbml reads Level 3 Version 2 core maths through its own "l3v2extendedmath", and
@@ -205,6 +230,40 @@ def _read(source):
     return L, doc
 
 
+def _flatten(L, doc, origin, from_text):
+    """Replace a hierarchical (``comp``) document's model by its flat equivalent, in place.
+
+    libsbml's comp flattening converter instantiates every submodel, renames its elements
+    with the submodel's prefix, applies replacements and deletions and drops the package,
+    so that the loader reads the result as SBML core. An external model definition names
+    a file relative to the document; from SBML text there is no document location, so
+    such a reference is refused.
+    """
+    comp = doc.getPlugin("comp")
+    external = [
+        comp.getExternalModelDefinition(i) for i in range(comp.getNumExternalModelDefinitions())
+    ]
+    if external and from_text:
+        sources = ", ".join(repr(e.getSource()) for e in external)
+        raise SBMLImportError(
+            f"{origin} refers to external model definition(s) in {sources}, which are files "
+            "relative to a document: load the document from its path"
+        )
+    props = L.ConversionProperties()
+    props.addOption("flatten comp", True)
+    doc.getErrorLog().clearLog()
+    if doc.convert(props) != L.LIBSBML_OPERATION_SUCCESS:
+        problems = [
+            doc.getError(i).getMessage().strip().splitlines()[0]
+            for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= L.LIBSBML_SEV_ERROR
+        ]
+        raise SBMLImportError(
+            f"libsbml cannot flatten the comp model of {origin}: "
+            + ("; ".join(problems[:2]) or "the converter failed")
+        )
+
+
 def load(source, *, time_unit: str = "second", name: str | None = None, events: bool = False):
     """Load an SBML document (Level 2 or 3 core) as a model of the engine.
 
@@ -218,7 +277,7 @@ def load(source, *, time_unit: str = "second", name: str | None = None, events: 
     name : str, optional
         The model's name (default: the document's model name, else its id).
     events : bool
-        Accept a document with events (without delay or priority): the result is then an
+        Accept a document with events: the result is then an
         :class:`~follicle.sbml.events.EventModel`, simulated by its own ``simulate``.
         Without it, a document with events is refused.
 
@@ -265,6 +324,7 @@ class _Loader:
         self.time = sp.Dummy("time")
         self._terms, self._rating, self.missing = None, set(), {}
         self._time_unit(time_unit)
+        self._amounts_in_zero_dimensions()
         self._classify()
 
     # -- refusals --------------------------------------------------------------------------
@@ -277,26 +337,11 @@ class _Loader:
                 "discontinuities only from dosing schedules, not from SBML triggers; "
                 "load(..., events=True) gives an EventModel that applies them"
             )
-        for i, e in enumerate(m.getListOfEvents()):
-            sid = e.getId() or f"#{i}"
-            if e.isSetDelay() or e.isSetPriority():
-                raise SBMLImportError(
-                    f"event {sid!r} has a {'delay' if e.isSetDelay() else 'priority'}; only "
-                    "events without delay and priority are supported"
-                )
-            if e.getTrigger() is None or e.getTrigger().getMath() is None:
-                raise SBMLImportError(f"event {sid!r} has no trigger maths")
         if m.getNumConstraints():
             raise SBMLImportError(
                 f"the model has {m.getNumConstraints()} constraint(s); the engine does not "
                 "check constraints during a simulation"
             )
-        for rule in m.getListOfRules():
-            if rule.isAlgebraic() and rule.getMath() is not None:
-                raise SBMLImportError(
-                    f"algebraic rule {self.L.formulaToL3String(rule.getMath())!r}: the engine "
-                    "integrates ODEs, not differential-algebraic systems"
-                )
         for r in m.getListOfReactions():
             if r.isSetFast() and r.getFast():
                 raise SBMLImportError(
@@ -362,14 +407,38 @@ class _Loader:
         return u.getMultiplier() * 10.0 ** u.getScale()
 
     # -- variables -------------------------------------------------------------------------
+    def _amounts_in_zero_dimensions(self):
+        """Read each species of a zero-dimensional compartment without size as its amount.
+
+        Such a species has no concentration. SBML Level 2 reads its symbol as the amount;
+        Level 3 dropped the rule, and the SBML Test Suite's Level 3 versions of those cases
+        declare ``hasOnlySubstanceUnits="true"`` since 2022 (sbml-test-suite pull request
+        86) for the same meaning. A compartment that an initial assignment or a rule
+        sizes is left alone."""
+        m = self.m
+        sized = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
+        sized |= {r.getVariable() for r in m.getListOfRules() if not r.isAlgebraic()}
+        for s in m.getListOfSpecies():
+            c = m.getCompartment(s.getCompartment())
+            if (
+                c is not None
+                and c.getSpatialDimensions() == 0
+                and not c.isSetSize()
+                and c.getId() not in sized
+            ):
+                s.setHasOnlySubstanceUnits(True)
+
     def _classify(self):
         """Sort every variable into states, parameters and assigned expressions."""
         m = self.m
-        self.assigned, self.rate_rules = {}, {}
+        self.assigned, self.rate_rules, algebraic = {}, {}, []
         for rule in m.getListOfRules():
-            target = rule.getVariable()
             if rule.getMath() is None:  # Level 3 Version 2: a rule without maths does nothing
                 continue
+            if rule.isAlgebraic():
+                algebraic.append(rule)
+                continue
+            target = rule.getVariable()
             (self.assigned if rule.isAssignment() else self.rate_rules)[target] = rule
         self.species = {s.getId(): s for s in m.getListOfSpecies()}
         self.compartments = {c.getId(): c for c in m.getListOfCompartments()}
@@ -397,6 +466,8 @@ class _Loader:
             self._name(rid)
         seconds_name = self.per_time_unit.split("/")[1]
         self.time_parameter = self._name(f"(per {self.time_unit})", f"per_{seconds_name}")
+        self.solved = self._solve_algebraic(algebraic) if algebraic else {}
+        self.assigned |= dict.fromkeys(self.solved)
         self.states = [
             sid
             for sid in [*self.compartments, *self.species, *self.parameters, *self.references]
@@ -411,6 +482,95 @@ class _Loader:
     def symbol(self, sid):
         return sp.Symbol(self.names[sid], real=True)
 
+    def assignment(self, sid):
+        """The raw expression of an assigned variable: its assignment rule's maths, or the
+        algebraic rules solved for it."""
+        if sid in self.solved:
+            return self.solved[sid]
+        return self.math(self.assigned[sid].getMath(), f"the assignment rule of {sid!r}")
+
+    # -- algebraic rules -------------------------------------------------------------------
+    def _undetermined(self):
+        """Ids of the variables no rule, reaction or ``constant`` attribute determines.
+
+        Only these may be determined by an algebraic rule (SBML Level 3 core, AlgebraicRule):
+        a species that is a reactant or product of a reaction and not a boundary species
+        is determined by the reactions."""
+        in_reactions = {
+            sr.getSpecies()
+            for r in self.reactions.values()
+            for sr in [*r.getListOfReactants(), *r.getListOfProducts()]
+        }
+        out = []
+        for table in (self.compartments, self.species, self.parameters, self.references):
+            for sid, element in table.items():
+                if (
+                    element.getConstant()
+                    or sid in self.assigned
+                    or sid in self.rate_rules
+                    or (
+                        table is self.species
+                        and sid in in_reactions
+                        and not element.getBoundaryCondition()
+                    )
+                ):
+                    continue
+                out.append(sid)
+        return out
+
+    def _solve_algebraic(self, rules):
+        r"""Each variable the algebraic rules determine -> its raw expression.
+
+        The rules :math:`0 = f_i(x, y)` must name exactly as many undetermined variables
+        :math:`y` (see :meth:`_undetermined`) as there are rules, and be linear in them,
+        :math:`f = A y - b` with :math:`\det A \neq 0`: then :math:`y = A^{-1} b` holds at
+        every time and is exactly an assignment rule for each :math:`y_j`. Anything else
+        (a nonlinear rule, more or fewer such variables than rules, a singular system, an
+        initial assignment to a determined variable) is refused by name; ``rateOf`` of a
+        determined variable is refused like that of any assigned one. A determinant that
+        depends on parameters is accepted when it is not identically zero; where it
+        vanishes, the rules do not determine :math:`y` and the expressions are infinite.
+        """
+        texts = ", ".join(repr(self.L.formulaToL3String(r.getMath())) for r in rules)
+        where = f"algebraic rule(s) {texts}"
+        exprs = [
+            self.math(r.getMath(), f"the algebraic rule {i + 1}") for i, r in enumerate(rules)
+        ]
+        named = set().union(*(e.free_symbols for e in exprs))
+        unknowns = [sid for sid in self._undetermined() if self.symbol(sid) in named]
+        if len(unknowns) != len(rules):
+            raise SBMLImportError(
+                f"{where}: {len(rules)} rule(s) in {len(unknowns)} variable(s) that nothing "
+                f"else determines ({', '.join(map(repr, unknowns)) or 'none'}); only "
+                "algebraic rules that determine one such variable each are supported"
+            )
+        symbols = [self.symbol(sid) for sid in unknowns]
+        try:
+            A, b = sp.linear_eq_to_matrix(exprs, symbols)
+        except (sp.PolynomialError, ValueError):  # NonlinearError is a ValueError
+            A = None
+        if A is None or any(e.has(*symbols) for e in [*A, *b]):
+            raise SBMLImportError(
+                f"{where} are not linear in {', '.join(map(repr, unknowns))}; only "
+                "algebraic rules linear in the variables they determine are supported"
+            )
+        det = sp.simplify(A.det())
+        if det == 0:
+            raise SBMLImportError(
+                f"{where} do not determine {', '.join(map(repr, unknowns))} uniquely "
+                "(a singular linear system)"
+            )
+        for ia in self.m.getListOfInitialAssignments():
+            if ia.getSymbol() in unknowns and ia.getMath() is not None:
+                raise SBMLImportError(
+                    f"{where} determine {ia.getSymbol()!r}, which also has an initial "
+                    "assignment; the rules would hold at time 0 only if the two agree"
+                )
+        # With numbers only, LU is exact; with symbols, a pivot may vanish where the
+        # determinant does not, so Cramer's rule (the adjugate over the determinant).
+        solution = A.LUsolve(b) if A.is_symbolic() is False else A.adjugate() * b / det
+        return dict(zip(unknowns, solution, strict=True))
+
     # -- maths -----------------------------------------------------------------------------
     def math(self, node, where, local=None, boolean=False):
         """sympy of a libsbml AST in the raw symbols (our names, the time placeholder)."""
@@ -420,18 +580,8 @@ class _Loader:
             expr = self._ast(node, where, local or {})
         except (TypeError, AttributeError) as exc:
             text = self.L.formulaToL3String(node)
-            raise SBMLImportError(
-                f"{where}: cannot read {text!r} ({exc}); a number used as a boolean or a "
-                "boolean as a number is not supported"
-            ) from None
-        if _is_boolean(expr) != boolean:
-            if boolean:
-                raise SBMLImportError(f"{where}: {expr} is a number, not a condition")
-            raise SBMLImportError(
-                f"{where}: the value {expr} is a boolean, not a number; "
-                "booleans used as numbers are not supported"
-            )
-        return expr
+            raise SBMLImportError(f"{where}: cannot read {text!r} ({exc})") from None
+        return _as_condition(expr) if boolean else _as_number(expr)
 
     def _ast(self, node, where, local):
         L = self.L
@@ -441,6 +591,10 @@ class _Loader:
             if kind not in (L.AST_FUNCTION, L.AST_FUNCTION_PIECEWISE)
             else None
         )
+        if kind in _LOGIC or kind == L.AST_LOGICAL_IMPLIES:
+            kids = [_as_condition(k) for k in kids]
+        elif kids:
+            kids = [_as_number(k) for k in kids]
         if kind == L.AST_INTEGER:
             return sp.Integer(node.getInteger())
         if kind == L.AST_RATIONAL:
@@ -529,21 +683,16 @@ class _Loader:
 
     def _piecewise(self, node, where, local):
         kids = [self._ast(node.getChild(i), where, local) for i in range(node.getNumChildren())]
-        pieces = [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
+        pieces = [(kids[i], _as_condition(kids[i + 1])) for i in range(0, len(kids) - 1, 2)]
         otherwise = kids[-1] if len(kids) % 2 else sp.nan
-        for _, cond in pieces:
-            if not _is_boolean(cond):
-                raise SBMLImportError(
-                    f"{where}: the piecewise condition {cond} is a number, not a relation or "
-                    "a logical expression"
-                )
         if all(_is_boolean(v) for v, _ in pieces) and _is_boolean(otherwise):
             # A truth-valued piecewise (e.g. a condition): the same in logic.
             out = otherwise
             for v, cond in reversed(pieces):
                 out = sp.Or(sp.And(cond, v), sp.And(sp.Not(cond), out))
             return out
-        return sp.Piecewise(*pieces, (otherwise, True))
+        pieces = [(_as_number(v), cond) for v, cond in pieces]
+        return sp.Piecewise(*pieces, (_as_number(otherwise), True))
 
     def _call(self, node, where, local):
         fid = node.getName()
@@ -623,8 +772,8 @@ class _Loader:
                 raw[self.names[rid]] = self.kinetic(rid)
                 for p in [*law.getListOfParameters(), *law.getListOfLocalParameters()]:
                     raw[self.locals[(rid, p.getId())]] = sp.Float(p.getValue())
-        for sid, rule in self.assigned.items():
-            raw[self.names[sid]] = self.math(rule.getMath(), f"the assignment rule of {sid!r}")
+        for sid in self.assigned:
+            raw[self.names[sid]] = self.assignment(sid)
         for ia in self.m.getListOfInitialAssignments():
             sid = ia.getSymbol()
             if ia.getMath() is None:  # Level 3 Version 2: no maths, no assignment
@@ -676,10 +825,7 @@ class _Loader:
     def engine_values(self):
         """The engine expression of every raw symbol (states, parameters, t, assignments)."""
         by_name = {v: k for k, v in self.names.items()}
-        raws = {
-            self.names[sid]: self.math(rule.getMath(), f"the assignment rule of {sid!r}")
-            for sid, rule in self.assigned.items()
-        }
+        raws = {self.names[sid]: self.assignment(sid) for sid in self.assigned}
         raws |= {
             self.names[rid]: self.kinetic(rid)
             for rid, r in self.reactions.items()
@@ -782,7 +928,8 @@ class _Loader:
                 compartment_of[nm] = self.names[self.species[sid].getCompartment()]
                 concentration[nm] = not self.species[sid].getHasOnlySubstanceUnits()
             # Unit "1" makes the unit check turn time (t * per_<unit>) into a pure number.
-            module.observable(nm, value(nm), unit="1", description=f"assignment rule of {sid!r}")
+            rule = "algebraic rule solved for" if sid in self.solved else "assignment rule of"
+            module.observable(nm, value(nm), unit="1", description=f"{rule} {sid!r}")
             ids[nm] = sid
         info = SBMLInfo(
             ids,
@@ -792,15 +939,25 @@ class _Loader:
             self.time_parameter,
             compartment_of,
             concentration,
+            {
+                rid: value(self.names[rid])
+                for rid, r in self.reactions.items()
+                if r.getKineticLaw() is not None
+            },
         )
         model = SBMLModel(model_name, [module], info)
         if not self.m.getNumEvents():
             return model
         from follicle.sbml.events import EventModel
 
+        # An event whose trigger has no maths (Level 3 Version 2) never triggers.
         return EventModel(
             model,
-            [self._event(i, e, model, value) for i, e in enumerate(self.m.getListOfEvents())],
+            [
+                self._event(i, e, model, value)
+                for i, e in enumerate(self.m.getListOfEvents())
+                if e.getTrigger() is not None and e.getTrigger().getMath() is not None
+            ],
         )
 
     def _event(self, i, e, model, value):
@@ -812,7 +969,8 @@ class _Loader:
             e.getTrigger().getMath(), f"the trigger of event {sid!r}", value, boolean=True
         )
         # The unit check of a model, as for its rates: turns time into a pure number.
-        trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
+        if trigger not in (sp.true, sp.false):  # e.g. a trigger on a constant rule's value
+            trigger = self._plain(sp.Piecewise((1, trigger), (0, True))).args[0].cond
         assignments = []
         for ea in e.getListOfEventAssignments():
             target = ea.getVariable()
@@ -832,6 +990,12 @@ class _Loader:
             else:
                 raise SBMLImportError(f"{where}: {target!r} is not a state or parameter")
             assignments.append((kind, index, expr, self._plain(scale)))
+        delay, priority = (
+            None
+            if part is None or part.getMath() is None
+            else self._plain(self._engine(part.getMath(), f"the {what} of event {sid!r}", value))
+            for part, what in ((e.getDelay(), "delay"), (e.getPriority(), "priority"))
+        )
         # Level 2 triggers have neither attribute: true at time 0, and persistent.
         level3 = self.level >= 3
         return Event(
@@ -840,6 +1004,9 @@ class _Loader:
             e.getTrigger().getInitialValue() if level3 else True,
             e.getTrigger().getPersistent() if level3 else True,
             tuple(assignments),
+            delay,
+            priority,
+            e.getUseValuesFromTriggerTime(),
         )
 
     def _kind(self, sid):
@@ -1015,6 +1182,21 @@ class _NoValue(SBMLImportError):
 def _is_boolean(expr) -> bool:
     """Whether ``expr`` is a truth value (sympy's symbols are both numbers and booleans)."""
     return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
+
+
+def _as_number(expr):
+    """``expr`` in a numeric context: a truth value is 1 or 0 (SBML Level 3 Version 2)."""
+    if not _is_boolean(expr):
+        return expr
+    if expr in (sp.true, sp.false):
+        return sp.Integer(1 if expr == sp.true else 0)
+    return sp.Piecewise((1, expr), (0, True))
+
+
+def _as_condition(expr):
+    """``expr`` in a logical context: a number is true unless it is 0 (SBML Level 3
+    Version 2)."""
+    return expr if _is_boolean(expr) else sp.Ne(expr, 0)
 
 
 def _number(expr, sid) -> float:

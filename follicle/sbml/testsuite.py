@@ -154,7 +154,7 @@ def run_case(case_dir):
     rtol = max(min(_TIGHTER * case.relative, 1e-8), 1e-12)
     if isinstance(loaded, EventModel):
         model = loaded.model
-        atol = _atol(model, _TIGHTER * case.absolute)
+        atol = _atol(model, _TIGHTER * case.absolute, rtol)
         run = loaded.simulate(
             days, rtol=rtol, atol=np.array([atol[n] for n in model.state_names]), method=METHOD
         )
@@ -166,17 +166,20 @@ def run_case(case_dir):
             t_eval=days,
             method=METHOD,
             rtol=rtol,
-            atol=_atol(model, _TIGHTER * case.absolute),
+            atol=_atol(model, _TIGHTER * case.absolute, rtol),
         )
     by_id = {sid: name for name, sid in info.ids.items()}
     columns = ["time", *case.variables]
     out = np.empty((times.size, len(columns)))
     out[:, 0] = times
     for k, sid in enumerate(case.variables, start=1):
+        if sid not in by_id and sid in info.reaction_rates:
+            out[:, k] = _rate(model, run, info.reaction_rates[sid], times)
+            continue
         if sid not in by_id:
             raise SBMLImportError(
-                f"case {case.number} reports {sid!r}, which is not a state, parameter or "
-                "assignment rule of the loaded model (e.g. a reaction rate)"
+                f"case {case.number} reports {sid!r}, which is not a state, parameter, "
+                "assignment rule or reaction of the loaded model"
             )
         out[:, k] = _reported(
             model, run, by_id[sid], sid in case.amount, sid in case.concentration
@@ -184,9 +187,27 @@ def run_case(case_dir):
     return columns, out
 
 
-def _atol(model, atol):
+def _rate(model, run, expr, times):
+    """A reaction's rate along the trajectory: ``expr`` (from ``SBMLInfo.reaction_rates``)
+    with ``t`` the document's time, the time parameter 1, and every other symbol its
+    values at the output times."""
+    import sympy as sp
+
+    from follicle.model import t
+
+    q = sp.Symbol(model.sbml.time_parameter, real=True)
+    symbols = sorted(expr.free_symbols - {t, q}, key=str)
+    f = sp.lambdify([t, q, *symbols], expr, modules="numpy")
+    values = [_series(model, run, s.name) for s in symbols]
+    return np.broadcast_to(f(times, 1.0, *values), times.shape).astype(float)
+
+
+def _atol(model, atol, rtol):
     """Absolute tolerance per state: a species state is an amount, so its tolerance is the
-    concentration's times the compartment's size at time 0 when that is below 1."""
+    concentration's times the compartment's size at time 0 when that is below 1; and at
+    most ``rtol`` times the state's nonzero initial value, so that a small value that
+    grows (``x0 exp(k t)``) is integrated to ``rtol`` from the start, not to ``atol``,
+    whose error the growth would multiply."""
     values = {
         **dict(zip(model.parameter_names, model.parameter_vector(), strict=True)),
         **dict(zip(model.state_names, model.initial_vector(), strict=True)),
@@ -195,6 +216,8 @@ def _atol(model, atol):
     for name in model.state_names:
         size = abs(values.get(model.sbml.compartment_of.get(name), 1.0))
         out[name] = atol * (min(size, 1.0) if size > 0 else 1.0)
+        if values[name] != 0:
+            out[name] = min(out[name], rtol * abs(values[name]))
     return out
 
 
@@ -214,15 +237,19 @@ def _reported(model, run, name, amount, concentration):
     info = model.sbml
     if name not in info.compartment_of or not (amount or concentration):
         return values
-    size = _series(model, run, info.compartment_of[name])
     # A species state is an amount; an assigned species' value is a concentration unless
     # it has only substance units.
     is_amount = name in model.states or not info.concentration[name]
-    if concentration and is_amount:
-        return values / size
-    if amount and not is_amount:
-        return values * size
-    return values
+    if is_amount != bool(concentration):
+        return values
+    compartment = info.compartment_of[name]
+    if compartment not in (*model.parameter_names, *model.state_names, *model.observable_names):
+        raise SBMLImportError(
+            f"{name!r} is reported as a {'concentration' if concentration else 'amount'}, "
+            f"but its compartment {compartment!r} has no size"
+        )
+    size = _series(model, run, compartment)
+    return values / size if concentration else values * size
 
 
 @dataclass(frozen=True)

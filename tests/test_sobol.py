@@ -65,7 +65,7 @@ FULL = {name: (-math.pi, math.pi) for name in ("x1", "x2", "x3")}
 
 
 def test_ishigami_indices_match_the_closed_form():
-    result = fl.sensitivity.sobol(
+    result = fl.fitting.sobol_indices(
         ISHIGAMI, ["x1", "x2", "x3"], ishigami, n=4096, ranges=FULL, seed=1
     )
     first, total = _ishigami_indices()
@@ -80,7 +80,7 @@ def test_ishigami_indices_match_the_closed_form():
 def test_linear_model_through_simulation_has_additive_indices():
     # k_i uniform on [0.8, 1.2] (spread 0.2): Var(c_i k_i) = c_i^2 0.4^2 / 12, so
     # S_i = ST_i = c_i^2 / (1 + 4 + 16).
-    result = fl.sensitivity.sobol(LINE, ["k1", "k2", "k3"], line_readout, n=256, seed=2)
+    result = fl.fitting.sobol_indices(LINE, ["k1", "k2", "k3"], line_readout, n=256, seed=2)
     expected = np.array([1, 4, 16]) / 21
     np.testing.assert_allclose(result.ranges, [[0.8, 1.2]] * 3)
     np.testing.assert_allclose(result.first, expected, atol=0.03)
@@ -90,17 +90,17 @@ def test_linear_model_through_simulation_has_additive_indices():
 
 def test_seeded_and_executor_independent():
     args = (ISHIGAMI, ["x1", "x2", "x3"], ishigami)
-    plain = fl.sensitivity.sobol(*args, n=64, ranges=FULL, seed=3, batch=7)
-    again = fl.sensitivity.sobol(*args, n=64, ranges=FULL, seed=3)
+    plain = fl.fitting.sobol_indices(*args, n=64, ranges=FULL, seed=3, batch=7)
+    again = fl.fitting.sobol_indices(*args, n=64, ranges=FULL, seed=3)
     with ThreadPoolExecutor(2) as pool:
-        pooled = fl.sensitivity.sobol(*args, n=64, ranges=FULL, seed=3, executor=pool)
-    other = fl.sensitivity.sobol(*args, n=64, ranges=FULL, seed=4)
+        pooled = fl.fitting.sobol_indices(*args, n=64, ranges=FULL, seed=3, executor=pool)
+    other = fl.fitting.sobol_indices(*args, n=64, ranges=FULL, seed=4)
     for result in (again, pooled):
         np.testing.assert_array_equal(result.first, plain.first)
         np.testing.assert_array_equal(result.total_conf, plain.total_conf)
     assert not np.array_equal(other.first, plain.first)
     # A readout of arrays, a batch at a time, gives the same numbers.
-    vectorized = fl.sensitivity.sobol(
+    vectorized = fl.fitting.sobol_indices(
         ISHIGAMI, ["x1", "x2", "x3"], ishigami_arrays, n=64, ranges=FULL, seed=3, vectorized=True
     )
     np.testing.assert_allclose(vectorized.first, plain.first, rtol=1e-12)
@@ -114,7 +114,7 @@ def test_seeded_and_executor_independent():
 def test_seed_zero_repeats_its_intervals_too():
     # SALib leaves its bootstrap unseeded for a falsy seed; ours must not
     args = (ISHIGAMI, ["x1", "x2", "x3"], ishigami)
-    first, second = (fl.sensitivity.sobol(*args, n=16, ranges=FULL, seed=0) for _ in "ab")
+    first, second = (fl.fitting.sobol_indices(*args, n=16, ranges=FULL, seed=0) for _ in "ab")
     np.testing.assert_array_equal(first.first_conf, second.first_conf)
     np.testing.assert_array_equal(first.total_conf, second.total_conf)
 
@@ -124,32 +124,32 @@ def test_ranges_are_clipped_to_the_declared_bounds():
     m.state("y", "1", 0.0)
     m.parameter("f", 0.9, "1", bounds=(0, 1), provenance=PROV)
     m.parameter("g", 2.0, "1", bounds=(0, 10), provenance=PROV)
-    result = fl.sensitivity.sobol(
+    result = fl.fitting.sobol_indices(
         fl.Model("clip", [m]), ["f", "g"], lambda p: p["f"] + p["g"], n=16, spread=0.5
     )
     np.testing.assert_allclose(result.ranges, [[0.45, 1.0], [1.0, 3.0]])
 
 
 def test_bad_input_is_refused_with_names():
-    sobol = fl.sensitivity.sobol
-    with pytest.raises(fl.UnknownNameError, match="'x4'"):
+    sobol = fl.fitting.sobol_indices
+    with pytest.raises(fl.errors.UnknownNameError, match="'x4'"):
         sobol(ISHIGAMI, ["x1", "x4"], ishigami, n=8, ranges=FULL)
-    with pytest.raises(fl.ParameterValueError, match="power of two"):
+    with pytest.raises(fl.errors.ParameterValueError, match="power of two"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=100, ranges={"x1": FULL["x1"]})
-    with pytest.raises(fl.ParameterValueError, match="'x1' would be sampled on"):
+    with pytest.raises(fl.errors.ParameterValueError, match="'x1' would be sampled on"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8)  # default 0: +-20% of it is empty
-    with pytest.raises(fl.ParameterValueError, match="outside its allowed range"):
+    with pytest.raises(fl.errors.ParameterValueError, match="outside its allowed range"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8, ranges={"x1": (-4, 0)})
-    with pytest.raises(fl.ParameterValueError, match="not sampled"):
+    with pytest.raises(fl.errors.ParameterValueError, match="not sampled"):
         sobol(ISHIGAMI, ["x1"], ishigami, n=8, ranges=FULL)
-    with pytest.raises(fl.AnalysisError, match="does not depend"):
+    with pytest.raises(fl.errors.AnalysisError, match="does not depend"):
         sobol(ISHIGAMI, ["x3"], lambda p: 1.0, n=8, ranges={"x3": FULL["x3"]})
-    with pytest.raises(fl.AnalysisError, match="readout is nan"):
+    with pytest.raises(fl.errors.AnalysisError, match="readout is nan"):
         sobol(ISHIGAMI, ["x3"], lambda p: math.nan, n=8, ranges={"x3": FULL["x3"]})
     x3 = {"x3": FULL["x3"]}
-    with pytest.raises(fl.AnalysisError, match="one value per sample point"):
+    with pytest.raises(fl.errors.AnalysisError, match="one value per sample point"):
         sobol(ISHIGAMI, ["x3"], lambda p: np.zeros(3), n=8, ranges=x3, vectorized=True)
-    with pytest.raises(fl.AnalysisError, match=r"readout is inf at \{'x3': "):
+    with pytest.raises(fl.errors.AnalysisError, match=r"readout is inf at \{'x3': "):
         sobol(
             ISHIGAMI,
             ["x3"],

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from follicle.analysis import _ReadOnly
+from follicle.analysis.results import ReadOnly
 from follicle.errors import AnalysisError, FollicleError, ParameterValueError, UnknownNameError
 from follicle.executors import map_ordered
 from follicle.model import Model
@@ -48,7 +48,7 @@ _SETUP_KEYS = ("params", "initial", "schedule")
 
 
 @dataclass(frozen=True, eq=False)
-class RegimeMap(_ReadOnly):
+class RegimeMap(ReadOnly):
     """Labels of a grid of simulations over two axes.
 
     Attributes
@@ -100,8 +100,10 @@ class RegimeMap(_ReadOnly):
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{label}: {self.fraction(label):.0%}" for label in self.regimes)
-        return (f"<RegimeMap {self.x} ({self.x_values.size}) x {self.y} "
-                f"({self.y_values.size}): {counts}>")
+        return (
+            f"<RegimeMap {self.x} ({self.x_values.size}) x {self.y} "
+            f"({self.y_values.size}): {counts}>"
+        )
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,10 @@ class Transition:
         return 0.5 * (self.low + self.high)
 
     def __repr__(self) -> str:
-        return (f"<Transition {self.name} = {self.value:.6g} (in [{self.low:.6g}, "
-                f"{self.high:.6g}]): {self.below!r} below, {self.above!r} above>")
+        return (
+            f"<Transition {self.name} = {self.value:.6g} (in [{self.low:.6g}, "
+            f"{self.high:.6g}]): {self.below!r} below, {self.above!r} above>"
+        )
 
 
 def _default_setup(model: Model, point: Mapping[str, float]) -> dict:
@@ -146,9 +150,7 @@ def _default_setup(model: Model, point: Mapping[str, float]) -> dict:
         elif name in model.states:
             initial[name] = value
         else:
-            raise UnknownNameError(
-                "parameter or state", name, [*model.parameters, *model.states]
-            )
+            raise UnknownNameError("parameter or state", name, [*model.parameters, *model.states])
     return {"params": params, "initial": initial}
 
 
@@ -200,8 +202,9 @@ def _evaluator(model, classify, setup, days, options) -> Callable[[dict], str]:
         raise FollicleError(f"classify must be callable (trajectory -> str), got {classify!r}")
     if setup is not None and not callable(setup):
         raise FollicleError(f"setup must be callable (point -> keywords), got {setup!r}")
-    return partial(_classify_point, model=model, classify=classify, setup=setup, days=days,
-                   options=options)
+    return partial(
+        _classify_point, model=model, classify=classify, setup=setup, days=days, options=options
+    )
 
 
 def regime_map(
@@ -263,8 +266,7 @@ def regime_map(
         raise ParameterValueError(f"the two axes must differ; both are {x_name!r}")
     evaluate = _evaluator(model, classify, setup, days, options)
     points = [{x_name: float(xv), y_name: float(yv)} for yv in ys for xv in xs]
-    labels = map_ordered(evaluate, points, executor=executor, progress=progress,
-                         desc="regime map")
+    labels = map_ordered(evaluate, points, executor=executor, progress=progress, desc="regime map")
     return RegimeMap(x_name, xs, y_name, ys, np.array(labels, dtype=str).reshape(ys.size, -1))
 
 
@@ -321,8 +323,9 @@ def boundary(
             f"axis must be (name, one end, other end), got {axis!r}"
         ) from None
     if not (math.isfinite(a) and math.isfinite(b)) or a == b:
-        raise ParameterValueError(f"the ends of {name!r} must be two finite, different "
-                                  f"numbers, got {a!r} and {b!r}")
+        raise ParameterValueError(
+            f"the ends of {name!r} must be two finite, different numbers, got {a!r} and {b!r}"
+        )
     if not (xtol >= 0 and rtol >= 0 and xtol + rtol > 0):
         raise ParameterValueError(
             f"xtol and rtol must be >= 0 and not both 0; got xtol={xtol!r}, rtol={rtol!r}"

@@ -24,7 +24,8 @@ means; it only needs ``readout(params) -> float``. The points run through
 >>> b = m.parameter("b", 1.0, "1/day", provenance="assumed: example")
 >>> m.rate(y, a + 3 * b)
 >>> model = fl.Model("line", [m])
->>> result = fl.sensitivity.sobol(model, ["a", "b"], lambda p: p["a"] + 3 * p["b"], n=256)
+>>> readout = lambda p: p["a"] + 3 * p["b"]
+>>> result = fl.fitting.sobol_indices(model, ["a", "b"], readout, n=256)
 >>> result.ranking()
 ('b', 'a')
 """
@@ -38,16 +39,16 @@ from typing import Any
 
 import numpy as np
 
-from follicle.analysis import _ReadOnly
+from follicle.analysis.results import ReadOnly
 from follicle.errors import AnalysisError, FollicleError, ParameterValueError, UnknownNameError
 from follicle.executors import map_ordered
 from follicle.model import Model
 
-__all__ = ["SobolIndices", "sobol"]
+__all__ = ["SobolIndices", "sobol_indices"]
 
 
 @dataclass(frozen=True, eq=False)
-class SobolIndices(_ReadOnly):
+class SobolIndices(ReadOnly):
     """First-order and total Sobol indices of one readout.
 
     Attributes
@@ -172,7 +173,7 @@ def _evaluate(rows, *, names, readout, vectorized) -> np.ndarray:
     return values
 
 
-def sobol(
+def sobol_indices(
     model: Model,
     parameters: Sequence[str],
     readout: Callable[[Mapping[str, float]], float],
