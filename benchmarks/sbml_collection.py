@@ -112,7 +112,7 @@ def compare(folder: Path) -> dict:
     start = time.perf_counter()
     try:
         document = fl.sbml.load(text, events=True)
-    except fl.SBMLImportError as exc:
+    except fl.errors.SBMLImportError as exc:
         return dict(model=folder.name, status="refused", reason=str(exc))
     loaded = time.perf_counter() - start
     info = document.sbml

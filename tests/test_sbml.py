@@ -820,7 +820,7 @@ def test_export_errors_are_follicle_errors():
 def test_bad_overrides_and_schedules_raise_as_in_simulate():
     with pytest.raises(fl.UnknownNameError, match="Did you mean 'k_el'"):
         fl.sbml.export(one_compartment(), params={"k_ell": 1.0})
-    with pytest.raises(fl.ScheduleError, match="negative"):
+    with pytest.raises(fl.errors.ScheduleError, match="negative"):
         fl.sbml.export(one_compartment(), fl.Bolus("drug", -1.0, 1.0))
 
 

@@ -144,7 +144,7 @@ def test_equal_priorities_are_refused_only_when_the_order_matters():
         _event("A", "time > 1", {"x": "2 * x"}, priority="1", trigger_values=False),
         _event("B", "time > 1", {"x": "x + 1"}, priority="1", trigger_values=False),
     )
-    with pytest.raises(fl.SBMLImportError, match=r"'A', 'B' execute together at t = 1 day"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"'A', 'B' execute together at t = 1 day"):
         order_matters.simulate([0.0, 2.0], **TOL)
     # Assignments to different variables that nothing else reads: any order is the same.
     independent = _load(
@@ -158,7 +158,7 @@ def test_equal_priorities_are_refused_only_when_the_order_matters():
         _event("A", "(time > 1) && (z < 1)", {"y": "1"}, priority="1", persistent=False),
         _event("B", "(time > 1) && (y < 1)", {"z": "1"}, priority="1", persistent=False),
     )
-    with pytest.raises(fl.SBMLImportError, match="depends on their order"):
+    with pytest.raises(fl.errors.SBMLImportError, match="depends on their order"):
         cancelling.simulate([0.0, 2.0], **TOL)
 
 
@@ -196,5 +196,5 @@ def test_a_trigger_that_turns_true_just_after_the_start_fires_there():
 
 def test_a_negative_delay_is_refused_by_name():
     model = _load(_event("E", "time > 1", {"x": "1"}, delay="-d"))
-    with pytest.raises(fl.SBMLImportError, match=r"event 'E': the delay is -0.5 at t = 1 day"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"event 'E': the delay is -0.5 at t = 1 day"):
         model.simulate([0.0, 2.0], **TOL)

@@ -113,7 +113,7 @@ def _event(trigger_time: float, assignment: str, extra: str = "") -> str:
 
 def test_a_document_with_events_is_refused_unless_asked_for():
     text = document(DECAY + _event(1.0, "<cn>5</cn>"))
-    with pytest.raises(fl.SBMLImportError, match=r"1 event\(s\) \('kick'\).*events=True"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"1 event\(s\) \('kick'\).*events=True"):
         fl.sbml.load(text)
     loaded = fl.sbml.load(text, events=True, time_unit="day")
     with pytest.raises(fl.FollicleError, match="needs a follicle Model"):
@@ -150,7 +150,7 @@ def test_an_event_at_time_zero_fires_when_its_trigger_holds_initially():
     ],
 )
 def test_unsupported_features_are_refused_by_name(extra, message):
-    with pytest.raises(fl.SBMLImportError, match=message):
+    with pytest.raises(fl.errors.SBMLImportError, match=message):
         fl.sbml.load(document(DECAY + extra), events=True)
 
 
@@ -161,30 +161,30 @@ def test_delay_is_refused_where_it_is_used():
         '"http://www.sbml.org/sbml/symbols/delay">delay</csymbol><ci>S</ci><cn>1</cn>'
         "</apply></apply>",
     )
-    with pytest.raises(fl.SBMLImportError, match=r"kinetic law of reaction 'R': delay\(\)"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"kinetic law of reaction 'R': delay\(\)"):
         fl.sbml.load(document(body))
 
 
 def test_bad_input_is_refused_by_name(tmp_path):
-    with pytest.raises(fl.SBMLImportError, match="no SBML file at"):
+    with pytest.raises(fl.errors.SBMLImportError, match="no SBML file at"):
         fl.sbml.load(tmp_path / "missing.xml")
-    with pytest.raises(fl.SBMLImportError, match="libsbml reads the SBML text with"):
+    with pytest.raises(fl.errors.SBMLImportError, match="libsbml reads the SBML text with"):
         fl.sbml.load("<sbml><model")
     no_value = DECAY.replace('value="0.5" ', "")
-    with pytest.raises(fl.SBMLImportError, match="'k' has no value"):
+    with pytest.raises(fl.errors.SBMLImportError, match="'k' has no value"):
         fl.sbml.load(document(no_value))
-    with pytest.raises(fl.SBMLImportError, match="not a unit of time"):
+    with pytest.raises(fl.errors.SBMLImportError, match="not a unit of time"):
         fl.sbml.load(document(DECAY), time_unit="metre")
 
 
 def test_import_errors_are_follicle_errors():
-    assert issubclass(fl.SBMLImportError, fl.FollicleError)
-    assert issubclass(fl.SBMLImportError, ValueError)
+    assert issubclass(fl.errors.SBMLImportError, fl.FollicleError)
+    assert issubclass(fl.errors.SBMLImportError, ValueError)
 
 
 def test_refuses_to_run_without_libsbml(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "libsbml", None)
-    with pytest.raises(fl.SBMLImportError, match=r"needs python-libsbml.*follicle\[sbml\]"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"needs python-libsbml.*follicle\[sbml\]"):
         fl.sbml.load(document(DECAY))
 
 
@@ -253,7 +253,7 @@ def test_an_algebraic_rule_determines_a_boundary_species_the_reaction_does_not_c
     run = fl.simulate(model, days=2, t_eval=t, **TIGHT)
     np.testing.assert_allclose(run["B"], 6.0 * np.exp(-0.5 * t), rtol=1e-9)  # concentration
     # Not a boundary species: the reactions determine B, and the rule has no variable.
-    with pytest.raises(fl.SBMLImportError, match=r"1 rule\(s\) in 0 variable\(s\)"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"1 rule\(s\) in 0 variable\(s\)"):
         fl.sbml.load(
             document(
                 body.replace('boundaryCondition="true"', 'boundaryCondition="false"')
@@ -275,7 +275,7 @@ def test_an_algebraic_rule_that_does_not_determine_one_variable_is_refused(
     free, formulas, message
 ):
     body = _with_parameters(DECAY, *free)
-    with pytest.raises(fl.SBMLImportError, match=message):
+    with pytest.raises(fl.errors.SBMLImportError, match=message):
         fl.sbml.load(document(body + _algebraic(*formulas)))
 
 
@@ -285,7 +285,7 @@ def test_an_algebraic_rule_on_a_variable_with_an_initial_assignment_is_refused()
         f"<listOfInitialAssignments><initialAssignment symbol='x'><math {MATHML}><cn>1</cn>"
         "</math></initialAssignment></listOfInitialAssignments><listOfReactions>",
     )
-    with pytest.raises(fl.SBMLImportError, match="'x', which also has an initial assignment"):
+    with pytest.raises(fl.errors.SBMLImportError, match="'x', which also has an initial assignment"):
         fl.sbml.load(document(body + _algebraic("x - S")))
 
 
@@ -385,10 +385,10 @@ def test_an_external_model_definition_is_read_relative_to_the_document(tmp_path)
     model = fl.sbml.load(tmp_path / "top.xml", time_unit="day")
     run = fl.simulate(model, days=2, t_eval=[0, 1, 2], **TIGHT)
     np.testing.assert_allclose(run["A__S"], np.exp(-2.0 * np.array([0, 1, 2])), rtol=1e-9)
-    with pytest.raises(fl.SBMLImportError, match=r"external model definition\(s\) in 'decay.xml'"):
+    with pytest.raises(fl.errors.SBMLImportError, match=r"external model definition\(s\) in 'decay.xml'"):
         fl.sbml.load(text)
     (tmp_path / "decay.xml").unlink()
-    with pytest.raises(fl.SBMLImportError, match="libsbml cannot flatten the comp model"):
+    with pytest.raises(fl.errors.SBMLImportError, match="libsbml cannot flatten the comp model"):
         fl.sbml.load(tmp_path / "top.xml")
 
 
