@@ -769,26 +769,26 @@ def _one_state(rate, unit="nM", name="refused"):
 
 def test_refuses_a_function_without_mathml():
     model = _one_state(lambda x, k: -k * x * sp.erf(k * fl.t))
-    with pytest.raises(fl.ExportError, match=r"the rate of state 'X': erf .*no SBML MathML"):
+    with pytest.raises(fl.errors.ExportError, match=r"the rate of state 'X': erf .*no SBML MathML"):
         fl.sbml.export(model)
 
 
 def test_refuses_an_undefined_function():
     g = sp.Function("g")
     model = _one_state(lambda x, k: -k * x * g(k * fl.t))
-    with pytest.raises(fl.ExportError, match=r"state 'X': g \(in g\(k\*t\)\) has no SBML"):
+    with pytest.raises(fl.errors.ExportError, match=r"state 'X': g \(in g\(k\*t\)\) has no SBML"):
         fl.sbml.export(model)
 
 
 def test_refuses_a_piecewise_without_otherwise():
     model = _one_state(lambda x, k: sp.Piecewise((-k * x, fl.t > 1 / k)))
-    with pytest.raises(fl.ExportError, match=r"state 'X': Piecewise .* no final branch"):
+    with pytest.raises(fl.errors.ExportError, match=r"state 'X': Piecewise .* no final branch"):
         fl.sbml.export(model)
 
 
 def test_refuses_a_number_that_is_not_finite():
     model = _one_state(lambda x, k: -k * x * sp.oo)
-    with pytest.raises(fl.ExportError, match=r"state 'X': the number oo is not a finite"):
+    with pytest.raises(fl.errors.ExportError, match=r"state 'X': the number oo is not a finite"):
         fl.sbml.export(model)
 
 
@@ -802,23 +802,23 @@ def test_refuses_a_number_that_is_not_finite():
 )
 def test_refuses_a_unit_sbml_cannot_express(unit, message):
     model = _one_state(lambda x, k: -k * x, unit=unit)
-    with pytest.raises(fl.ExportError, match=message):
+    with pytest.raises(fl.errors.ExportError, match=message):
         fl.sbml.export(model)
 
 
 def test_refuses_to_run_without_libsbml(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "libsbml", None)
-    with pytest.raises(fl.ExportError, match=r"needs python-libsbml.*follicle\[sbml\]"):
+    with pytest.raises(fl.errors.ExportError, match=r"needs python-libsbml.*follicle\[sbml\]"):
         fl.sbml.export(one_compartment())
 
 
 def test_export_errors_are_follicle_errors():
-    assert issubclass(fl.ExportError, fl.FollicleError)
-    assert issubclass(fl.ExportError, ValueError)
+    assert issubclass(fl.errors.ExportError, fl.FollicleError)
+    assert issubclass(fl.errors.ExportError, ValueError)
 
 
 def test_bad_overrides_and_schedules_raise_as_in_simulate():
-    with pytest.raises(fl.UnknownNameError, match="Did you mean 'k_el'"):
+    with pytest.raises(fl.errors.UnknownNameError, match="Did you mean 'k_el'"):
         fl.sbml.export(one_compartment(), params={"k_ell": 1.0})
     with pytest.raises(fl.errors.ScheduleError, match="negative"):
         fl.sbml.export(one_compartment(), fl.Bolus("drug", -1.0, 1.0))

@@ -90,5 +90,5 @@ def test_coupled_model_random_parameters_match_finite_differences(seed):
 
 
 def test_unknown_parameter_is_named():
-    with pytest.raises(fl.UnknownNameError, match="k_dge"):
+    with pytest.raises(fl.errors.UnknownNameError, match="k_dge"):
         simulate_sensitivities(decay(), ["k_dge"], days=1)
