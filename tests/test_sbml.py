@@ -769,7 +769,8 @@ def _one_state(rate, unit="nM", name="refused"):
 
 def test_refuses_a_function_without_mathml():
     model = _one_state(lambda x, k: -k * x * sp.erf(k * fl.t))
-    with pytest.raises(fl.errors.ExportError, match=r"the rate of state 'X': erf .*no SBML MathML"):
+    message = r"the rate of state 'X': erf .*no SBML MathML"
+    with pytest.raises(fl.errors.ExportError, match=message):
         fl.sbml.export(model)
 
 

@@ -196,5 +196,6 @@ def test_a_trigger_that_turns_true_just_after_the_start_fires_there():
 
 def test_a_negative_delay_is_refused_by_name():
     model = _load(_event("E", "time > 1", {"x": "1"}, delay="-d"))
-    with pytest.raises(fl.errors.SBMLImportError, match=r"event 'E': the delay is -0.5 at t = 1 day"):
+    message = r"event 'E': the delay is -0.5 at t = 1 day"
+    with pytest.raises(fl.errors.SBMLImportError, match=message):
         model.simulate([0.0, 2.0], **TOL)
