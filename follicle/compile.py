@@ -133,8 +133,10 @@ class CompiledModel:
         True when no rate depends explicitly on time (:meth:`rhs_t` is zero).
     """
 
-    def __init__(self, source, n_states, n_params, n_observables, jac_rows, jac_cols):
+    def __init__(self, source, n_states, n_params, n_observables, jac_rows, jac_cols,
+                 initial_rows=()):
         self.source = source
+        self.initial_rows = np.asarray(initial_rows, dtype=np.intp)
         self.n_states, self.n_params, self.n_observables = n_states, n_params, n_observables
         self.jac_rows = np.asarray(jac_rows, dtype=np.intp)
         self.jac_cols = np.asarray(jac_cols, dtype=np.intp)
@@ -144,6 +146,7 @@ class CompiledModel:
             namespace["rhs"], namespace["jac_data"], namespace["observables"]
         )
         self._rhs_t = namespace["rhs_t"]
+        self._initial = namespace.get("initial")
         self.autonomous = "\n    _out[" not in source.split("def rhs_t", 1)[1]
         order = np.lexsort((self.jac_rows, self.jac_cols))  # CSC order: by column, then row
         self._csc_order = order
@@ -152,7 +155,7 @@ class CompiledModel:
 
     def __getstate__(self):
         return (self.source, self.n_states, self.n_params, self.n_observables,
-                self.jac_rows, self.jac_cols)
+                self.jac_rows, self.jac_cols, self.initial_rows)
 
     def __setstate__(self, state):
         self.__init__(*state)
@@ -194,11 +197,20 @@ class CompiledModel:
         """Observable values, shape ``(n_observables,) + y.shape[1:]``."""
         return self._obs(t, y, p)
 
+    def initial(self, p) -> np.ndarray:
+        """The initial values of the states :attr:`initial_rows` from the parameters ``p``
+        (shape ``(n_params,) + batch``), shape ``(len(initial_rows),) + batch``."""
+        if self._initial is None:
+            return np.empty((0, *np.shape(p)[1:]))
+        # The generated function unpacks no states; ``p`` gives it the batch's shape.
+        return self._initial(0.0, p, p)
+
 
 def _fingerprint(model) -> str:
     h = hashlib.sha256()
     for part in (model.state_names, model.parameter_names, model.observable_names,
-                 model.rhs_expressions, [e for _, e in model.observables.values()]):
+                 model.rhs_expressions, [e for _, e in model.observables.values()],
+                 sorted(model.initial_expressions.items())):
         h.update(sp.srepr(tuple(part)).encode())
     return h.hexdigest()
 
@@ -279,13 +291,20 @@ def _compile(model) -> CompiledModel:
     entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
     dt_rows = _time_derivatives(rhs, model)
+    initial_rows = [i for i, name in enumerate(model.state_names)
+                    if name in model.initial_expressions]
+    positional = dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
+    initial = [model.initial_expressions[model.state_names[i]].xreplace(positional)
+               for i in initial_rows]
     source = "\n\n".join([
         _function_source("rhs", rhs, n, m, n),
         _function_source("jac_data", entries, n, m, len(entries)),
         _function_source("observables", obs, n, m, len(obs)),
         _explicit_time_source(dt_rows, n, m),
+        *([_function_source("initial", initial, 0, m, len(initial))] if initial else []),
     ]) + "\n"
-    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols)
+    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols,
+                             initial_rows)
     # Kept for code generators of other back ends (follicle.kernels); not pickled.
     compiled.fingerprint = _fingerprint(model)
     compiled.expressions = Expressions(rhs, entries, obs, dt_rows)

@@ -1290,14 +1290,28 @@ def _number(model, name, value, what) -> float:
     return as_magnitude(value, model.unit(name), what=f"{what} {name!r}")
 
 
-def fill_matrix(model, columns, kind, size):
+def fill_matrix(model, columns, kind, size, params=None):
     """Matrix ``(n, size)`` of defaults with ``columns`` substituted, and a mask and reasons
-    for members whose values are outside the declared ranges or not finite."""
+    for members whose values are outside the declared ranges or not finite.
+
+    For ``kind="state"``, ``params`` (parameters x members) is what initial values that
+    are expressions of the parameters (``model.initial_expressions``) are evaluated from.
+    """
     table = model.parameters if kind == "parameter" else model.states
     names = model.parameter_names if kind == "parameter" else model.state_names
-    default = np.array([p.value if kind == "parameter" else p.initial for p in table.values()])
-    matrix = np.repeat(default[:, None], size, axis=1)
     reasons = np.full(size, None, dtype=object)
+    if kind == "state" and params is not None and model.initial_expressions:
+        matrix = model.initial_matrix(params)
+        for name in set(model.initial_expressions) - set(columns):
+            row, state = matrix[names.index(name)], table[name]
+            bad = ~np.isfinite(row) | ((row < 0) if state.nonnegative else False)
+            for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
+                reasons[m] = (f"the initial value of state {name!r} is {row[m]:g} "
+                              f"{state.unit} with this member's parameters")
+    else:
+        default = np.array([p.value if kind == "parameter" else p.initial
+                            for p in table.values()])
+        matrix = np.repeat(default[:, None], size, axis=1)
     for name, column in columns.items():
         if name not in table:
             raise UnknownNameError(kind, name, table)
@@ -1418,7 +1432,7 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
     )
     templates = resolve_templates(model, distinct, t0, t1)
     p, p_bad = fill_matrix(model, p_cols, "parameter", size)
-    y0, y_bad = fill_matrix(model, y_cols, "state", size)
+    y0, y_bad = fill_matrix(model, y_cols, "state", size, params=p)
     invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
     result = integrate_members(plan, p, y0, templates, which, invalid)
     names = (*model.state_names, *model.observable_names)

@@ -68,6 +68,20 @@ def _symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def _real(value: sp.Expr, state: str) -> float:
+    """The number a closed expression (an initial value at the default parameters) is."""
+    try:
+        number = complex(value)
+    except TypeError:
+        number = complex("nan")
+    if number.imag != 0:
+        raise ParameterValueError(
+            f"the initial value of state {state!r} is {shown(value, 80)} at the default "
+            "parameters, not a real number"
+        )
+    return number.real
+
+
 def _check_name(name: str, what: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ModelDefinitionError(
@@ -86,8 +100,12 @@ class State:
     name : str
     unit : str
         A pint unit string, e.g. ``"cell/mm**2"``.
-    initial : float
-        Initial value in ``unit``.
+    initial : float or sympy.Expr
+        Initial value in ``unit``: a number (or quantity), or a sympy expression of the
+        model's parameters (for example ``a * b``; an SBML initial assignment). An
+        expression is evaluated from each run's own parameter values, so setting a
+        parameter it uses changes the initial value; :attr:`Model.initial_expressions`
+        holds it and ``initial`` becomes its value at the default parameters.
     description : str
     nonnegative : bool
         Whether the state is a physical amount that can never be negative. Negative
@@ -107,6 +125,8 @@ class State:
     def __post_init__(self):
         _check_name(self.name, "state")
         parse_unit(self.unit, what=f"state {self.name!r}")
+        if isinstance(self.initial, sp.Expr) and not self.initial.is_Number:
+            return  # an expression of the parameters: Model evaluates and checks it
         value = as_magnitude(self.initial, self.unit, what=f"initial value of {self.name!r}")
         object.__setattr__(self, "initial", value)
         if self.nonnegative and value < 0:
@@ -354,6 +374,20 @@ class Module:
         return _symbol(name)
 
 
+def initial_matrix(default: np.ndarray, compiled, params: np.ndarray) -> np.ndarray:
+    """Initial values ``(n_states, members)`` for each column of ``params``: ``default``
+    with the rows ``compiled.initial_rows`` (states whose initial value is an expression
+    of the parameters) evaluated by ``compiled.initial``; ``compiled`` None when there are
+    none. Values are not checked here (a member's may be negative or not finite)."""
+    params = np.asarray(params, dtype=float)
+    params = params.reshape(params.shape[0], -1)
+    out = np.repeat(np.asarray(default, dtype=float)[:, None], params.shape[1], axis=1)
+    if compiled is not None and compiled.initial_rows.size:
+        with np.errstate(all="ignore"):
+            out[compiled.initial_rows] = compiled.initial(params)
+    return out
+
+
 def conservation_violations(laws, groups, initial: np.ndarray) -> np.ndarray:
     """For each column of ``initial`` (states x members), ``None`` or a sentence naming the
     conservation of ``laws`` (state indices ``groups``) it breaks, the sum and the total."""
@@ -470,6 +504,7 @@ class Model:
             raise ModelDefinitionError(
                 f"names used both as state and parameter: {sorted(clash)}"
             )
+        self.initial_expressions = self._initial_expressions()
         self.terms = tuple(term for m in self.modules for term in m.terms)
         self._check_terms()
         self.observables = self._build_observables()
@@ -507,6 +542,49 @@ class Model:
             return extra[name]
         known = [*self.states, *self.parameters, *(extra or {})]
         raise UnknownNameError("symbol", name, known)
+
+    def _initial_expressions(self) -> dict[str, sp.Expr]:
+        """The states whose initial value is an expression of the parameters, each in the
+        state's unit; their :class:`State` takes the value at the default parameters."""
+        out = {}
+        for name, state in self.states.items():
+            if not isinstance(state.initial, sp.Expr):
+                continue
+            expr = self._canonical(state.initial)
+            strangers = sorted(s.name for s in expr.free_symbols if s.name not in self.parameters)
+            if strangers:
+                raise ModelDefinitionError(
+                    f"the initial value of state {name!r} ({shown(expr, 80)}) may use only "
+                    f"parameters, but uses {', '.join(map(repr, strangers))}"
+                )
+            what = f"the initial value of state {name!r}"
+            try:
+                converted, unit = expression_unit(expr, self._unit_of)
+            except UnitError as exc:
+                raise UnitError(f"{what}: {exc}") from None
+            target = parse_unit(state.unit)
+            if unit.dimensionality != target.dimensionality:
+                raise UnitError(
+                    f"{what} ({shown(expr, 80)}) has unit {unit:~P}, but the state's unit is "
+                    f"{target:~P}"
+                )
+            out[name] = convert_expression(converted, unit, target)
+        for name, expr in out.items():
+            value = expr.xreplace({p.symbol: p.value for p in self.parameters.values()})
+            self.states[name] = replace(
+                self.states[name],
+                initial=as_magnitude(_real(value, name), self.states[name].unit,
+                                     what=f"initial value of {name!r}"),
+            )
+        return out
+
+    def initial_matrix(self, params: np.ndarray) -> np.ndarray:
+        """Default initial values for each column of ``params`` (parameters x members):
+        the states of :attr:`initial_expressions` evaluated from the column's parameters,
+        the others their declared values. Shape ``(n_states, members)``."""
+        default = np.array([s.initial for s in self.states.values()], dtype=float)
+        return initial_matrix(default, self.compiled if self.initial_expressions else None,
+                              params)
 
     def _canonical(self, expr: sp.Expr) -> sp.Expr:
         """Replace symbols by name so that ``sp.Symbol('X')`` and ``X`` are the same."""
@@ -693,10 +771,28 @@ class Model:
             values[name] = self.parameters[name].validate(value)
         return np.array([values[n] for n in self.parameters], dtype=float)
 
-    def initial_vector(self, overrides: Mapping | None = None) -> np.ndarray:
-        """Default initial state with ``overrides`` applied, validated, in model order."""
+    def initial_vector(self, overrides: Mapping | None = None,
+                       params: np.ndarray | None = None) -> np.ndarray:
+        """Default initial state with ``overrides`` applied, validated, in model order.
+
+        ``params`` (a parameter vector, default :meth:`parameter_vector`) is what the
+        states of :attr:`initial_expressions` are evaluated from.
+        """
+        overrides = _mapping(overrides, "initial")
         values = {n: s.initial for n, s in self.states.items()}
-        for name, value in _mapping(overrides, "initial").items():
+        if self.initial_expressions:
+            p = self.parameter_vector() if params is None else params
+            values = dict(zip(self.states, self.initial_matrix(p)[:, 0], strict=True))
+            for name in self.initial_expressions.keys() - overrides.keys():
+                state = self.states[name]
+                if not math.isfinite(values[name]) or (state.nonnegative and values[name] < 0):
+                    raise ParameterValueError(
+                        f"the initial value of state {name!r}, "
+                        f"{shown(self.initial_expressions[name], 80)}, is {values[name]:g} "
+                        f"{state.unit} with these parameters; it must be finite"
+                        f"{' and >= 0' if state.nonnegative else ''} (or give initial= for it)"
+                    )
+        for name, value in overrides.items():
             if name not in self.states:
                 raise UnknownNameError("state", name, self.states)
             values[name] = replace(self.states[name], initial=value).initial
@@ -717,6 +813,12 @@ class Model:
             if name not in self.parameters:
                 raise UnknownNameError("parameter", name, self.parameters)
             new.parameters[name] = replace(self.parameters[name], value=value)
+        if self.initial_expressions:  # their defaults follow the new parameters
+            new.states = dict(self.states)
+            column = new.initial_matrix(new.parameter_vector())[:, 0]
+            for name in self.initial_expressions:
+                value = column[new.state_names.index(name)]
+                new.states[name] = replace(self.states[name], initial=value)
         return new
 
     # -- compiled form -------------------------------------------------------------------

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse
+import sympy as sp
 from scipy.integrate import solve_ivp
 
 from follicle import codegen
@@ -60,13 +61,13 @@ _CACHE: dict[str, _Derivatives] = {}
 class _Derivatives:
     """Compiled partial derivatives of one model structure (dense, all parameters)."""
 
-    def __init__(self, source, n, m, n_obs, fp, gy, gp):
+    def __init__(self, source, n, m, n_obs, fp, gy, gp, y0p):
         self.source, self.n, self.m, self.n_obs = source, n, m, n_obs
         namespace = codegen.run(source, "sensitivities", {"numpy": np, "functools": functools})
-        self._fp, self._gy, self._gp = (
-            namespace["f_p"], namespace["g_y"], namespace["g_p"]
+        self._fp, self._gy, self._gp, self._y0p = (
+            namespace["f_p"], namespace["g_y"], namespace["g_p"], namespace["y0_p"]
         )
-        self.fp_pos, self.gy_pos, self.gp_pos = fp, gy, gp
+        self.fp_pos, self.gy_pos, self.gp_pos, self.y0p_pos = fp, gy, gp, y0p
 
     @staticmethod
     def _dense(data, pos, shape):
@@ -83,6 +84,11 @@ class _Derivatives:
         """:math:`\\partial g/\\partial y`, shape ``(n_obs, n) + y.shape[1:]``."""
         return self._dense(self._gy(t, y, p), self.gy_pos, (self.n_obs, self.n))
 
+    def y0_p(self, p):
+        """:math:`\\partial y_0/\\partial p`, shape ``(n, m)``: the derivatives of the
+        initial values that are expressions of the parameters (zero for the others)."""
+        return self._dense(self._y0p(0.0, np.zeros(self.n), p), self.y0p_pos, (self.n, self.m))
+
     def g_p(self, t, y, p):
         """:math:`\\partial g/\\partial p`, shape ``(n_obs, m) + y.shape[1:]``."""
         return self._dense(self._gp(t, y, p), self.gp_pos, (self.n_obs, self.m))
@@ -96,8 +102,13 @@ def _derivatives(model) -> _Derivatives:
 def _build(model) -> _Derivatives:
     states, params, rhs, obs = positional_expressions(model)
     n, m = len(states), len(params)
+    positional = dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
+    # Every state's initial value in the parameters (a number for most): row i is state i.
+    initial = [model.initial_expressions.get(name, sp.Integer(0)).xreplace(positional)
+               for name in model.state_names]
     parts, positions = [], []
-    for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params)):
+    for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params),
+                             ("y0_p", initial, params)):
         entries = _jacobian_entries(exprs, wrt)
         parts.append(_function_source(name, [d for *_, d in entries], n, m, len(entries)))
         positions.append((np.array([i for i, _, _ in entries], dtype=np.intp),
@@ -189,7 +200,7 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
     t0, t1 = _span(days, t_span)
     times = _output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
-    y = model.initial_vector(initial)
+    y = model.initial_vector(initial, p0)
     sched = Schedule.of(schedule)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled, derivs = model.compiled, _derivatives(model)
@@ -197,7 +208,9 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
     atol_y = _atol(model, atol)
     scale = np.where(p0[cols] != 0, np.abs(p0[cols]), 1.0)
     atol_all = np.concatenate([atol_y, (atol_y[:, None] / scale[None, :]).ravel()])
-    z = np.concatenate([y, np.zeros(n * k)])
+    s0 = derivs.y0_p(p0)[:, cols]  # dy0/dp: nonzero where an initial value uses p
+    s0[[model.state_names.index(name) for name in initial or {}]] = 0.0  # given, fixed
+    z = np.concatenate([y, s0.ravel()])
     out = np.empty((n * (k + 1), times.size))
     done = 0
     for i, seg in enumerate(segments):

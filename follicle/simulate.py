@@ -217,7 +217,7 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
                  "(span / max_step)")
     times = _output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
-    y = model.initial_vector(initial)
+    y = model.initial_vector(initial, p0)
     atol_vec = _atol(model, atol)
     sched = Schedule.of(schedule)
     if method == "RODAS4":

@@ -43,7 +43,7 @@ from follicle.ensemble import (
 )
 from follicle.errors import FollicleError, UnknownNameError, renamed
 from follicle.executors import map_ordered
-from follicle.model import conservation_violations
+from follicle.model import conservation_violations, initial_matrix
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, _output_times, _span
@@ -380,6 +380,8 @@ class _Defaults:
     initial: Mapping
     conservation: tuple
     conservation_groups: tuple
+    #: The compiled model when initial values are expressions of the parameters, else None.
+    initial_compiled: object = None
 
     @classmethod
     def of(cls, model, initial):
@@ -401,7 +403,24 @@ class _Defaults:
             dict(initial or {}),
             model.conservation,
             model.conservation_groups,
+            model.compiled if model.initial_expressions else None,
         )
+
+    @property
+    def initial_expressions(self) -> tuple[str, ...]:
+        """The states whose initial value follows the parameters (not set by ``initial``)."""
+        if self.initial_compiled is None:
+            return ()
+        rows = self.initial_compiled.initial_rows
+        return tuple(n for n in np.array(self.state_names)[rows] if n not in self.initial)
+
+    def initial_matrix(self, params):
+        """As :meth:`follicle.Model.initial_matrix`, with ``initial`` kept as given."""
+        default = np.array([s.initial for s in self.states.values()])
+        out = initial_matrix(default, self.initial_compiled, params)
+        for name in self.initial:
+            out[self.state_names.index(name)] = self.states[name].initial
+        return out
 
     def unit(self, name):
         return self.units[(*self.state_names, *self.observable_names).index(name)]
@@ -496,7 +515,8 @@ def _run_chunk(job: _Job, rows: np.ndarray) -> dict:
     p, p_bad = fill_matrix(
         model, {n: rows[:, c] for c, n in job.parameter_axes}, "parameter", size
     )
-    y0, y_bad = fill_matrix(model, {n: rows[:, c] for c, n in job.state_axes}, "state", size)
+    y0, y_bad = fill_matrix(model, {n: rows[:, c] for c, n in job.state_axes}, "state", size,
+                            params=p)
     invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
     if job.amount_axes or job.keyword_axes:
         schedules, which = _chunk_schedules(job, rows, invalid)

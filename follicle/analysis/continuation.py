@@ -567,7 +567,7 @@ def scan(
     p0 = model.parameter_vector(params)
     index = model.parameter_names.index(parameter)
     spec = model.parameters[parameter]
-    y0 = model.initial_vector(initial)
+    y0 = model.initial_vector(initial, p0)
     rng = generator(seed)
     v0, v1 = float(grid[0]), float(grid[-1])
     system = System(model, p0, frozen, y0, rng, vary=(index, min(v0, v1), max(v0, v1)))

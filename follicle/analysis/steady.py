@@ -137,7 +137,7 @@ def steady_states(
     check_model(model)
     frozen, reported = frozen_time(model, time)
     p = model.parameter_vector(params)
-    y0 = model.initial_vector(initial)
+    y0 = model.initial_vector(initial, p)
     rng = generator(seed)
     system = System(model, p, frozen, y0, rng)
     if system.Q.shape[1] == 0:

@@ -391,7 +391,8 @@ class EventModel:
         """
         model, compiled = self.model, self.model.compiled
         times = np.asarray(t_eval, dtype=float)
-        y, p = model.initial_vector(), model.parameter_vector()
+        p = model.parameter_vector()
+        y = model.initial_vector(None, p)
         start, stop = float(times[0]), float(times[-1])
         if max_step is None:
             max_step = (stop - start) / (times.size - 1) if stop > start else np.inf

@@ -570,7 +570,7 @@ def export(
     """
     L = _libsbml()
     p0 = model.parameter_vector(params)
-    y0 = model.initial_vector(initial)
+    y0 = model.initial_vector(initial, p0)
     sched = Schedule.of(schedule)
     segments, _ = resolve(sched, model, 0.0, math.inf, p0)
     doc = L.SBMLDocument(LEVEL, VERSION)
@@ -580,6 +580,7 @@ def export(
     writer.infusions(segments)
     writer.reactions()
     writer.rules()
+    writer.initial_assignments(initial, segments)
     writer.events(segments)
     writer.notes(sched, p0)
     return L.writeSBMLToString(doc)
@@ -758,6 +759,21 @@ class _Writer:
         for state in sorted((used & self.species) - {*reactants, *products}):
             reaction.createModifier().setSpecies(self.ids[state])
         _check(reaction.createKineticLaw().setMath(math), f"the rate of the reaction {name!r}")
+
+    def initial_assignments(self, initial, segments):
+        """An initial assignment per state whose initial value is an expression of the
+        parameters (and not given in ``initial``), so that a simulator which changes a
+        parameter changes that initial value too; a dose at time 0 is added to it."""
+        jumps = _vector(segments[0].jumps, len(self.model.states))
+        for name, expr in self.model.initial_expressions.items():
+            if name in (initial or {}):
+                continue
+            where = f"the initial value of state {name!r}"
+            i = self.model.state_names.index(name)
+            node = self.math(expr + float(jumps[i]) if jumps[i] else expr, where)
+            assignment = self.m.createInitialAssignment()
+            _check(assignment.setSymbol(self.ids[name]), where)
+            _check(assignment.setMath(node), where)
 
     def rules(self):
         """A rate rule per state that is not a species (plus its infusion), an assignment

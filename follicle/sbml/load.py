@@ -30,10 +30,13 @@ assignment rule
     The variable becomes an :class:`~follicle.Observable` and its expression is
     substituted wherever it is used (rules in any order; cycles are refused).
 initial assignment
-    Evaluated once at load, together with the initial values and the assignment rules at
-    time 0; the results are the default initial values and parameter values. Overriding
-    a parameter later (``fl.simulate(..., params=)``) does not re-evaluate an initial
-    assignment that uses it.
+    Kept as an expression of the parameters it uses (through other initial values and
+    assignment rules at time 0): a state's becomes its initial value
+    (:attr:`~follicle.Model.initial_expressions`), evaluated from each run's parameters,
+    so setting, sweeping or fitting a parameter moves the initial values that use it; a
+    constant's makes it an observable that follows those parameters (not a parameter that
+    setting would not change). A constant that an event assigns keeps the value computed
+    at load. Initial values that use ``rateOf`` are evaluated once at load.
 algebraic rule
     Solved exactly for the variables it determines, which then become assignment rules:
     the algebraic rules must name as many variables that nothing else determines (no
@@ -323,6 +326,7 @@ class _Loader:
             self.functions[fd.getId()] = (args, fd.getBody())
         self.time = sp.Dummy("time")
         self._terms, self._rating, self.missing = None, set(), {}
+        self.derived: dict[str, sp.Expr] = {}  # set in build(): see _derived_constants
         self._time_unit(time_unit)
         self._amounts_in_zero_dimensions()
         self._classify()
@@ -819,7 +823,53 @@ class _Loader:
                 out[sid] = value(self.names[sid])
             except _NoValue as exc:
                 self.missing[self.names[sid]] = exc
+        self._initial_raw, self._initial_numbers = raw, values
         return out
+
+    def _derived_constants(self, init):
+        """Constants whose initial assignment uses other parameters, as expressions of
+        them (engine name -> expression): they are not parameters of the loaded model but
+        follow the ones they use, as SBML defines (a constant keeps its value at time 0).
+        Constants that events assign stay parameters with their value at load."""
+        assigned_by_events = {
+            ea.getVariable() for e in self.m.getListOfEvents()
+            for ea in e.getListOfEventAssignments()
+        }
+        targets = {ia.getSymbol() for ia in self.m.getListOfInitialAssignments()
+                   if ia.getMath() is not None}
+        derived = {}
+        for sid in self.constants:
+            if sid in targets and sid not in assigned_by_events and sid in init:
+                expr = self.initial_expression(sid)
+                if expr.free_symbols:
+                    derived[self.names[sid]] = expr
+        return derived
+
+    def initial_expression(self, sid):
+        """``sid``'s value at time 0 as an expression of the loaded model's parameters
+        (the constants no initial assignment sets), or a number when it uses none: so an
+        initial assignment such as ``x0 = k * total`` follows ``k`` and ``total`` when a
+        run sets them. Call after :meth:`initial_values`."""
+        raw, numbers = self._initial_raw, self._initial_numbers
+        targets = {ia.getSymbol() for ia in self.m.getListOfInitialAssignments()
+                   if ia.getMath() is not None}
+        free = {self.names[c] for c in self.constants if c not in targets}
+        memo = {}
+
+        def symbolic(name):
+            if name in free:
+                return sp.Symbol(name, real=True)
+            if name not in memo:
+                expr = raw.get(name)
+                if expr is None or expr.has(_RateOf) or not expr.free_symbols - {self.time}:
+                    memo[name] = sp.Float(numbers[name])  # rateOf at time 0: its number
+                else:
+                    expr = expr.xreplace({self.time: sp.Integer(0), sp.pi: sp.Float(math.pi),
+                                          sp.E: sp.Float(math.e)})
+                    memo[name] = expr.xreplace({s: symbolic(s.name) for s in expr.free_symbols})
+            return memo[name]
+
+        return symbolic(self.names[sid])
 
     # -- engine expressions ----------------------------------------------------------------
     def engine_values(self):
@@ -847,6 +897,8 @@ class _Loader:
                 raise self.missing[name]
             if name in raws:
                 result = self._resolve(raws[name], lambda n: value(n, (*path, name)))
+            elif name in self.derived:
+                result = self.derived[name]
             elif sid in self.species and not self.species[sid].getHasOnlySubstanceUnits():
                 result = symbol / value(
                     self.names[self.species[sid].getCompartment()], (*path, name)
@@ -863,6 +915,7 @@ class _Loader:
         m = self.m
         value = self.engine_values()  # lazy: initial rateOf values use it
         init = self.initial_values()
+        self.derived = self._derived_constants(init)
         rates = self._rates(value)
         for sid in self.states:
             if sid not in init:
@@ -881,7 +934,7 @@ class _Loader:
         ids = {}
         for sid in self.constants:
             nm = self.names[sid]
-            if sid not in init:  # nothing uses it (else the rates raised already)
+            if sid not in init or nm in self.derived:  # unused, or an expression (below)
                 continue
             module.parameter(
                 nm,
@@ -908,20 +961,29 @@ class _Loader:
         compartment_of, concentration = {}, {}
         for sid in self.states:
             nm = self.names[sid]
-            start = init[sid]
+            start = self.initial_expression(sid)
             if sid in self.species:
                 s = self.species[sid]
                 compartment_of[nm] = self.names[s.getCompartment()]
                 concentration[nm] = not s.getHasOnlySubstanceUnits()
                 if concentration[nm]:
                     value(compartment_of[nm])  # raises if the compartment has no value
-                    start = start * init[s.getCompartment()]
+                    start = start * self.initial_expression(s.getCompartment())
+            if not start.free_symbols:  # a number: the value computed with the others
+                start = init[sid] * (init[self.species[sid].getCompartment()]
+                                     if sid in self.species and concentration[nm] else 1.0)
             module.state(nm, "1", start, f"{self._kind(sid)} {sid!r}", nonnegative=False)
             ids[nm] = sid
         for sid in self.states:
             for label, expr in rates.get(sid, ()):
                 if expr != 0:  # 0 * per_<unit> would be a dimensionless term
                     module.rate(self.names[sid], expr * q, label)
+        for sid in self.constants:
+            nm = self.names[sid]
+            if nm in self.derived:
+                description = f"{self._kind(sid)} {sid!r}, set by an initial assignment"
+                module.observable(nm, self.derived[nm], unit="1", description=description)
+                ids[nm] = sid
         for sid in self.assigned:
             nm = self.names[sid]
             if sid in self.species:

@@ -1,0 +1,162 @@
+"""Initial values that are expressions of the parameters (SBML initial assignments).
+
+The model is x' = -k x with x(0) = a b, so x(t) = a b exp(-k t), dx/da = b exp(-k t) and
+dx/dk = -t a b exp(-k t): every entry point that takes parameters must start from the
+initial value its own parameters give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import follicle as fl
+
+TIMES = np.array([0.0, 1.0, 2.0])
+
+
+def _decay(initial=None):
+    m = fl.Module("decay")
+    a = m.parameter("a", 2.0, "nM", bounds=(-np.inf, np.inf), provenance="test")
+    b = m.parameter("b", 3.0, "1", provenance="test")
+    k = m.parameter("k", 0.5, "1/day", provenance="test")
+    x = m.state("x", "nM", a * b if initial is None else initial(a, b, k))
+    m.rate(x, -k * x)
+    return fl.Model("decay", [m])
+
+
+def _closed(a, b=3.0, k=0.5, t=TIMES):
+    return a * b * np.exp(-k * t)
+
+
+def test_the_default_is_the_expression_at_the_default_parameters():
+    model = _decay()
+    assert model.states["x"].initial == 6.0
+    assert model.initial_expressions["x"] == sp.Symbol("a", real=True) * sp.Symbol("b", real=True)
+    assert model.with_defaults(a=5.0).states["x"].initial == 15.0
+
+
+def test_simulate_starts_from_the_runs_own_parameters():
+    run = fl.simulate(_decay(), days=2, t_eval=TIMES, params={"a": 4.0}, rtol=1e-10)
+    np.testing.assert_allclose(run["x"], _closed(4.0), rtol=1e-8)
+
+
+def test_a_given_initial_value_wins_over_the_expression():
+    run = fl.simulate(_decay(), days=2, t_eval=TIMES, params={"a": 4.0}, initial={"x": 1.0})
+    np.testing.assert_allclose(run["x"], np.exp(-0.5 * TIMES), rtol=1e-6)
+
+
+def test_each_ensemble_member_starts_from_its_parameters():
+    a = np.array([1.0, 2.0, 7.0])
+    ens = fl.simulate_ensemble(_decay(), days=2, t_eval=TIMES, params={"a": a}, rtol=1e-10)
+    assert list(ens.status) == ["ok"] * 3
+    np.testing.assert_allclose(ens.values[:, 0, :], _closed(a[:, None]), rtol=1e-8)
+
+
+def test_a_member_whose_expression_breaks_the_state_is_invalid_by_name():
+    ens = fl.simulate_ensemble(_decay(), days=2, params={"a": np.array([1.0, -1.0])})
+    assert list(ens.status) == ["ok", "invalid"]
+    assert "initial value of state 'x' is -3" in ens.reason[1]
+    with pytest.raises(fl.errors.ParameterValueError, match=r"state 'x', a\*b, is -3 nM"):
+        fl.simulate(_decay(), days=2, params={"a": -1.0})
+
+
+def test_a_sweep_over_a_parameter_moves_the_initial_value():
+    result = fl.sweep(_decay(), {"a": [1.0, 2.0, 5.0]}, fl.readouts.ValueAt("x", 1.0), days=2,
+                      rtol=1e-10)
+    np.testing.assert_allclose(result["value:x"], _closed(np.array([1.0, 2.0, 5.0]), t=1.0),
+                               rtol=1e-7)
+
+
+def test_sensitivities_start_from_the_derivative_of_the_initial_value():
+    s = fl.simulate_sensitivities(_decay(), ["a", "k"], days=2, t_eval=TIMES, rtol=1e-10)
+    np.testing.assert_allclose(s.of("x", "a"), 3.0 * np.exp(-0.5 * TIMES), rtol=1e-6)
+    np.testing.assert_allclose(s.of("x", "k"), -TIMES * _closed(2.0), rtol=1e-6, atol=1e-9)
+    given = fl.simulate_sensitivities(_decay(), ["a"], days=2, t_eval=TIMES, initial={"x": 6.0})
+    np.testing.assert_allclose(given.of("x", "a"), 0.0, atol=1e-12)
+
+
+def test_the_expression_must_use_parameters_in_the_states_unit():
+    with pytest.raises(fl.errors.UnitError, match="initial value of state 'x'.*1/d"):
+        _decay(lambda a, b, k: k)
+    m = fl.Module("bad")
+    y = m.state("y", "nM", 1.0)
+    m.state("x", "nM", 2 * y)
+    with pytest.raises(fl.errors.ModelDefinitionError, match="may use only parameters.*'y'"):
+        fl.Model("bad", [m])
+
+
+def test_export_writes_an_initial_assignment_and_load_keeps_it(tmp_path):
+    pytest.importorskip("libsbml")
+    document = fl.sbml.export(_decay())
+    assert "<initialAssignment" in document
+    loaded = fl.sbml.load(document)
+    assert set(loaded.initial_expressions) == {"x"}
+    days = loaded.sbml.days(TIMES)
+    run = fl.simulate(loaded, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0},
+                      rtol=1e-10)
+    np.testing.assert_allclose(run["x"], _closed(4.0), rtol=1e-7)
+
+
+_SBML = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="ia" timeUnits="second">
+  <listOfCompartments>
+   <compartment id="c" size="1" constant="true" spatialDimensions="3"/>
+  </listOfCompartments>
+  <listOfSpecies>
+   <species id="x" compartment="c" initialAmount="0" hasOnlySubstanceUnits="true"
+            boundaryCondition="false" constant="false"/>
+  </listOfSpecies>
+  <listOfParameters>
+   <parameter id="a" value="2" constant="true"/><parameter id="b" value="3" constant="true"/>
+   <parameter id="k" value="0.5" constant="true"/><parameter id="k2" constant="true"/>
+  </listOfParameters>
+  <listOfInitialAssignments>
+   <initialAssignment symbol="x"><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><times/><ci>a</ci><ci>b</ci></apply></math></initialAssignment>
+   <initialAssignment symbol="k2"><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><times/><cn>2</cn><ci>k</ci></apply></math></initialAssignment>
+  </listOfInitialAssignments>
+  <listOfReactions>
+   <reaction id="r" reversible="false">
+    <listOfReactants><speciesReference species="x" stoichiometry="1" constant="true"/>
+    </listOfReactants>
+    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">
+     <apply><times/><ci>k2</ci><ci>x</ci></apply></math></kineticLaw>
+   </reaction>
+  </listOfReactions>
+ </model>
+</sbml>"""
+
+
+def test_an_sbml_initial_assignment_follows_the_parameters_it_uses():
+    """x(0) = a b follows a; k2 = 2 k (a constant set by an initial assignment) follows k
+    and is reported as an observable, not offered as a parameter that would do nothing."""
+    pytest.importorskip("libsbml")
+    model = fl.sbml.load(_SBML)
+    assert "k2" not in model.parameter_names and "k2" in model.observable_names
+    days = model.sbml.days(TIMES)
+    run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0, "k": 0.25},
+                      rtol=1e-10)
+    np.testing.assert_allclose(run["x"], _closed(4.0, k=0.5), rtol=1e-7)
+    np.testing.assert_allclose(run["k2"], 0.5)
+
+
+def test_libroadrunner_agrees_on_the_initial_value_after_reset():
+    """libRoadRunner's reset() re-evaluates the species' initial assignment from the
+    parameter set, as follicle does (it keeps k2 at its first value, so k stays put)."""
+    roadrunner = pytest.importorskip("roadrunner")
+    model = fl.sbml.load(_SBML)
+    rr = roadrunner.RoadRunner(_SBML)
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-14
+    days = model.sbml.days(TIMES)
+    for a in (1.0, 4.0, 9.0):
+        rr.setValue("a", a)
+        rr.reset()
+        peer = rr.simulate(0.0, 2.0, 3)[:, 1]
+        run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": a},
+                          rtol=1e-10)
+        np.testing.assert_allclose(run["x"], peer, rtol=1e-6)
