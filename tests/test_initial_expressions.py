@@ -63,10 +63,12 @@ def test_a_member_whose_expression_breaks_the_state_is_invalid_by_name():
 
 
 def test_a_sweep_over_a_parameter_moves_the_initial_value():
-    result = fl.sweep(_decay(), {"a": [1.0, 2.0, 5.0]}, fl.readouts.ValueAt("x", 1.0), days=2,
-                      rtol=1e-10)
-    np.testing.assert_allclose(result["value:x"], _closed(np.array([1.0, 2.0, 5.0]), t=1.0),
-                               rtol=1e-7)
+    result = fl.sweep(
+        _decay(), {"a": [1.0, 2.0, 5.0]}, fl.readouts.ValueAt("x", 1.0), days=2, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        result["value:x"], _closed(np.array([1.0, 2.0, 5.0]), t=1.0), rtol=1e-7
+    )
 
 
 def test_sensitivities_start_from_the_derivative_of_the_initial_value():
@@ -94,8 +96,7 @@ def test_export_writes_an_initial_assignment_and_load_keeps_it(tmp_path):
     loaded = fl.sbml.load(document)
     assert set(loaded.initial_expressions) == {"x"}
     days = loaded.sbml.days(TIMES)
-    run = fl.simulate(loaded, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0},
-                      rtol=1e-10)
+    run = fl.simulate(loaded, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0}, rtol=1e-10)
     np.testing.assert_allclose(run["x"], _closed(4.0), rtol=1e-7)
 
 
@@ -138,8 +139,9 @@ def test_an_sbml_initial_assignment_follows_the_parameters_it_uses():
     model = fl.sbml.load(_SBML)
     assert "k2" not in model.parameter_names and "k2" in model.observable_names
     days = model.sbml.days(TIMES)
-    run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0, "k": 0.25},
-                      rtol=1e-10)
+    run = fl.simulate(
+        model, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0, "k": 0.25}, rtol=1e-10
+    )
     np.testing.assert_allclose(run["x"], _closed(4.0, k=0.5), rtol=1e-7)
     np.testing.assert_allclose(run["k2"], 0.5)
 
@@ -157,6 +159,5 @@ def test_libroadrunner_agrees_on_the_initial_value_after_reset():
         rr.setValue("a", a)
         rr.reset()
         peer = rr.simulate(0.0, 2.0, 3)[:, 1]
-        run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": a},
-                          rtol=1e-10)
+        run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": a}, rtol=1e-10)
         np.testing.assert_allclose(run["x"], peer, rtol=1e-6)
