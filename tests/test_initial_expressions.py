@@ -80,12 +80,12 @@ def test_sensitivities_start_from_the_derivative_of_the_initial_value():
 
 
 def test_the_expression_must_use_parameters_in_the_states_unit():
-    with pytest.raises(fl.errors.UnitError, match="initial value of state 'x'.*1/d"):
+    with pytest.raises(fl.errors.UnitError, match=r"initial value of state 'x'.*1/d"):
         _decay(lambda a, b, k: k)
     m = fl.Module("bad")
     y = m.state("y", "nM", 1.0)
     m.state("x", "nM", 2 * y)
-    with pytest.raises(fl.errors.ModelDefinitionError, match="may use only parameters.*'y'"):
+    with pytest.raises(fl.errors.ModelDefinitionError, match=r"may use only parameters.*'y'"):
         fl.Model("bad", [m])
 
 
