@@ -68,7 +68,7 @@ __all__ = ["Ensemble", "simulate_ensemble"]
 OK, INVALID, FAILED = "ok", "invalid", "failed"
 
 _SAFETY, _SHRINK_MAX, _GROW_MAX = rodas4.SAFETY, rodas4.SHRINK_MAX, rodas4.GROW_MAX
-_H_MIN_REL, _TINY = rodas4.H_MIN_REL, rodas4.TINY
+_TINY = rodas4.TINY
 #: A non-negative state may undershoot zero by this many absolute tolerances (as simulate).
 _NEGATIVE_SLACK = 1000.0
 #: A crossing inside a step is located to this fraction of the step (Illinois method).
@@ -636,12 +636,13 @@ class _Batch:
 
     def _check_limits(self, idx):
         idx = idx[self.active[idx]]
-        tiny = self.h[idx] < _H_MIN_REL * np.maximum(1.0, np.abs(self.t[idx]))
+        tiny = rodas4.too_small(self.h[idx], self.t[idx], self.stop[idx])
         if tiny.any():
             self.fail(
                 idx[tiny],
                 [
-                    f"step size fell below {_H_MIN_REL:g} of the time at t = {self.t[m]:.6g} "
+                    f"step size fell below {rodas4.H_MIN_REL:g} of the run's time scale at "
+                    f"t = {self.t[m]:.6g} "
                     "day: the error estimate would not meet the tolerance (a rate that is not "
                     "smooth, or not finite, there)"
                     for m in idx[tiny]

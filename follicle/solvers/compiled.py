@@ -26,7 +26,7 @@ __all__ = ["integrator", "model_functions"]
 
 _LOCK = threading.Lock()
 #: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
-_JITTED = ("attempt", "next_step", "watched", "hermite", "advance", "each_member")
+_JITTED = ("attempt", "next_step", "too_small", "watched", "hermite", "advance", "each_member")
 #: The functions a generated model module defines (:mod:`follicle.kernels`), in the order
 #: :func:`follicle.solvers.rodas4.advance` takes them.
 _ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")

@@ -87,7 +87,8 @@ C = (
 )
 #: Step-size control: safety factor and the bounds of the change in one step.
 SAFETY, SHRINK_MAX, GROW_MAX = 0.9, 0.2, 6.0
-#: A step smaller than this (relative to the time) is an underflow: the member fails.
+#: A step smaller than this, relative to the run's time scale (the larger of the time and
+#: the next breakpoint), is an underflow: the member fails (:func:`too_small`).
 H_MIN_REL = 1e-13
 #: Breakpoints closer than this (relative) are one point.
 TINY = 1e-12
@@ -188,6 +189,14 @@ def next_step(h, norm):
     """The step size after a step of size ``h`` with error norm ``norm``."""
     grow = min(max(SAFETY * max(norm, 1e-300) ** -0.25, SHRINK_MAX), GROW_MAX)
     return h * (grow if norm <= 1.0 else min(grow, 1.0))
+
+
+def too_small(h, t, end):
+    """Whether step size ``h`` at time ``t``, on the way to breakpoint ``end``, has
+    underflowed: :math:`h < 10^{-13} \\max(|t|, |t_{end}|)`. Relative to the run's time
+    scale, not to 1: a run over 1e-4 time units starts with steps far below 1e-13 of a
+    unit. Works elementwise on arrays."""
+    return h < H_MIN_REL * np.maximum(abs(t), abs(end))
 
 
 def watched(observables, t, y, p, clip, state, index, level, obs, out):
@@ -365,7 +374,7 @@ def advance(
                     done = done or (j < watch_times.size and watch_times[j] <= tm)
             else:
                 n_rej += 1
-            if hm < H_MIN_REL * max(1.0, abs(tm)) or n_acc + n_rej >= budget[m]:
+            if too_small(hm, tm, end) or n_acc + n_rej >= budget[m]:
                 done = True
             if done:
                 break
