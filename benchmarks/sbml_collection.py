@@ -151,9 +151,11 @@ def sweep_compare(folder: Path, members: int, axes: int = 3) -> dict:
     final value of the first state: ``fl.sweep`` against libRoadRunner's loop (``reset()``,
     parameters set by index in one call, two output points), milliseconds per member.
 
-    Models with events are not swept here. ``reset()`` does not re-evaluate initial
-    assignments, so a state whose initial value depends on a swept parameter differs; the
-    agreement column shows it.
+    Models with events are not swept here. libRoadRunner's ``reset()`` re-evaluates the
+    initial assignments of species from the parameters set before it (so the parameters
+    are set first), but not those of constant parameters: a swept parameter that another
+    parameter's initial assignment uses gives different models, which the agreement
+    column shows.
     """
     import roadrunner
 
@@ -185,8 +187,8 @@ def sweep_compare(folder: Path, members: int, axes: int = 3) -> dict:
     peer = np.empty(members)
     start = time.perf_counter()
     for k in range(members):
-        rr.reset()
         rr.model.setGlobalParameterValues(index, rows[k])
+        rr.reset()  # after the parameters: initial assignments of species use them
         peer[k] = rr.simulate(0.0, float(end_time(measurements)), 2, selections=[info.ids[first]])[
             -1, 0
         ]
