@@ -71,9 +71,35 @@ def _timeout(signum, frame):
     raise TimeoutError
 
 
+def run_roadrunner(folder):
+    """libRoadRunner on one case, as the suite's own wrappers run it: the settings' output
+    times and variables (``[S]`` for a concentration, ``S`` for an amount), CVODE at
+    relative tolerance 1e-10 and absolute tolerance 1e-14 (tighter than the defaults, the
+    peer's best correct setup here). Returns ``(columns, values)`` like
+    :func:`follicle.sbml.testsuite.run_case`."""
+    import numpy as np
+    import roadrunner
+
+    from follicle.sbml import testsuite
+
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
+    case = testsuite.read_case(folder)
+    rr = roadrunner.RoadRunner(str(case.model_path))
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-14
+    species = set(rr.model.getFloatingSpeciesIds()) | set(rr.model.getBoundarySpeciesIds())
+    selections = ["time"] + [
+        f"[{v}]" if v in species and v in case.concentration else v for v in case.variables
+    ]
+    values = rr.simulate(case.start, case.start + case.duration, case.steps + 1, selections)
+    return ["time", *case.variables], np.asarray(values, dtype=float)
+
+
 def run_one(args):
-    """Outcome of one case: (number, status, reason, tags, seconds)."""
-    folder, limit = args
+    """Outcome of one case: (number, status, reason, tags, seconds), by follicle or (with
+    ``tool="libroadrunner"``) by libRoadRunner, scored the same way; a case libRoadRunner
+    raises on counts as unsupported."""
+    folder, limit, tool = args
     from follicle.errors import SBMLImportError
     from follicle.sbml import testsuite
 
@@ -83,7 +109,13 @@ def run_one(args):
     signal.alarm(limit)
     try:
         tags = testsuite.read_case(folder).tags
-        columns, values = testsuite.run_case(folder)
+        if tool == "libroadrunner":
+            try:
+                columns, values = run_roadrunner(folder)
+            except (RuntimeError, ValueError) as exc:  # libRoadRunner refuses or fails
+                raise SBMLImportError(f"libRoadRunner: {exc}") from None
+        else:
+            columns, values = testsuite.run_case(folder)
         result = testsuite.score(folder, columns, values)
         status, reason = ("pass", "") if result.passed else ("wrong", result.worst)
     except SBMLImportError as exc:
@@ -97,27 +129,43 @@ def run_one(args):
     return Path(folder).name, status, reason, tags, time.perf_counter() - start
 
 
-def table(results) -> str:
+def table(results, peer=None) -> str:
+    """The markdown table of follicle's ``results`` by tag, with libRoadRunner's ``peer``
+    results (the same cases) beside them when given."""
     counts = collections.Counter(status for _, status, *_ in results)
     by_tag: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    peer_by_tag: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     reasons: collections.Counter = collections.Counter()
     for _, status, reason, tags, _ in results:
         for tag in tags:
             by_tag[tag][status] += 1
         if status == "unsupported":
             reasons[feature(reason)] += 1
+    for _, status, _, tags, _ in peer or ():
+        for tag in tags:
+            peer_by_tag[tag][status] += 1
     lines = [
         f"{len(results)} cases run: **{counts['pass']} pass**, {counts['unsupported']} "
         f"unsupported (refused by name), **{counts['wrong']} wrong**.",
-        "",
-        "| tag | cases | pass | unsupported | wrong |",
-        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for tag in sorted(by_tag, key=lambda k: (-sum(by_tag[k].values()), k)):
-        c = by_tag[tag]
+    if peer:
+        pc = collections.Counter(status for _, status, *_ in peer)
         lines.append(
-            f"| {tag} | {sum(c.values())} | {c['pass']} | {c['unsupported']} | {c['wrong']} |"
+            f"libRoadRunner on the same cases, scored the same way: {pc['pass']} pass, "
+            f"{pc['unsupported']} refused (it raised), {pc['wrong']} wrong."
         )
+    head = "| tag | cases | pass | unsupported | wrong |"
+    rule = "| --- | ---: | ---: | ---: | ---: |"
+    if peer:
+        head += " libRoadRunner pass | refused | wrong |"
+        rule += " ---: | ---: | ---: |"
+    lines += ["", head, rule]
+    for tag in sorted(by_tag, key=lambda k: (-sum(by_tag[k].values()), k)):
+        c, p = by_tag[tag], peer_by_tag[tag]
+        row = f"| {tag} | {sum(c.values())} | {c['pass']} | {c['unsupported']} | {c['wrong']} |"
+        if peer:
+            row += f" {p['pass']} | {p['unsupported']} | {p['wrong']} |"
+        lines.append(row)
     lines += [
         "",
         "Why cases are unsupported (a case counts once, under the first refusal):",
@@ -140,14 +188,35 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=120, help="seconds per case")
     parser.add_argument("--write", action="store_true", help="update docs/sbml.md")
     parser.add_argument("--json", type=Path, help="write every case's outcome here")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run libRoadRunner on every case (the [peers] extra)",
+    )
     args = parser.parse_args(argv)
     folders = sorted(p for p in Path(args.suite).iterdir() if p.is_dir())
     start = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run_one, [(f, args.timeout) for f in folders], chunksize=8))
+        results = list(
+            pool.map(run_one, [(f, args.timeout, "follicle") for f in folders], chunksize=8)
+        )
     elapsed = time.perf_counter() - start
-    text = table(results) + (
-        f"\n\nThe full run took {elapsed / 60:.1f} min on {args.jobs} processes."
+    peer = None
+    if args.peer:
+        import roadrunner
+
+        with ProcessPoolExecutor(args.jobs) as pool:
+            peer = list(
+                pool.map(
+                    run_one, [(f, args.timeout, "libroadrunner") for f in folders], chunksize=8
+                )
+            )
+        wrong = [(n, r) for n, status, r, *_ in peer if status == "wrong"]
+        print(f"libRoadRunner {roadrunner.__version__} wrong answers:", file=sys.stderr)
+        for n, r in wrong:
+            print(f"  {n}: {r}", file=sys.stderr)
+    text = table(results, peer) + (
+        f"\n\nThe follicle run took {elapsed / 60:.1f} min on {args.jobs} processes."
     )
     print(text)
     if args.json:

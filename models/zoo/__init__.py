@@ -18,10 +18,17 @@ builder            model                                                       t
 The engine integrates in days; each module's docstring says how the paper's time maps onto
 days. :data:`ZOO` maps each name to its builder.
 
+Published SBML documents ship beside them (:data:`SBML`), to load with
+:func:`follicle.sbml.load`: ``Elowitz_Nature2000``, the repressilator of Elowitz & Leibler
+2000, Nature 403:335, as the Benchmark-Models-PEtab collection encodes it (BSD 3-Clause,
+``sbml/LICENSE-Benchmark-Models-PEtab``; time in minutes).
+
 >>> from follicle.models import zoo
 >>> sorted(zoo.ZOO)
 ['alnuaimi2012', 'halloy2002', 'karin2019']
 """
+
+from pathlib import Path
 
 from follicle.models.zoo.alnuaimi2012 import alnuaimi2012
 from follicle.models.zoo.halloy2002 import halloy2002
@@ -34,4 +41,7 @@ ZOO = {
     "karin2019": karin2019,
 }
 
-__all__ = ["ZOO", "alnuaimi2012", "halloy2002", "karin2019"]
+#: Published SBML documents shipped with follicle, by name: ``SBML[name]`` is the file.
+SBML = {"Elowitz_Nature2000": Path(__file__).parent / "sbml" / "Elowitz_Nature2000.xml"}
+
+__all__ = ["SBML", "ZOO", "alnuaimi2012", "halloy2002", "karin2019"]
