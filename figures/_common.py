@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
 from follicle.models.readouts import first_anagen_onset
 
 plt.rcParams.update({

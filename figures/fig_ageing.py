@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from follicle.models.plot import phase_stack, treated_vs_control
 
 import follicle as fl
+from follicle.models.plot import phase_stack, treated_vs_control
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from follicle.models.readouts import first_anagen_onset
 from matplotlib.colors import TwoSlopeNorm
 
 import follicle as fl
+from follicle.models.readouts import first_anagen_onset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+import follicle as fl
 from follicle.fitting import datasets, estimate, targets
 from follicle.fitting.profile import profile
 from follicle.models.zoo.karin2019 import PARAMETER_SETS
-
-import follicle as fl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

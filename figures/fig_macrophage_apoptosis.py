@@ -7,10 +7,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from follicle.models.plot import treated_vs_control
-from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
+from follicle.models.plot import treated_vs_control
+from follicle.models.readouts import first_anagen_onset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, onsets_by_dose, save, standalone

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from follicle.models.readouts import first_anagen_onset
-from follicle.models.regimes import REGIMES, held_burden_map
-from follicle.models.senescence import steady_age, steady_burden
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.ticker import NullLocator
 
 import follicle as fl
+from follicle.models.readouts import first_anagen_onset
+from follicle.models.regimes import REGIMES, held_burden_map
+from follicle.models.senescence import steady_age, steady_burden
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

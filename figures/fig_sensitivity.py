@@ -22,9 +22,9 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from follicle.models.sensitivity import READOUTS
 
 import follicle as fl
+from follicle.models.sensitivity import READOUTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

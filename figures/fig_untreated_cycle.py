@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from follicle.models.plot import phase_stack
 
 import follicle as fl
+from follicle.models.plot import phase_stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone

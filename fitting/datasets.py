@@ -18,11 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from follicle.errors import UnknownNameError
 from follicle.fitting.data import Dataset, load_dataset
 from follicle.fitting.objective import Problem
 from follicle.models.zoo.karin2019 import karin2019
-
-from follicle.errors import UnknownNameError
 from follicle.schedule import Bolus
 
 __all__ = ["DATASETS", "KARIN_PULSES", "load", "problem"]

@@ -20,12 +20,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from follicle.fitting.lockstep import map_together
 from scipy.optimize import least_squares
 
 from follicle.designs import latin_hypercube
 from follicle.errors import DataError, FollicleError
 from follicle.executors import map_ordered
+from follicle.fitting.lockstep import map_together
 
 __all__ = ["FitResult", "Start", "estimate"]
 

@@ -32,9 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from follicle.fitting.data import Dataset
 
 from follicle.errors import DataError, UnknownNameError
+from follicle.fitting.data import Dataset
 from follicle.sensitivities import simulate_sensitivities
 
 __all__ = ["LogParameters", "Problem"]

@@ -31,12 +31,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from follicle.fitting.lockstep import map_together
 from scipy.optimize import least_squares
 from scipy.stats import chi2, norm
 
 from follicle.errors import DataError, FollicleError
 from follicle.executors import map_ordered
+from follicle.fitting.lockstep import map_together
 
 __all__ = ["IDENTIFIABLE", "PRACTICAL", "STRUCTURAL", "Fisher", "Profile", "fisher", "profile"]
 

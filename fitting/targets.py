@@ -48,14 +48,14 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from follicle.ensemble import simulate_ensemble
+from follicle.errors import DataError
 from follicle.fitting.objective import LogParameters
 from follicle.models.coupled import coupled
 from follicle.models.readouts import anagen_onset
 from follicle.models.scenarios import scenario
 from follicle.models.senescence import lived_burden, removal_half_life
-
-from follicle.ensemble import simulate_ensemble
-from follicle.errors import DataError
 from follicle.readouts import TimeAverage, crossing_times
 
 __all__ = ["EXPERIMENTS", "MISSING", "Target", "TargetProblem", "load", "score"]

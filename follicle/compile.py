@@ -30,7 +30,10 @@ from sympy.printing.numpy import NumPyPrinter
 from follicle import codegen
 from follicle.codegen.printing import ExactFloats
 
-__all__ = ["CompiledModel", "cached", "compile_model", "positional_expressions"]
+__all__ = [
+    "CompiledModel", "cached", "compile_model", "function_source", "jacobian_entries",
+    "positional_expressions",
+]
 
 _CACHE: dict[str, CompiledModel] = {}
 _LOCK = threading.Lock()
@@ -84,7 +87,7 @@ def _derivative(wrapped, var):
     return d.replace(sp.DiracDelta, lambda *args: sp.Integer(0)).replace(_Power, sp.Pow)
 
 
-def _jacobian_entries(rhs, states):
+def jacobian_entries(rhs, states):
     """Structurally non-zero entries ``(i, j, df_i/dy_j)`` of the Jacobian."""
     entries = []
     for i, f in enumerate(map(_wrap_powers, rhs)):
@@ -95,7 +98,7 @@ def _jacobian_entries(rhs, states):
     return entries
 
 
-def _function_source(name, outputs, n_states, n_params, n_rows):
+def function_source(name, outputs, n_states, n_params, n_rows):
     """Python source of ``name(t, y, p)`` returning ``outputs`` stacked along axis 0.
 
     ``outputs`` are written in the positional symbols ``_s<i>`` (states) and ``_p<j>``
@@ -285,7 +288,7 @@ def compile_model(model) -> CompiledModel:
 
 def _compile(model) -> CompiledModel:
     states, params, rhs, obs = positional_expressions(model)
-    nonzero = _jacobian_entries(rhs, states)
+    nonzero = jacobian_entries(rhs, states)
     rows = [i for i, _, _ in nonzero]
     cols = [j for _, j, _ in nonzero]
     entries = [d for _, _, d in nonzero]
@@ -297,11 +300,11 @@ def _compile(model) -> CompiledModel:
     initial = [model.initial_expressions[model.state_names[i]].xreplace(positional)
                for i in initial_rows]
     source = "\n\n".join([
-        _function_source("rhs", rhs, n, m, n),
-        _function_source("jac_data", entries, n, m, len(entries)),
-        _function_source("observables", obs, n, m, len(obs)),
+        function_source("rhs", rhs, n, m, n),
+        function_source("jac_data", entries, n, m, len(entries)),
+        function_source("observables", obs, n, m, len(obs)),
         _explicit_time_source(dt_rows, n, m),
-        *([_function_source("initial", initial, 0, m, len(initial))] if initial else []),
+        *([function_source("initial", initial, 0, m, len(initial))] if initial else []),
     ]) + "\n"
     compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols,
                              initial_rows)

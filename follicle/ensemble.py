@@ -55,7 +55,7 @@ from follicle.errors import (
 from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
-from follicle.simulate import DEFAULT_RTOL, Threshold, _atol, _output_times, _span
+from follicle.simulate import DEFAULT_RTOL, Threshold, absolute_tolerances, output_times, time_span
 from follicle.solvers import compiled as solvers_compiled
 from follicle.solvers import rodas4, sparse_lu
 from follicle.solvers.sparse_lu import SparseLU
@@ -179,7 +179,7 @@ def make_plan(
     resolved = tuple(
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
-    grid = None if t_eval is None else _output_times(t_eval, t0, t1)
+    grid = None if t_eval is None else output_times(t_eval, t0, t1)
     plan_events = tuple(_resolve_event(model, ev) for ev in events)
     rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
     lu = sparse_lu.for_pattern(compiled.n_states, rows, cols)
@@ -192,7 +192,7 @@ def make_plan(
         t0=t0,
         t1=t1,
         rtol=float(rtol),
-        atol=_atol(model, atol),
+        atol=absolute_tolerances(model, atol),
         nonnegative=np.array([s.nonnegative for s in model.states.values()]),
         groups=model.conservation_groups,
         autonomous=compiled.autonomous,
@@ -1395,10 +1395,10 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         raise FollicleError(
             f"simulate_ensemble() needs a follicle Model, got {type(model).__name__}"
         )
-    t0, t1 = _span(days, t_span)
+    t0, t1 = time_span(days, t_span)
     readouts = _named_readouts(readouts)
     if t_eval is None and not readouts:
-        t_eval = _output_times(None, t0, t1)
+        t_eval = output_times(None, t0, t1)
     plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
                      max_steps=max_steps, backend=backend)  # fmt: skip
     p_cols, size = member_columns(model, params, "parameter", None)

@@ -42,14 +42,14 @@ from scipy.integrate import solve_ivp
 
 from follicle import codegen
 from follicle.compile import (
-    _function_source,
-    _jacobian_entries,
     cached,
+    function_source,
+    jacobian_entries,
     positional_expressions,
 )
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
 from follicle.schedule import ParameterStep, Schedule, resolve
-from follicle.simulate import DEFAULT_RTOL, _atol, _output_times, _span
+from follicle.simulate import DEFAULT_RTOL, absolute_tolerances, output_times, time_span
 
 __all__ = ["Sensitivities", "simulate_sensitivities"]
 
@@ -109,8 +109,8 @@ def _build(model) -> _Derivatives:
     parts, positions = [], []
     for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params),
                              ("y0_p", initial, params)):
-        entries = _jacobian_entries(exprs, wrt)
-        parts.append(_function_source(name, [d for *_, d in entries], n, m, len(entries)))
+        entries = jacobian_entries(exprs, wrt)
+        parts.append(function_source(name, [d for *_, d in entries], n, m, len(entries)))
         positions.append((np.array([i for i, _, _ in entries], dtype=np.intp),
                           np.array([j for _, j, _ in entries], dtype=np.intp)))
     return _Derivatives("\n\n".join(parts) + "\n", n, m, len(obs), *positions)
@@ -197,15 +197,15 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
         if p not in model.parameters:
             raise UnknownNameError("parameter", p, names)
     cols = np.array([names.index(p) for p in parameters], dtype=np.intp)
-    t0, t1 = _span(days, t_span)
-    times = _output_times(t_eval, t0, t1)
+    t0, t1 = time_span(days, t_span)
+    times = output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial, p0)
     sched = Schedule.of(schedule)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled, derivs = model.compiled, _derivatives(model)
     n, k = compiled.n_states, cols.size
-    atol_y = _atol(model, atol)
+    atol_y = absolute_tolerances(model, atol)
     scale = np.where(p0[cols] != 0, np.abs(p0[cols]), 1.0)
     atol_all = np.concatenate([atol_y, (atol_y[:, None] / scale[None, :]).ravel()])
     s0 = derivs.y0_p(p0)[:, cols]  # dy0/dp: nonzero where an initial value uses p

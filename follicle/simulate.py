@@ -23,7 +23,10 @@ from follicle.schedule import Schedule, resolve
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import TIME_UNIT, as_magnitude
 
-__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "METHODS", "Threshold", "simulate"]
+__all__ = [
+    "DEFAULT_ATOL", "DEFAULT_RTOL", "METHODS", "Threshold", "absolute_tolerances", "output_times",
+    "simulate", "time_span",
+]
 
 #: Default relative tolerance.
 DEFAULT_RTOL = 1e-6
@@ -88,7 +91,16 @@ class _NonFinite(Exception):
         self.t, self.y, self.values, self.what = t, y, values, what
 
 
-def _span(days, t_span):
+def time_span(days, t_span) -> tuple[float, float]:
+    """The run's ``(start, stop)`` in days from ``days`` (a duration from 0) or ``t_span``,
+    each a number of days or a quantity; exactly one is given.
+
+    Raises
+    ------
+    TimeSpanError
+        Both or neither given, a value in a unit that is not a time, an empty or reversed
+        span, or one above the span limit.
+    """
     if (days is None) == (t_span is None):
         raise TimeSpanError("give exactly one of days=<duration> or t_span=(start, stop)")
     try:
@@ -110,7 +122,16 @@ def _span(days, t_span):
     return t0, t1
 
 
-def _output_times(t_eval, t0, t1):
+def output_times(t_eval, t0, t1) -> np.ndarray:
+    """The output times of a run over ``[t0, t1]``: ``t_eval`` checked (strictly
+    increasing, finite, inside the span; a pint quantity array is converted to days), or
+    by default a grid of at least 201 points and ten per day.
+
+    Raises
+    ------
+    TimeSpanError
+        Times that are not numbers, not increasing, outside the span, or too many.
+    """
     if t_eval is None:
         n = max(201, math.ceil((t1 - t0) * _POINTS_PER_DAY) + 1)
         return np.linspace(t0, t1, n)
@@ -212,13 +233,13 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         raise ParameterValueError(
             f"max_step must be a number of days > 0 (math.inf: no limit), got {shown(max_step)}"
         )
-    t0, t1 = _span(days, t_span)
+    t0, t1 = time_span(days, t_span)
     limits.check("steps", (t1 - t0) / max_step, "the number of steps max_step forces "
                  "(span / max_step)")
-    times = _output_times(t_eval, t0, t1)
+    times = output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial, p0)
-    atol_vec = _atol(model, atol)
+    atol_vec = absolute_tolerances(model, atol)
     sched = Schedule.of(schedule)
     if method == "RODAS4":
         return _simulate_rodas4(model, (t0, t1), times, p0, y, sched, tuple(events), rtol,
@@ -313,7 +334,10 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
     )
 
 
-def _atol(model, atol):
+def absolute_tolerances(model, atol) -> np.ndarray:
+    """Each state's absolute tolerance: ``atol`` (one number, or a mapping from state names
+    to numbers with the rest at the default), the default being ``DEFAULT_ATOL`` times the
+    state's ``scale``."""
     scales = np.array([s.scale for s in model.states.values()])
     if atol is None:
         return DEFAULT_ATOL * scales

@@ -46,7 +46,7 @@ from follicle.executors import map_ordered
 from follicle.model import conservation_violations, initial_matrix
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
-from follicle.simulate import DEFAULT_RTOL, _output_times, _span
+from follicle.simulate import DEFAULT_RTOL, output_times, time_span
 from follicle.units import Q_, TIME_UNIT, as_magnitude
 
 __all__ = ["SweepResult", "sweep"]
@@ -269,7 +269,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     if not isinstance(model, Model):
         raise FollicleError(f"sweep() needs a follicle Model, got {type(model).__name__}")
     design = axes if isinstance(axes, Design) else grid(axes)
-    t0, t1 = _span(days, t_span)
+    t0, t1 = time_span(days, t_span)
     named = dict(readout) if isinstance(readout, Mapping) else {_column_of(readout): readout}
     specs = {n: r for n, r in named.items() if isinstance(r, _SPECS)}
     functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
@@ -279,7 +279,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
                 f"readout {name!r} is {fn!r}, which is neither a readout of "
                 "follicle.readouts nor a function of a Trajectory"
             )
-    grid_times = _output_times(None, t0, t1) if functions else None
+    grid_times = output_times(None, t0, t1) if functions else None
     plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=specs, t_eval=grid_times,
                      max_steps=max_steps, backend=backend)  # fmt: skip
     base = model.with_defaults(**dict(params or {})) if params else model

@@ -27,13 +27,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
-from follicle.models.interventions import DOSE_UNIT, induce_senescence
-from follicle.models.readouts import anagen_onset, first_anagen_onset
 
 from follicle import limits
 from follicle.designs import grid, latin_hypercube, sobol
 from follicle.errors import FollicleError, UnknownNameError, renamed
+from follicle.models import INTERVENTIONS, SCENARIOS, Scenario, coupled, dose, scenario
+from follicle.models.interventions import DOSE_UNIT, induce_senescence
+from follicle.models.readouts import anagen_onset, first_anagen_onset
 from follicle.readouts import Peak, TimeAverage, ValueAt
 from follicle.sweep import CHUNK
 

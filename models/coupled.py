@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from follicle.models import drugs, fur, macrophages, phase, senescence, stem_cells, wnt
-
 from follicle.errors import UnknownNameError
 from follicle.model import Model, Module, Parameter
+from follicle.models import drugs, fur, macrophages, phase, senescence, stem_cells, wnt
 
 __all__ = ["COMPARTMENTS", "clamped", "compartment", "coupled"]
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
-from follicle.models.kinetics import hill as saturation
-from follicle.models.parameters import parameter
 
 from follicle.model import Module
+from follicle.models.kinetics import hill as saturation
+from follicle.models.parameters import parameter
 
 __all__ = ["DRUGS", "Drug", "module", "occupancy"]
 

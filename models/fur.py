@@ -9,11 +9,10 @@ dystrophic. F is relative to the coat of a healthy young adult.
 
 from __future__ import annotations
 
+from follicle.model import Module
 from follicle.models.drugs import occupancy
 from follicle.models.parameters import declare
 from follicle.models.phase import anagen_fraction
-
-from follicle.model import Module
 
 __all__ = ["module"]
 

@@ -12,9 +12,8 @@ a typo fails where it was written rather than deep inside a simulation.
 
 from __future__ import annotations
 
-from follicle.models.drugs import DRUGS
-
 from follicle.errors import ParameterValueError, ScheduleError, UnitError, UnknownNameError
+from follicle.models.drugs import DRUGS
 from follicle.schedule import Bolus, ParameterStep, repeat
 from follicle.units import as_magnitude
 

@@ -28,12 +28,11 @@ sourced, so none is invented).
 
 from __future__ import annotations
 
+from follicle.model import Module
 from follicle.models.drugs import occupancy
 from follicle.models.kinetics import hill
 from follicle.models.parameters import declare
 from follicle.models.phase import anagen_fraction, catagen_fraction, late_competent_fraction
-
-from follicle.model import Module
 
 __all__ = ["module"]
 

@@ -41,10 +41,10 @@ from __future__ import annotations
 import itertools
 
 import sympy as sp
-from follicle.models.drugs import occupancy
-from follicle.models.parameters import declare
 
 from follicle.model import Module
+from follicle.models.drugs import occupancy
+from follicle.models.parameters import declare
 
 __all__ = [
     "N_ANAGEN",

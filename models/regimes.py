@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from follicle.models.coupled import clamped, compartment
-from follicle.models.interventions import course
-from follicle.models.stem_cells import steady_capacity
 from scipy.optimize import brentq
 
 from follicle.analysis import RegimeMap, Transition, boundary, regime_map
 from follicle.errors import AnalysisError, ParameterValueError
+from follicle.models.coupled import clamped, compartment
+from follicle.models.interventions import course
+from follicle.models.stem_cells import steady_capacity
 from follicle.readouts import crossing_times
 from follicle.simulate import simulate
 from follicle.trajectory import Trajectory

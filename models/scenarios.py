@@ -24,14 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from follicle.designs import Design, grid
+from follicle.errors import ScheduleError, UnknownNameError
 from follicle.models.coupled import coupled
 from follicle.models.drugs import DRUGS
 from follicle.models.interventions import course, dose, induce_senescence
 from follicle.models.senescence import lived_burden
 from follicle.models.stem_cells import steady_capacity
-
-from follicle.designs import Design, grid
-from follicle.errors import ScheduleError, UnknownNameError
 from follicle.schedule import Bolus
 from follicle.simulate import simulate
 from follicle.sweep import SweepResult, sweep

@@ -33,11 +33,11 @@ import math
 
 import numpy as np
 import sympy as sp
-from follicle.models.drugs import occupancy
-from follicle.models.parameters import declare, parameter
 from scipy.integrate import solve_ivp
 
 from follicle.model import Module, t
+from follicle.models.drugs import occupancy
+from follicle.models.parameters import declare, parameter
 
 __all__ = [
     "DAYS_PER_YEAR",

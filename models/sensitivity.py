@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from follicle.models.coupled import coupled
-from follicle.models.readouts import anagen_onset
-from follicle.models.scenarios import scenario
 
 from follicle.ensemble import simulate_ensemble
 from follicle.errors import AnalysisError
+from follicle.models.coupled import coupled
+from follicle.models.readouts import anagen_onset
+from follicle.models.scenarios import scenario
 from follicle.readouts import TimeAverage
 from follicle.schedule import ParameterStep
 

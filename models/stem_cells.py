@@ -31,13 +31,12 @@ Stem-cell amounts are fractions of the healthy pool.
 
 from __future__ import annotations
 
+from follicle.model import Module
 from follicle.models.drugs import occupancy
 from follicle.models.kinetics import hill
 from follicle.models.parameters import declare, parameter
 from follicle.models.phase import anagen_fraction, responsive_fraction
 from follicle.models.senescence import burden
-
-from follicle.model import Module
 
 __all__ = ["module", "steady_capacity"]
 

@@ -13,10 +13,9 @@ WNT is in arbitrary units: no absolute concentration could be sourced.
 
 from __future__ import annotations
 
+from follicle.model import Module
 from follicle.models.drugs import occupancy
 from follicle.models.parameters import declare
-
-from follicle.model import Module
 
 __all__ = ["module"]
 

@@ -11,10 +11,10 @@ import sys
 
 import numpy as np
 import pytest
-from follicle.models.cli import main
-from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
+from follicle.models.cli import main
+from follicle.models.readouts import first_anagen_onset
 
 
 def follicle_cmd(*args, cwd=None):

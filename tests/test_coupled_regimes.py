@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+import follicle as fl
 from follicle.models.regimes import (
     ARRESTED,
     CRITICAL_BURDEN_DAYS,
@@ -16,8 +18,6 @@ from follicle.models.regimes import (
     held_burden_map,
 )
 from follicle.models.stem_cells import steady_capacity
-
-import follicle as fl
 
 classify = fl.models.classify_hair_cycle
 HELD = fl.models.clamped("senescence")

@@ -4,9 +4,9 @@ gives no influence to a parameter the readout cannot see."""
 from __future__ import annotations
 
 import pytest
-from follicle.models.sensitivity import fur_recovery, onset_delay
 
 import follicle as fl
+from follicle.models.sensitivity import fur_recovery, onset_delay
 
 pytest.importorskip("SALib")
 

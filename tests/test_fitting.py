@@ -6,10 +6,10 @@ import concurrent.futures
 
 import numpy as np
 import pytest
-from follicle.fitting.profile import IDENTIFIABLE, STRUCTURAL, fisher, profile
 
 import follicle as fl
 from follicle import fitting
+from follicle.fitting.profile import IDENTIFIABLE, STRUCTURAL, fisher, profile
 
 PROV = "assumed: test model"
 TRUTH = {"k_p": 2.0, "k_d": 0.5}

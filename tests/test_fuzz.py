@@ -25,14 +25,14 @@ import warnings
 import numpy as np
 import pytest
 from _models import PROV, decay, one_compartment
-from follicle.fitting import targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import follicle as fl
 from follicle import fitting
+from follicle.fitting import targets
 from follicle.schedule import resolve
-from follicle.simulate import _output_times, _span
+from follicle.simulate import output_times, time_span
 
 #: Seconds after which a call counts as a hang.
 HANG = 10
@@ -343,8 +343,8 @@ def test_fuzz_sbml_export():
 def _stand_in(model, days=None, *, t_span=None, params=None, initial=None, schedule=None,
               **options):
     """Everything simulate() checks before it integrates; then stop."""
-    t0, t1 = _span(days, t_span)
-    _output_times(options.get("t_eval"), t0, t1)
+    t0, t1 = time_span(days, t_span)
+    output_times(options.get("t_eval"), t0, t1)
     p = model.parameter_vector(params)
     model.initial_vector(initial)
     resolve(fl.Schedule.of(schedule), model, t0, t1, p)

@@ -16,10 +16,10 @@ import warnings
 import numpy as np
 import pytest
 from _models import decay, one_compartment
-from follicle.fitting import targets
 
 import follicle as fl
 from follicle import fitting, limits
+from follicle.fitting import targets
 
 HEADER = "# synthetic: true\n# provenance: test\n"
 COLUMNS = "observableId,simulationConditionId,time,measurement,noiseParameters"

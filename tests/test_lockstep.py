@@ -7,14 +7,14 @@ import concurrent.futures
 
 import numpy as np
 import pytest
+from test_fitting import production
+
+from follicle.errors import SolverError
 from follicle.fitting import targets
 from follicle.fitting.estimate import estimate
 from follicle.fitting.lockstep import map_together
 from follicle.fitting.objective import LogParameters
 from follicle.fitting.profile import profile
-from test_fitting import production
-
-from follicle.errors import SolverError
 
 
 class Exponentials(LogParameters):

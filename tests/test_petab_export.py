@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 
 import pytest
-from follicle.fitting import petab as petab_export
 from test_fitting import production
 
 import follicle as fl
 from follicle import fitting
+from follicle.fitting import petab as petab_export
 
 petab = pytest.importorskip("petab.v1")
 # petab 0.8 calls pandas options that pandas deprecates; not ours to fix.

@@ -15,10 +15,10 @@ import pytest
 import roadrunner
 import sympy as sp
 from _models import ALL_BUILDERS, PROV, one_compartment
-from follicle.models.drugs import DRUGS
-from follicle.models.zoo import ZOO
 
 import follicle as fl
+from follicle.models.drugs import DRUGS
+from follicle.models.zoo import ZOO
 from follicle.units import parse_unit
 
 #: Both peers and the engine integrate with these tolerances.

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from follicle.fitting import targets
 
 import follicle as fl
 from follicle import fitting
+from follicle.fitting import targets
 
 
 @pytest.fixture(scope="module")

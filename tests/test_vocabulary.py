@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 import pytest
 from _models import PROV, one_compartment
-from follicle.models.cli import main
 
 import follicle as fl
 from follicle.errors import ModelDefinitionError, renamed
+from follicle.models.cli import main
 
 
 def test_renamed_warns_with_both_spellings_and_returns_the_new_one():

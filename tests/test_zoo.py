@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 import pytest
-from follicle.models.zoo.karin2019 import PARAMETER_SETS
 
 import follicle as fl
+from follicle.models.zoo.karin2019 import PARAMETER_SETS
 
 zoo = fl.models.zoo
 

@@ -9,9 +9,9 @@ telogen at the telogen fraction's up-crossing.
 from __future__ import annotations
 
 import numpy as np
-from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 
 import follicle as fl
+from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 
 
 def main() -> None:

@@ -6,10 +6,9 @@ the best values, 95% profile intervals with their identifiability labels, and th
 ``figures/fig_fitting.py`` draws the same fit and profiles.
 """
 
+from follicle import fitting
 from follicle.fitting.profile import fisher, profile
 from follicle.models.zoo.karin2019 import PARAMETER_SETS
-
-from follicle import fitting
 
 TRUTH = PARAMETER_SETS["A"]
 

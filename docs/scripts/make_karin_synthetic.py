@@ -8,6 +8,7 @@ set A (as quoted in the project's science brief) and log-normal noise of 10%, se
 from pathlib import Path
 
 import numpy as np
+
 from follicle.fitting.data import Condition, synthetic, write_measurements
 from follicle.fitting.datasets import KARIN_PULSES
 from follicle.models.zoo.karin2019 import PARAMETER_SETS, karin2019

@@ -22,6 +22,8 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+
+import follicle as fl
 from follicle.models.regimes import (
     CRITICAL_BURDEN_DAYS,
     REGIMES,
@@ -30,8 +32,6 @@ from follicle.models.regimes import (
 )
 from follicle.models.senescence import steady_age
 from follicle.models.stem_cells import steady_capacity
-
-import follicle as fl
 
 #: One letter per regime in the printed maps.
 LETTERS = dict(zip(REGIMES, "CADP", strict=True))

@@ -20,9 +20,8 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from follicle.models.sensitivity import READOUTS
-
 import follicle as fl
+from follicle.models.sensitivity import READOUTS
 
 
 def main() -> None:

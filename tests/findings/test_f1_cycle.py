@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from follicle.models.readouts import anagen_ends, anagen_onsets
 
 import follicle as fl
+from follicle.models.readouts import anagen_ends, anagen_onsets
 
 DAYS = 320
 

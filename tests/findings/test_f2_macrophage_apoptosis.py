@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from follicle.models.readouts import anagen_onset, first_anagen_onset
 
 import follicle as fl
+from follicle.models.readouts import anagen_onset, first_anagen_onset
 
 DOSES = [0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]  # mg/kg, one dose
 EARLY, MIDDLE, LATE = [2.0, 5.0, 8.0], [12.0, 15.0], [18.0, 21.0]  # days into telogen

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 
 import follicle as fl
+from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
 
 DOSES = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0]  # mg/kg, every 2 days, 8 times (days 12-26)
 

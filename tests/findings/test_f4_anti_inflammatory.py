@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
+from follicle.models.readouts import first_anagen_onset
 
 DOSES = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]  # mg/kg, daily for 5 days from day 18
 MACROPHAGE_ROUTE_OFF = {"d_M_antiinfl": 0.0, "i_supply_antiinfl": 0.0}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from follicle.models.readouts import anagen_onsets
-from follicle.models.senescence import DAYS_PER_YEAR
 
 import follicle as fl
+from follicle.models.readouts import anagen_onsets
+from follicle.models.senescence import DAYS_PER_YEAR
 
 from ._cycle import mean
 

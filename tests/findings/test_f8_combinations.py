@@ -6,9 +6,9 @@ onset), though a strong early dose still brings anagen forward (F2)."""
 from __future__ import annotations
 
 import numpy as np
-from follicle.models.readouts import first_anagen_onset
 
 import follicle as fl
+from follicle.models.readouts import first_anagen_onset
 
 REFRACTORY, COMPETENT = 8.0, 21.0  # days into telogen: P53 and P66 (competent from day 18)
 

@@ -12,12 +12,12 @@ end of the test session (see ``conftest.py``).
 from __future__ import annotations
 
 import numpy as np
-from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
-from follicle.models.senescence import lived_burden, removal_half_life
-from follicle.models.stem_cells import steady_capacity
 from scipy.stats import qmc
 
 import follicle as fl
+from follicle.models.readouts import anagen_ends, anagen_onsets, first_anagen_onset
+from follicle.models.senescence import lived_burden, removal_half_life
+from follicle.models.stem_cells import steady_capacity
 
 from ._cycle import mean, regrowth_days
 
