@@ -26,6 +26,7 @@ figures: $(VENV)/.stamp-figures
 
 test: $(VENV)/.stamp-dev
 	$(PY) -m ruff check follicle models fitting tests figures benchmarks docs
+	$(PY) -m ruff format --check follicle models fitting tests figures benchmarks docs
 	$(PY) -m pytest -n 2 -q
 
 lint: $(VENV)/.stamp-dev

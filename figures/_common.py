@@ -14,14 +14,16 @@ import matplotlib.pyplot as plt
 
 from follicle.models.readouts import first_anagen_onset
 
-plt.rcParams.update({
-    "svg.hashsalt": "follicle",  # fixed ids: the same figure gives the same bytes
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-})
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "follicle",  # fixed ids: the same figure gives the same bytes
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,7 +41,6 @@ def save(fig, name: str, out_dir: Path = HERE, tight: bool = True) -> list[Path]
     fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths
-
 
 
 def onsets_by_dose(scenario, drug: str, amounts) -> list[float]:

@@ -37,9 +37,12 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     }
     fig, ax_of = plt.subplot_mosaic(
         [["anagen", "fur_density", "sweep"], ["senescent_burden", "stem_pool", "sweep"]],
-        figsize=(12.5, 5.6), width_ratios=[1, 1, 0.9])
-    axes = np.array([[ax_of["anagen"], ax_of["fur_density"]],
-                     [ax_of["senescent_burden"], ax_of["stem_pool"]]])
+        figsize=(12.5, 5.6),
+        width_ratios=[1, 1, 0.9],
+    )
+    axes = np.array(
+        [[ax_of["anagen"], ax_of["fur_density"]], [ax_of["senescent_burden"], ax_of["stem_pool"]]]
+    )
     for ax in axes[0]:
         ax.sharex(axes[1, 0])
     for ax, (name, label) in zip(axes.flat, PANELS.items(), strict=True):
@@ -52,9 +55,12 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[0, 1].legend(fontsize=7, frameon=False)
     _pulse_size_sweep(ax_of["sweep"], scenario, runs["untreated"][0], fast)
     pulse, *senolytic = scenario.schedule
-    fig.suptitle(f"{scenario.title}: chemotherapy {pulse.amount:g} mg/kg on day "
-                 f"{pulse.time:g}, senolytic {senolytic[0].amount:g} mg/kg daily x"
-                 f"{len(senolytic)} from day {senolytic[0].time:g}", fontsize=9)
+    fig.suptitle(
+        f"{scenario.title}: chemotherapy {pulse.amount:g} mg/kg on day "
+        f"{pulse.time:g}, senolytic {senolytic[0].amount:g} mg/kg daily x"
+        f"{len(senolytic)} from day {senolytic[0].time:g}",
+        fontsize=9,
+    )
     return save(fig, "chemotherapy", out_dir)
 
 
@@ -62,27 +68,31 @@ def _pulse_size_sweep(ax, scenario, untreated, fast):
     """F9's 'more senescence, slower return': regrowth time against pulse size."""
     pulse = scenario.schedule[0]
     stop = pulse.time + 120
-    level = 0.6 * fl.readouts.time_average(untreated, "fur_density", start=pulse.time,
-                                           stop=stop)
+    level = 0.6 * fl.readouts.time_average(untreated, "fur_density", start=pulse.time, stop=stop)
     sizes = [50.0, 150.0, 400.0] if fast else [25.0, 50.0, 100.0, 150.0, 250.0, 400.0]
     regrowth, burden = [], []
     for size in sizes:
-        run = fl.simulate(fl.models.coupled(), days=stop,
-                          schedule=[fl.models.dose("chemotherapy", pulse.time, size)])
-        back = fl.readouts.recovery_time(run, "fur_density", level, start=pulse.time,
-                                         stop=stop)
+        run = fl.simulate(
+            fl.models.coupled(),
+            days=stop,
+            schedule=[fl.models.dose("chemotherapy", pulse.time, size)],
+        )
+        back = fl.readouts.recovery_time(run, "fur_density", level, start=pulse.time, stop=stop)
         regrowth.append(back - pulse.time)
         burden.append(fl.readouts.value_at(run, "senescent_burden", pulse.time + 7))
     ax.plot(sizes, regrowth, "o-", color="#c62828")
-    ax.set(xlabel="chemotherapy pulse [mg/kg], no senolytic",
-           ylabel="days until fur is back at 60% of untreated", xscale="log")
+    ax.set(
+        xlabel="chemotherapy pulse [mg/kg], no senolytic",
+        ylabel="days until fur is back at 60% of untreated",
+        xscale="log",
+    )
     ax.set_xticks(sizes, [f"{size:g}" for size in sizes])
     ax.minorticks_off()
     for size, days, x in zip(sizes, regrowth, burden, strict=True):
-        ax.annotate(f"X={x:.1f}", (size, days), textcoords="offset points", xytext=(4, -10),
-                    fontsize=6)
-    ax.set_title("bigger pulse, more senescence (X a week after), slower return",
-                 fontsize=8)
+        ax.annotate(
+            f"X={x:.1f}", (size, days), textcoords="offset points", xytext=(4, -10), fontsize=6
+        )
+    ax.set_title("bigger pulse, more senescence (X a week after), slower return", fontsize=8)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     # One quantity per axis: macrophages on the left, WNT on the right, each in its colour;
     # the line styles are said in the title, so no legend covers the curves.
     wnt = axes[1].twinx()
-    for ax, name, colour, label in ((axes[1], "M", "#1565c0", "macrophages M [relative]"),
-                                    (wnt, "W", "#6a1b9a", "WNT W [AU]")):
+    for ax, name, colour, label in (
+        (axes[1], "M", "#1565c0", "macrophages M [relative]"),
+        (wnt, "W", "#6a1b9a", "WNT W [AU]"),
+    ):
         treated_vs_control(ax, treated, control, {name: colour})
         ax.get_legend().remove()
         ax.set_ylabel(label, color=colour)
@@ -45,13 +47,14 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     axes[2].axhline(untreated, ls="--", color="grey", lw=0.8)
     axes[2].text(amounts[0], untreated, " untreated", va="bottom", fontsize=7, color="grey")
     axes[2].axhline(given.time, ls=":", color="grey", lw=0.8)
-    axes[2].text(amounts[0], given.time, " day of the dose", va="bottom", fontsize=7,
-                 color="grey")
-    axes[2].set(xlabel=f"inducer dose on day {given.time:g} [mg/kg]",
-                ylabel="anagen onset [day]")
-    fig.suptitle(f"{scenario.title} (treated: {given.amount:g} mg/kg on day {given.time:g}): "
-                 "anagen starts earlier,\nthe more so the stronger the dose, until competence "
-                 "limits it", fontsize=9)
+    axes[2].text(amounts[0], given.time, " day of the dose", va="bottom", fontsize=7, color="grey")
+    axes[2].set(xlabel=f"inducer dose on day {given.time:g} [mg/kg]", ylabel="anagen onset [day]")
+    fig.suptitle(
+        f"{scenario.title} (treated: {given.amount:g} mg/kg on day {given.time:g}): "
+        "anagen starts earlier,\nthe more so the stronger the dose, until competence "
+        "limits it",
+        fontsize=9,
+    )
     return save(fig, "macrophage_apoptosis", out_dir)
 
 

@@ -107,8 +107,9 @@ def stages(model) -> dict[str, int]:
 def clear_rad(ax, a, b, others) -> float:
     """The curvature of an arrow from text ``a`` to ``b`` that crosses none of the boxes of
     ``others`` (straight if it can be)."""
-    boxes = [o.get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
-             for o in others]
+    boxes = [
+        o.get_bbox_patch().get_window_extent().transformed(ax.transData.inverted()) for o in others
+    ]
     p0, p1 = np.array(a.get_position()), np.array(b.get_position())
     (dx, dy), mid = p1 - p0, (p0 + p1) / 2
     t = np.linspace(0.1, 0.9, 41)[:, None]
@@ -121,18 +122,35 @@ def clear_rad(ax, a, b, others) -> float:
 
 
 def arrow(ax, a, b, label, style, colour, rad=0.12):
-    patch = FancyArrowPatch(posA=a.get_position(), posB=b.get_position(),
-                            patchA=a.get_bbox_patch(), patchB=b.get_bbox_patch(),
-                            arrowstyle="-|>", mutation_scale=11, connectionstyle=f"arc3,rad={rad}",
-                            linestyle=style, color=colour, shrinkA=2, shrinkB=2, lw=1.1,
-                            zorder=4)
+    patch = FancyArrowPatch(
+        posA=a.get_position(),
+        posB=b.get_position(),
+        patchA=a.get_bbox_patch(),
+        patchB=b.get_bbox_patch(),
+        arrowstyle="-|>",
+        mutation_scale=11,
+        connectionstyle=f"arc3,rad={rad}",
+        linestyle=style,
+        color=colour,
+        shrinkA=2,
+        shrinkB=2,
+        lw=1.1,
+        zorder=4,
+    )
     ax.add_patch(patch)
     if label:
         (x1, y1), (x2, y2) = a.get_position(), b.get_position()
         mid = np.array([(x1 + x2) / 2 + rad / 2 * (y2 - y1), (y1 + y2) / 2 - rad / 2 * (x2 - x1)])
-        ax.text(*mid, label, fontsize=7, ha="center", va="center", color=colour,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
-                zorder=5)
+        ax.text(
+            *mid,
+            label,
+            fontsize=7,
+            ha="center",
+            va="center",
+            color=colour,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+            zorder=5,
+        )
 
 
 def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
@@ -149,14 +167,24 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     for name, families in compartments.items():
         shown = [f if counts[f] == 1 else f"{f}1..{f}{counts[f]}" for f in families]
         text = f"{name}\nstates: {', '.join(shown)}\n{n_params[name]} parameters"
-        nodes[name] = ax.text(*pos[name], text, ha="center", va="center", fontsize=8,
-                              bbox={"boxstyle": "round,pad=0.5", "fc": "#e3f2fd",
-                                    "ec": "#1565c0"})
+        nodes[name] = ax.text(
+            *pos[name],
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"boxstyle": "round,pad=0.5", "fc": "#e3f2fd", "ec": "#1565c0"},
+        )
     for name in interventions:
-        nodes[name] = ax.text(*pos[name], name.replace("_", " "), ha="center", va="center",
-                              fontsize=7, style="italic",
-                              bbox={"boxstyle": "round,pad=0.35", "fc": "#fff3e0",
-                                    "ec": "#e65100"})
+        nodes[name] = ax.text(
+            *pos[name],
+            name.replace("_", " "),
+            ha="center",
+            va="center",
+            fontsize=7,
+            style="italic",
+            bbox={"boxstyle": "round,pad=0.35", "fc": "#fff3e0", "ec": "#e65100"},
+        )
     fig.canvas.draw()  # places the boxes, so that arrows can end at their edges
     for (source, target), families in sorted(couplings.items()):
         arrow(ax, nodes[source], nodes[target], ", ".join(sorted(families)), "-", "#263238")
@@ -170,10 +198,13 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     ax.axis("off")
     chained = sum(n for n in counts.values() if n > 1)
     drugs = sum(1 for m in model.modules if m.name == DRUG_MODULE for _ in m.states)
-    ax.set_title(f"{model.name}: {len(model.states)} states ({chained} of them stages of the "
-                 f"four phase chains, {drugs} drug exposures drawn as the interventions), "
-                 f"{len(model.parameters)} parameters\narrows: a compartment's rates read the "
-                 "labelled states of another; dashed: interventions", fontsize=8)
+    ax.set_title(
+        f"{model.name}: {len(model.states)} states ({chained} of them stages of the "
+        f"four phase chains, {drugs} drug exposures drawn as the interventions), "
+        f"{len(model.parameters)} parameters\narrows: a compartment's rates read the "
+        "labelled states of another; dashed: interventions",
+        fontsize=8,
+    )
     return save(fig, "model_schematic", out_dir, tight=False)
 
 

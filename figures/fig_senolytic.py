@@ -36,13 +36,21 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
         "induction only": scenario.with_doses(DRUG, 0).run(),
         "induction, then senolytic": scenario.run(),
     }
-    styles = {"no induction": ("grey", ":"), "induction only": ("#c62828", "--"),
-              "induction, then senolytic": ("#2e7d32", "-")}
+    styles = {
+        "no induction": ("grey", ":"),
+        "induction only": ("#c62828", "--"),
+        "induction, then senolytic": ("#2e7d32", "-"),
+    }
     amounts = np.geomspace(1, 640, 4 if fast else 19)
-    fur = [fl.readouts.time_average(scenario.with_doses(DRUG, a).run(), "fur_density",
-                                    start=WINDOW[0], stop=WINDOW[1]) for a in amounts]
-    fig, axes = plt.subplot_mosaic([[*list(PANELS)[:2], "window"], [*list(PANELS)[2:], "window"]],
-                                   figsize=(10, 5.2))
+    fur = [
+        fl.readouts.time_average(
+            scenario.with_doses(DRUG, a).run(), "fur_density", start=WINDOW[0], stop=WINDOW[1]
+        )
+        for a in amounts
+    ]
+    fig, axes = plt.subplot_mosaic(
+        [[*list(PANELS)[:2], "window"], [*list(PANELS)[2:], "window"]], figsize=(10, 5.2)
+    )
     for name, label in PANELS.items():
         ax = axes[name]
         for key, run in runs.items():
@@ -51,23 +59,35 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
         ax.axvspan(induction.start, induction.stop, color="#ffcdd2", alpha=0.5, lw=0)
         mark_doses(ax, runs["induction, then senolytic"])
         ax.set(ylabel=label, xlabel="time [day]", xlim=(0, scenario.days))
-    axes["senescent_burden"].legend(fontsize=7, frameon=False, title="shaded: induction",
-                                    title_fontsize=7)
+    axes["senescent_burden"].legend(
+        fontsize=7, frameon=False, title="shaded: induction", title_fontsize=7
+    )
     ax = axes["window"]
     ax.semilogx(amounts, fur, "o-", color="#2e7d32")
-    ax.axhline(fl.readouts.time_average(runs["induction only"], "fur_density",
-                                        start=WINDOW[0], stop=WINDOW[1]),
-               ls="--", color="#c62828", lw=0.8, label="induction only")
+    ax.axhline(
+        fl.readouts.time_average(
+            runs["induction only"], "fur_density", start=WINDOW[0], stop=WINDOW[1]
+        ),
+        ls="--",
+        color="#c62828",
+        lw=0.8,
+        label="induction only",
+    )
     ax.legend(fontsize=7, frameon=False)
-    ax.set(xlabel="senolytic dose per day, 7 days [mg/kg]",
-           ylabel=f"mean fur, days {WINDOW[0]:g}-{WINDOW[1]:g}")
+    ax.set(
+        xlabel="senolytic dose per day, 7 days [mg/kg]",
+        ylabel=f"mean fur, days {WINDOW[0]:g}-{WINDOW[1]:g}",
+    )
     ax.set_title("dose window: too much harms stem cells", fontsize=8)
     doses = [e for e in scenario.schedule if isinstance(e, fl.Bolus)]
-    fig.suptitle("Induced senescence outlasts induction and holds follicles in telogen; "
-                 "a senolytic restores proliferation, anagen and fur\n(treated curves: "
-                 f"{len(doses)} x {doses[0].amount:g} mg/kg every "
-                 f"{doses[1].time - doses[0].time:g} day from day {doses[0].time:g}; "
-                 f"induction days {induction.start:g}-{induction.stop:g})", fontsize=9)
+    fig.suptitle(
+        "Induced senescence outlasts induction and holds follicles in telogen; "
+        "a senolytic restores proliferation, anagen and fur\n(treated curves: "
+        f"{len(doses)} x {doses[0].amount:g} mg/kg every "
+        f"{doses[1].time - doses[0].time:g} day from day {doses[0].time:g}; "
+        f"induction days {induction.start:g}-{induction.stop:g})",
+        fontsize=9,
+    )
     return save(fig, "senolytic", out_dir)
 
 

@@ -47,8 +47,10 @@ def doses(scenario: str) -> str:
     given = [e for e in fl.models.scenario(scenario).schedule if isinstance(e, fl.Bolus)]
     first, gap = given[0], (given[1].time - given[0].time if len(given) > 1 else 0)
     every = f" every {gap:g} days" if gap != 1 else " daily"
-    return (f"{len(given)} x {first.amount:g} {first.unit}{every if len(given) > 1 else ''}"
-            f" from day {first.time:g}")
+    return (
+        f"{len(given)} x {first.amount:g} {first.unit}{every if len(given) > 1 else ''}"
+        f" from day {first.time:g}"
+    )
 
 
 def _panel(ax, name: str, result: fl.fitting.SobolIndices, at_default: float) -> None:
@@ -75,8 +77,10 @@ def _panel(ax, name: str, result: fl.fitting.SobolIndices, at_default: float) ->
         f"Sobol index (bars: {result.conf_level:.0%} bootstrap interval; wider "
         f"ones run off the axis)"
     )
-    summary = textwrap.fill(f"{name}: {READOUTS[name][0].__doc__.splitlines()[0]} "
-                            f"(treated: {doses(SCENARIOS[name])})", 70)
+    summary = textwrap.fill(
+        f"{name}: {READOUTS[name][0].__doc__.splitlines()[0]} (treated: {doses(SCENARIOS[name])})",
+        70,
+    )
     ax.set_title(
         f"{summary}\n{at_default:.3g} at the defaults; N = {result.n}, "
         f"{result.evaluations} evaluations",

@@ -33,8 +33,7 @@ def main(out_dir: Path = HERE, fast: bool = False) -> list[Path]:
     fur.plot(run.t, run["fur_density"], color="#5d4037")
     fur.set_ylabel("fur density F", color="#5d4037")
     axes[3].set_xlabel("time [day]")
-    fig.suptitle("Untreated skin: the macrophage wave and WNT pulse precede each anagen",
-                 y=1.0)
+    fig.suptitle("Untreated skin: the macrophage wave and WNT pulse precede each anagen", y=1.0)
     return save(fig, "untreated_cycle", out_dir)
 
 

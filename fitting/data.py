@@ -60,8 +60,13 @@ MIN_NOISE = 1e-100
 #: Noise models a measurement may have.
 NOISE_MODELS = ("normal", "lognormal")
 
-_MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "time", "measurement",
-                        "noiseParameters")
+_MEASUREMENT_COLUMNS = (
+    "observableId",
+    "simulationConditionId",
+    "time",
+    "measurement",
+    "noiseParameters",
+)
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,11 @@ class Measurement:
                 "error in the observable's unit (log units if lognormal)"
             )
         if self.noise_model not in NOISE_MODELS:
-            raise DataError(f"{at}: noise model {self.noise_model!r} is not one of "
-                            f"{', '.join(NOISE_MODELS)}")
+            raise DataError(
+                f"{at}: noise model {self.noise_model!r} is not one of {', '.join(NOISE_MODELS)}"
+            )
         if self.noise_model == "lognormal" and self.value <= 0:
-            raise DataError(f"{at}: measurement {self.value:g} must be > 0 under log-normal "
-                            "noise")
+            raise DataError(f"{at}: measurement {self.value:g} must be > 0 under log-normal noise")
         if self.time < 0:
             raise DataError(f"{at}: time {self.time:g} day is before the simulation start (0)")
 
@@ -171,8 +176,10 @@ class Dataset:
         noise_of: dict[str, Measurement] = {}
         for m in self.measurements:
             if m.condition not in self.conditions:
-                raise DataError(f"{m.where}: unknown condition {m.condition!r}; conditions "
-                                f"are {', '.join(sorted(self.conditions)) or 'none'}")
+                raise DataError(
+                    f"{m.where}: unknown condition {m.condition!r}; conditions "
+                    f"are {', '.join(sorted(self.conditions)) or 'none'}"
+                )
             first = noise_of.setdefault(m.observable, m)
             if first.noise_model != m.noise_model:
                 raise DataError(
@@ -181,8 +188,10 @@ class Dataset:
                 )
             days = self.conditions[m.condition].days
             if days is not None and m.time > days:
-                raise DataError(f"{m.where}: time {m.time:g} day is outside the simulated span "
-                                f"[0, {days:g}] day of condition {m.condition!r}")
+                raise DataError(
+                    f"{m.where}: time {m.time:g} day is outside the simulated span "
+                    f"[0, {days:g}] day of condition {m.condition!r}"
+                )
 
     @property
     def noise_models(self) -> dict[str, str]:
@@ -201,17 +210,23 @@ class Dataset:
         known = {*model.state_names, *model.observable_names}
         for m in self.measurements:
             if m.observable not in known:
-                raise DataError(f"{m.where}: unknown observable {m.observable!r}; the model "
-                                f"{model.name!r} has {', '.join(sorted(known))}")
+                raise DataError(
+                    f"{m.where}: unknown observable {m.observable!r}; the model "
+                    f"{model.name!r} has {', '.join(sorted(known))}"
+                )
         for c in self.conditions.values():
             for name in c.params:
                 if name not in model.parameters:
-                    raise DataError(f"condition {c.id!r} sets {name!r}, which is not a "
-                                    f"parameter of {model.name!r}")
+                    raise DataError(
+                        f"condition {c.id!r} sets {name!r}, which is not a "
+                        f"parameter of {model.name!r}"
+                    )
             for name in c.initial:
                 if name not in model.states:
-                    raise DataError(f"condition {c.id!r} sets the initial value of {name!r}, "
-                                    f"which is not a state of {model.name!r}")
+                    raise DataError(
+                        f"condition {c.id!r} sets the initial value of {name!r}, "
+                        f"which is not a state of {model.name!r}"
+                    )
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -237,15 +252,18 @@ def _read_table(path, required: Iterable[str]):
     header = [h.strip() for h in next(reader)]
     missing = [c for c in required if c not in header]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; the header is "
-                        f"{', '.join(header)}")
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header is {', '.join(header)}"
+        )
     rows = []
     for (number, _), cells in zip(lines[1:], reader, strict=True):
         if len(cells) != len(header):
-            raise DataError(f"{path}:{number}: {len(cells)} fields, but the header has "
-                            f"{len(header)}")
-        rows.append((f"{path.name}:{number}", dict(zip(header, (c.strip() for c in cells),
-                                                       strict=True))))
+            raise DataError(
+                f"{path}:{number}: {len(cells)} fields, but the header has {len(header)}"
+            )
+        rows.append(
+            (f"{path.name}:{number}", dict(zip(header, (c.strip() for c in cells), strict=True)))
+        )
     return rows, metadata
 
 
@@ -291,8 +309,10 @@ def _number(text: str, where: str, column: str) -> float:
 def _flag(metadata, path) -> bool:
     text = metadata.get("synthetic", "").lower()
     if text not in ("true", "false"):
-        raise DataError(f"{path}: the metadata line '# synthetic: true' or "
-                        "'# synthetic: false' is missing; say whether the data are simulated")
+        raise DataError(
+            f"{path}: the metadata line '# synthetic: true' or "
+            "'# synthetic: false' is missing; say whether the data are simulated"
+        )
     return text == "true"
 
 
@@ -316,19 +336,23 @@ def load_measurements(path) -> tuple[tuple[Measurement, ...], bool, str]:
     synthetic = _flag(metadata, path)
     provenance = metadata.get("provenance", "")
     if not provenance:
-        raise DataError(f"{path}: the metadata line '# provenance: ...' is missing; say where "
-                        "the numbers came from")
+        raise DataError(
+            f"{path}: the metadata line '# provenance: ...' is missing; say where "
+            "the numbers came from"
+        )
     out = []
     for where, row in rows:
-        out.append(Measurement(
-            observable=row["observableId"],
-            condition=row["simulationConditionId"],
-            time=_number(row["time"], where, "time"),
-            value=_number(row["measurement"], where, "measurement"),
-            noise=_number(row["noiseParameters"], where, "noiseParameters"),
-            noise_model=row.get("noiseDistribution") or "normal",
-            where=where,
-        ))
+        out.append(
+            Measurement(
+                observable=row["observableId"],
+                condition=row["simulationConditionId"],
+                time=_number(row["time"], where, "time"),
+                value=_number(row["measurement"], where, "measurement"),
+                noise=_number(row["noiseParameters"], where, "noiseParameters"),
+                noise_model=row.get("noiseDistribution") or "normal",
+                where=where,
+            )
+        )
     return tuple(out), synthetic, provenance
 
 
@@ -374,8 +398,10 @@ def load_conditions(path, model, registry: Mapping | None = None) -> dict[str, C
             elif column in model.states:
                 initial[column] = _number(text, where, column)
             else:
-                raise DataError(f"{path}: column {column!r} is neither a parameter nor a "
-                                f"state of {model.name!r} (nor conditionId, scenario, days)")
+                raise DataError(
+                    f"{path}: column {column!r} is neither a parameter nor a "
+                    f"state of {model.name!r} (nor conditionId, scenario, days)"
+                )
         schedule = getattr(base, "schedule", base)
         out[cid] = Condition(cid, days, params, initial, schedule)
     return out
@@ -383,13 +409,14 @@ def load_conditions(path, model, registry: Mapping | None = None) -> dict[str, C
 
 def _scenario(registry, name, where):
     if name not in registry:
-        raise DataError(f"{where}: unknown scenario {name!r}; known: "
-                        f"{', '.join(sorted(registry)) or 'none (pass registry=...)'}")
+        raise DataError(
+            f"{where}: unknown scenario {name!r}; known: "
+            f"{', '.join(sorted(registry)) or 'none (pass registry=...)'}"
+        )
     return registry[name]
 
 
-def load_dataset(measurements, model, conditions=None, registry: Mapping | None = None
-                 ) -> Dataset:
+def load_dataset(measurements, model, conditions=None, registry: Mapping | None = None) -> Dataset:
     """Read a measurement table (and optionally a condition table) and check it against
     ``model``.
 
@@ -412,9 +439,16 @@ def load_dataset(measurements, model, conditions=None, registry: Mapping | None 
     return dataset
 
 
-def synthetic(model, observables: Mapping[str, tuple[str, float]], times, *, seed,
-              conditions: Iterable[Condition] = (Condition("default"),),
-              params: Mapping | None = None, rtol: float = 1e-10) -> Dataset:
+def synthetic(
+    model,
+    observables: Mapping[str, tuple[str, float]],
+    times,
+    *,
+    seed,
+    conditions: Iterable[Condition] = (Condition("default"),),
+    params: Mapping | None = None,
+    rtol: float = 1e-10,
+) -> Dataset:
     """Simulate a data set from known parameters with noise, labelled synthetic.
 
     Parameters
@@ -443,19 +477,40 @@ def synthetic(model, observables: Mapping[str, tuple[str, float]], times, *, see
     for c in conditions.values():
         t = np.asarray(times[c.id] if isinstance(times, Mapping) else times, dtype=float)
         days = c.days if c.days is not None else max(float(t.max()), 1.0)
-        run = simulate(model, t_span=(0.0, days), t_eval=t, params={**c.params, **truth},
-                       initial=c.initial, schedule=c.schedule, rtol=rtol)
+        run = simulate(
+            model,
+            t_span=(0.0, days),
+            t_eval=t,
+            params={**c.params, **truth},
+            initial=c.initial,
+            schedule=c.schedule,
+            rtol=rtol,
+        )
         for name, (noise_model, sigma) in observables.items():
             eps = rng.standard_normal(t.size)
             exact = run[name]
-            noisy = exact * np.exp(sigma * eps) if noise_model == "lognormal" else (
-                exact + sigma * eps)
-            rows.extend(Measurement(name, c.id, float(tk), float(v), float(sigma),
-                                    noise_model, f"synthetic {name} at {tk:g} day")
-                        for tk, v in zip(t, noisy, strict=True))
+            noisy = (
+                exact * np.exp(sigma * eps)
+                if noise_model == "lognormal"
+                else (exact + sigma * eps)
+            )
+            rows.extend(
+                Measurement(
+                    name,
+                    c.id,
+                    float(tk),
+                    float(v),
+                    float(sigma),
+                    noise_model,
+                    f"synthetic {name} at {tk:g} day",
+                )
+                for tk, v in zip(t, noisy, strict=True)
+            )
     values = ", ".join(f"{k} = {v:g}" for k, v in truth.items()) or "the defaults"
-    provenance = (f"synthetic: simulated from {model.name!r} with {values}, noise "
-                  f"{dict(observables)}, seed {seed!r}")
+    provenance = (
+        f"synthetic: simulated from {model.name!r} with {values}, noise "
+        f"{dict(observables)}, seed {seed!r}"
+    )
     return Dataset(tuple(rows), conditions, True, provenance)
 
 
@@ -475,8 +530,16 @@ def write_measurements(dataset: Dataset, path, *, delimiter: str | None = None) 
             writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
             writer.writerow([*_MEASUREMENT_COLUMNS, "noiseDistribution"])
             for m in dataset.measurements:
-                writer.writerow([m.observable, m.condition, repr(m.time), repr(m.value),
-                                 repr(m.noise), m.noise_model])
+                writer.writerow(
+                    [
+                        m.observable,
+                        m.condition,
+                        repr(m.time),
+                        repr(m.value),
+                        repr(m.noise),
+                        m.noise_model,
+                    ]
+                )
     except OSError as exc:
         raise DataError(f"{path}: cannot write the measurements ({exc.strerror})") from None
     return path

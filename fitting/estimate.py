@@ -104,24 +104,49 @@ class FitResult:
 
     def __repr__(self) -> str:
         values = ", ".join(f"{n}={v:.4g}" for n, v in self.best.items())
-        return (f"<FitResult cost={self.cost:.6g} ({values}); {self.n_converged}/"
-                f"{len(self.starts)} starts converged, {self.n_at_best()} at the best>")
+        return (
+            f"<FitResult cost={self.cost:.6g} ({values}); {self.n_converged}/"
+            f"{len(self.starts)} starts converged, {self.n_at_best()} at the best>"
+        )
 
 
 def _local(options, problem, theta0) -> Start:
     """One local least-squares fit from ``theta0`` (module level, so it pickles)."""
     try:
-        sol = least_squares(problem.residuals, theta0, jac=problem.jacobian,
-                            bounds=(problem.lower, problem.upper), method="trf", **options)
+        sol = least_squares(
+            problem.residuals,
+            theta0,
+            jac=problem.jacobian,
+            bounds=(problem.lower, problem.upper),
+            method="trf",
+            **options,
+        )
     except FollicleError as exc:  # a simulation failed at some trial point
         return Start(theta0, theta0, np.inf, False, -10, str(exc), 0)
-    return Start(theta0, sol.x, float(sol.cost), bool(sol.status > 0), int(sol.status),
-                 str(sol.message), int(sol.nfev))
+    return Start(
+        theta0,
+        sol.x,
+        float(sol.cost),
+        bool(sol.status > 0),
+        int(sol.status),
+        str(sol.message),
+        int(sol.nfev),
+    )
 
 
-def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
-             progress: bool | None = None, max_nfev: int = 200, ftol: float = 1e-10,
-             xtol: float = 1e-10, gtol: float = 1e-10) -> FitResult:
+def estimate(
+    problem,
+    *,
+    starts: int = 20,
+    seed=0,
+    x0=None,
+    executor=None,
+    progress: bool | None = None,
+    max_nfev: int = 200,
+    ftol: float = 1e-10,
+    xtol: float = 1e-10,
+    gtol: float = 1e-10,
+) -> FitResult:
     """Fit ``problem`` from ``starts`` Latin-hypercube starts (plus ``x0``, if given).
 
     Parameters
@@ -157,8 +182,10 @@ def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
         raise DataError(f"starts must be a whole number >= 1 (or 0 with x0), got {starts!r}")
     clock = time.perf_counter()
     # Starts fill the box of log-parameters as a seeded Latin hypercube.
-    box = {n: (lo, hi) for n, lo, hi in zip(problem.parameters, problem.lower, problem.upper,
-                                            strict=True)}
+    box = {
+        n: (lo, hi)
+        for n, lo, hi in zip(problem.parameters, problem.lower, problem.upper, strict=True)
+    }
     thetas = list(latin_hypercube(box, starts, seed=seed).values) if starts else []
     if x0 is not None:
         thetas.insert(0, np.clip(problem.theta(x0), problem.lower, problem.upper))
@@ -166,10 +193,21 @@ def estimate(problem, *, starts: int = 20, seed=0, x0=None, executor=None,
     if executor is None:  # in this process: all starts side by side, their points batched
         outcomes = map_together(problem, functools.partial(_local, options), thetas)
     else:
-        outcomes = map_ordered(functools.partial(_local, options, problem), thetas,
-                               executor=executor, progress=progress, desc="fit starts")
+        outcomes = map_ordered(
+            functools.partial(_local, options, problem),
+            thetas,
+            executor=executor,
+            progress=progress,
+            desc="fit starts",
+        )
     best = min(outcomes, key=lambda s: s.cost)
     if not np.isfinite(best.cost):
         raise DataError(f"every start failed; the first failure: {outcomes[0].message}")
-    return FitResult(problem.parameters, problem.values(best.theta), best.theta, best.cost,
-                     tuple(outcomes), time.perf_counter() - clock)
+    return FitResult(
+        problem.parameters,
+        problem.values(best.theta),
+        best.theta,
+        best.cost,
+        tuple(outcomes),
+        time.perf_counter() - clock,
+    )

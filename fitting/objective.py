@@ -48,13 +48,13 @@ class _Block:
     """The measurements of one condition, ready to simulate."""
 
     condition: object
-    times: np.ndarray          # unique, increasing output times
-    rows: np.ndarray           # residual row of each measurement
+    times: np.ndarray  # unique, increasing output times
+    rows: np.ndarray  # residual row of each measurement
     variables: tuple[str, ...]  # observable of each measurement
-    time_index: np.ndarray     # index into ``times`` of each measurement
+    time_index: np.ndarray  # index into ``times`` of each measurement
     values: np.ndarray
     noise: np.ndarray
-    lognormal: np.ndarray      # bool per measurement
+    lognormal: np.ndarray  # bool per measurement
 
 
 class LogParameters:
@@ -191,9 +191,18 @@ class Problem(LogParameters):
         A parameter the model does not have.
     """
 
-    def __init__(self, model, data: Dataset, parameters: Sequence[str], *,
-                 bounds: Mapping | None = None, priors: Mapping | None = None,
-                 fixed: Mapping | None = None, rtol: float = 1e-8, atol: float | None = None):
+    def __init__(
+        self,
+        model,
+        data: Dataset,
+        parameters: Sequence[str],
+        *,
+        bounds: Mapping | None = None,
+        priors: Mapping | None = None,
+        fixed: Mapping | None = None,
+        rtol: float = 1e-8,
+        atol: float | None = None,
+    ):
         super().__init__(model, parameters, bounds)
         data.check(model)
         self.data = data
@@ -206,8 +215,10 @@ class Problem(LogParameters):
                 raise DataError(f"prior on {name!r}: sd {sd!r} must be > 0")
         self.fixed = dict(fixed or {})
         if set(self.fixed) & set(self.parameters):
-            raise DataError(f"{sorted(set(self.fixed) & set(self.parameters))} are both fixed "
-                            "and estimated; drop them from one of the two")
+            raise DataError(
+                f"{sorted(set(self.fixed) & set(self.parameters))} are both fixed "
+                "and estimated; drop them from one of the two"
+            )
         self.rtol, self.atol = rtol, atol
         self._blocks = self._build_blocks()
         self.n_data = len(data.measurements)
@@ -221,16 +232,24 @@ class Problem(LogParameters):
             condition = self.data.conditions[cid]
             clash = set(condition.params) & set(self.parameters)
             if clash:
-                raise DataError(f"condition {cid!r} overrides the estimated parameter(s) "
-                                f"{sorted(clash)}; estimate them or drop the override")
+                raise DataError(
+                    f"condition {cid!r} overrides the estimated parameter(s) "
+                    f"{sorted(clash)}; estimate them or drop the override"
+                )
             ms = [self.data.measurements[k] for k in rows]
             times = np.unique([m.time for m in ms])
-            blocks.append(_Block(
-                condition, times, np.array(rows), tuple(m.observable for m in ms),
-                np.searchsorted(times, [m.time for m in ms]),
-                np.array([m.value for m in ms]), np.array([m.noise for m in ms]),
-                np.array([m.noise_model == "lognormal" for m in ms]),
-            ))
+            blocks.append(
+                _Block(
+                    condition,
+                    times,
+                    np.array(rows),
+                    tuple(m.observable for m in ms),
+                    np.searchsorted(times, [m.time for m in ms]),
+                    np.array([m.value for m in ms]),
+                    np.array([m.noise for m in ms]),
+                    np.array([m.noise_model == "lognormal" for m in ms]),
+                )
+            )
         return blocks
 
     def _evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
@@ -242,16 +261,23 @@ class Problem(LogParameters):
             c = b.condition
             days = c.days if c.days is not None else max(float(b.times[-1]), 1.0)
             run = simulate_sensitivities(
-                self.model, self.parameters, t_span=(0.0, days), t_eval=b.times,
-                params={**self.fixed, **c.params, **values}, initial=c.initial,
-                schedule=c.schedule, rtol=self.rtol, atol=self.atol,
+                self.model,
+                self.parameters,
+                t_span=(0.0, days),
+                t_eval=b.times,
+                params={**self.fixed, **c.params, **values},
+                initial=c.initial,
+                schedule=c.schedule,
+                rtol=self.rtol,
+                atol=self.atol,
             )
             idx = [run.names.index(v) for v in b.variables]
             sim = run.values[idx, b.time_index]
             dsim = run.sensitivities[idx, :, b.time_index] * p  # d sim / d theta
             floor = np.maximum(sim, _TINY)
-            r[b.rows] = np.where(b.lognormal, np.log(floor) - np.log(b.values),
-                                 sim - b.values) / b.noise
+            r[b.rows] = (
+                np.where(b.lognormal, np.log(floor) - np.log(b.values), sim - b.values) / b.noise
+            )
             scale = np.where(b.lognormal, 1.0 / floor, 1.0) / b.noise
             jac[b.rows] = dsim * scale[:, None]
         for k, (name, (mean, sd)) in enumerate(self.priors.items()):
@@ -263,5 +289,7 @@ class Problem(LogParameters):
         return r, jac
 
     def __repr__(self) -> str:
-        return (f"<Problem: {len(self.parameters)} parameters of {self.model.name!r}, "
-                f"{self.n_data} measurements in {len(self._blocks)} conditions>")
+        return (
+            f"<Problem: {len(self.parameters)} parameters of {self.model.name!r}, "
+            f"{self.n_data} measurements in {len(self._blocks)} conditions>"
+        )

@@ -64,43 +64,84 @@ def export(problem, folder, *, fit=None) -> Path:
     model, data = problem.model, problem.data
     schedules = {c.schedule for c in data.conditions.values()}
     if len(schedules) > 1:
-        raise ExportError("PEtab v1 has one model per problem, but the conditions "
-                          f"{', '.join(sorted(data.conditions))} have different schedules; "
-                          "export them as separate problems")
+        raise ExportError(
+            "PEtab v1 has one model per problem, but the conditions "
+            f"{', '.join(sorted(data.conditions))} have different schedules; "
+            "export them as separate problems"
+        )
     if problem.priors:
-        raise ExportError(f"priors on {', '.join(problem.priors)} are not written to PEtab; "
-                          "export the problem without priors")
+        raise ExportError(
+            f"priors on {', '.join(problem.priors)} are not written to PEtab; "
+            "export the problem without priors"
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ids = sbml.sbml_ids(model)
     (folder / "model.xml").write_text(
-        sbml.export(model, schedules.pop(), params=problem.fixed), encoding="utf-8")
+        sbml.export(model, schedules.pop(), params=problem.fixed), encoding="utf-8"
+    )
     noise = data.noise_models
-    observables = _tsv(folder / "observables.tsv",
-                       ["observableId", "observableFormula", "observableTransformation",
-                        "noiseFormula", "noiseDistribution"],
-                       [[f"obs_{name}", ids[name], "log" if kind == "lognormal" else "lin",
-                         f"noiseParameter1_obs_{name}", "normal"]
-                        for name, kind in noise.items()])
-    measurements = _tsv(folder / "measurements.tsv",
-                        ["observableId", "simulationConditionId", "time", "measurement",
-                         "noiseParameters"],
-                        [[f"obs_{m.observable}", m.condition, repr(m.time), repr(m.value),
-                          repr(m.noise)] for m in data.measurements])
+    observables = _tsv(
+        folder / "observables.tsv",
+        [
+            "observableId",
+            "observableFormula",
+            "observableTransformation",
+            "noiseFormula",
+            "noiseDistribution",
+        ],
+        [
+            [
+                f"obs_{name}",
+                ids[name],
+                "log" if kind == "lognormal" else "lin",
+                f"noiseParameter1_obs_{name}",
+                "normal",
+            ]
+            for name, kind in noise.items()
+        ],
+    )
+    measurements = _tsv(
+        folder / "measurements.tsv",
+        ["observableId", "simulationConditionId", "time", "measurement", "noiseParameters"],
+        [
+            [f"obs_{m.observable}", m.condition, repr(m.time), repr(m.value), repr(m.noise)]
+            for m in data.measurements
+        ],
+    )
     conditions = list(data.conditions.values())
     columns = sorted({n for c in conditions for n in (*c.params, *c.initial)})
-    defaults = {**{n: s.initial for n, s in model.states.items()},
-                **{n: p.value for n, p in model.parameters.items()}, **problem.fixed}
-    condition_file = _tsv(folder / "conditions.tsv", ["conditionId", *(ids[n] for n in columns)],
-                          [[c.id, *(repr(float({**c.params, **c.initial}.get(n, defaults[n])))
-                                    for n in columns)] for c in conditions])
-    nominal = fit.best if fit is not None else {n: model.parameters[n].value
-                                                for n in problem.parameters}
-    parameters = _tsv(folder / "parameters.tsv",
-                      ["parameterId", "parameterScale", "lowerBound", "upperBound",
-                       "nominalValue", "estimate"],
-                      [[ids[n], "log", repr(problem.bounds[n][0]), repr(problem.bounds[n][1]),
-                        repr(float(nominal[n])), 1] for n in problem.parameters])
+    defaults = {
+        **{n: s.initial for n, s in model.states.items()},
+        **{n: p.value for n, p in model.parameters.items()},
+        **problem.fixed,
+    }
+    condition_file = _tsv(
+        folder / "conditions.tsv",
+        ["conditionId", *(ids[n] for n in columns)],
+        [
+            [c.id, *(repr(float({**c.params, **c.initial}.get(n, defaults[n]))) for n in columns)]
+            for c in conditions
+        ],
+    )
+    nominal = (
+        fit.best if fit is not None else {n: model.parameters[n].value for n in problem.parameters}
+    )
+    parameters = _tsv(
+        folder / "parameters.tsv",
+        ["parameterId", "parameterScale", "lowerBound", "upperBound", "nominalValue", "estimate"],
+        [
+            [
+                ids[n],
+                "log",
+                repr(problem.bounds[n][0]),
+                repr(problem.bounds[n][1]),
+                repr(float(nominal[n])),
+                1,
+            ]
+            for n in problem.parameters
+        ],
+    )
     yaml = folder / "problem.yaml"
     yaml.write_text(
         "format_version: 1\n"

@@ -173,18 +173,32 @@ def _fix_and_fit(problem, theta, i, free, options):
         return point
 
     try:
-        sol = least_squares(lambda x: problem.residuals(full(x)), theta[free],
-                            jac=lambda x: problem.jacobian(full(x))[:, free],
-                            bounds=(problem.lower[free], problem.upper[free]), method="trf",
-                            **options)
+        sol = least_squares(
+            lambda x: problem.residuals(full(x)),
+            theta[free],
+            jac=lambda x: problem.jacobian(full(x))[:, free],
+            bounds=(problem.lower[free], problem.upper[free]),
+            method="trf",
+            **options,
+        )
     except FollicleError:
         return theta, math.inf
     return full(sol.x), float(sol.cost)
 
 
-def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float = 0.05,
-            flat_width: float = 1.0, max_steps: int = 40, tol: float = 1e-10,
-            executor=None, progress=None) -> dict[str, Profile]:
+def profile(
+    problem,
+    fit,
+    parameters=None,
+    *,
+    level: float = 0.95,
+    flat: float = 0.05,
+    flat_width: float = 1.0,
+    max_steps: int = 40,
+    tol: float = 1e-10,
+    executor=None,
+    progress=None,
+) -> dict[str, Profile]:
     """Profile likelihoods of ``parameters`` (default: all estimated) around ``fit``.
 
     Parameters
@@ -224,8 +238,10 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
     names = list(parameters or problem.parameters)
     for name in names:
         if name not in problem.parameters:
-            raise DataError(f"{name!r} is not an estimated parameter of the problem; "
-                            f"estimated: {', '.join(problem.parameters)}")
+            raise DataError(
+                f"{name!r} is not an estimated parameter of the problem; "
+                f"estimated: {', '.join(problem.parameters)}"
+            )
     threshold = float(chi2.ppf(level, df=1))
     options = dict(ftol=tol, xtol=tol, gtol=tol, max_nfev=100, x_scale="jac")
     theta_hat = np.asarray(fit.theta)
@@ -235,20 +251,43 @@ def profile(problem, fit, parameters=None, *, level: float = 0.95, flat: float =
     # 1), kept between 1e-3 and a twentieth of the log-space range.
     se = np.sqrt(np.maximum(np.diag(fisher(problem, fit).covariance), 0))
     width = problem.upper - problem.lower
-    items = [(i, float(np.clip(se[i], 1e-3, 0.05 * width[i])), direction)
-             for i in index for direction in (-1.0, 1.0)]
+    items = [
+        (i, float(np.clip(se[i], 1e-3, 0.05 * width[i])), direction)
+        for i in index
+        for direction in (-1.0, 1.0)
+    ]
     if executor is None:  # in this process: every walk side by side, points batched
         sides = map_together(problem, walk, items)
     else:
-        sides = map_ordered(functools.partial(walk, problem), items, executor=executor,
-                            progress=progress, desc="profile walks")
-    results = [_summarise(problem, i, theta_hat, fit.cost, threshold, flat, flat_width,
-                          sides[2 * k: 2 * k + 2]) for k, i in enumerate(index)]
+        sides = map_ordered(
+            functools.partial(walk, problem),
+            items,
+            executor=executor,
+            progress=progress,
+            desc="profile walks",
+        )
+    results = [
+        _summarise(
+            problem, i, theta_hat, fit.cost, threshold, flat, flat_width, sides[2 * k : 2 * k + 2]
+        )
+        for k, i in enumerate(index)
+    ]
     return {
-        name: Profile(name, theta, cost, float(fit.theta[i]), fit.cost, threshold, level,
-                      interval, closed, label)
-        for name, i, (theta, cost, interval, closed, label)
-        in zip(names, index, results, strict=True)
+        name: Profile(
+            name,
+            theta,
+            cost,
+            float(fit.theta[i]),
+            fit.cost,
+            threshold,
+            level,
+            interval,
+            closed,
+            label,
+        )
+        for name, i, (theta, cost, interval, closed, label) in zip(
+            names, index, results, strict=True
+        )
     }
 
 
@@ -288,6 +327,8 @@ def fisher(problem, fit, *, level: float = 0.95) -> Fisher:
     cov = np.linalg.pinv(F, rcond=1e-12, hermitian=True)
     z = float(norm.ppf(0.5 + level / 2))
     se = np.sqrt(np.maximum(np.diag(cov), 0))
-    intervals = {n: (math.exp(t - z * s), math.exp(t + z * s))
-                 for n, t, s in zip(problem.parameters, fit.theta, se, strict=True)}
+    intervals = {
+        n: (math.exp(t - z * s), math.exp(t + z * s))
+        for n, t, s in zip(problem.parameters, fit.theta, se, strict=True)
+    }
     return Fisher(problem.parameters, F, cov, np.linalg.eigvalsh(F), intervals)

@@ -102,8 +102,15 @@ _GRID = 0.1
 
 def _ensemble(model, sets, rtol, days, *, schedules=None, readouts=None, grid=None):
     t_eval = None if grid is None else np.linspace(0.0, days, math.ceil(days / grid) + 1)
-    return simulate_ensemble(model, days=days, params=list(sets), schedules=schedules,
-                             readouts=readouts, t_eval=t_eval, rtol=rtol)
+    return simulate_ensemble(
+        model,
+        days=days,
+        params=list(sets),
+        schedules=schedules,
+        readouts=readouts,
+        t_eval=t_eval,
+        rtol=rtol,
+    )
 
 
 def _durations(run) -> dict[str, float]:
@@ -134,12 +141,18 @@ def _cycle(model, sets, rtol):
     """Phase durations of the untreated cycle (see :func:`_durations`)."""
 
     def span(params):
-        tau = {n: params.get(n, model.parameters[n].value)
-               for n in ("tau_refractory", "tau_competent", "tau_anagen", "tau_catagen")}
+        tau = {
+            n: params.get(n, model.parameters[n].value)
+            for n in ("tau_refractory", "tau_competent", "tau_anagen", "tau_catagen")
+        }
         # through the second onset: two telogens, one anagen and catagen, and room for
         # the activation lags
-        return (2 * (tau["tau_refractory"] + tau["tau_competent"]) + tau["tau_anagen"]
-                + tau["tau_catagen"] + 30)
+        return (
+            2 * (tau["tau_refractory"] + tau["tau_competent"])
+            + tau["tau_anagen"]
+            + tau["tau_catagen"]
+            + 30
+        )
 
     ens = _ensemble(model, sets, rtol, max(span(p) for p in sets), grid=_GRID)
     return [_durations(ens.member(i)) for i in range(len(sets))]
@@ -151,11 +164,15 @@ def _turnover(model, sets, rtol):
     (:func:`~follicle.models.senescence.lived_burden`)."""
     out = []
     for params in sets:
-        eta, beta, kappa = (params.get(n, model.parameters[n].value)
-                            for n in ("eta_sen", "beta_sen", "kappa_sen"))
-        out.append({key: float(removal_half_life(lived_burden(age, eta, beta, kappa), beta,
-                                                 kappa))
-                    for key, age in (("half_life_young", _YOUNG), ("half_life_old", _OLD))})
+        eta, beta, kappa = (
+            params.get(n, model.parameters[n].value) for n in ("eta_sen", "beta_sen", "kappa_sen")
+        )
+        out.append(
+            {
+                key: float(removal_half_life(lived_burden(age, eta, beta, kappa), beta, kappa))
+                for key, age in (("half_life_young", _YOUNG), ("half_life_old", _OLD))
+            }
+        )
     return out
 
 
@@ -171,8 +188,11 @@ def _paired(model, sets, rtol, name, readouts):
 def _apoptosis(model, sets, rtol):
     """First anagen onset with macrophage apoptosis induced in early telogen, minus the
     untreated onset (scenario ``early_telogen_macrophage_apoptosis``)."""
-    on = np.asarray(_paired(model, sets, rtol, "early_telogen_macrophage_apoptosis",
-                            {"on": anagen_onset})["on"])
+    on = np.asarray(
+        _paired(model, sets, rtol, "early_telogen_macrophage_apoptosis", {"on": anagen_onset})[
+            "on"
+        ]
+    )
     return [{"onset_shift": float(a - b)} for a, b in on.reshape(-1, 2)]
 
 
@@ -180,8 +200,7 @@ def _induction(model, sets, rtol):
     """Days after senescence induction stops (day 21) until the burden's excess over its
     pre-induction level halves (scenario ``epidermal_senescence_induction``)."""
     s = scenario("epidermal_senescence_induction")
-    ens = _ensemble(model, sets, rtol, s.days, schedules=[list(s.schedule)] * len(sets),
-                    grid=0.1)
+    ens = _ensemble(model, sets, rtol, s.days, schedules=[list(s.schedule)] * len(sets), grid=0.1)
     out = []
     stop = 21.0
     for i in range(len(sets)):
@@ -196,8 +215,13 @@ def _induction(model, sets, rtol):
 def _senolytic(model, sets, rtol):
     """Mean fur density 8-12 weeks after the senolytic course (days 90-120 of scenario
     ``abt737_after_induction``) relative to untreated skin in the same window."""
-    fur = _paired(model, sets, rtol, "abt737_after_induction",
-                  {"fur": TimeAverage("fur_density", start=90, stop=120)})
+    fur = _paired(
+        model,
+        sets,
+        rtol,
+        "abt737_after_induction",
+        {"fur": TimeAverage("fur_density", start=90, stop=120)},
+    )
     fur = np.asarray(fur["fur"]).reshape(-1, 2)
     return [{"fur_restored": float(a / b)} for a, b in fur]
 
@@ -245,20 +269,34 @@ def load(path=None) -> dict[str, Target]:
         experiment, _, key = entry["readout"].partition(".")
         if key not in EXPERIMENTS.get(experiment, (None, ()))[1]:
             known = [f"{e}.{k}" for e, (_, keys) in EXPERIMENTS.items() for k in keys]
-            raise DataError(f"{where}: target {name!r} has unknown readout "
-                            f"{entry['readout']!r}; readouts: {', '.join(known)}")
+            raise DataError(
+                f"{where}: target {name!r} has unknown readout "
+                f"{entry['readout']!r}; readouts: {', '.join(known)}"
+            )
         if entry["scale"] not in ("linear", "log"):
-            raise DataError(f"{where}: target {name!r}: scale {entry['scale']!r} must be "
-                            "'linear' or 'log'")
+            raise DataError(
+                f"{where}: target {name!r}: scale {entry['scale']!r} must be 'linear' or 'log'"
+            )
         if entry["source"] not in ("brief", "assumption"):
-            raise DataError(f"{where}: target {name!r}: source {entry['source']!r} must be "
-                            "'brief' or 'assumption'")
+            raise DataError(
+                f"{where}: target {name!r}: source {entry['source']!r} must be "
+                "'brief' or 'assumption'"
+            )
         if not entry["sd"] > 0 or (entry["scale"] == "log" and not entry["value"] > 0):
-            raise DataError(f"{where}: target {name!r}: sd must be > 0 (and the value > 0 "
-                            f"on the log scale); got value {entry['value']}, sd {entry['sd']}")
-        out[name] = Target(name, entry["readout"], float(entry["value"]), float(entry["sd"]),
-                           entry["scale"], entry["unit"], entry["source"],
-                           entry["provenance"])
+            raise DataError(
+                f"{where}: target {name!r}: sd must be > 0 (and the value > 0 "
+                f"on the log scale); got value {entry['value']}, sd {entry['sd']}"
+            )
+        out[name] = Target(
+            name,
+            entry["readout"],
+            float(entry["value"]),
+            float(entry["sd"]),
+            entry["scale"],
+            entry["unit"],
+            entry["source"],
+            entry["provenance"],
+        )
     return out
 
 
@@ -268,14 +306,18 @@ def _readouts(model, targets, sets, rtol) -> list[dict[str, float]]:
     needed = sorted({t.readout.partition(".")[0] for t in targets})
     values = [{} for _ in sets]
     for experiment in needed:
-        for out, found in zip(values, EXPERIMENTS[experiment][0](model, sets, rtol),
-                              strict=True):
+        for out, found in zip(values, EXPERIMENTS[experiment][0](model, sets, rtol), strict=True):
             out.update({f"{experiment}.{key}": float(v) for key, v in found.items()})
     return values
 
 
-def score(targets: Mapping[str, Target] | Sequence[Target], params: Mapping | None = None,
-          *, model=None, rtol: float = 1e-8) -> dict[str, tuple[float, float]]:
+def score(
+    targets: Mapping[str, Target] | Sequence[Target],
+    params: Mapping | None = None,
+    *,
+    model=None,
+    rtol: float = 1e-8,
+) -> dict[str, tuple[float, float]]:
     """Readout and residual of every target for a parameter set (default: the defaults).
 
     Returns
@@ -306,11 +348,18 @@ class TargetProblem(LogParameters):
         Forward-difference step in :math:`\\ln p`.
     """
 
-    def __init__(self, targets, parameters: Sequence[str], *, model=None,
-                 bounds: Mapping | None = None, rtol: float = 1e-6, step: float = 1e-2):
+    def __init__(
+        self,
+        targets,
+        parameters: Sequence[str],
+        *,
+        model=None,
+        bounds: Mapping | None = None,
+        rtol: float = 1e-6,
+        step: float = 1e-2,
+    ):
         super().__init__(model or coupled(), parameters, bounds)
-        self.targets = list(targets.values()) if isinstance(targets, Mapping) else list(
-            targets)
+        self.targets = list(targets.values()) if isinstance(targets, Mapping) else list(targets)
         if not self.targets:
             raise DataError("give at least one target")
         self.rtol, self.step = rtol, step
@@ -336,13 +385,13 @@ class TargetProblem(LogParameters):
         points = [
             q
             for theta, h in zip(thetas, steps, strict=True)
-            for q in (theta, *(theta + hj * e for hj, e in zip(h, np.eye(theta.size),
-                                                                strict=True)))
+            for q in (
+                theta,
+                *(theta + hj * e for hj, e in zip(h, np.eye(theta.size), strict=True)),
+            )
         ]
         rows = self._residuals(points).reshape(len(thetas), -1, len(self.targets))
-        return [(r[0], ((r[1:] - r[0]) / h[:, None]).T) for r, h in zip(rows, steps,
-                                                                          strict=True)]
+        return [(r[0], ((r[1:] - r[0]) / h[:, None]).T) for r, h in zip(rows, steps, strict=True)]
 
     def __repr__(self) -> str:
-        return (f"<TargetProblem: {len(self.parameters)} parameters, "
-                f"{len(self.targets)} targets>")
+        return f"<TargetProblem: {len(self.parameters)} parameters, {len(self.targets)} targets>"

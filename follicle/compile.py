@@ -31,7 +31,11 @@ from follicle import codegen
 from follicle.codegen.printing import ExactFloats
 
 __all__ = [
-    "CompiledModel", "cached", "compile_model", "function_source", "jacobian_entries",
+    "CompiledModel",
+    "cached",
+    "compile_model",
+    "function_source",
+    "jacobian_entries",
     "positional_expressions",
 ]
 
@@ -136,8 +140,9 @@ class CompiledModel:
         True when no rate depends explicitly on time (:meth:`rhs_t` is zero).
     """
 
-    def __init__(self, source, n_states, n_params, n_observables, jac_rows, jac_cols,
-                 initial_rows=()):
+    def __init__(
+        self, source, n_states, n_params, n_observables, jac_rows, jac_cols, initial_rows=()
+    ):
         self.source = source
         self.initial_rows = np.asarray(initial_rows, dtype=np.intp)
         self.n_states, self.n_params, self.n_observables = n_states, n_params, n_observables
@@ -146,7 +151,9 @@ class CompiledModel:
         # The printer writes Min/Max of n arguments as functools.reduce(numpy.minimum, ...).
         namespace = codegen.run(source, "generated", {"numpy": np, "functools": functools})
         self._rhs, self._jac_data, self._obs = (
-            namespace["rhs"], namespace["jac_data"], namespace["observables"]
+            namespace["rhs"],
+            namespace["jac_data"],
+            namespace["observables"],
         )
         self._rhs_t = namespace["rhs_t"]
         self._initial = namespace.get("initial")
@@ -157,8 +164,15 @@ class CompiledModel:
         self._csc_indptr = np.concatenate([[0], np.cumsum(counts)])
 
     def __getstate__(self):
-        return (self.source, self.n_states, self.n_params, self.n_observables,
-                self.jac_rows, self.jac_cols, self.initial_rows)
+        return (
+            self.source,
+            self.n_states,
+            self.n_params,
+            self.n_observables,
+            self.jac_rows,
+            self.jac_cols,
+            self.initial_rows,
+        )
 
     def __setstate__(self, state):
         self.__init__(*state)
@@ -211,9 +225,14 @@ class CompiledModel:
 
 def _fingerprint(model) -> str:
     h = hashlib.sha256()
-    for part in (model.state_names, model.parameter_names, model.observable_names,
-                 model.rhs_expressions, [e for _, e in model.observables.values()],
-                 sorted(model.initial_expressions.items())):
+    for part in (
+        model.state_names,
+        model.parameter_names,
+        model.observable_names,
+        model.rhs_expressions,
+        [e for _, e in model.observables.values()],
+        sorted(model.initial_expressions.items()),
+    ):
         h.update(sp.srepr(tuple(part)).encode())
     return h.hexdigest()
 
@@ -228,8 +247,7 @@ class Expressions(NamedTuple):
 
 
 def _time_derivatives(rhs, model):
-    time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"),
-                None)
+    time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"), None)
     if time is None:
         return []
     rows = [(i, _derivative(_wrap_powers(f), time)) for i, f in enumerate(rhs)]
@@ -294,20 +312,26 @@ def _compile(model) -> CompiledModel:
     entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
     dt_rows = _time_derivatives(rhs, model)
-    initial_rows = [i for i, name in enumerate(model.state_names)
-                    if name in model.initial_expressions]
+    initial_rows = [
+        i for i, name in enumerate(model.state_names) if name in model.initial_expressions
+    ]
     positional = dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
-    initial = [model.initial_expressions[model.state_names[i]].xreplace(positional)
-               for i in initial_rows]
-    source = "\n\n".join([
-        function_source("rhs", rhs, n, m, n),
-        function_source("jac_data", entries, n, m, len(entries)),
-        function_source("observables", obs, n, m, len(obs)),
-        _explicit_time_source(dt_rows, n, m),
-        *([function_source("initial", initial, 0, m, len(initial))] if initial else []),
-    ]) + "\n"
-    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols,
-                             initial_rows)
+    initial = [
+        model.initial_expressions[model.state_names[i]].xreplace(positional) for i in initial_rows
+    ]
+    source = (
+        "\n\n".join(
+            [
+                function_source("rhs", rhs, n, m, n),
+                function_source("jac_data", entries, n, m, len(entries)),
+                function_source("observables", obs, n, m, len(obs)),
+                _explicit_time_source(dt_rows, n, m),
+                *([function_source("initial", initial, 0, m, len(initial))] if initial else []),
+            ]
+        )
+        + "\n"
+    )
+    compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols, initial_rows)
     # Kept for code generators of other back ends (follicle.kernels); not pickled.
     compiled.fingerprint = _fingerprint(model)
     compiled.expressions = Expressions(rhs, entries, obs, dt_rows)

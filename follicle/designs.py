@@ -83,8 +83,9 @@ def _column(name, values) -> tuple[np.ndarray, str]:
         try:
             return np.atleast_1d(np.asarray(values, dtype=float)), ""
         except (TypeError, ValueError):
-            raise FollicleError(f"sweep axis {name!r} needs numbers or quantities, got "
-                                f"{shown(values)}") from None
+            raise FollicleError(
+                f"sweep axis {name!r} needs numbers or quantities, got {shown(values)}"
+            ) from None
     if not all(given):
         raise UnitError(
             f"sweep axis {name!r}: values {items!r} mix bare numbers and quantities; give "
@@ -96,8 +97,9 @@ def _column(name, values) -> tuple[np.ndarray, str]:
         unit = first.units
         column = np.array([as_magnitude(v, unit, what=what) for v in items], dtype=float)
     except (pint.PintError, FollicleError, TypeError, ValueError) as exc:
-        raise FollicleError(f"{what} needs numbers or quantities with units, got "
-                            f"{shown(values)} ({exc})") from None
+        raise FollicleError(
+            f"{what} needs numbers or quantities with units, got {shown(values)} ({exc})"
+        ) from None
     return column, f"{unit:D}"
 
 
@@ -130,8 +132,9 @@ def points(table: Mapping[str, object]) -> Design:
     """Given members: ``{axis: values}`` with one value per member in every column (numbers
     or quantities, as for :func:`grid`)."""
     names = tuple(_axis_name(n) for n in table)
-    columns, units = zip(*(_column(n, v) for n, v in table.items()), strict=True) if table \
-        else ((), ())
+    columns, units = (
+        zip(*(_column(n, v) for n, v in table.items()), strict=True) if table else ((), ())
+    )
     sizes = {c.size for c in columns}
     if len(sizes) != 1 or any(c.ndim != 1 for c in columns):
         raise FollicleError(f"points() needs 1-D columns of one length, got sizes {sorted(sizes)}")

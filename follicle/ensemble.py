@@ -1307,11 +1307,12 @@ def fill_matrix(model, columns, kind, size, params=None):
             row, state = matrix[names.index(name)], table[name]
             bad = ~np.isfinite(row) | ((row < 0) if state.nonnegative else False)
             for m in np.flatnonzero(bad & (reasons == None)):  # noqa: E711 - elementwise
-                reasons[m] = (f"the initial value of state {name!r} is {row[m]:g} "
-                              f"{state.unit} with this member's parameters")
+                reasons[m] = (
+                    f"the initial value of state {name!r} is {row[m]:g} "
+                    f"{state.unit} with this member's parameters"
+                )
     else:
-        default = np.array([p.value if kind == "parameter" else p.initial
-                            for p in table.values()])
+        default = np.array([p.value if kind == "parameter" else p.initial for p in table.values()])
         matrix = np.repeat(default[:, None], size, axis=1)
     for name, column in columns.items():
         if name not in table:

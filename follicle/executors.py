@@ -101,4 +101,3 @@ def _progress_bar(total: int, progress: bool | None, desc: str):
     except ImportError:
         return _NoBar()
     return tqdm(total=total, desc=desc or None, leave=False)
-

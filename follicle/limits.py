@@ -31,7 +31,10 @@ __all__ = ["LIMITS", "LimitError", "check", "limit"]
 
 #: The current limits; assign to raise one for this process.
 LIMITS: dict[str, float] = {
-    "span": 1e5, "members": 10_000_000, "output_points": 200_000_000, "steps": 1_000_000,
+    "span": 1e5,
+    "members": 10_000_000,
+    "output_points": 200_000_000,
+    "steps": 1_000_000,
     "events": 100_000,
 }
 _UNITS = {"span": " day", "members": "", "output_points": "", "steps": "", "events": ""}

@@ -134,8 +134,12 @@ class State:
                 f"initial value of state {self.name!r} is {value} {self.unit}, but the state "
                 "is non-negative; give a value >= 0 or declare nonnegative=False"
             )
-        if not (isinstance(self.scale, int | float) and not isinstance(self.scale, bool)
-                and math.isfinite(self.scale) and self.scale > 0):
+        if not (
+            isinstance(self.scale, int | float)
+            and not isinstance(self.scale, bool)
+            and math.isfinite(self.scale)
+            and self.scale > 0
+        ):
             raise ModelDefinitionError(f"state {self.name!r}: scale must be > 0, got {self.scale}")
 
     @property
@@ -290,8 +294,7 @@ class Module:
         self.states.append(s)
         return s.symbol
 
-    def parameter(self, name, value, unit, *, bounds=(0.0, math.inf), provenance,
-                  description=""):
+    def parameter(self, name, value, unit, *, bounds=(0.0, math.inf), provenance, description=""):
         """Declare a parameter and return its sympy symbol."""
         if isinstance(bounds, str) or not isinstance(bounds, Iterable):
             raise ModelDefinitionError(
@@ -501,9 +504,7 @@ class Model:
         )
         clash = set(self.states) & set(self.parameters)
         if clash:
-            raise ModelDefinitionError(
-                f"names used both as state and parameter: {sorted(clash)}"
-            )
+            raise ModelDefinitionError(f"names used both as state and parameter: {sorted(clash)}")
         self.initial_expressions = self._initial_expressions()
         self.terms = tuple(term for m in self.modules for term in m.terms)
         self._check_terms()
@@ -573,8 +574,9 @@ class Model:
             value = expr.xreplace({p.symbol: p.value for p in self.parameters.values()})
             self.states[name] = replace(
                 self.states[name],
-                initial=as_magnitude(_real(value, name), self.states[name].unit,
-                                     what=f"initial value of {name!r}"),
+                initial=as_magnitude(
+                    _real(value, name), self.states[name].unit, what=f"initial value of {name!r}"
+                ),
             )
         return out
 
@@ -583,8 +585,7 @@ class Model:
         the states of :attr:`initial_expressions` evaluated from the column's parameters,
         the others their declared values. Shape ``(n_states, members)``."""
         default = np.array([s.initial for s in self.states.values()], dtype=float)
-        return initial_matrix(default, self.compiled if self.initial_expressions else None,
-                              params)
+        return initial_matrix(default, self.compiled if self.initial_expressions else None, params)
 
     def _canonical(self, expr: sp.Expr) -> sp.Expr:
         """Replace symbols by name so that ``sp.Symbol('X')`` and ``X`` are the same."""
@@ -594,7 +595,8 @@ class Model:
         for term in self.terms:
             if term.state not in self.states:
                 raise UnknownNameError(
-                    f"state (in a rate term of module {term.module!r})", term.state,
+                    f"state (in a rate term of module {term.module!r})",
+                    term.state,
                     self.states,
                 )
 
@@ -641,7 +643,8 @@ class Model:
                 if state not in self.states:
                     raise UnknownNameError(
                         f"dosed state (of the intervention {name!r} of module {m.name!r})",
-                        state, self.states,
+                        state,
+                        self.states,
                     )
                 found[name] = state
         return found
@@ -653,10 +656,10 @@ class Model:
                 if name not in self.states:
                     raise UnknownNameError(
                         f"state (in the conservation {law.label!r} of module {law.module!r})",
-                        name, self.states,
+                        name,
+                        self.states,
                     )
-            rates = sp.Add(*(self.rhs_expressions[self.state_names.index(n)]
-                             for n in law.states))
+            rates = sp.Add(*(self.rhs_expressions[self.state_names.index(n)] for n in law.states))
             if rates != 0 and sp.expand(rates) != 0:
                 raise ModelDefinitionError(
                     f"module {law.module!r} declares {law.label!r} conserved, but the rate "
@@ -673,8 +676,7 @@ class Model:
     def conservation_groups(self) -> tuple[np.ndarray, ...]:
         """The state indices of each declared conservation, in model order."""
         names = self.state_names
-        return tuple(np.array([names.index(n) for n in law.states])
-                     for law in self.conservation)
+        return tuple(np.array([names.index(n) for n in law.states]) for law in self.conservation)
 
     def conservation_violations(self, initial: np.ndarray) -> np.ndarray:
         """:func:`conservation_violations` of this model's declared conservation."""
@@ -709,12 +711,9 @@ class Model:
                     converted = convert_expression(converted, unit, declared, factor)
                     unit = declared
                 # Substitute earlier observables so each expression is in states only.
-                converted = converted.xreplace(
-                    {_symbol(n): e for n, (_, e) in out.items()}
-                )
+                converted = converted.xreplace({_symbol(n): e for n, (_, e) in out.items()})
                 units[obs.name] = unit
-                out[obs.name] = (replace(obs, unit=f"{unit:~P}" if unit != 1 else "1"),
-                                 converted)
+                out[obs.name] = (replace(obs, unit=f"{unit:~P}" if unit != 1 else "1"), converted)
         return out
 
     def expressions(self, factor=None):
@@ -759,8 +758,7 @@ class Model:
             return self.parameters[name].unit
         if name in self.observables:
             return self.observables[name][0].unit
-        raise UnknownNameError("name", name, [*self.states, *self.parameters,
-                                              *self.observables])
+        raise UnknownNameError("name", name, [*self.states, *self.parameters, *self.observables])
 
     def parameter_vector(self, overrides: Mapping | None = None) -> np.ndarray:
         """Default parameter values with ``overrides`` applied, validated, in model order."""
@@ -771,8 +769,9 @@ class Model:
             values[name] = self.parameters[name].validate(value)
         return np.array([values[n] for n in self.parameters], dtype=float)
 
-    def initial_vector(self, overrides: Mapping | None = None,
-                       params: np.ndarray | None = None) -> np.ndarray:
+    def initial_vector(
+        self, overrides: Mapping | None = None, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """Default initial state with ``overrides`` applied, validated, in model order.
 
         ``params`` (a parameter vector, default :meth:`parameter_vector`) is what the
@@ -835,8 +834,10 @@ class Model:
         return state
 
     def __repr__(self) -> str:
-        return (f"<Model {self.name!r}: {len(self.states)} states, {len(self.parameters)} "
-                f"parameters, {len(self.observables)} observables>")
+        return (
+            f"<Model {self.name!r}: {len(self.states)} states, {len(self.parameters)} "
+            f"parameters, {len(self.observables)} observables>"
+        )
 
     def _repr_html_(self) -> str:
         from follicle.display import model_html

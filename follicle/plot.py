@@ -39,8 +39,14 @@ def _new_axes(ax, nrows: int = 1):
         return ax
     import matplotlib.pyplot as plt
 
-    _, axes = plt.subplots(nrows, 1, sharex=True, squeeze=False,
-                           figsize=(6.4, 2.2 + 1.8 * nrows), layout="constrained")
+    _, axes = plt.subplots(
+        nrows,
+        1,
+        sharex=True,
+        squeeze=False,
+        figsize=(6.4, 2.2 + 1.8 * nrows),
+        layout="constrained",
+    )
     return axes[:, 0]
 
 
@@ -86,8 +92,9 @@ def trajectory(run, *names: str, ax=None):
     for panel, (unit, members) in zip(axes, groups.items(), strict=True):
         for name in members:
             panel.plot(run.t, run[name], label=name)
-        panel.set_ylabel(axis_label(members[0], unit) if len(members) == 1
-                         else axis_label("value", unit))
+        panel.set_ylabel(
+            axis_label(members[0], unit) if len(members) == 1 else axis_label("value", unit)
+        )
         if len(members) > 1:
             panel.legend(fontsize="small")
     axes[-1].set_xlabel(axis_label("time", run.unit("t")))
@@ -156,9 +163,14 @@ def sweep(result, readout: str | None = None, *, ax=None, **style):
         import matplotlib as mpl
 
         cmap = mpl.colormaps[style.pop("cmap", "viridis")].with_extremes(bad="0.6")
-        mesh = ax.pcolormesh(across[columns], up[rows],
-                             np.ma.masked_invalid(values[rows][:, columns]), cmap=cmap,
-                             shading="nearest", **style)
+        mesh = ax.pcolormesh(
+            across[columns],
+            up[rows],
+            np.ma.masked_invalid(values[rows][:, columns]),
+            cmap=cmap,
+            shading="nearest",
+            **style,
+        )
         ax.figure.colorbar(mesh, ax=ax, label=label)
     else:
         points = ax.scatter(design.values[:, 1], design.values[:, 0], c=values, **style)

@@ -72,8 +72,9 @@ def value_at(traj, name: str, time) -> float:
     return float(np.interp(tt, traj.t, traj[name]))
 
 
-def crossing_times(traj, name: str, threshold, *, direction: str = "up", start=None,
-                   stop=None) -> np.ndarray:
+def crossing_times(
+    traj, name: str, threshold, *, direction: str = "up", start=None, stop=None
+) -> np.ndarray:
     """Every time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
     Parameters
@@ -108,8 +109,9 @@ def crossing_times(traj, name: str, threshold, *, direction: str = "up", start=N
     return ts[i] + (ts[i + 1] - ts[i]) * (-d[i]) / (d[i + 1] - d[i])
 
 
-def crossing_time(traj, name: str, threshold, *, direction: str = "up", start=None,
-                  stop=None) -> float:
+def crossing_time(
+    traj, name: str, threshold, *, direction: str = "up", start=None, stop=None
+) -> float:
     """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
     As :func:`crossing_times`; returns the first crossing in days, or ``nan`` if there is
@@ -188,8 +190,14 @@ class CrossingTime:
             )
 
     def __call__(self, traj) -> float:
-        return crossing_time(traj, self.name, self.threshold, direction=self.direction,
-                             start=self.start, stop=self.stop)
+        return crossing_time(
+            traj,
+            self.name,
+            self.threshold,
+            direction=self.direction,
+            start=self.start,
+            stop=self.stop,
+        )
 
 
 @dataclass(frozen=True)

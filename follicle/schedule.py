@@ -48,8 +48,9 @@ def _unit(event, value_field: str) -> None:
     """Check an event's ``unit``: text naming a unit, and only beside a bare number."""
     unit, value = event.unit, getattr(event, value_field)
     if not isinstance(unit, str):
-        raise ScheduleError(f"the unit of {event!r} must be text such as 'mg/kg', got "
-                            f"{shown(unit)}")
+        raise ScheduleError(
+            f"the unit of {event!r} must be text such as 'mg/kg', got {shown(unit)}"
+        )
     if unit and not isinstance(value, int | float):
         raise ScheduleError(
             f"{type(event).__name__} into {event.target!r}: the {value_field} {shown(value)} "
@@ -166,8 +167,10 @@ class ParameterStep:
     def __post_init__(self):
         _name(self.parameter, "the parameter of a step")
         start = _time(self.start, f"start of the step of {self.parameter!r}")
-        stop = math.inf if self.stop is None else _time(
-            self.stop, f"stop of the step of {self.parameter!r}"
+        stop = (
+            math.inf
+            if self.stop is None
+            else _time(self.stop, f"stop of the step of {self.parameter!r}")
         )
         if stop <= start:
             raise ScheduleError(
@@ -246,8 +249,7 @@ class Schedule:
                 flat.extend(cls.of(item).events)
             return cls(tuple(flat))
         raise ScheduleError(
-            f"schedule must be a list of Bolus, Infusion or ParameterStep events, got "
-            f"{schedule!r}"
+            f"schedule must be a list of Bolus, Infusion or ParameterStep events, got {schedule!r}"
         )
 
     def __add__(self, other) -> Schedule:
@@ -297,8 +299,9 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
                 raise UnknownNameError("dose target (state)", ev.target, state_index)
             state = model.states[ev.target]
         if isinstance(ev, Bolus):
-            amount = as_magnitude(_given(ev.amount, ev.unit), state.unit,
-                                  what=f"bolus into {ev.target!r}")
+            amount = as_magnitude(
+                _given(ev.amount, ev.unit), state.unit, what=f"bolus into {ev.target!r}"
+            )
             if amount < 0:
                 raise ScheduleError(
                     f"bolus into {ev.target!r} at day {ev.time:g}: amount {amount:g} "
@@ -308,8 +311,11 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
                 boluses.append((ev.time, state_index[ev.target], amount))
                 breaks.add(ev.time)
         elif isinstance(ev, Infusion):
-            rate = as_magnitude(_given(ev.rate, ev.unit), f"({state.unit})/day",
-                                what=f"infusion rate into {ev.target!r}")
+            rate = as_magnitude(
+                _given(ev.rate, ev.unit),
+                f"({state.unit})/day",
+                what=f"infusion rate into {ev.target!r}",
+            )
             if rate < 0:
                 raise ScheduleError(
                     f"infusion into {ev.target!r}: rate {rate:g} {state.unit}/day is negative"
@@ -340,8 +346,9 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
         for time, i, amount in boluses:
             if time == a:
                 jumps[i] += amount
-        segments.append(Segment(a, b, params, inputs if inputs.any() else None,
-                                jumps if jumps.any() else None))
+        segments.append(
+            Segment(a, b, params, inputs if inputs.any() else None, jumps if jumps.any() else None)
+        )
     # A bolus exactly at t1 lands after the last segment: keep it as a final jump.
     final = np.zeros(n)
     for time, i, amount in boluses:

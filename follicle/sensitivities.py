@@ -65,7 +65,10 @@ class _Derivatives:
         self.source, self.n, self.m, self.n_obs = source, n, m, n_obs
         namespace = codegen.run(source, "sensitivities", {"numpy": np, "functools": functools})
         self._fp, self._gy, self._gp, self._y0p = (
-            namespace["f_p"], namespace["g_y"], namespace["g_p"], namespace["y0_p"]
+            namespace["f_p"],
+            namespace["g_y"],
+            namespace["g_p"],
+            namespace["y0_p"],
         )
         self.fp_pos, self.gy_pos, self.gp_pos, self.y0p_pos = fp, gy, gp, y0p
 
@@ -104,15 +107,25 @@ def _build(model) -> _Derivatives:
     n, m = len(states), len(params)
     positional = dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
     # Every state's initial value in the parameters (a number for most): row i is state i.
-    initial = [model.initial_expressions.get(name, sp.Integer(0)).xreplace(positional)
-               for name in model.state_names]
+    initial = [
+        model.initial_expressions.get(name, sp.Integer(0)).xreplace(positional)
+        for name in model.state_names
+    ]
     parts, positions = [], []
-    for name, exprs, wrt in (("f_p", rhs, params), ("g_y", obs, states), ("g_p", obs, params),
-                             ("y0_p", initial, params)):
+    for name, exprs, wrt in (
+        ("f_p", rhs, params),
+        ("g_y", obs, states),
+        ("g_p", obs, params),
+        ("y0_p", initial, params),
+    ):
         entries = jacobian_entries(exprs, wrt)
         parts.append(function_source(name, [d for *_, d in entries], n, m, len(entries)))
-        positions.append((np.array([i for i, _, _ in entries], dtype=np.intp),
-                          np.array([j for _, j, _ in entries], dtype=np.intp)))
+        positions.append(
+            (
+                np.array([i for i, _, _ in entries], dtype=np.intp),
+                np.array([j for _, j, _ in entries], dtype=np.intp),
+            )
+        )
     return _Derivatives("\n\n".join(parts) + "\n", n, m, len(obs), *positions)
 
 
@@ -158,9 +171,20 @@ class Sensitivities:
         return block[self.parameters.index(parameter)]
 
 
-def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_span=None,
-                           t_eval=None, params=None, initial=None, schedule=None,
-                           method="BDF", rtol=DEFAULT_RTOL, atol=None) -> Sensitivities:
+def simulate_sensitivities(
+    model,
+    parameters: Sequence[str],
+    days=None,
+    *,
+    t_span=None,
+    t_eval=None,
+    params=None,
+    initial=None,
+    schedule=None,
+    method="BDF",
+    rtol=DEFAULT_RTOL,
+    atol=None,
+) -> Sensitivities:
     """Integrate ``model`` with its forward sensitivities to ``parameters``.
 
     Parameters
@@ -188,8 +212,9 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
         The augmented integration failed.
     """
     if method not in ("BDF", "Radau", "LSODA"):
-        raise FollicleError(f"sensitivities need a stiff method (BDF, Radau, LSODA), got "
-                            f"{method!r}")
+        raise FollicleError(
+            f"sensitivities need a stiff method (BDF, Radau, LSODA), got {method!r}"
+        )
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
     names = list(model.parameter_names)
@@ -219,9 +244,10 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
         last = i == len(segments) - 1
         mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
         live = _live_columns(sched, model, cols, seg.start)
-        z, outputs = _segment(model, compiled, derivs, seg, z, times[mask], cols, live,
-                              method, rtol, atol_all)
-        out[:, done:done + outputs.shape[1]] = outputs
+        z, outputs = _segment(
+            model, compiled, derivs, seg, z, times[mask], cols, live, method, rtol, atol_all
+        )
+        out[:, done : done + outputs.shape[1]] = outputs
         done += outputs.shape[1]
     if final_jump is not None and times[-1] == t1:
         out[:n, -1] += final_jump
@@ -233,13 +259,14 @@ def simulate_sensitivities(model, parameters: Sequence[str], days=None, *, t_spa
     values, sens = ys, S
     if compiled.n_observables:
         g = compiled.observables(times, ys, p_out)
-        gy = derivs.g_y(times, ys, p_out)          # (n_obs, n, T)
+        gy = derivs.g_y(times, ys, p_out)  # (n_obs, n, T)
         gp = derivs.g_p(times, ys, p_out)[:, cols]  # (n_obs, k, T)
         live_t = np.stack([_live_columns(sched, model, cols, tt) for tt in times], axis=-1)
         dg = np.einsum("oit,ikt->okt", gy, S) + gp * live_t[None]
         values, sens = np.vstack([ys, g]), np.concatenate([S, dg], axis=0)
-    return Sensitivities(times, (*model.state_names, *model.observable_names), values,
-                         tuple(parameters), sens)
+    return Sensitivities(
+        times, (*model.state_names, *model.observable_names), values, tuple(parameters), sens
+    )
 
 
 def _live_columns(schedule, model, cols, time) -> np.ndarray:
@@ -276,8 +303,16 @@ def _segment(model, compiled, derivs, seg, z0, t_eval, cols, live, method, rtol,
         return z0, np.repeat(z0[:, None], t_eval.size, 1)
     extra = t_eval.size == 0 or t_eval[-1] < seg.stop
     solver_times = np.append(t_eval, seg.stop) if extra else t_eval
-    sol = solve_ivp(fun, (seg.start, seg.stop), z0, method=method, t_eval=solver_times,
-                    rtol=rtol, atol=atol, jac=jac)
+    sol = solve_ivp(
+        fun,
+        (seg.start, seg.stop),
+        z0,
+        method=method,
+        t_eval=solver_times,
+        rtol=rtol,
+        atol=atol,
+        jac=jac,
+    )
     if sol.status != 0 or not np.all(np.isfinite(sol.y)):
         raise SolverError(
             f"sensitivity integration of {model.name!r} with {method} failed at t = "

@@ -24,8 +24,14 @@ from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import TIME_UNIT, as_magnitude
 
 __all__ = [
-    "DEFAULT_ATOL", "DEFAULT_RTOL", "METHODS", "Threshold", "absolute_tolerances", "output_times",
-    "simulate", "time_span",
+    "DEFAULT_ATOL",
+    "DEFAULT_RTOL",
+    "METHODS",
+    "Threshold",
+    "absolute_tolerances",
+    "output_times",
+    "simulate",
+    "time_span",
 ]
 
 #: Default relative tolerance.
@@ -160,9 +166,21 @@ def output_times(t_eval, t0, t1) -> np.ndarray:
     return times
 
 
-def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial=None,
-             schedule=None, events=(), method="RODAS4", rtol=DEFAULT_RTOL, atol=None,
-             max_step=math.inf) -> Trajectory:
+def simulate(
+    model,
+    days=None,
+    *,
+    t_span=None,
+    t_eval=None,
+    params=None,
+    initial=None,
+    schedule=None,
+    events=(),
+    method="RODAS4",
+    rtol=DEFAULT_RTOL,
+    atol=None,
+    max_step=math.inf,
+) -> Trajectory:
     """Integrate ``model`` under ``schedule`` and return a :class:`~follicle.Trajectory`.
 
     The span is split at every discontinuity of the schedule (bolus times, starts and stops
@@ -228,22 +246,23 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         raise FollicleError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {shown(rtol)}")
-    if not (isinstance(max_step, int | float) and not isinstance(max_step, bool)
-            and max_step > 0):
+    if not (isinstance(max_step, int | float) and not isinstance(max_step, bool) and max_step > 0):
         raise ParameterValueError(
             f"max_step must be a number of days > 0 (math.inf: no limit), got {shown(max_step)}"
         )
     t0, t1 = time_span(days, t_span)
-    limits.check("steps", (t1 - t0) / max_step, "the number of steps max_step forces "
-                 "(span / max_step)")
+    limits.check(
+        "steps", (t1 - t0) / max_step, "the number of steps max_step forces (span / max_step)"
+    )
     times = output_times(t_eval, t0, t1)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial, p0)
     atol_vec = absolute_tolerances(model, atol)
     sched = Schedule.of(schedule)
     if method == "RODAS4":
-        return _simulate_rodas4(model, (t0, t1), times, p0, y, sched, tuple(events), rtol,
-                                atol, max_step)
+        return _simulate_rodas4(
+            model, (t0, t1), times, p0, y, sched, tuple(events), rtol, atol, max_step
+        )
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
     thresholds = [_event_function(model, ev) for ev in events]
@@ -260,14 +279,15 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         last = k == len(segments) - 1
         mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
         seg_times = times[mask]
-        sol, y, outputs = _integrate(model, compiled, seg, y, seg_times, method, rtol,
-                                     atol_vec, max_step, thresholds)
+        sol, y, outputs = _integrate(
+            model, compiled, seg, y, seg_times, method, rtol, atol_vec, max_step, thresholds
+        )
         for key in stats:
             stats[key] += int(getattr(sol, key, 0))
         for i, te in enumerate(sol.t_events or []):
             found[i].extend(float(x) for x in te)
-        out[:, n_done:n_done + outputs.shape[1]] = outputs
-        p_out[:, n_done:n_done + outputs.shape[1]] = seg.params[:, None]
+        out[:, n_done : n_done + outputs.shape[1]] = outputs
+        p_out[:, n_done : n_done + outputs.shape[1]] = seg.params[:, None]
         n_done += outputs.shape[1]
         if sol.status == 1:  # a terminal event fired
             stopped = True
@@ -277,8 +297,11 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
     times, out = times[:n_done], out[:, :n_done]
     out = _check_nonnegative(model, times, out, atol_vec)
     p_out = p_out[:, :n_done]
-    obs = (compiled.observables(times, out, p_out) if compiled.n_observables
-           else np.empty((0, n_done)))
+    obs = (
+        compiled.observables(times, out, p_out)
+        if compiled.n_observables
+        else np.empty((0, n_done))
+    )
     names = (*model.state_names, *model.observable_names)
     units = tuple(model.unit(n) for n in names)
     return Trajectory(
@@ -291,8 +314,9 @@ def simulate(model, days=None, *, t_span=None, t_eval=None, params=None, initial
         parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
         schedule=sched,
         events=tuple((ev.key, tuple(f)) for ev, f in zip(events, found, strict=True)),
-        stats=SolverStats(method, float(rtol), tuple(map(float, atol_vec)),
-                          segments=len(segments), **stats),
+        stats=SolverStats(
+            method, float(rtol), tuple(map(float, atol_vec)), segments=len(segments), **stats
+        ),
         model_name=model.name,
     )
 
@@ -303,8 +327,18 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
     from follicle.ensemble import make_plan, resolve_templates, run_batch
 
     t0, t1 = span
-    plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts={}, t_eval=times,
-                     max_steps=int(limits.limit("steps")), max_step=max_step, events=events)
+    plan = make_plan(
+        model,
+        t0,
+        t1,
+        rtol=rtol,
+        atol=atol,
+        readouts={},
+        t_eval=times,
+        max_steps=int(limits.limit("steps")),
+        max_step=max_step,
+        events=events,
+    )
     templates = resolve_templates(model, [sched], t0, t1)
     out = run_batch(plan, p0[:, None], y0[:, None], templates, np.zeros(1, dtype=np.intp))
     if out["reason"][0] is not None:
@@ -325,11 +359,18 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
         parameters=tuple(zip(model.parameter_names, map(float, p0), strict=True)),
         parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
         schedule=sched,
-        events=tuple((ev.key, tuple(found[0])) for ev, found
-                     in zip(events, out["events"], strict=True)),
-        stats=SolverStats("RODAS4", float(rtol), tuple(map(float, plan.atol)), nfev=0,
-                          njev=steps, nlu=steps + rejected,
-                          segments=int(templates.n_segments[0])),
+        events=tuple(
+            (ev.key, tuple(found[0])) for ev, found in zip(events, out["events"], strict=True)
+        ),
+        stats=SolverStats(
+            "RODAS4",
+            float(rtol),
+            tuple(map(float, plan.atol)),
+            nfev=0,
+            njev=steps,
+            nlu=steps + rejected,
+            segments=int(templates.n_segments[0]),
+        ),
         model_name=model.name,
     )
 
@@ -359,8 +400,7 @@ def _event_function(model, ev: Threshold):
         raise FollicleError(f"events must be Threshold objects, got {ev!r}")
     names = model.state_names
     if ev.name not in names and ev.name not in model.observable_names:
-        raise UnknownNameError("state or observable", ev.name,
-                               [*names, *model.observable_names])
+        raise UnknownNameError("state or observable", ev.name, [*names, *model.observable_names])
     value = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
     if ev.name in names:
         i = names.index(ev.name)
@@ -373,6 +413,7 @@ def _event_function(model, ev: Threshold):
 
         def fn(t, y, p):
             return compiled.observables(t, y, p)[j] - value
+
     fn.direction = {"up": 1, "down": -1, "both": 0}[ev.direction]
     fn.terminal = ev.terminal
     return fn
@@ -392,8 +433,11 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
 
     options = {}
     if method in _IMPLICIT:
-        sparse = (method in _SPARSE_JAC and compiled.n_states >= _SPARSE_MIN_STATES
-                  and compiled.jac_density <= _SPARSE_MAX_DENSITY)
+        sparse = (
+            method in _SPARSE_JAC
+            and compiled.n_states >= _SPARSE_MIN_STATES
+            and compiled.jac_density <= _SPARSE_MAX_DENSITY
+        )
         jac = compiled.jac_sparse if sparse else compiled.jac
 
         def jacobian(t, y):
@@ -405,8 +449,10 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
         options["jac"] = jacobian
     evs = []
     for fn in thresholds:
+
         def event(t, y, fn=fn):
             return fn(t, y, p)
+
         event.direction, event.terminal = fn.direction, fn.terminal
         evs.append(event)
     if seg.stop - seg.start <= _TINY_SEGMENT * max(1.0, abs(seg.stop)):
@@ -419,9 +465,18 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
     extra = t_eval.size == 0 or t_eval[-1] < seg.stop
     solver_times = np.append(t_eval, seg.stop) if extra else t_eval
     try:
-        sol = solve_ivp(fun, (seg.start, seg.stop), y0, method=method, t_eval=solver_times,
-                        rtol=rtol, atol=atol, max_step=max_step, events=evs or None,
-                        **options)
+        sol = solve_ivp(
+            fun,
+            (seg.start, seg.stop),
+            y0,
+            method=method,
+            t_eval=solver_times,
+            rtol=rtol,
+            atol=atol,
+            max_step=max_step,
+            events=evs or None,
+            **options,
+        )
     except _NonFinite as bad:
         raise SolverError(_non_finite_message(model, bad)) from None
     if sol.status == -1:
@@ -451,8 +506,10 @@ def _non_finite_message(model, bad):
     else:
         i, j = divmod(int(flat), len(model.state_names))
         name = model.state_names[i]
-        what = (f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
-                f"{bad.values.flat[flat]}")
+        what = (
+            f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
+            f"{bad.values.flat[flat]}"
+        )
     return (
         f"{what} at t = {bad.t:.6g} day (with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
         "a rate term divides by zero or overflows there. Check the parameter values and "

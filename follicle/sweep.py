@@ -95,8 +95,11 @@ class SweepResult:
         object.__setattr__(self, "readout_units", MappingProxyType(dict(self.readout_units)))
 
     def __getstate__(self):
-        return {**self.__dict__, "readouts": dict(self.readouts),
-                "readout_units": dict(self.readout_units)}
+        return {
+            **self.__dict__,
+            "readouts": dict(self.readouts),
+            "readout_units": dict(self.readout_units),
+        }
 
     def __setstate__(self, state):
         self.__dict__.update(state)

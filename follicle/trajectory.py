@@ -133,7 +133,7 @@ class Trajectory:
 
     @property
     def observable_names(self) -> tuple[str, ...]:
-        return self.names[self.n_states:]
+        return self.names[self.n_states :]
 
     def event_times(self, name: str) -> tuple[float, ...]:
         """Times (days) at which the threshold event ``name`` fired."""
@@ -209,11 +209,16 @@ class Trajectory:
                 "Trajectory.to_pandas() needs pandas: pip install 'follicle[pandas]'"
             ) from None
         order = sorted(range(len(self.names)), key=lambda i: is_chain_stage(self.names[i]))
-        frame = pd.DataFrame(self.values[order].T, index=pd.Index(self.t, name="t"),
-                             columns=[self.names[i] for i in order])
+        frame = pd.DataFrame(
+            self.values[order].T,
+            index=pd.Index(self.t, name="t"),
+            columns=[self.names[i] for i in order],
+        )
         frame.attrs["units"] = dict(zip(self.names, self.units, strict=True)) | {"t": "day"}
         return frame
 
     def __repr__(self) -> str:
-        return (f"<Trajectory of {self.model_name!r}: {len(self.t)} times from "
-                f"{self.t[0]:g} to {self.t[-1]:g} day, {len(self.names)} variables>")
+        return (
+            f"<Trajectory of {self.model_name!r}: {len(self.t)} times from "
+            f"{self.t[0]:g} to {self.t[-1]:g} day, {len(self.names)} variables>"
+        )

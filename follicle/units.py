@@ -181,8 +181,7 @@ def parse_unit(unit: str | pint.Unit, *, what: str = "unit") -> pint.Unit:
         return ureg.dimensionless
     if len(text) > TEXT_LIMIT:
         raise UnitError(
-            f"{what}: the unit {shown(unit)} is longer than {TEXT_LIMIT} characters. "
-            + _UNIT_HELP
+            f"{what}: the unit {shown(unit)} is longer than {TEXT_LIMIT} characters. " + _UNIT_HELP
         )
     if text in _PARSED:
         return _PARSED[text]
@@ -249,8 +248,9 @@ def as_magnitude(value, unit: str | pint.Unit, *, what: str) -> float:
     return magnitude
 
 
-def parse_quantity(text: str, target: pint.Unit = ureg.dimensionless, *,
-                   what: str = "quantity") -> pint.Quantity:
+def parse_quantity(
+    text: str, target: pint.Unit = ureg.dimensionless, *, what: str = "quantity"
+) -> pint.Quantity:
     """``text`` (a number, then a unit, no arithmetic) as a quantity, raising
     :class:`UnitError` if it cannot be read.
 
@@ -264,16 +264,14 @@ def parse_quantity(text: str, target: pint.Unit = ureg.dimensionless, *,
     if target != ureg.dimensionless:
         help_ += f" (expected unit {target:~P})"
     if len(text) > TEXT_LIMIT:
-        raise UnitError(
-            f"{what}: {shown(text)} is longer than {TEXT_LIMIT} characters; {help_}"
-        )
+        raise UnitError(f"{what}: {shown(text)} is longer than {TEXT_LIMIT} characters; {help_}")
     match = _NUMBER.match(text)
     if match is None:
         raise UnitError(f"{what}: cannot read {shown(text)} as a quantity; {help_}")
     digits = match.group(1)
     # Whole numbers stay int, so messages quote "3 nM" as written (at most 80 digits).
     number = int(digits) if digits.lstrip("+-").isdigit() else float(digits)
-    rest = text[match.end():].strip()
+    rest = text[match.end() :].strip()
     if not rest:
         return Q_(number, target)
     try:
@@ -342,9 +340,7 @@ def expression_unit(expr, unit_of, *, factor=None):
 
     def dimensionless(e, u, context):
         if u.dimensionality != ureg.dimensionless.dimensionality:
-            raise UnitError(
-                f"{context} must be dimensionless, but {e} has unit {u:~P}"
-            )
+            raise UnitError(f"{context} must be dimensionless, but {e} has unit {u:~P}")
         return convert(e, u, ureg.dimensionless)
 
     def same_unit(args, context):
@@ -399,8 +395,9 @@ def expression_unit(expr, unit_of, *, factor=None):
         if isinstance(e, sp.Function):
             args = [dimensionless(*walk(a), f"the argument of {e.func}") for a in e.args]
             return e.func(*args), ureg.dimensionless
-        raise UnitError(f"cannot infer the unit of {e} (unsupported expression type "
-                        f"{type(e).__name__})")
+        raise UnitError(
+            f"cannot infer the unit of {e} (unsupported expression type {type(e).__name__})"
+        )
 
     def relational(cond):
         if cond in (sp.true, sp.false):

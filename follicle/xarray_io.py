@@ -47,9 +47,13 @@ def _plain(value):
 
 
 def _events(schedule: Schedule) -> list:
-    return [{"event": type(e).__name__,
-             **{f.name: _plain(getattr(e, f.name)) for f in dataclasses.fields(e)}}
-            for e in schedule.events]
+    return [
+        {
+            "event": type(e).__name__,
+            **{f.name: _plain(getattr(e, f.name)) for f in dataclasses.fields(e)},
+        }
+        for e in schedule.events
+    ]
 
 
 def _schedule_json(schedule: Schedule) -> str:
@@ -72,8 +76,10 @@ def trajectory_dataset(run):
     """``run`` as a Dataset: one variable per state and observable over ``t`` (days)."""
     xr = _xarray()
     t = xr.Variable("t", run.t, attrs={"units": run.unit("t")})
-    data = {n: xr.Variable("t", run[n], attrs={"units": u})
-            for n, u in zip(run.names, run.units, strict=True)}
+    data = {
+        n: xr.Variable("t", run[n], attrs={"units": u})
+        for n, u in zip(run.names, run.units, strict=True)
+    }
     attrs = {
         "follicle": TRAJECTORY_TAG,
         "model_name": run.model_name,
@@ -197,13 +203,17 @@ def ensemble_from_dataset(dataset):
     attrs = _checked(dataset, ENSEMBLE_TAG, "Ensemble")
     names = tuple(json.loads(attrs["names"]))
     kept = "t" in dataset.coords
-    values = (np.stack([np.asarray(dataset[n].values, dtype=float) for n in names], axis=1)
-              if kept else None)
+    values = (
+        np.stack([np.asarray(dataset[n].values, dtype=float) for n in names], axis=1)
+        if kept
+        else None
+    )
     return Ensemble(
         status=_text(dataset["status"].values),
         reason=_reasons_of(dataset["reason"].values),
-        readouts={n: np.asarray(dataset[n].values, dtype=float)
-                  for n in json.loads(attrs["readouts"])},
+        readouts={
+            n: np.asarray(dataset[n].values, dtype=float) for n in json.loads(attrs["readouts"])
+        },
         t=np.asarray(dataset["t"].values, dtype=float) if kept else None,
         values=values,
         names=names,
@@ -227,26 +237,36 @@ def sweep_dataset(result):
     design = result.design
     if design.kind == "grid":
         dims = design.names
-        coords = {n: xr.Variable(n, _grid_axis(design, i), attrs={"units": u})
-                  for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))}
+        coords = {
+            n: xr.Variable(n, _grid_axis(design, i), attrs={"units": u})
+            for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))
+        }
     else:
         dims = ("member",)
-        coords = {n: xr.Variable("member", design.values[:, i], attrs={"units": u})
-                  for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))}
+        coords = {
+            n: xr.Variable("member", design.values[:, i], attrs={"units": u})
+            for i, (n, u) in enumerate(zip(design.names, design.units, strict=True))
+        }
         coords["member"] = np.arange(len(result))
 
     def shaped(a):
         return np.asarray(a).reshape(design.shape)
 
-    data = {n: xr.Variable(dims, shaped(v), attrs={"units": result.readout_unit(n)})
-            for n, v in result.readouts.items()}
+    data = {
+        n: xr.Variable(dims, shaped(v), attrs={"units": result.readout_unit(n)})
+        for n, v in result.readouts.items()
+    }
     data |= {
         "status": xr.Variable(dims, shaped(np.asarray(result.status, dtype=str))),
         "reason": xr.Variable(dims, shaped(_reasons(result.reason))),
         "steps": xr.Variable(dims, shaped(result.steps)),
     }
-    attrs = {"follicle": SWEEP_TAG, "kind": design.kind, "axes": json.dumps(design.names),
-             "readouts": json.dumps(list(result.readouts))}
+    attrs = {
+        "follicle": SWEEP_TAG,
+        "kind": design.kind,
+        "axes": json.dumps(design.names),
+        "readouts": json.dumps(list(result.readouts)),
+    }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
@@ -273,8 +293,13 @@ def sweep_from_dataset(dataset):
         shape = (dataset.sizes["member"],)
         values = np.stack(columns, axis=1)
     readouts = json.loads(attrs["readouts"])
-    design = Design(names, values, shape, str(attrs["kind"]),
-                    tuple(str(dataset[n].attrs["units"]) for n in names))
+    design = Design(
+        names,
+        values,
+        shape,
+        str(attrs["kind"]),
+        tuple(str(dataset[n].attrs["units"]) for n in names),
+    )
     return SweepResult(
         design=design,
         readouts={n: np.asarray(dataset[n].values, dtype=float).ravel() for n in readouts},
@@ -287,5 +312,5 @@ def sweep_from_dataset(dataset):
 
 def _grid_axis(design, i) -> np.ndarray:
     """The values of a grid's axis ``i`` in order (members are in C order)."""
-    stride = int(np.prod(design.shape[i + 1:]))
-    return design.values[:: stride, i][: design.shape[i]]
+    stride = int(np.prod(design.shape[i + 1 :]))
+    return design.values[::stride, i][: design.shape[i]]

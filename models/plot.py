@@ -38,22 +38,31 @@ OVERVIEW = {
 
 def phase_stack(ax, run, legend: bool = True) -> None:
     """Stacked phase fractions of ``run`` over time on ``ax``."""
-    ax.stackplot(run.t, *(run[name] for name in PHASES),
-                 labels=[label for label, _ in PHASES.values()],
-                 colors=[colour for _, colour in PHASES.values()])
+    ax.stackplot(
+        run.t,
+        *(run[name] for name in PHASES),
+        labels=[label for label, _ in PHASES.values()],
+        colors=[colour for _, colour in PHASES.values()],
+    )
     ax.set_ylim(0, 1)
     ax.set_xlim(run.t[0], run.t[-1])
     ax.set_ylabel("fraction of follicles")
     if legend:
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=7, ncol=4,
-                  frameon=False)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=7, ncol=4, frameon=False)
 
 
 def mark_doses(ax, run, colour: str = "k") -> None:
     """Triangles along the top of ``ax`` at the times of ``run``'s doses."""
     times = sorted({ev.time for ev in run.schedule.events if isinstance(ev, Bolus)})
-    ax.plot(times, [1.0] * len(times), "v", color=colour, markersize=4,
-            transform=ax.get_xaxis_transform(), clip_on=False)
+    ax.plot(
+        times,
+        [1.0] * len(times),
+        "v",
+        color=colour,
+        markersize=4,
+        transform=ax.get_xaxis_transform(),
+        clip_on=False,
+    )
 
 
 def treated_vs_control(ax, treated, control, names: dict[str, str]) -> None:
@@ -63,8 +72,7 @@ def treated_vs_control(ax, treated, control, names: dict[str, str]) -> None:
         ax.plot(control.t, control[name], "--", color=colour)
     ax.set_xlim(treated.t[0], treated.t[-1])
     ax.set_xlabel("time [day]")
-    ax.legend(fontsize=7, frameon=False, title="solid: treated, dashed: control",
-              title_fontsize=7)
+    ax.legend(fontsize=7, frameon=False, title="solid: treated, dashed: control", title_fontsize=7)
     mark_doses(ax, treated)
 
 
@@ -83,8 +91,9 @@ def overview(run, title: str = "") -> Figure:
         Not attached to pyplot: save it with ``fig.savefig(path)``.
     """
     fig = Figure(figsize=(7, 1.4 * (len(OVERVIEW) + 1.5)), layout="constrained")
-    axes = fig.subplots(len(OVERVIEW) + 1, 1, sharex=True,
-                        height_ratios=[1.5] + [1] * len(OVERVIEW))
+    axes = fig.subplots(
+        len(OVERVIEW) + 1, 1, sharex=True, height_ratios=[1.5] + [1] * len(OVERVIEW)
+    )
     phase_stack(axes[0], run)
     mark_doses(axes[0], run)
     for ax, (panel, names) in zip(axes[1:], OVERVIEW.items(), strict=True):

@@ -47,6 +47,7 @@ def postnatal_day(day: float) -> str:
     """Model day ``day`` of young skin as a postnatal day, e.g. ``postnatal_day(5) == "P50"``."""
     return f"P{SECOND_TELOGEN_START + day:g}"
 
+
 #: Assumption shared by every scenario's doses.
 _DOSES_ASSUMED = "doses (mg/kg) are on the drug's assumed potency scale; none was sourced"
 
@@ -181,7 +182,8 @@ class Scenario:
             )
         schedule = tuple(
             replace(e, amount=target.amount, unit=target.unit)
-            if isinstance(e, Bolus) and e.target == target.target else e
+            if isinstance(e, Bolus) and e.target == target.target
+            else e
             for e in self.schedule
         )
         return replace(self, schedule=schedule)
@@ -189,10 +191,13 @@ class Scenario:
     def interventions(self) -> tuple[str, ...]:
         """Names of the drugs the scenario doses, in order of first dose."""
         by_state = {drug.state: name for name, drug in DRUGS.items()}
-        return tuple(dict.fromkeys(
-            by_state[e.target] for e in self.schedule
-            if isinstance(e, Bolus) and e.target in by_state
-        ))
+        return tuple(
+            dict.fromkeys(
+                by_state[e.target]
+                for e in self.schedule
+                if isinstance(e, Bolus) and e.target in by_state
+            )
+        )
 
     def control(self) -> Scenario:
         """The same skin (age, duration) without interventions."""

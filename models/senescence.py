@@ -118,8 +118,9 @@ def lived_burden(
     if age_years == 0:
         return 0.0
     days = age_years * DAYS_PER_YEAR
-    sol = solve_ivp(_karin(eta, beta, kappa), (0, days), [0.0], method="LSODA",
-                    rtol=1e-10, atol=1e-12)
+    sol = solve_ivp(
+        _karin(eta, beta, kappa), (0, days), [0.0], method="LSODA", rtol=1e-10, atol=1e-12
+    )
     return float(sol.y[0, -1])
 
 
@@ -137,8 +138,15 @@ def death_age(critical: float | None = None, **karin) -> float:
         return x[0] - critical
 
     reached.terminal = True
-    sol = solve_ivp(_karin(eta, beta, kappa), (0, 10 * DAYS_PER_YEAR), [0.0],
-                    method="LSODA", rtol=1e-10, atol=1e-12, events=reached)
+    sol = solve_ivp(
+        _karin(eta, beta, kappa),
+        (0, 10 * DAYS_PER_YEAR),
+        [0.0],
+        method="LSODA",
+        rtol=1e-10,
+        atol=1e-12,
+        events=reached,
+    )
     return float(sol.t_events[0][0]) / DAYS_PER_YEAR if sol.t_events[0].size else np.inf
 
 

@@ -13,9 +13,13 @@ SCRIPTS = sorted(FIGURES.glob("fig_*.py"))
 
 
 def make_all_fast(out: Path) -> dict[str, bytes]:
-    done = subprocess.run([sys.executable, str(FIGURES / "make_all.py"), "--fast", "--out",
-                           str(out)], capture_output=True, encoding="utf-8",
-                          errors="replace", timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(FIGURES / "make_all.py"), "--fast", "--out", str(out)],
+        capture_output=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 

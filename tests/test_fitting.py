@@ -32,8 +32,9 @@ def production(pair: bool = False) -> fl.Model:
 
 def _problem(n_times, seed, pair=False):
     model = production(pair)
-    data = fitting.synthetic(model, {"X": ("normal", 0.1)}, np.linspace(0.5, 10, n_times),
-                             seed=seed)
+    data = fitting.synthetic(
+        model, {"X": ("normal", 0.1)}, np.linspace(0.5, 10, n_times), seed=seed
+    )
     names = ["a", "b", "k_d"] if pair else ["k_p", "k_d"]
     return fitting.Problem(model, data, names, rtol=1e-7)
 
@@ -42,12 +43,19 @@ def test_jacobian_from_sensitivities_matches_differences():
     problem = _problem(10, seed=0)
     model = production()
     lognormal = fitting.synthetic(model, {"X": ("lognormal", 0.05)}, [1.0, 4.0], seed=0)
-    for p in (problem, fitting.Problem(model, lognormal, ["k_p", "k_d"], rtol=1e-10,
-                                       priors={"k_d": (0.4, 0.1)})):
+    for p in (
+        problem,
+        fitting.Problem(model, lognormal, ["k_p", "k_d"], rtol=1e-10, priors={"k_d": (0.4, 0.1)}),
+    ):
         theta = p.theta({"k_p": 1.3, "k_d": 0.7})
         h = 1e-6
-        fd = np.stack([(p.residuals(theta + h * e) - p.residuals(theta - h * e)) / (2 * h)
-                       for e in np.eye(2)], axis=1)
+        fd = np.stack(
+            [
+                (p.residuals(theta + h * e) - p.residuals(theta - h * e)) / (2 * h)
+                for e in np.eye(2)
+            ],
+            axis=1,
+        )
         np.testing.assert_allclose(p.jacobian(theta), fd, rtol=1e-5, atol=1e-6)
 
 
@@ -123,9 +131,13 @@ def test_karin_model_is_recovered_from_the_shipped_synthetic_ageing_data():
     data, model = fitting.datasets.load("karin_ageing_synthetic")
     assert data.synthetic and "synthetic" in data.provenance
     truth = {"eta": 0.084, "beta": 0.15, "kappa": 0.5}  # set A, which generated the data
-    problem = fitting.Problem(model, data, list(truth), rtol=1e-7,
-                              bounds={"eta": (0.01, 1.0), "beta": (0.01, 5.0),
-                                      "kappa": (0.01, 20.0)})
+    problem = fitting.Problem(
+        model,
+        data,
+        list(truth),
+        rtol=1e-7,
+        bounds={"eta": (0.01, 1.0), "beta": (0.01, 5.0), "kappa": (0.01, 20.0)},
+    )
     fit = fitting.estimate(problem, starts=4, seed=3)
     assert fit.converged
     wald = fisher(problem, fit).intervals

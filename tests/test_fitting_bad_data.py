@@ -29,22 +29,31 @@ def _write(tmp_path, text, name="m.csv"):
     return path
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (f"{COLUMNS}\nY,c,1,0.5,0.1\n", "unknown observable 'Y'"),
-    (f"{COLUMNS}\nX,c,1,0.5,-0.1\n", r"m.csv:4: noise -0.1 is not at least 1e-100"),
-    (f"{COLUMNS}\nX,c,1,0.5,0\n", "noise 0 is not at least 1e-100"),
-    (f"{COLUMNS}\nX,c,-1,0.5,0.1\n", "before the simulation start"),
-    (f"{COLUMNS}\nX,c,1,abc,0.1\n", "m.csv:4: column measurement is 'abc', not a number"),
-    (f"{COLUMNS}\nX,c,1,nan,0.1\n", "must be finite"),
-    (f"{COLUMNS}\nX,c,1,0.5\n", "4 fields, but the header has 5"),
-    ("observableId,time,measurement,noiseParameters\nX,1,0.5,0.1\n",
-     "missing column.*simulationConditionId"),
-    (f"{COLUMNS},noiseDistribution\nX,c,1,-0.5,0.1,lognormal\n",
-     "must be > 0 under log-normal"),
-    (f"{COLUMNS},noiseDistribution\nX,c,1,0.5,0.1,laplace\n", "noise model 'laplace'"),
-    (f"{COLUMNS},noiseDistribution\nX,c,1,0.5,0.1,normal\nX,c,2,0.5,0.1,lognormal\n",
-     "one noise model per observable"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (f"{COLUMNS}\nY,c,1,0.5,0.1\n", "unknown observable 'Y'"),
+        (f"{COLUMNS}\nX,c,1,0.5,-0.1\n", r"m.csv:4: noise -0.1 is not at least 1e-100"),
+        (f"{COLUMNS}\nX,c,1,0.5,0\n", "noise 0 is not at least 1e-100"),
+        (f"{COLUMNS}\nX,c,-1,0.5,0.1\n", "before the simulation start"),
+        (f"{COLUMNS}\nX,c,1,abc,0.1\n", "m.csv:4: column measurement is 'abc', not a number"),
+        (f"{COLUMNS}\nX,c,1,nan,0.1\n", "must be finite"),
+        (f"{COLUMNS}\nX,c,1,0.5\n", "4 fields, but the header has 5"),
+        (
+            "observableId,time,measurement,noiseParameters\nX,1,0.5,0.1\n",
+            "missing column.*simulationConditionId",
+        ),
+        (
+            f"{COLUMNS},noiseDistribution\nX,c,1,-0.5,0.1,lognormal\n",
+            "must be > 0 under log-normal",
+        ),
+        (f"{COLUMNS},noiseDistribution\nX,c,1,0.5,0.1,laplace\n", "noise model 'laplace'"),
+        (
+            f"{COLUMNS},noiseDistribution\nX,c,1,0.5,0.1,normal\nX,c,2,0.5,0.1,lognormal\n",
+            "one noise model per observable",
+        ),
+    ],
+)
 def test_bad_measurement_tables(tmp_path, model, body, message):
     with pytest.raises(fl.errors.DataError, match=message):
         fitting.load_dataset(_write(tmp_path, HEADER + body), model)
@@ -54,32 +63,42 @@ def test_missing_metadata_and_files(tmp_path, model):
     with pytest.raises(fl.errors.DataError, match="synthetic: true"):
         fitting.load_dataset(_write(tmp_path, f"{COLUMNS}\nX,c,1,0.5,0.1\n"), model)
     with pytest.raises(fl.errors.DataError, match="provenance"):
-        fitting.load_dataset(_write(tmp_path, f"# synthetic: false\n{COLUMNS}\n"
-                                              "X,c,1,0.5,0.1\n"), model)
+        fitting.load_dataset(
+            _write(tmp_path, f"# synthetic: false\n{COLUMNS}\nX,c,1,0.5,0.1\n"), model
+        )
     with pytest.raises(fl.errors.DataError, match="no such file"):
         fitting.load_dataset(tmp_path / "absent.csv", model)
 
 
-@pytest.mark.parametrize(("conditions", "message"), [
-    ("conditionId,days\nc,5\n", r"time 6 day is outside the simulated span \[0, 5\]"),
-    ("conditionId\nother\n", "unknown condition 'c'"),
-    ("conditionId,k_dge\nc,1\n", "column 'k_dge' is neither a parameter nor a state"),
-    ("conditionId,scenario\nc,nope\n", "unknown scenario 'nope'"),
-    ("conditionId\nc\nc\n", "defined twice"),
-    ("conditionId\tdays\nc\t-2\n", "days = -2.0 must be > 0"),
-    ("conditionId,days\nc,-2\n", "days = -2.0 must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("conditions", "message"),
+    [
+        ("conditionId,days\nc,5\n", r"time 6 day is outside the simulated span \[0, 5\]"),
+        ("conditionId\nother\n", "unknown condition 'c'"),
+        ("conditionId,k_dge\nc,1\n", "column 'k_dge' is neither a parameter nor a state"),
+        ("conditionId,scenario\nc,nope\n", "unknown scenario 'nope'"),
+        ("conditionId\nc\nc\n", "defined twice"),
+        ("conditionId\tdays\nc\t-2\n", "days = -2.0 must be > 0"),
+        ("conditionId,days\nc,-2\n", "days = -2.0 must be > 0"),
+    ],
+)
 def test_bad_condition_tables(tmp_path, model, conditions, message):
     measurements = _write(tmp_path, HEADER + f"{COLUMNS}\nX,c,6,0.5,0.1\n")
     with pytest.raises(fl.errors.DataError, match=message):
-        fitting.load_dataset(measurements, model, _write(tmp_path, conditions, "c.tsv"
-                                                          if "\t" in conditions else "c.csv"))
+        fitting.load_dataset(
+            measurements,
+            model,
+            _write(tmp_path, conditions, "c.tsv" if "\t" in conditions else "c.csv"),
+        )
 
 
 def test_tsv_tables_and_condition_overrides_load(tmp_path, model):
     body = HEADER + f"{COLUMNS}\nX,c,1,0.6,0.1\n".replace(",", "\t")
-    data = fitting.load_dataset(_write(tmp_path, body, "m.tsv"), model,
-                                _write(tmp_path, "conditionId,X,days\nc,2.0,3\n", "c.csv"))
+    data = fitting.load_dataset(
+        _write(tmp_path, body, "m.tsv"),
+        model,
+        _write(tmp_path, "conditionId,X,days\nc,2.0,3\n", "c.csv"),
+    )
     assert data.conditions["c"].initial == {"X": 2.0}
     assert data.conditions["c"].days == 3.0
     assert data.synthetic and data.provenance == "test"
@@ -95,10 +114,12 @@ def test_bad_problems_fail_before_the_optimiser(tmp_path, model):
         fitting.Problem(model, data, ["k_deg"], fixed={"k_deg": 1.0})
     with pytest.raises(fl.errors.UnknownNameError, match="k_dge"):
         fitting.Problem(model, data, ["k_dge"])
-    overriding = fitting.Dataset(data.measurements,
-                                 {"default": fitting.Condition("default",
-                                                               params={"k_deg": 1.0})},
-                                 True, "test")
+    overriding = fitting.Dataset(
+        data.measurements,
+        {"default": fitting.Condition("default", params={"k_deg": 1.0})},
+        True,
+        "test",
+    )
     with pytest.raises(fl.errors.DataError, match="overrides the estimated parameter"):
         fitting.Problem(model, overriding, ["k_deg"])
     problem = fitting.Problem(model, data, ["k_deg"])

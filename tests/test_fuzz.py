@@ -39,9 +39,27 @@ HANG = 10
 
 #: Text a careless user or an attacker would type, besides random text.
 HOSTILE_TEXT = [
-    "9**9**9 day", "1e999 day", "nan 1/day", "__import__('os').getpid()", "2 mg/kg",
-    "3 day", "1/day", "", " ", "day", "-1 day", "1e-320 day", "0x10 day", "1_000 day",
-    "2 * 3 day", "eval('1')", "a" * 500, "∞ day", "1 m**99", "(((((day", "1/0",
+    "9**9**9 day",
+    "1e999 day",
+    "nan 1/day",
+    "__import__('os').getpid()",
+    "2 mg/kg",
+    "3 day",
+    "1/day",
+    "",
+    " ",
+    "day",
+    "-1 day",
+    "1e-320 day",
+    "0x10 day",
+    "1_000 day",
+    "2 * 3 day",
+    "eval('1')",
+    "a" * 500,
+    "∞ day",
+    "1 m**99",
+    "(((((day",
+    "1/0",
 ]
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -114,8 +132,13 @@ def _fuzz(strategy, target, examples):
     (accepted, refused) must occur, or the fuzzing missed one side of the boundary."""
     outcomes = collections.Counter()
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def run(case):
         outcomes[_check(lambda: target(case))] += 1
@@ -147,8 +170,9 @@ PK = one_compartment()
 def _simulate(case):
     days, t_eval, params, initial, rtol, max_step = case
     options = {} if t_eval is None else {"t_eval": t_eval}
-    return fl.simulate(MODEL, days=days, params=params, initial=initial,
-                       rtol=rtol, max_step=max_step, **options)
+    return fl.simulate(
+        MODEL, days=days, params=params, initial=initial, rtol=rtol, max_step=max_step, **options
+    )
 
 
 def test_fuzz_simulate():
@@ -161,15 +185,15 @@ def test_fuzz_simulate():
         st.one_of(st.just(1e-6), junk),
         st.one_of(st.just(math.inf), junk),
     ]
-    _fuzz(_one_at_a_time((1.0, None, None, None, 1e-6, math.inf), replacements),
-          _simulate, 300)
+    _fuzz(_one_at_a_time((1.0, None, None, None, 1e-6, math.inf), replacements), _simulate, 300)
 
 
 def _ensemble(case):
     params, initial, days, readout_time = case
     readouts = None if readout_time is None else {"x": fl.readouts.ValueAt("X", readout_time)}
-    return fl.simulate_ensemble(MODEL, days=days, params=params, initial=initial,
-                                readouts=readouts, backend="numpy")
+    return fl.simulate_ensemble(
+        MODEL, days=days, params=params, initial=initial, readouts=readouts, backend="numpy"
+    )
 
 
 def test_fuzz_simulate_ensemble():
@@ -177,8 +201,11 @@ def test_fuzz_simulate_ensemble():
     _fuzz(
         st.tuples(
             st.one_of(st.none(), st.dictionaries(names, column, max_size=2), junk),
-            st.one_of(st.none(), st.dictionaries(names, column, max_size=2),
-                      st.lists(st.dictionaries(names, junk, max_size=1), max_size=3)),
+            st.one_of(
+                st.none(),
+                st.dictionaries(names, column, max_size=2),
+                st.lists(st.dictionaries(names, junk, max_size=1), max_size=3),
+            ),
             st.one_of(st.just(1.0), junk),
             st.one_of(st.none(), junk),
         ),
@@ -200,8 +227,12 @@ def _design(case):
 def test_fuzz_sweep_designs():
     axes = st.dictionaries(names, st.one_of(junk, st.tuples(numbers, numbers)), max_size=3)
     _fuzz(
-        st.tuples(st.sampled_from(["grid", "points", "latin_hypercube", "sobol"]), axes,
-                  st.one_of(st.integers(-3, 70), junk), st.one_of(st.integers(0, 9), junk)),
+        st.tuples(
+            st.sampled_from(["grid", "points", "latin_hypercube", "sobol"]),
+            axes,
+            st.one_of(st.integers(-3, 70), junk),
+            st.one_of(st.integers(0, 9), junk),
+        ),
         _design,
         300,
     )
@@ -215,8 +246,7 @@ def _sweep(case):
 def test_fuzz_sweep():
     axis = st.one_of(st.lists(numbers, min_size=1, max_size=3), junk)
     readout = st.one_of(st.just(fl.readouts.ValueAt("X", 1.0)), junk)
-    _fuzz(st.tuples(st.dictionaries(names, axis, min_size=1, max_size=2), readout),
-          _sweep, 100)
+    _fuzz(st.tuples(st.dictionaries(names, axis, min_size=1, max_size=2), readout), _sweep, 100)
 
 
 def _schedule(case):
@@ -243,8 +273,11 @@ def test_fuzz_schedules():
         st.one_of(st.sampled_from([0.0, 1.0, 3, "2 day"]), junk),
         st.one_of(st.sampled_from([2.0, 4.0, None]), junk),
     ]
-    cases = kinds.flatmap(lambda kind: _one_at_a_time(
-        (kind, "k_el" if kind == "step" else "drug", 1.0, 1.0, 2.0), replacements))
+    cases = kinds.flatmap(
+        lambda kind: _one_at_a_time(
+            (kind, "k_el" if kind == "step" else "drug", 1.0, 1.0, 2.0), replacements
+        )
+    )
     _fuzz(cases, _schedule, 300)
 
 
@@ -287,9 +320,14 @@ def _units(case):
 
 def test_fuzz_quantities_and_units():
     symbols = st.text(alphabet=string.ascii_letters + string.digits + " */^()+-.·²µ", max_size=30)
-    _fuzz(st.tuples(st.one_of(texts, symbols, junk),
-                    st.one_of(st.sampled_from(["day", "nM", "1/day", "mg/kg"]), symbols, junk)),
-          _units, 400)
+    _fuzz(
+        st.tuples(
+            st.one_of(texts, symbols, junk),
+            st.one_of(st.sampled_from(["day", "nM", "1/day", "mg/kg"]), symbols, junk),
+        ),
+        _units,
+        400,
+    )
 
 
 def _loaders(case, folder):
@@ -302,24 +340,37 @@ def _loaders(case, folder):
 
 
 def test_fuzz_data_and_target_loaders(tmp_path):
-    header = (b"# synthetic: true\n# provenance: fuzz\n"
-              b"observableId,simulationConditionId,time,measurement,noiseParameters\n")
+    header = (
+        b"# synthetic: true\n# provenance: fuzz\n"
+        b"observableId,simulationConditionId,time,measurement,noiseParameters\n"
+    )
     csv_bytes = st.one_of(
         st.binary(max_size=200),
         st.text(max_size=200).map(lambda t: header + t.encode("utf-8")),
         st.text(max_size=200).map(lambda t: header + t.encode("latin-1", "replace")),
         st.lists(st.tuples(texts, texts, numbers, numbers, numbers), max_size=3).map(
-            lambda rows: header + "".join(f"{a},{b},{c},{d},{e}\n" for a, b, c, d, e in rows
-                                          ).encode("utf-8", "replace")),
+            lambda rows: (
+                header
+                + "".join(f"{a},{b},{c},{d},{e}\n" for a, b, c, d, e in rows).encode(
+                    "utf-8", "replace"
+                )
+            )
+        ),
     )
-    toml_bytes = st.one_of(st.binary(max_size=200),
-                           st.text(max_size=200).map(lambda t: ("[t]\n" + t).encode()))
+    toml_bytes = st.one_of(
+        st.binary(max_size=200), st.text(max_size=200).map(lambda t: ("[t]\n" + t).encode())
+    )
 
     def loaders(case):
         return _loaders(case, tmp_path)
 
-    _fuzz(st.one_of(st.tuples(st.just("data"), csv_bytes),
-                    st.tuples(st.just("targets"), toml_bytes)), loaders, 300)
+    _fuzz(
+        st.one_of(
+            st.tuples(st.just("data"), csv_bytes), st.tuples(st.just("targets"), toml_bytes)
+        ),
+        loaders,
+        300,
+    )
 
 
 def _export(case):
@@ -330,18 +381,29 @@ def _export(case):
 def test_fuzz_sbml_export():
     pytest.importorskip("libsbml")
     _fuzz(
-        st.tuples(st.one_of(st.none(), st.lists(st.one_of(
-                      st.builds(fl.Bolus, st.just("drug"), st.one_of(numbers, texts), numbers),
-                      junk), max_size=2), junk),
-                  st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
-                  st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk)),
+        st.tuples(
+            st.one_of(
+                st.none(),
+                st.lists(
+                    st.one_of(
+                        st.builds(fl.Bolus, st.just("drug"), st.one_of(numbers, texts), numbers),
+                        junk,
+                    ),
+                    max_size=2,
+                ),
+                junk,
+            ),
+            st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
+            st.one_of(st.none(), st.dictionaries(names, junk, max_size=2), junk),
+        ),
         _export,
         150,
     )
 
 
-def _stand_in(model, days=None, *, t_span=None, params=None, initial=None, schedule=None,
-              **options):
+def _stand_in(
+    model, days=None, *, t_span=None, params=None, initial=None, schedule=None, **options
+):
     """Everything simulate() checks before it integrates; then stop."""
     t0, t1 = time_span(days, t_span)
     output_times(options.get("t_eval"), t0, t1)
@@ -356,17 +418,36 @@ def test_fuzz_command_line(monkeypatch, tmp_path):
     from follicle.models.cli import main
 
     monkeypatch.setattr(scenarios, "simulate", _stand_in)
-    words = st.one_of(texts, st.sampled_from(
-        ["run", "sweep", "list", "--days", "--set", "--dose", "--sample", "--seed",
-         "tau_anagen=20 day", "wnt_inhibitor:2 mg/kg@12,14", "k_CA=9**9**9 1/day",
-         "early_telogen_macrophage_apoptosis", "lhs:4", "sobol:3", "0:1:100000000"]))
+    words = st.one_of(
+        texts,
+        st.sampled_from(
+            [
+                "run",
+                "sweep",
+                "list",
+                "--days",
+                "--set",
+                "--dose",
+                "--sample",
+                "--seed",
+                "tau_anagen=20 day",
+                "wnt_inhibitor:2 mg/kg@12,14",
+                "k_CA=9**9**9 1/day",
+                "early_telogen_macrophage_apoptosis",
+                "lhs:4",
+                "sobol:3",
+                "0:1:100000000",
+            ]
+        ),
+    )
 
     def command_line(argv):
         stderr = io.StringIO()
         try:
             with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-                code = main(["run", "early_telogen_macrophage_apoptosis", "--out",
-                             str(tmp_path), *argv])
+                code = main(
+                    ["run", "early_telogen_macrophage_apoptosis", "--out", str(tmp_path), *argv]
+                )
         except SystemExit as stop:  # only --help (or -h) may leave through argparse
             assert stop.code == 0, stop
             return

@@ -28,9 +28,7 @@ COLUMNS = "observableId,simulationConditionId,time,measurement,noiseParameters"
 # -- finding 6: silent drops -------------------------------------------------------------
 def test_a_dose_before_the_run_starts_warns_and_is_not_given():
     with pytest.warns(fl.FollicleWarning, match=r"before the run starts at day 10.*not given"):
-        run = fl.simulate(
-            one_compartment(), t_span=(10, 20), schedule=[fl.Bolus("drug", 1.0, 5)]
-        )
+        run = fl.simulate(one_compartment(), t_span=(10, 20), schedule=[fl.Bolus("drug", 1.0, 5)])
     assert run["drug"].max() == 0.0
 
 
@@ -156,18 +154,33 @@ def test_an_export_path_in_a_missing_folder_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: fl.simulate(decay(), days=1, params=[0.5]), fl.errors.ModelDefinitionError,
-         "params must be a mapping"),
-        (lambda: fl.simulate(decay(), days=1, max_step=0), fl.errors.ParameterValueError,
-         "max_step must be a number of days > 0"),
+        (
+            lambda: fl.simulate(decay(), days=1, params=[0.5]),
+            fl.errors.ModelDefinitionError,
+            "params must be a mapping",
+        ),
+        (
+            lambda: fl.simulate(decay(), days=1, max_step=0),
+            fl.errors.ParameterValueError,
+            "max_step must be a number of days > 0",
+        ),
         (lambda: fl.simulate(decay(), days=1, t_eval="abc"), fl.errors.TimeSpanError, "t_eval"),
-        (lambda: fl.latin_hypercube({"a": (0, 1)}, 4, seed="abc"), fl.FollicleError,
-         "seed must be"),
+        (
+            lambda: fl.latin_hypercube({"a": (0, 1)}, 4, seed="abc"),
+            fl.FollicleError,
+            "seed must be",
+        ),
         (lambda: fl.grid({"a": ["x", "y"]}), fl.FollicleError, "axis 'a' needs numbers"),
-        (lambda: fl.simulate_ensemble(decay(), days=1, params={"k_deg": ["fast"]}),
-         fl.errors.ParameterValueError, "'k_deg': expected numbers"),
-        (lambda: fl.simulate_ensemble(decay(), days=1, params=[0.5]), fl.FollicleError,
-         "one mapping of names to values per member"),
+        (
+            lambda: fl.simulate_ensemble(decay(), days=1, params={"k_deg": ["fast"]}),
+            fl.errors.ParameterValueError,
+            "'k_deg': expected numbers",
+        ),
+        (
+            lambda: fl.simulate_ensemble(decay(), days=1, params=[0.5]),
+            fl.FollicleError,
+            "one mapping of names to values per member",
+        ),
     ],
 )
 def test_entry_points_name_bad_arguments(call, error, message):

@@ -101,8 +101,9 @@ def test_target_problem_evaluates_many_points_as_it_evaluates_one():
     points = [problem.theta(), problem.theta({"tau_refractory": 14.0})]
     many = problem.evaluate_many(points)
     for theta, (r, jac) in zip(points, many, strict=True):
-        r1, jac1 = targets.TargetProblem([table["telogen_duration"]],
-                                         ["tau_refractory"]).evaluate(theta)
+        r1, jac1 = targets.TargetProblem([table["telogen_duration"]], ["tau_refractory"]).evaluate(
+            theta
+        )
         # a batch integrates to its longest member's span on a 0.1-day output grid, so
         # crossing times move by ~1e-5 day: far below the targets' sds (days)
         np.testing.assert_allclose(r, r1, rtol=0, atol=1e-4)

@@ -19,10 +19,13 @@ pytest.importorskip("libsbml")
 
 def _problem(**kwargs):
     model = production()
-    conditions = [fitting.Condition("control"),
-                  fitting.Condition("slow", params={"k_d": 0.3}, initial={"X": 0.5})]
-    data = fitting.synthetic(model, {"X": ("lognormal", 0.1)}, [1.0, 2.0, 5.0], seed=1,
-                             conditions=conditions)
+    conditions = [
+        fitting.Condition("control"),
+        fitting.Condition("slow", params={"k_d": 0.3}, initial={"X": 0.5}),
+    ]
+    data = fitting.synthetic(
+        model, {"X": ("lognormal", 0.1)}, [1.0, 2.0, 5.0], seed=1, conditions=conditions
+    )
     return fitting.Problem(model, data, ["k_p"], **kwargs)
 
 

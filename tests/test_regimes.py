@@ -64,21 +64,20 @@ def test_a_pool_gives_the_same_map():
 def test_a_state_axis_sets_the_initial_value_and_setup_can_make_a_dose_an_axis():
     by_state = fl.regime_map(MODEL, ("x", [1.0, 4.0]), ("a", [0.0]), above_three, days=1)
     assert by_state.labels.tolist() == [["below", "above"]]
-    by_dose = fl.regime_map(MODEL, ("dose", [1.0, 2.5]), ("a", [0.0]), above_three, days=2,
-                            setup=_dose_setup)
+    by_dose = fl.regime_map(
+        MODEL, ("dose", [1.0, 2.5]), ("a", [0.0]), above_three, days=2, setup=_dose_setup
+    )
     assert by_dose.labels.tolist() == [["below", "above"]]
 
 
 def test_base_options_apply_to_every_point():
-    result = fl.regime_map(MODEL, ("a", [0.5]), ("x", [1.0]), grows, days=1,
-                           params={"b": 1.0})
+    result = fl.regime_map(MODEL, ("a", [0.5]), ("x", [1.0]), grows, days=1, params={"b": 1.0})
     assert result.labels.tolist() == [["shrinks"]]
 
 
 @pytest.mark.parametrize("ends", [(-1.0, 2.0), (2.0, -1.0)])
 def test_boundary_brackets_the_closed_form_threshold(ends):
-    found = fl.boundary(MODEL, ("a", *ends), grows, days=1, params={"b": 0.3}, xtol=1e-6,
-                        rtol=0)
+    found = fl.boundary(MODEL, ("a", *ends), grows, days=1, params={"b": 0.3}, xtol=1e-6, rtol=0)
     assert found.low <= 0.3 <= found.high
     assert found.high - found.low <= 1e-6
     assert (found.below, found.above) == ("shrinks", "grows")  # below = at the lower end
@@ -87,8 +86,9 @@ def test_boundary_brackets_the_closed_form_threshold(ends):
 
 def test_boundary_over_a_dose_axis():
     # x(2) = 1 + dose: above 3 once the dose passes 2
-    found = fl.boundary(MODEL, ("dose", 0.0, 10.0), above_three, days=2, setup=_dose_setup,
-                        rtol=1e-6)
+    found = fl.boundary(
+        MODEL, ("dose", 0.0, 10.0), above_three, days=2, setup=_dose_setup, rtol=1e-6
+    )
     assert found.value == pytest.approx(2.0, rel=1e-5)
 
 

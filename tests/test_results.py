@@ -114,20 +114,24 @@ def test_sweep_plot_one_axis_is_the_readout_against_the_axis(model):
     ax = result.plot()
     (line,) = ax.get_lines()
     np.testing.assert_array_equal(line.get_xdata(), [0.5, 1.0, 2.0])
-    np.testing.assert_allclose(line.get_ydata(), 1 - np.exp(-2 * np.array([0.5, 1.0, 2.0])),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        line.get_ydata(), 1 - np.exp(-2 * np.array([0.5, 1.0, 2.0])), rtol=1e-4
+    )
     assert line.get_label() == "final"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("k [1/day]", "final [nM]")
     _close(ax)
 
 
 def test_sweep_plot_two_axes_is_a_heat_map_with_units(model):
-    result = fl.sweep(model, {"k": [0.5, 1.0, 2.0], "X": ["1 nM", "2000 pM"]},
-                      {"onset": CrossingTime("Y", 0.5)}, days=3)
+    result = fl.sweep(
+        model,
+        {"k": [0.5, 1.0, 2.0], "X": ["1 nM", "2000 pM"]},
+        {"onset": CrossingTime("Y", 0.5)},
+        days=3,
+    )
     ax = result.plot()
     mesh = ax.collections[0]
-    np.testing.assert_array_equal(mesh.get_array().reshape(3, 2).filled(np.nan),
-                                  result["onset"])
+    np.testing.assert_array_equal(mesh.get_array().reshape(3, 2).filled(np.nan), result["onset"])
     assert ax.get_xlabel() == "X [nM]"
     assert ax.get_ylabel() == "k [1/day]"
     assert ax.figure.axes[-1].get_ylabel() == "onset [day]"  # the colour bar
@@ -135,8 +139,7 @@ def test_sweep_plot_two_axes_is_a_heat_map_with_units(model):
 
 
 def test_sweep_plot_needs_a_readout_name_when_there_are_several(model):
-    result = fl.sweep(model, {"k": [1.0]}, {"a": ValueAt("X", 1), "b": ValueAt("Y", 1)},
-                      days=2)
+    result = fl.sweep(model, {"k": [1.0]}, {"a": ValueAt("X", 1), "b": ValueAt("Y", 1)}, days=2)
     with pytest.raises(fl.FollicleError, match="name one"):
         result.plot()
 
@@ -149,8 +152,17 @@ def test_trajectory_round_trips_through_netcdf(run, tmp_path):
         back = fl.Trajectory.from_xarray(dataset)
     np.testing.assert_array_equal(back.t, run.t)
     np.testing.assert_array_equal(back.values, run.values)
-    for field in ("names", "units", "n_states", "parameters", "parameter_units", "schedule",
-                  "events", "stats", "model_name"):
+    for field in (
+        "names",
+        "units",
+        "n_states",
+        "parameters",
+        "parameter_units",
+        "schedule",
+        "events",
+        "stats",
+        "model_name",
+    ):
         assert getattr(back, field) == getattr(run, field), field
 
 
@@ -178,8 +190,9 @@ def test_sweep_to_xarray_grid_dims_are_the_axes(model, tmp_path):
     dataset.to_netcdf(tmp_path / "sweep.nc")
     with xr.open_dataset(tmp_path / "sweep.nc") as saved:
         np.testing.assert_array_equal(saved["value:X"].values, result["value:X"])
-    sample = fl.sweep(model, fl.latin_hypercube({"k": (1, 2)}, 4, seed=0), ValueAt("X", 1),
-                      days=2).to_xarray()
+    sample = fl.sweep(
+        model, fl.latin_hypercube({"k": (1, 2)}, 4, seed=0), ValueAt("X", 1), days=2
+    ).to_xarray()
     assert sample["value:X"].dims == ("member",)
     assert sample["k"].dims == ("member",)
 
@@ -235,8 +248,9 @@ def test_a_single_readout_is_named_as_on_the_command_line(model):
 
 def test_scenario_sweep_names_doses_by_drug_and_takes_units():
     base = fl.models.scenario("macrophage_wnt_inhibition")
-    table = base.sweep({"wnt_inhibitor.amount": ["0 mg/kg", "0.004 g/kg"]},
-                       fl.models.anagen_onset, days=60)
+    table = base.sweep(
+        {"wnt_inhibitor.amount": ["0 mg/kg", "0.004 g/kg"]}, fl.models.anagen_onset, days=60
+    )
     assert table.design.names == ("wnt_inhibitor.amount",)
     np.testing.assert_allclose(table.design.values[:, 0], [0.0, 4.0])
     assert table.axis_unit("wnt_inhibitor.amount") == "mg/kg"
@@ -282,35 +296,67 @@ def _assert_same(back, original, fields):
 @pytest.mark.parametrize("keep", [True, False])
 def test_ensemble_round_trips_through_netcdf(model, keep, tmp_path):
     ensemble = fl.simulate_ensemble(
-        model, days=3, params={"k": [0.5, 1.0, 250.0]},  # 250/day is outside k's bounds
+        model,
+        days=3,
+        params={"k": [0.5, 1.0, 250.0]},  # 250/day is outside k's bounds
         schedule=[fl.Bolus("X", 2, 1.0, unit="uM")],
         readouts={"onset": CrossingTime("Y", "100 nM"), "end": ValueAt("X", 3.0)},
         t_eval=np.linspace(0, 3, 7) if keep else None,
     )
     assert list(ensemble.status) == ["ok", "ok", "invalid"] and ensemble.reason[2]
     back = _saved_and_loaded(ensemble, tmp_path / "ensemble.nc")
-    _assert_same(back, ensemble, [
-        "status", "reason", "readouts", "t", "values", "names", "units", "parameters",
-        "parameter_names", "parameter_units", "schedules", "steps", "rejected", "segments",
-        "rtol", "atol", "model_name"])
+    _assert_same(
+        back,
+        ensemble,
+        [
+            "status",
+            "reason",
+            "readouts",
+            "t",
+            "values",
+            "names",
+            "units",
+            "parameters",
+            "parameter_names",
+            "parameter_units",
+            "schedules",
+            "steps",
+            "rejected",
+            "segments",
+            "rtol",
+            "atol",
+            "model_name",
+        ],
+    )
     assert back.reason[0] is None and back.reason[2] == ensemble.reason[2]
     if keep:
         np.testing.assert_array_equal(back.member(1)["Y"], ensemble.member(1)["Y"])
 
 
 def test_sweep_round_trips_through_netcdf(model, tmp_path):
-    grid = fl.sweep(model, {"k": ["0.5 1/day", "1 1/day", "250 1/day"], "X": ["1 nM", "2 nM"]},
-                    {"end": ValueAt("X", 1.0), "crossing": CrossingTime("Y", 0.5)}, days=2)
-    sample = fl.sweep(model, fl.latin_hypercube({"k": ("1 1/day", "2 1/day")}, 4, seed=0),
-                      ValueAt("X", 1), days=2)
+    grid = fl.sweep(
+        model,
+        {"k": ["0.5 1/day", "1 1/day", "250 1/day"], "X": ["1 nM", "2 nM"]},
+        {"end": ValueAt("X", 1.0), "crossing": CrossingTime("Y", 0.5)},
+        days=2,
+    )
+    sample = fl.sweep(
+        model,
+        fl.latin_hypercube({"k": ("1 1/day", "2 1/day")}, 4, seed=0),
+        ValueAt("X", 1),
+        days=2,
+    )
     assert "invalid" in set(grid.status)
     for i, result in enumerate((grid, sample)):
         back = _saved_and_loaded(result, tmp_path / f"sweep{i}.nc")
         _assert_same(back, result, ["readouts", "status", "reason", "steps"])
         assert dict(back.readout_units) == dict(result.readout_units)
-        assert (back.design.names, back.design.shape, back.design.kind, back.design.units) \
-            == (result.design.names, result.design.shape, result.design.kind,
-                result.design.units)
+        assert (back.design.names, back.design.shape, back.design.kind, back.design.units) == (
+            result.design.names,
+            result.design.shape,
+            result.design.kind,
+            result.design.units,
+        )
         np.testing.assert_array_equal(back.design.values, result.design.values)
         for name in result.readouts:
             np.testing.assert_array_equal(back[name], result[name])

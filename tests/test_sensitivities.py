@@ -25,8 +25,7 @@ def test_a_step_that_overrides_the_parameter_freezes_its_sensitivity():
     # - k (t-2)+), so dx/dk = -(min(t, 1) + (t - 2)+) x(t).
     t = np.linspace(0, 3, 13)
     step = fl.ParameterStep("k_deg", 2.0, start=1, stop=2)
-    s = simulate_sensitivities(decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=step,
-                               **TIGHT)
+    s = simulate_sensitivities(decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=step, **TIGHT)
     x = np.exp(-0.5 * np.minimum(t, 1) - 2 * np.clip(t - 1, 0, 1) - 0.5 * np.clip(t - 2, 0, None))
     np.testing.assert_allclose(s["X"], x, rtol=1e-8)
     expected = -(np.minimum(t, 1) + np.clip(t - 2, 0, None)) * x
@@ -37,10 +36,22 @@ def _central_differences(model, names, values, days, t_eval, schedule, rel=1e-5)
     columns = []
     for name in names:
         h = rel * values[name]
-        up = fl.simulate(model, days=days, t_eval=t_eval, schedule=schedule,
-                         params=values | {name: values[name] + h}, **FD_TIGHT)
-        down = fl.simulate(model, days=days, t_eval=t_eval, schedule=schedule,
-                           params=values | {name: values[name] - h}, **FD_TIGHT)
+        up = fl.simulate(
+            model,
+            days=days,
+            t_eval=t_eval,
+            schedule=schedule,
+            params=values | {name: values[name] + h},
+            **FD_TIGHT,
+        )
+        down = fl.simulate(
+            model,
+            days=days,
+            t_eval=t_eval,
+            schedule=schedule,
+            params=values | {name: values[name] - h},
+            **FD_TIGHT,
+        )
         columns.append((up.values - down.values) / (2 * h))
     return np.stack(columns, axis=1)
 
@@ -68,21 +79,28 @@ def test_coupled_model_random_parameters_match_finite_differences(seed):
     subset of parameters, and a schedule with a bolus and a parameter step."""
     model = fl.models.coupled()
     rng = np.random.default_rng(seed)
-    names = [str(n) for n in rng.choice(
-        [n for n, p in model.parameters.items() if p.value > 0 and n != "induction"],
-        size=4, replace=False)]
+    names = [
+        str(n)
+        for n in rng.choice(
+            [n for n, p in model.parameters.items() if p.value > 0 and n != "induction"],
+            size=4,
+            replace=False,
+        )
+    ]
     values = {}
     for name in names:
         p = model.parameters[name]
         low, high = p.bounds
         margin = 1e-3 * (min(high, 2 * p.value) - low)  # room for the difference steps
-        values[name] = float(np.clip(p.value * rng.uniform(0.7, 1.3), low + margin,
-                                     high - margin))
-    schedule = [fl.models.dose("apoptosis_inducer", day=20, amount="20 mg/kg"),
-                fl.models.induce_senescence(start=0, stop=10)]
+        values[name] = float(np.clip(p.value * rng.uniform(0.7, 1.3), low + margin, high - margin))
+    schedule = [
+        fl.models.dose("apoptosis_inducer", day=20, amount="20 mg/kg"),
+        fl.models.induce_senescence(start=0, stop=10),
+    ]
     t = np.linspace(0, 35, 8)
-    s = simulate_sensitivities(model, names, days=35, t_eval=t, params=values,
-                               schedule=schedule, **TIGHT)
+    s = simulate_sensitivities(
+        model, names, days=35, t_eval=t, params=values, schedule=schedule, **TIGHT
+    )
     fd = _central_differences(model, names, values, 35, t, schedule)
     # the activation switch makes sensitivities near an onset steep: central differences
     # (step 1e-5) err there by about 1e-5 of the largest sensitivity

@@ -19,9 +19,16 @@ def table():
 
 def test_every_target_says_where_its_number_comes_from(table):
     readouts = {t.readout for t in table.values()}
-    for needed in ("cycle.anagen", "cycle.catagen", "cycle.telogen", "turnover.half_life_young",
-                   "turnover.half_life_old", "apoptosis.onset_shift", "induction.retention",
-                   "senolytic.fur_restored"):
+    for needed in (
+        "cycle.anagen",
+        "cycle.catagen",
+        "cycle.telogen",
+        "turnover.half_life_young",
+        "turnover.half_life_old",
+        "apoptosis.onset_shift",
+        "induction.retention",
+        "senolytic.fur_restored",
+    ):
         assert needed in readouts
     for t in table.values():
         assert t.sd > 0 and t.provenance.strip()
@@ -31,16 +38,26 @@ def test_every_target_says_where_its_number_comes_from(table):
             assert t.provenance.startswith("assumption")
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"readout": "cycle.nothing"}, "unknown readout 'cycle.nothing'"),
-    ({"readout": "moon.phase"}, "unknown readout 'moon.phase'"),
-    ({"sd": 0.0}, "sd must be > 0"),
-    ({"scale": "cubic"}, "scale 'cubic'"),
-    ({"source": "hearsay"}, "source 'hearsay'"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"readout": "cycle.nothing"}, "unknown readout 'cycle.nothing'"),
+        ({"readout": "moon.phase"}, "unknown readout 'moon.phase'"),
+        ({"sd": 0.0}, "sd must be > 0"),
+        ({"scale": "cubic"}, "scale 'cubic'"),
+        ({"source": "hearsay"}, "source 'hearsay'"),
+    ],
+)
 def test_bad_target_tables_are_named(tmp_path, change, message):
-    entry = {"readout": "cycle.anagen", "value": 17.0, "sd": 3.0, "scale": "linear",
-             "unit": "day", "source": "brief", "provenance": "BRIEF"} | change
+    entry = {
+        "readout": "cycle.anagen",
+        "value": 17.0,
+        "sd": 3.0,
+        "scale": "linear",
+        "unit": "day",
+        "source": "brief",
+        "provenance": "BRIEF",
+    } | change
     text = "[t]\n" + "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in entry.items())
     path = tmp_path / "t.toml"
     path.write_text(text)
@@ -58,8 +75,9 @@ def test_defaults_meet_the_briefs_phase_durations(table):
 
 
 def test_log_scale_residual_and_missing_readout():
-    t = targets.Target("x", "turnover.half_life_old", 30.0, 0.7, "log", "day", "assumption",
-                       "assumption: test")
+    t = targets.Target(
+        "x", "turnover.half_life_old", 30.0, 0.7, "log", "day", "assumption", "assumption: test"
+    )
     assert t.residual(60.0) == pytest.approx(math.log(2) / 0.7)
     assert t.residual(math.inf) == targets.MISSING
     assert t.residual(-1.0) == targets.MISSING

@@ -61,10 +61,12 @@ def _indexed(term, varying) -> tuple[str, str, str]:
         offset = int(number) - base
         names[f"{prefix}{number}"] = f"{prefix}_{{i{offset:+d}}}" if offset else f"{prefix}_{{i}}"
     state = names.get(term.state, term.state)
-    expr = term.expr.subs({s: sp.Symbol(names[s.name]) for s in term.expr.free_symbols
-                           if s.name in names})
-    label = _STAGE.sub(lambda m: names.get(m.group(0), m.group(0)).replace("{", "")
-                       .replace("}", ""), term.label)
+    expr = term.expr.subs(
+        {s: sp.Symbol(names[s.name]) for s in term.expr.free_symbols if s.name in names}
+    )
+    label = _STAGE.sub(
+        lambda m: names.get(m.group(0), m.group(0)).replace("{", "").replace("}", ""), term.label
+    )
     return state, sp.latex(expr), label
 
 
@@ -75,8 +77,9 @@ def _rate_rows(terms) -> list[str]:
     for group in _chain_groups(terms):
         if len(group) == 1:
             (term,) = group
-            rows.append(f"| {_math(sp.Symbol(term.state))} | {_math(term.expr)} | "
-                        f"{_cell(term.label)} |")
+            rows.append(
+                f"| {_math(sp.Symbol(term.state))} | {_math(term.expr)} | {_cell(term.label)} |"
+            )
             continue
         numbers = [[int(n) for _, n in _STAGE.findall(t.label)] for t in group]
         varying = [j for j in range(len(numbers[0])) if len({n[j] for n in numbers}) > 1]
@@ -84,8 +87,10 @@ def _rate_rows(terms) -> list[str]:
         state, latex, label = _indexed(group[0], varying)
         alike = all(_indexed(t, varying)[1] == latex for t in group)
         note = "" if alike else f"; coefficients shown for i = {first}"
-        rows.append(f"| {{math}}`{sp.latex(sp.Symbol(state))}` | {{math}}`{latex}` | "
-                    f"{_cell(label)}, i = {first}…{last} ({len(group)} terms{note}) |")
+        rows.append(
+            f"| {{math}}`{sp.latex(sp.Symbol(state))}` | {{math}}`{latex}` | "
+            f"{_cell(label)}, i = {first}…{last} ({len(group)} terms{note}) |"
+        )
     return rows
 
 
@@ -107,8 +112,10 @@ def equations_md(model) -> str:
         if module.observables:
             lines += ["| observable | expression | unit | meaning |", "| --- | --- | --- | --- |"]
             for obs in module.observables:
-                lines.append(f"| `{obs.name}` | {_math(obs.expr)} | "
-                             f"{_cell(model.unit(obs.name))} | {_cell(obs.description)} |")
+                lines.append(
+                    f"| `{obs.name}` | {_math(obs.expr)} | "
+                    f"{_cell(model.unit(obs.name))} | {_cell(obs.description)} |"
+                )
             lines.append("")
     return "\n".join(lines)
 
@@ -133,15 +140,21 @@ def parameters_md(table, model) -> str:
     texts follow the table as a list.
     """
     owner = {p.name: m.name for m in model.modules for p in m.parameters}
-    lines = ["| name | value | unit | range | compartment | provenance | description |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| name | value | unit | range | compartment | provenance | description |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, p in table.items():
         low, high = p.bounds
-        short = (f'<span title="{html.escape(p.provenance)}">'
-                 f"{html.escape(short_provenance(p.provenance))}</span>")
-        lines.append(f"| `{name}` | {p.value:g} | {_cell(p.unit)} | [{low:g}, {high:g}] | "
-                     f"{_cell(owner.get(name, 'not used'))} | {short.replace('|', '&#124;')} | "
-                     f"{_cell(p.description)} |")
+        short = (
+            f'<span title="{html.escape(p.provenance)}">'
+            f"{html.escape(short_provenance(p.provenance))}</span>"
+        )
+        lines.append(
+            f"| `{name}` | {p.value:g} | {_cell(p.unit)} | [{low:g}, {high:g}] | "
+            f"{_cell(owner.get(name, 'not used'))} | {short.replace('|', '&#124;')} | "
+            f"{_cell(p.description)} |"
+        )
     lines += ["", "Full provenance of each parameter:", ""]
     lines += [f"- `{name}`: {_cell(p.provenance)}" for name, p in table.items()]
     return "\n".join(lines) + "\n"
@@ -158,8 +171,10 @@ def _declared_findings(script: Path) -> tuple[str, ...]:
 
 def findings_md(root: Path = ROOT) -> str:
     """Each finding: the claim and test module, and its figures (paths relative to docs/)."""
-    tests = {p.name.split("_")[1].upper(): p
-             for p in sorted((root / "tests" / "findings").glob("test_f*.py"))}
+    tests = {
+        p.name.split("_")[1].upper(): p
+        for p in sorted((root / "tests" / "findings").glob("test_f*.py"))
+    }
     figures: dict[str, list[str]] = {}
     for script in sorted((root / "figures").glob("fig_*.py")):
         for finding in _declared_findings(script):
@@ -170,13 +185,21 @@ def findings_md(root: Path = ROOT) -> str:
         claim = ast.get_docstring(ast.parse(test.read_text(encoding="utf-8"))) if test else None
         lines += [f"## {finding}", ""]
         if test:
-            lines += [" ".join(claim.split()), "",
-                      f"Shown by the tests in `tests/findings/{test.name}`.", ""]
+            lines += [
+                " ".join(claim.split()),
+                "",
+                f"Shown by the tests in `tests/findings/{test.name}`.",
+                "",
+            ]
         else:
             lines += ["No test shows this finding yet.", ""]
         for name in figures.get(finding, []):
-            lines += [f"![{name}](../figures/{name}.png)", "",
-                      f"*Figure `figures/{name}.png`, made by `figures/fig_{name}.py`.*", ""]
+            lines += [
+                f"![{name}](../figures/{name}.png)",
+                "",
+                f"*Figure `figures/{name}.png`, made by `figures/fig_{name}.py`.*",
+                "",
+            ]
         if finding not in figures:
             lines += ["No figure yet.", ""]
     return "\n".join(lines)
@@ -190,8 +213,7 @@ def cli_md() -> str:
     lines = ["```text", top.format_help().rstrip(), "```", ""]
     subparsers = next(a for a in top._actions if a.dest == "command")
     for name, sub in subparsers.choices.items():
-        lines += [f"## `follicle {name}`", "", "```text", sub.format_help().rstrip(), "```",
-                  ""]
+        lines += [f"## `follicle {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
     return "\n".join(lines)
 
 

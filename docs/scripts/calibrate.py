@@ -39,8 +39,7 @@ def main():
     problem = targets.TargetProblem([table[k] for k in CYCLE_TARGETS], PARAMETERS)
     clock = time.perf_counter()
     # The targets' sds are days; tolerances of 1e-8 are far below what they resolve.
-    fit = estimate(problem, starts=args.starts, seed=args.seed, ftol=1e-8, xtol=1e-8,
-                   gtol=1e-8)
+    fit = estimate(problem, starts=args.starts, seed=args.seed, ftol=1e-8, xtol=1e-8, gtol=1e-8)
     fit_time = time.perf_counter() - clock
     print(f"{args.starts}-start fit: {fit_time:.0f} s; {fit}", file=sys.stderr)
     profiles = profile(problem, fit, tol=1e-8)
@@ -48,12 +47,18 @@ def main():
     total_time = time.perf_counter() - clock
     print(f"fit, profiles and Fisher: {total_time:.0f} s", file=sys.stderr)
     record = {
-        "starts": args.starts, "seed": args.seed,
-        "wall_time_s": round(fit_time, 1), "total_time_s": round(total_time, 1),
-        "cost": fit.cost, "converged": fit.n_converged, "at_best": fit.n_at_best(),
+        "starts": args.starts,
+        "seed": args.seed,
+        "wall_time_s": round(fit_time, 1),
+        "total_time_s": round(total_time, 1),
+        "cost": fit.cost,
+        "converged": fit.n_converged,
+        "at_best": fit.n_at_best(),
         "best": fit.best,
-        "profiles": {n: {"interval": p.interval, "closed": p.closed,
-                         "classification": p.classification} for n, p in profiles.items()},
+        "profiles": {
+            n: {"interval": p.interval, "closed": p.closed, "classification": p.classification}
+            for n, p in profiles.items()
+        },
         "fisher_intervals": wald.intervals,
         "fisher_eigenvalues": wald.eigenvalues.tolist(),
         "score_defaults": targets.score(table),

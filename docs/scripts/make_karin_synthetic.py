@@ -28,11 +28,20 @@ TIMES = {
 
 
 def main():
-    data = synthetic(karin2019("A"), {"X": ("lognormal", 0.1)}, TIMES, seed=2019,
-                     conditions=CONDITIONS, params=TRUTH)
+    data = synthetic(
+        karin2019("A"),
+        {"X": ("lognormal", 0.1)},
+        TIMES,
+        seed=2019,
+        conditions=CONDITIONS,
+        params=TRUTH,
+    )
     write_measurements(data, FOLDER / "karin_ageing_synthetic.csv")
-    rows = ["# synthetic: true", "# provenance: see karin_ageing_synthetic.csv",
-            "conditionId,scenario,days"]
+    rows = [
+        "# synthetic: true",
+        "# provenance: see karin_ageing_synthetic.csv",
+        "conditionId,scenario,days",
+    ]
     rows += [f"{c.id},{c.id if c.id in KARIN_PULSES else ''},{c.days:g}" for c in CONDITIONS]
     (FOLDER / "karin_ageing_conditions.csv").write_text("\n".join(rows) + "\n")
 

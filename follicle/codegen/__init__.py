@@ -151,15 +151,20 @@ def _cache_files(mod: ModuleType) -> list[Path]:
     """numba's cache files (index ``.nbi`` and data ``.nbc``, both pickles) of ``mod``."""
     directories = {Path(d._cache.cache_path) for d in _dispatchers(mod)}
     return sorted(
-        p for d in directories for pattern in ("*.nbi", "*.nbc")
+        p
+        for d in directories
+        for pattern in ("*.nbi", "*.nbc")
         for p in d.glob(f"{mod.__name__}.{pattern}")
     )
 
 
 def _dispatchers(mod: ModuleType) -> list:
     """The cached numba functions of ``mod``."""
-    return [v for v in vars(mod).values() if getattr(v, "_cache", None) is not None
-            and hasattr(v._cache, "cache_path")]
+    return [
+        v
+        for v in vars(mod).values()
+        if getattr(v, "_cache", None) is not None and hasattr(v._cache, "cache_path")
+    ]
 
 
 def _manifest_path(mod: ModuleType) -> Path:

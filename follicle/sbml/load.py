@@ -832,11 +832,15 @@ class _Loader:
         follow the ones they use, as SBML defines (a constant keeps its value at time 0).
         Constants that events assign stay parameters with their value at load."""
         assigned_by_events = {
-            ea.getVariable() for e in self.m.getListOfEvents()
+            ea.getVariable()
+            for e in self.m.getListOfEvents()
             for ea in e.getListOfEventAssignments()
         }
-        targets = {ia.getSymbol() for ia in self.m.getListOfInitialAssignments()
-                   if ia.getMath() is not None}
+        targets = {
+            ia.getSymbol()
+            for ia in self.m.getListOfInitialAssignments()
+            if ia.getMath() is not None
+        }
         derived = {}
         for sid in self.constants:
             if sid in targets and sid not in assigned_by_events and sid in init:
@@ -851,8 +855,11 @@ class _Loader:
         initial assignment such as ``x0 = k * total`` follows ``k`` and ``total`` when a
         run sets them. Call after :meth:`initial_values`."""
         raw, numbers = self._initial_raw, self._initial_numbers
-        targets = {ia.getSymbol() for ia in self.m.getListOfInitialAssignments()
-                   if ia.getMath() is not None}
+        targets = {
+            ia.getSymbol()
+            for ia in self.m.getListOfInitialAssignments()
+            if ia.getMath() is not None
+        }
         free = {self.names[c] for c in self.constants if c not in targets}
         memo = {}
 
@@ -864,8 +871,13 @@ class _Loader:
                 if expr is None or expr.has(_RateOf) or not expr.free_symbols - {self.time}:
                     memo[name] = sp.Float(numbers[name])  # rateOf at time 0: its number
                 else:
-                    expr = expr.xreplace({self.time: sp.Integer(0), sp.pi: sp.Float(math.pi),
-                                          sp.E: sp.Float(math.e)})
+                    expr = expr.xreplace(
+                        {
+                            self.time: sp.Integer(0),
+                            sp.pi: sp.Float(math.pi),
+                            sp.E: sp.Float(math.e),
+                        }
+                    )
                     memo[name] = expr.xreplace({s: symbolic(s.name) for s in expr.free_symbols})
             return memo[name]
 
@@ -970,8 +982,11 @@ class _Loader:
                     value(compartment_of[nm])  # raises if the compartment has no value
                     start = start * self.initial_expression(s.getCompartment())
             if not start.free_symbols:  # a number: the value computed with the others
-                start = init[sid] * (init[self.species[sid].getCompartment()]
-                                     if sid in self.species and concentration[nm] else 1.0)
+                start = init[sid] * (
+                    init[self.species[sid].getCompartment()]
+                    if sid in self.species and concentration[nm]
+                    else 1.0
+                )
             module.state(nm, "1", start, f"{self._kind(sid)} {sid!r}", nonnegative=False)
             ids[nm] = sid
         for sid in self.states:

@@ -66,9 +66,7 @@ def _old_skin(sets, age) -> list[dict]:
     out = []
     for v in sets:
         burden = lived_burden(age, v["eta_sen"], v["beta_sen"], v["kappa_sen"])
-        capacity = steady_capacity(
-            burden, v["k_P_recovery"], v["k_P_loss"], v["K_P"]
-        )
+        capacity = steady_capacity(burden, v["k_P_recovery"], v["k_P_loss"], v["K_P"])
         out.append({"X": burden, "P": capacity})
     return out
 
