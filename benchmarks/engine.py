@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import follicle as fl
-from follicle import compile as fl_compile
+from follicle.codegen import arrays as fl_compile
 
 
 def twenty_state_model() -> fl.Model:

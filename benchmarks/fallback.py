@@ -1,7 +1,7 @@
 """What running the compiled integrator's code without numba would cost (issue 15).
 
 The integrator (:mod:`follicle.solvers.rodas4`) and the model functions of
-:mod:`follicle.kernels` are plain Python over scalars and arrays; with
+:mod:`follicle.codegen.kernels` are plain Python over scalars and arrays; with
 ``NUMBA_DISABLE_JIT=1`` numba's decorators return the functions unchanged, so the same code
 runs in the interpreter. This script times, in fresh processes on the coupled model under
 the benchmark scenario (120 days, rtol 1e-7), one member with the kernel compiled, the

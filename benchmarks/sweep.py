@@ -38,7 +38,7 @@ import numpy as np
 import roadrunner
 
 import follicle as fl
-from follicle import compile as fl_compile
+from follicle.codegen import arrays as fl_compile
 
 DAYS = 120.0
 AXES = ("k_CA", "tau_anagen", "p_W", "k_act", "d_W")

@@ -44,7 +44,8 @@ from types import MappingProxyType
 import numpy as np
 import pint
 
-from follicle import codegen, kernels, limits
+from follicle import codegen, limits
+from follicle.codegen import kernels
 from follicle.errors import (
     FollicleError,
     ParameterValueError,
@@ -106,7 +107,7 @@ class _Plan:
     grid: np.ndarray | None
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
-    kernel: str | None  # source of the compiled step (follicle.kernels), or None: NumPy
+    kernel: str | None  # source of the compiled step (follicle.codegen.kernels), or None: NumPy
     watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
     model_name: str = "model"  # named in the note while the kernel compiles
     groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
@@ -1374,7 +1375,7 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         Steps (accepted and rejected) after which a member is given up as failed.
     backend : {"auto", "numba", "numpy"}
         How each step is computed: compiled by numba member by member
-        (:mod:`follicle.kernels`, the ``[fast]`` extra; ``"auto"`` uses it when numba is
+        (:mod:`follicle.codegen.kernels`, the ``[fast]`` extra; ``"auto"`` uses it when numba is
         installed), or as NumPy operations on the whole batch. Both run the same method and
         agree to round-off.
 

@@ -3,7 +3,7 @@
 A model is written as one or more :class:`Module` objects, one per biological compartment,
 that share states and parameters *by name*. :class:`Model` assembles them, checks that every
 name is defined exactly once and that every rate term has the unit of its state per unit
-time, and hands the result to :mod:`follicle.compile` for fast numeric code.
+time, and hands the result to :mod:`follicle.codegen.arrays` for fast numeric code.
 
 The time symbol :data:`t` (in days) may appear in rate terms, e.g. for age-dependent
 production.
@@ -824,7 +824,7 @@ class Model:
     @cached_property
     def compiled(self):
         """The compiled numeric model (built once per model structure, then cached)."""
-        from follicle.compile import compile_model
+        from follicle.codegen.arrays import compile_model
 
         return compile_model(self)
 

@@ -11,7 +11,7 @@ p_j` obey the forward sensitivity equations, integrated together with the state:
 and an observable :math:`g(t, y, p)` has :math:`dg/dp = (\\partial g/\\partial y)\\, S +
 \\partial g/\\partial p`. :math:`J` is the model's compiled Jacobian; :math:`\\partial f /
 \\partial p`, :math:`\\partial g/\\partial y` and :math:`\\partial g/\\partial p` are derived
-here with sympy and compiled the same way (:mod:`follicle.compile`), once per model
+here with sympy and compiled the same way (:mod:`follicle.codegen.arrays`), once per model
 structure. Nothing is differenced numerically.
 
 Schedules are honoured as by :func:`follicle.simulate`: the span is split at every
@@ -41,7 +41,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 from follicle import codegen
-from follicle.compile import (
+from follicle.codegen.arrays import (
     cached,
     function_source,
     jacobian_entries,

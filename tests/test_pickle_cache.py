@@ -10,7 +10,7 @@ import pytest
 from _models import TIGHT, chain, decay, hill_feedback, one_compartment
 
 import follicle as fl
-import follicle.compile as fc
+import follicle.codegen.arrays as fc
 
 
 def _roundtrip(obj):

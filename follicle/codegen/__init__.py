@@ -1,6 +1,6 @@
 """Generated code, loaded: the one place where follicle turns source it wrote into functions.
 
-Code generation (:mod:`follicle.compile`, :mod:`follicle.kernels`, the sparse LU of
+Code generation (:mod:`follicle.codegen.arrays`, :mod:`follicle.codegen.kernels`, the sparse LU of
 :mod:`follicle.ensemble`, :mod:`follicle.sensitivities`) writes Python source from a
 model's sympy expressions. :func:`run` executes such source in memory; :func:`module`
 writes numba kernel source to the cache directory and executes it from memory (numba keeps

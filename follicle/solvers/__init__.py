@@ -4,7 +4,7 @@
   plain Python over arrays;
 * :mod:`follicle.solvers.sparse_lu`: LU factors of a fixed sparsity, without pivoting;
 * :mod:`follicle.solvers.compiled`: both compiled by numba, with each model's generated
-  functions (:mod:`follicle.kernels`) passed in as first-class functions.
+  functions (:mod:`follicle.codegen.kernels`) passed in as first-class functions.
 
 SciPy's methods (:func:`scipy.integrate.solve_ivp`) stay available in
 :func:`follicle.simulate` by name, as references.

@@ -27,7 +27,7 @@ __all__ = ["integrator", "model_functions"]
 _LOCK = threading.Lock()
 #: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
 _JITTED = ("attempt", "next_step", "too_small", "watched", "hermite", "advance", "each_member")
-#: The functions a generated model module defines (:mod:`follicle.kernels`), in the order
+#: The functions a generated model module defines (:mod:`follicle.codegen.kernels`), in the order
 #: :func:`follicle.solvers.rodas4.advance` takes them.
 _ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")
 
@@ -83,7 +83,7 @@ def integrator() -> ModuleType:
 
 
 def model_functions(source: str, label: str) -> ModuleType:
-    """The generated module ``source`` of a model (:func:`follicle.kernels.kernel_source`),
+    """The generated module ``source`` of a model (:func:`follicle.codegen.kernels.kernel_source`),
     its functions compiled for the integrator's signatures; ``pointers`` holds them in the
     order :func:`follicle.solvers.rodas4.advance` takes them."""
     mod = codegen.module(source, label)

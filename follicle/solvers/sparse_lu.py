@@ -6,7 +6,7 @@ structure by the Markowitz rule (eliminate the variable whose row and column hav
 remaining entries), and the elimination is written out as straight-line code: the NumPy
 version runs on rows of a ``(nnz, B)`` array (a batch shares one symbolic factorisation
 and pays only for the non-zeros); the same lines are compiled per model by numba
-(:mod:`follicle.kernels`). Without pivoting a pivot can vanish; a member whose pivot is not
+(:mod:`follicle.codegen.kernels`). Without pivoting a pivot can vanish; a member whose pivot is not
 finite rejects the step and retries with a smaller :math:`h`, which makes :math:`W`
 diagonally dominant.
 """

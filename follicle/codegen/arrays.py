@@ -332,7 +332,7 @@ def _compile(model) -> CompiledModel:
         + "\n"
     )
     compiled = CompiledModel(source, len(states), len(params), len(obs), rows, cols, initial_rows)
-    # Kept for code generators of other back ends (follicle.kernels); not pickled.
+    # Kept for code generators of other back ends (follicle.codegen.kernels); not pickled.
     compiled.fingerprint = _fingerprint(model)
     compiled.expressions = Expressions(rhs, entries, obs, dt_rows)
     return compiled
