@@ -15,8 +15,9 @@ size, chosen from its own error, so every member is held to the tolerance howeve
 different its dynamics from its neighbours'. The Jacobian is the model's analytic one;
 :math:`\\partial f/\\partial t` is computed only for models whose rates depend on time.
 The linear systems are solved by the sparse LU of :mod:`follicle.solvers.sparse_lu` (one
-symbolic factorisation per model structure, shared by the batch). The NumPy backend runs
-the same tableau on the whole batch at once, one step at a time.
+symbolic factorisation per model structure, shared by the batch). The method exists once:
+numba compiles it (a core dependency), and ``NUMBA_DISABLE_JIT=1`` runs the same code as
+plain Python, the fallback (:doc:`/performance` says what that costs).
 
 Schedules and output
 --------------------
@@ -37,6 +38,7 @@ go on.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -68,7 +70,6 @@ __all__ = ["Ensemble", "simulate_ensemble"]
 #: Member status values.
 OK, INVALID, FAILED = "ok", "invalid", "failed"
 
-_SAFETY, _SHRINK_MAX, _GROW_MAX = rodas4.SAFETY, rodas4.SHRINK_MAX, rodas4.GROW_MAX
 _TINY = rodas4.TINY
 #: A non-negative state may undershoot zero by this many absolute tolerances (as simulate).
 _NEGATIVE_SLACK = 1000.0
@@ -107,8 +108,8 @@ class _Plan:
     grid: np.ndarray | None
     n_outputs: int  # rows of recorded time courses: states, then observables
     state_names: tuple[str, ...]
-    kernel: str | None  # source of the compiled step (follicle.codegen.kernels), or None: NumPy
-    watch: _Watch | None  # what the compiled loop stops at (with a kernel only)
+    kernel: str  # source of the model's compiled functions (follicle.codegen.kernels)
+    watch: _Watch  # what the compiled loop stops at
     model_name: str = "model"  # named in the note while the kernel compiles
     groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
     state_units: tuple = ()  # named in the messages
@@ -149,7 +150,8 @@ def _watch(readouts, events) -> _Watch:
     )
 
 
-#: Back ends of the step: compiled with numba when it is installed, else NumPy.
+#: Accepted values of ``backend``: the one compiled integrator ("numpy", whose step was a
+#: second copy of the method, is gone: it runs the compiled integrator with a warning).
 BACKENDS = ("auto", "numba", "numpy")
 
 
@@ -170,8 +172,16 @@ def make_plan(
     """Resolve names, units and windows of ``readouts`` and compile what a batch needs."""
     if backend not in BACKENDS:
         raise FollicleError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if backend == "numba" and not kernels.available():
-        raise FollicleError("backend='numba' needs numba: pip install 'follicle[fast]'")
+    if backend == "numpy":
+        warnings.warn(
+            "backend='numpy' is deprecated and runs the compiled integrator: the method is "
+            "written once (follicle.solvers.rodas4); NUMBA_DISABLE_JIT=1 runs it as plain "
+            "Python; drop the backend argument",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    if not kernels.available():
+        raise FollicleError("the integrator needs numba (a dependency): pip install numba")
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
     if not (isinstance(max_steps, int) and max_steps > 0):
@@ -184,9 +194,7 @@ def make_plan(
     plan_events = tuple(_resolve_event(model, ev) for ev in events)
     rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
     lu = sparse_lu.for_pattern(compiled.n_states, rows, cols)
-    kernel = None
-    if backend != "numpy" and kernels.available():
-        kernel = kernels.kernel_source(compiled, lu)
+    kernel = kernels.kernel_source(compiled, lu)
     return _Plan(
         compiled=compiled,
         lu=lu,
@@ -206,7 +214,7 @@ def make_plan(
         state_names=model.state_names,
         state_units=tuple(model.unit(name) for name in model.state_names),
         kernel=kernel,
-        watch=None if kernel is None else _watch(resolved, plan_events),
+        watch=_watch(resolved, plan_events),
         model_name=model.name,
     )
 
@@ -352,12 +360,8 @@ class _Batch:
         #: Where a terminal event stopped each member (nan: it was not stopped).
         self.halted = np.full(size, np.nan)
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = (
-            None
-            if plan.kernel is None
-            else solvers_compiled.model_functions(plan.kernel, plan.model_name)
-        )
-        self.solver = None if plan.kernel is None else solvers_compiled.integrator()
+        self.kernel = solvers_compiled.model_functions(plan.kernel, plan.model_name)
+        self.solver = solvers_compiled.integrator()
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
 
@@ -373,12 +377,9 @@ class _Batch:
         return self.evaluate(1, t, y, p)
 
     def evaluate(self, which, t, y, p):
-        """The right-hand side (``which`` 0) or the observables (1) of the columns of ``y``:
-        compiled when there is a kernel (NumPy's generated code costs ~3 ms a call on one
-        column of a large model)."""
-        if self.kernel is None:
-            function = self.compiled.rhs if which == 0 else self.compiled.observables
-            return function(t, y, p)
+        """The right-hand side (``which`` 0) or the observables (1) of the columns of ``y``,
+        compiled (NumPy's generated code costs ~3 ms a call on one column of a large
+        model)."""
         c_order = np.ascontiguousarray
         size = y.shape[1]
         rows = self.compiled.n_states if which == 0 else self.compiled.n_observables
@@ -493,66 +494,15 @@ class _Batch:
             idx = np.flatnonzero(self.active)
             if not idx.size:
                 break
-            self.step(idx)
-        if self.kernel is not None:
-            # numba saved its machine code on the first calls
-            codegen.seal(self.kernel)
-            codegen.seal(self.solver)
+            self.advance(idx)
+        # numba saved its machine code on the first calls
+        codegen.seal(self.kernel)
+        codegen.seal(self.solver)
         out = self.results()
         # The recorders point back at the batch; break the cycle so that each chunk's
         # arrays are freed at once rather than at the next full garbage collection.
         self.recorders, self.events, self.trace = [], [], None
         return out
-
-    def step(self, idx):
-        """Advance members ``idx``: one step each with NumPy, to the next event with a kernel."""
-        if self.kernel is not None:
-            self.advance(idx)
-            return
-        plan = self.plan
-        # Whole-batch steps (the common case) use the arrays themselves, not copies.
-        full = idx.size == self.size
-        t = self.t if full else self.t[idx]
-        y = self.y if full else self.y[:, idx]
-        f = self.f if full else self.f[:, idx]
-        room = self.stop[idx] - t
-        h = np.minimum(np.minimum(self.h[idx], room), plan.max_step)
-        truncated = h < self.h[idx]
-        y_new, err = self.rodas(idx, t, h, y, f)
-        scale = plan.atol[:, None] + plan.rtol * np.maximum(np.abs(y), np.abs(y_new))
-        norm = np.sqrt(np.mean((err / scale) ** 2, axis=0))
-        norm = np.where(np.isfinite(norm), norm, np.inf)
-        accept = norm <= 1.0
-        # (np.minimum/np.maximum rather than np.clip: this runs once per step, and for
-        # small batches the call overhead is what counts.)
-        grow = _SAFETY * np.maximum(norm, 1e-300) ** -0.25
-        grow = np.minimum(np.maximum(grow, _SHRINK_MAX), _GROW_MAX)
-        grow = np.where(accept, grow, np.minimum(grow, 1.0))
-        h_next = h * grow
-        self.h[idx] = np.where(accept & truncated, np.maximum(h_next, self.h[idx]), h_next)
-        self.steps[idx] += accept
-        self.rejected[idx] += ~accept
-
-        every = bool(accept.all())
-        acc = idx if every else idx[accept]
-        if acc.size:
-            pick = (lambda a: a) if every else (lambda a: a[..., accept])
-            ta, ha = pick(t), pick(h)
-            at_break = pick(room) - ha <= _TINY * np.maximum(1.0, np.abs(self.stop[acc]))
-            tb = np.where(at_break, self.stop[acc], ta + ha)
-            ya, yb, fa = pick(y), pick(y_new), pick(f)
-            # The slope at the step's own end (ta + h), as the compiled loop takes it: a
-            # rate switched on at a breakpoint belongs to the next segment (enter() takes
-            # the slope there again).
-            fb = self.rhs(ta + ha, yb, acc)
-            for rec in self._observers():
-                rec.step(acc, ta, tb, ya, yb, fa, fb)
-            if every and full:
-                self.t, self.y, self.f = tb, yb, fb
-            else:
-                self.t[acc], self.y[:, acc], self.f[:, acc] = tb, yb, fb
-            self._after(acc, yb, fb, at_break)
-        self._check_limits(idx)
 
     def advance(self, idx):
         """Advance members ``idx`` in the compiled loop to their next event, then show the
@@ -661,33 +611,6 @@ class _Batch:
                 ],
             )
 
-    def rodas(self, idx, t, h, y, f):
-        """One RODAS4 step of size ``h`` for members ``idx``; returns ``(y_new, error)``."""
-        plan, compiled, lu = self.plan, self.compiled, self.plan.lu
-        p = self.p[:, idx]
-        w = np.zeros((lu.nnz, idx.size))
-        w[lu.jac_positions] = -compiled.jac_values(t, y, p)
-        w[lu.diagonal] += 1.0 / (rodas4.GAMMA * h)
-        with np.errstate(all="ignore"):
-            lu.factor(w)
-            dt_term = None if plan.autonomous else compiled.rhs_t(t, y, p) * h
-            ks = []
-            inv_h = 1.0 / h
-            for i in range(6):
-                if i == 0:
-                    b = f.copy()
-                else:
-                    stage = _combine(y, rodas4.A[i], ks)
-                    b = self.rhs(t + rodas4.ALPHA[i] * h, stage, idx)
-                    b += _combine(None, rodas4.C[i], ks) * inv_h
-                if dt_term is not None and rodas4.D[i]:
-                    b += rodas4.D[i] * dt_term
-                lu.solve(w, b)
-                ks.append(b)
-            y_new = _combine(y, rodas4.A[5], ks)
-            y_new += ks[5]
-        return y_new, ks[5]
-
     def results(self) -> dict:
         failed = self.reason != None  # noqa: E711 - elementwise
         out = {
@@ -707,15 +630,6 @@ class _Batch:
         return out
 
 
-def _combine(start, coefficients, ks):
-    """``start + sum(c_j k_j)`` in one new array (``start`` may be None)."""
-    out = ks[0] * coefficients[0] if start is None else start + coefficients[0] * ks[0]
-    for c, k in zip(coefficients[1:], ks[1:], strict=False):
-        out += c * k
-    return out
-
-
-# -- on-the-fly readouts ---------------------------------------------------------------
 def _illinois(g, a, b, ga, gb):
     """Where ``g`` changes sign in ``[a, b]`` (per member; the signs at the ends differ).
 
@@ -1373,11 +1287,10 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         ``1e-9 * scale``).
     max_steps : int
         Steps (accepted and rejected) after which a member is given up as failed.
-    backend : {"auto", "numba", "numpy"}
-        How each step is computed: compiled by numba member by member
-        (:mod:`follicle.codegen.kernels`, the ``[fast]`` extra; ``"auto"`` uses it when numba is
-        installed), or as NumPy operations on the whole batch. Both run the same method and
-        agree to round-off.
+    backend : {"auto", "numba"}
+        Kept for old calls: every member runs on the one compiled integrator
+        (:mod:`follicle.solvers`). ``"numpy"``, a second copy of the method that stepped
+        the whole batch with NumPy, is deprecated and runs the compiled integrator too.
 
     Returns
     -------

@@ -43,7 +43,7 @@ def test_initial_values_keeping_the_total_are_accepted():
 
 
 def test_an_ensemble_member_breaking_the_total_is_invalid_not_run():
-    ens = fl.simulate_ensemble(phases(), days=1, initial={"P": [1.0, 5.0, 0.5]}, backend="numpy")
+    ens = fl.simulate_ensemble(phases(), days=1, initial={"P": [1.0, 5.0, 0.5]})
     assert list(ens.status) == ["ok", "invalid", "invalid"]
     assert "'fractions'" in ens.reason[1] and "= 5" in ens.reason[1]
     assert "= 0.5" in ens.reason[2]

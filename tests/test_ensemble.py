@@ -202,7 +202,6 @@ def test_coupled_model_members_equal_single_simulations():
         [fl.models.dose("apoptosis_inducer", day=21, amount="20 mg/kg")],
     ]
     t = np.linspace(0.0, 40.0, 41)
-    # NumPy: compiling the coupled model's numba kernel takes longer than this test should.
     ens = fl.simulate_ensemble(
         model,
         days=40,
@@ -210,7 +209,6 @@ def test_coupled_model_members_equal_single_simulations():
         schedules=schedules,
         t_eval=t,
         readouts={"onset": fl.models.anagen_onset},
-        backend="numpy",
     )
     for i in range(2):
         one = fl.simulate(model, days=40, params=params[i], schedule=schedules[i], t_eval=t)
@@ -247,35 +245,22 @@ EVERY_KIND = {
     ],
     ids=["events", "every-step", "time-courses"],
 )
-def test_the_numpy_and_numba_backends_take_the_same_steps(readouts, t_eval):
-    # The compiled loop hands Python only the steps where something happens; it must take
-    # the very steps of the NumPy step, so the readouts agree to round-off.
+def test_the_retired_numpy_backend_warns_and_runs_the_one_integrator(readouts, t_eval):
+    # backend="numpy" stepped the batch with a second copy of the method; it is gone, and
+    # old calls get the compiled integrator's very steps and readouts, with a warning.
     model = hill_feedback()
     rng = np.random.default_rng(4)
     params, schedules = random_members(model, rng, 6)
-    runs = {
-        backend: fl.simulate_ensemble(
-            model,
-            days=DAYS,
-            params=params,
-            schedules=schedules,
-            t_eval=t_eval,
-            backend=backend,
-            readouts=readouts,
-        )
-        for backend in ("numpy", "numba")
-    }
-    numba, numpy = runs["numba"], runs["numpy"]
-    np.testing.assert_array_equal(numba.steps, numpy.steps)
-    np.testing.assert_array_equal(numba.rejected, numpy.rejected)
-    assert all(numba.status == "ok")
+    kw = dict(days=DAYS, params=params, schedules=schedules, t_eval=t_eval, readouts=readouts)
+    with pytest.warns(DeprecationWarning, match="backend='numpy' is deprecated"):
+        old = fl.simulate_ensemble(model, backend="numpy", **kw)
+    new = fl.simulate_ensemble(model, **kw)
+    np.testing.assert_array_equal(old.steps, new.steps)
+    np.testing.assert_array_equal(old.rejected, new.rejected)
+    assert all(new.status == "ok")
     for name in readouts:
-        assert np.isfinite(numpy.readouts[name]).any(), name  # the readouts are not all nan
-        np.testing.assert_allclose(
-            numba.readouts[name], numpy.readouts[name], rtol=1e-9, err_msg=name
-        )
-    if t_eval is not None:
-        np.testing.assert_allclose(numba.values, numpy.values, rtol=1e-9, atol=1e-12)
+        assert np.isfinite(new.readouts[name]).any(), name  # the readouts are not all nan
+        np.testing.assert_array_equal(old.readouts[name], new.readouts[name])
 
 
 def test_the_backend_is_checked():
@@ -284,8 +269,8 @@ def test_the_backend_is_checked():
         fl.simulate_ensemble(model, days=1, backend="fortran")
 
 
-# -- edge cases found by reviewing the compiled loop against the NumPy step -------------
-BACKENDS = ("numpy", "numba")
+# -- edge cases found by reviewing the compiled loop against the (retired) NumPy step -----
+BACKENDS = ("numba",)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -369,7 +354,7 @@ def test_a_rate_switched_on_at_a_breakpoint_belongs_to_the_next_segment():
         assert ens.readouts["avg"][0] == pytest.approx(exact_mean, rel=1e-6), backend
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_members_stop_when_their_readouts_are_final_and_no_readout_changes(backend):
     # Every readout here is final before the end (a crossing once found, a value once its
     # time is passed, an average once its window is): members stop there. An output grid

@@ -192,7 +192,7 @@ def _ensemble(case):
     params, initial, days, readout_time = case
     readouts = None if readout_time is None else {"x": fl.readouts.ValueAt("X", readout_time)}
     return fl.simulate_ensemble(
-        MODEL, days=days, params=params, initial=initial, readouts=readouts, backend="numpy"
+        MODEL, days=days, params=params, initial=initial, readouts=readouts
     )
 
 
@@ -240,7 +240,7 @@ def test_fuzz_sweep_designs():
 
 def _sweep(case):
     axes, readout = case
-    return fl.sweep(MODEL, axes, readout=readout, days=2, backend="numpy", progress=False)
+    return fl.sweep(MODEL, axes, readout=readout, days=2, progress=False)
 
 
 def test_fuzz_sweep():
