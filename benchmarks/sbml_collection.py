@@ -117,7 +117,7 @@ def compare(folder: Path) -> dict:
         return dict(model=folder.name, status="refused", reason=str(exc))
     loaded = time.perf_counter() - start
     info = document.sbml
-    days = info.days(times)
+    days = info.model_times(times)
     if isinstance(document, EventModel):
         model = document.model
         run = document.simulate(days, rtol=RTOL, atol=ATOL, method="LSODA")
@@ -164,7 +164,7 @@ def sweep_compare(folder: Path, members: int, axes: int = 3) -> dict:
     text = nominal_document(sbml_path, parameters)
     document = fl.sbml.load(text)
     info = document.sbml
-    end = info.days([end_time(measurements)])[0]
+    end = info.model_times([end_time(measurements)])[0]
     rr = roadrunner.RoadRunner(text)
     gp = list(rr.model.getGlobalParameterIds())
     names = [n for n, p in document.parameters.items() if p.value != 0 and info.ids.get(n) in gp][

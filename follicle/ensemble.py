@@ -63,7 +63,7 @@ from follicle.solvers import compiled as solvers_compiled
 from follicle.solvers import rodas4, sparse_lu
 from follicle.solvers.sparse_lu import SparseLU
 from follicle.trajectory import SolverStats, Trajectory
-from follicle.units import TIME_UNIT, as_magnitude
+from follicle.units import as_magnitude
 
 __all__ = ["Ensemble", "simulate_ensemble"]
 
@@ -111,6 +111,7 @@ class _Plan:
     kernel: str  # source of the model's compiled functions (follicle.codegen.kernels)
     watch: _Watch  # what the compiled loop stops at
     model_name: str = "model"  # named in the note while the kernel compiles
+    time_unit: str = "day"  # the model's, for messages
     groups: tuple = ()  # state indices of each declared conservation (Module.conserve)
     state_units: tuple = ()  # named in the messages
 
@@ -190,7 +191,7 @@ def make_plan(
     resolved = tuple(
         _resolve_readout(model, name, spec, t0, t1) for name, spec in readouts.items()
     )
-    grid = None if t_eval is None else output_times(t_eval, t0, t1)
+    grid = None if t_eval is None else output_times(t_eval, t0, t1, model.time_unit)
     plan_events = tuple(_resolve_event(model, ev) for ev in events)
     rows, cols = tuple(compiled.jac_rows.tolist()), tuple(compiled.jac_cols.tolist())
     lu = sparse_lu.for_pattern(compiled.n_states, rows, cols)
@@ -216,6 +217,7 @@ def make_plan(
         kernel=kernel,
         watch=_watch(resolved, plan_events),
         model_name=model.name,
+        time_unit=str(model.time_unit),
     )
 
 
@@ -237,18 +239,19 @@ def _resolve_event(model, ev):
     return target, level, ev.direction, bool(ev.terminal)
 
 
-def _window(spec, t0, t1):
-    a = t0 if spec.start is None else as_magnitude(spec.start, TIME_UNIT, what="window start")
-    b = t1 if spec.stop is None else as_magnitude(spec.stop, TIME_UNIT, what="window stop")
+def _window(spec, t0, t1, unit):
+    a = t0 if spec.start is None else as_magnitude(spec.start, unit, what="window start")
+    b = t1 if spec.stop is None else as_magnitude(spec.stop, unit, what="window stop")
     if not t0 <= a < b <= t1:
         raise FollicleError(
-            f"readout window [{a:g}, {b:g}] day is empty, reversed or outside the simulated "
-            f"span [{t0:g}, {t1:g}] day"
+            f"readout window [{a:g}, {b:g}] {unit} is empty, reversed or outside the "
+            f"simulated span [{t0:g}, {t1:g}] {unit}"
         )
     return a, b
 
 
 def _resolve_readout(model, name, spec, t0, t1):
+    unit = model.time_unit
     if isinstance(spec, CrossingTime):
         level = as_magnitude(
             spec.threshold, model.unit(spec.name), what=f"threshold on {spec.name!r}"
@@ -257,19 +260,20 @@ def _resolve_readout(model, name, spec, t0, t1):
             name,
             "crossing",
             _target(model, spec.name),
-            (level, spec.direction, *_window(spec, t0, t1)),
+            (level, spec.direction, *_window(spec, t0, t1, unit)),
         )
     if isinstance(spec, ValueAt):
-        when = as_magnitude(spec.time, TIME_UNIT, what="readout time")
+        when = as_magnitude(spec.time, unit, what="readout time")
         if not t0 <= when <= t1:
             raise FollicleError(
-                f"readout time {when:g} day is outside the simulated span [{t0:g}, {t1:g}] day"
+                f"readout time {when:g} {unit} is outside the simulated span "
+                f"[{t0:g}, {t1:g}] {unit}"
             )
         return name, "value", _target(model, spec.name), (when,)
     if isinstance(spec, TimeAverage):
-        return name, "average", _target(model, spec.name), _window(spec, t0, t1)
+        return name, "average", _target(model, spec.name), _window(spec, t0, t1, unit)
     if isinstance(spec, Peak):
-        return name, "peak", _target(model, spec.name), (spec.what, *_window(spec, t0, t1))
+        return name, "peak", _target(model, spec.name), (spec.what, *_window(spec, t0, t1, unit))
     raise FollicleError(
         f"readout {name!r} is {spec!r}; ensembles compute CrossingTime, ValueAt, TimeAverage "
         "and Peak from follicle.readouts on the fly (a plain function of a Trajectory needs "
@@ -477,7 +481,8 @@ class _Batch:
         i = int(bad[0]) if bad.size else 0
         return (
             f"d({self.plan.state_names[i]})/dt became {f[i]} at t = {self.t[m]:.6g} "
-            "day; a rate term divides by zero or overflows there: check the parameters"
+            f"{self.plan.time_unit}; a rate term divides by zero or overflows there: check "
+            "the parameters"
         )
 
     # -- the integration loop --------------------------------------------------------------
@@ -579,7 +584,8 @@ class _Batch:
                 i = states[int(np.argmin(col[plan.nonnegative]))]
                 reasons.append(
                     f"non-negative state {plan.state_names[i]!r} reached "
-                    f"{col[i]:.3g} {plan.state_units[i]} at t = {self.t[m]:.6g} day, beyond "
+                    f"{col[i]:.3g} {plan.state_units[i]} at t = {self.t[m]:.6g} "
+                    f"{plan.time_unit}, beyond "
                     "integration error; tighten rtol/atol or check rate terms that remove "
                     "more than is there"
                 )
@@ -593,8 +599,8 @@ class _Batch:
                 idx[tiny],
                 [
                     f"step size fell below {rodas4.H_MIN_REL:g} of the run's time scale at "
-                    f"t = {self.t[m]:.6g} "
-                    "day: the error estimate would not meet the tolerance (a rate that is not "
+                    f"t = {self.t[m]:.6g} {self.plan.time_unit}: the error estimate would not "
+                    "meet the tolerance (a rate that is not "
                     "smooth, or not finite, there)"
                     for m in idx[tiny]
                 ],
@@ -605,7 +611,8 @@ class _Batch:
             self.fail(
                 idx[many],
                 [
-                    f"gave up after {self.plan.max_steps} steps at t = {self.t[m]:.6g} day "
+                    f"gave up after {self.plan.max_steps} steps at t = {self.t[m]:.6g} "
+                    f"{self.plan.time_unit} "
                     "(raise max_steps or loosen the tolerance)"
                     for m in idx[many]
                 ],
@@ -1001,6 +1008,7 @@ class Ensemble:
     rtol: float
     atol: tuple[float, ...]
     model_name: str = ""
+    time_unit: str = "day"
 
     def __post_init__(self):
         for name in (
@@ -1085,6 +1093,7 @@ class Ensemble:
             self.rejected[i],
             self.segments[i],
             self.model_name,
+            self.time_unit,
         )
 
 
@@ -1103,6 +1112,7 @@ def member_trajectory(
     rejected,
     segments,
     model_name,
+    time_unit="day",
 ):
     """One member's recorded time courses as a :class:`~follicle.Trajectory`."""
     return Trajectory(
@@ -1125,6 +1135,7 @@ def member_trajectory(
             segments=int(segments),
         ),
         model_name=model_name,
+        time_unit=str(time_unit),
     )
 
 
@@ -1310,10 +1321,10 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         raise FollicleError(
             f"simulate_ensemble() needs a follicle Model, got {type(model).__name__}"
         )
-    t0, t1 = time_span(days, t_span)
+    t0, t1 = time_span(days, t_span, model.time_unit)
     readouts = _named_readouts(readouts)
     if t_eval is None and not readouts:
-        t_eval = output_times(None, t0, t1)
+        t_eval = output_times(None, t0, t1, model.time_unit)
     plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
                      max_steps=max_steps, backend=backend)  # fmt: skip
     p_cols, size = member_columns(model, params, "parameter", None)
@@ -1370,6 +1381,7 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         rtol=plan.rtol,
         atol=tuple(map(float, plan.atol)),
         model_name=model.name,
+        time_unit=str(model.time_unit),
     )
 
 

@@ -5,8 +5,8 @@ that share states and parameters *by name*. :class:`Model` assembles them, check
 name is defined exactly once and that every rate term has the unit of its state per unit
 time, and hands the result to :mod:`follicle.codegen.arrays` for fast numeric code.
 
-The time symbol :data:`t` (in days) may appear in rate terms, e.g. for age-dependent
-production.
+The time symbol :data:`t` (in the model's time unit, :attr:`Model.time_unit`, days by
+default) may appear in rate terms, e.g. for age-dependent production.
 
 Examples
 --------
@@ -40,7 +40,6 @@ from follicle.errors import (
     shown,
 )
 from follicle.units import (
-    TIME_UNIT,
     as_magnitude,
     convert_expression,
     expression_unit,
@@ -474,6 +473,11 @@ class Model:
     modules : iterable of Module
         Every state and parameter must be declared in exactly one module. Rate terms and
         observables may use any state, parameter, earlier observable, or :data:`t`.
+    time_unit : str, optional
+        The model's unit of time (default ``"day"``, the unit of the biology): :data:`t`
+        is in it, rates are per it, and :func:`~follicle.simulate`, output times,
+        schedules and readouts take bare-number times in it (times with units are
+        converted to it). An SBML document keeps its own.
 
     Raises
     ------
@@ -492,11 +496,16 @@ class Model:
     .. math:: \\frac{dx_i}{dt} = \\sum_k c_{ik}\\, f_{ik}(x, p, t),
 
     where :math:`c_{ik}` converts the unit of term :math:`f_{ik}` to
-    ``unit(x_i) / day`` (it is 1 when the units already agree).
+    ``unit(x_i) / time_unit`` (it is 1 when the units already agree).
     """
 
-    def __init__(self, name: str, modules: Iterable[Module]):
+    def __init__(self, name: str, modules: Iterable[Module], *, time_unit: str = "day"):
         self.name = name
+        self.time_unit = parse_unit(time_unit, what="time_unit")
+        if not (1 * self.time_unit).check("[time]"):
+            raise ModelDefinitionError(
+                f"time_unit {time_unit!r} is not a unit of time; give e.g. 'day' or 'second'"
+            )
         self.modules = tuple(modules)
         self.states = self._collect("state", [s for m in self.modules for s in m.states])
         self.parameters = self._collect(
@@ -534,7 +543,7 @@ class Model:
     def _unit_of(self, symbol: sp.Symbol, extra: Mapping[str, pint.Unit] | None = None):
         name = symbol.name
         if name == "t":
-            return TIME_UNIT
+            return self.time_unit
         if name in self.states:
             return parse_unit(self.states[name].unit)
         if name in self.parameters:
@@ -607,12 +616,12 @@ class Model:
         return tuple(rhs[name] for name in self.states)
 
     def term_expressions(self, factor=None) -> tuple[sp.Expr, ...]:
-        """Each of :attr:`terms` in the unit of its state per day (``factor`` as for
+        """Each of :attr:`terms` in the unit of its state per time unit (``factor`` as for
         :meth:`expressions`); d(state)/dt is the sum of its terms."""
         out = []
         for term in self.terms:
             state = self.states[term.state]
-            expected = parse_unit(state.unit) / TIME_UNIT
+            expected = parse_unit(state.unit) / self.time_unit
             expr = self._canonical(term.expr)
             try:
                 converted, unit = expression_unit(expr, self._unit_of, factor=factor)
@@ -625,7 +634,7 @@ class Model:
                 raise UnitError(
                     f"rate term {term.label!r} of d({term.state})/dt (module {term.module!r}) "
                     f"has unit {unit:~P}, but d({term.state})/dt needs {expected:~P} "
-                    f"(state unit {state.unit} per day)"
+                    f"(state unit {state.unit} per {self.time_unit})"
                 )
             out.append(convert_expression(converted, unit, expected, factor))
         return tuple(out)
@@ -730,7 +739,7 @@ class Model:
         Returns
         -------
         rhs : tuple of sympy.Expr
-            d(state)/dt in the unit of the state per day, in model order.
+            d(state)/dt in the unit of the state per time unit, in model order.
         observables : dict of str to sympy.Expr
             Each observable in its declared unit, written in states, parameters and ``t``.
         """

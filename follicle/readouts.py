@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from follicle.errors import FollicleError, TimeSpanError
-from follicle.units import TIME_UNIT, as_magnitude
+from follicle.units import as_magnitude
 
 __all__ = [
     "CrossingTime",
@@ -41,15 +41,15 @@ __all__ = [
 
 
 def _window(traj, start, stop):
-    t = traj.t
-    a = t[0] if start is None else as_magnitude(start, TIME_UNIT, what="window start")
-    b = t[-1] if stop is None else as_magnitude(stop, TIME_UNIT, what="window stop")
+    t, unit = traj.t, traj.time_unit
+    a = t[0] if start is None else as_magnitude(start, unit, what="window start")
+    b = t[-1] if stop is None else as_magnitude(stop, unit, what="window stop")
     if not a < b:
-        raise TimeSpanError(f"readout window [{a:g}, {b:g}] day is empty or reversed")
+        raise TimeSpanError(f"readout window [{a:g}, {b:g}] {unit} is empty or reversed")
     if a < t[0] or b > t[-1]:
         raise TimeSpanError(
-            f"readout window [{a:g}, {b:g}] day lies outside the trajectory "
-            f"[{t[0]:g}, {t[-1]:g}] day"
+            f"readout window [{a:g}, {b:g}] {unit} lies outside the trajectory "
+            f"[{t[0]:g}, {t[-1]:g}] {unit}"
         )
     return a, b
 
@@ -64,10 +64,11 @@ def _clipped(traj, name, a, b):
 
 def value_at(traj, name: str, time) -> float:
     """Value of ``name`` at ``time`` (linear interpolation between output times)."""
-    tt = as_magnitude(time, TIME_UNIT, what="time")
+    unit = traj.time_unit
+    tt = as_magnitude(time, unit, what="time")
     if not traj.t[0] <= tt <= traj.t[-1]:
         raise TimeSpanError(
-            f"time {tt:g} day is outside the trajectory [{traj.t[0]:g}, {traj.t[-1]:g}] day"
+            f"time {tt:g} {unit} is outside the trajectory [{traj.t[0]:g}, {traj.t[-1]:g}] {unit}"
         )
     return float(np.interp(tt, traj.t, traj[name]))
 
@@ -92,8 +93,9 @@ def crossing_times(
     Returns
     -------
     ndarray
-        The crossing times in days, in order, each linearly interpolated between the
-        bracketing output times: for samples :math:`y_i < c \\le y_{i+1}` (upwards),
+        The crossing times (in the trajectory's time unit), in order, each linearly
+        interpolated between the bracketing output times: for samples
+        :math:`y_i < c \\le y_{i+1}` (upwards),
         :math:`t = t_i + (t_{i+1} - t_i)(c - y_i)/(y_{i+1} - y_i)`. Empty if there is
         none.
     """
@@ -114,7 +116,7 @@ def crossing_time(
 ) -> float:
     """First time in ``[start, stop]`` at which ``name`` crosses ``threshold``.
 
-    As :func:`crossing_times`; returns the first crossing in days, or ``nan`` if there is
+    As :func:`crossing_times`; returns the first crossing, or ``nan`` if there is
     no crossing in the window.
     """
     times = crossing_times(traj, name, threshold, direction=direction, start=start, stop=stop)
@@ -122,7 +124,7 @@ def crossing_time(
 
 
 def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:
-    """Time (days) and value of the maximum of ``name`` on ``[start, stop]``."""
+    """Time and value of the maximum of ``name`` on ``[start, stop]``."""
     a, b = _window(traj, start, stop)
     ts, ys = _clipped(traj, name, a, b)
     i = int(np.argmax(ys))
@@ -140,7 +142,7 @@ def recovery_time(traj, name: str, level, *, start=None, stop=None) -> float:
     Returns
     -------
     float
-        Time in days (not the delay: subtract the perturbation time for that); ``nan`` if
+        The time (not the delay: subtract the perturbation time for that); ``nan`` if
         ``name`` does not regain ``level`` before ``stop``, or never fell below it.
     """
     a, b = _window(traj, start, stop)

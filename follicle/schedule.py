@@ -6,10 +6,13 @@ the parameter vector and the constant infusion input. :func:`follicle.simulate` 
 each segment separately and applies bolus jumps at the breakpoints, so discontinuities are
 resolved exactly and never smoothed.
 
-Times and amounts take units: numbers mean days for times and the target's own unit for
-amounts (or the event's ``unit`` when it has one); strings (``"3 day"``, ``"2 mg/kg"``) and
-pint quantities are converted. An event shows its units when printed, as a warning quotes
-it: ``Bolus('D_wnt', 2 mg/kg, day 22)``.
+Times and amounts take units. A bare-number time is in the event's ``time_unit``, and
+without one in the time unit of the model the schedule runs on (:attr:`Model.time_unit
+<follicle.Model.time_unit>`, days for the biology); a time given as text (``"3 day"``,
+``"90 min"``) or a pint quantity keeps its own unit, and :func:`resolve` converts it to the
+model's. Amounts are in the target's own unit (or the event's ``unit`` when it has one);
+text and quantities are converted. An event shows its units when printed, as a warning
+quotes it: ``Bolus('D_wnt', 2 mg/kg, day 22)``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pint
 
 from follicle import limits
 from follicle.errors import (
@@ -31,9 +35,9 @@ from follicle.errors import (
     UnknownNameError,
     shown,
 )
-from follicle.units import Q_, TIME_UNIT, as_magnitude, parse_unit
+from follicle.units import Q_, as_magnitude, parse_quantity, parse_unit
 
-__all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "repeat"]
+__all__ = ["Bolus", "Infusion", "ParameterStep", "Schedule", "in_unit", "repeat"]
 
 
 def _name(value, what: str) -> None:
@@ -76,15 +80,70 @@ def _shown(value, unit: str, default: str) -> str:
     return f"{value:~P}" if hasattr(value, "units") else str(value)
 
 
-def _days(start: float, stop: float) -> str:
-    return f"from day {start:g}" if math.isinf(stop) else f"days {start:g}-{stop:g}"
+def _when(time: float, unit: str) -> str:
+    """A time for display: ``day 22``, ``22 h``, or ``t = 22`` in the model's unit."""
+    if unit == "day":
+        return f"day {time:g}"
+    return f"{time:g} {unit}" if unit else f"t = {time:g}"
 
 
-def _time(value, what: str) -> float:
+def _interval(start: float, stop: float, unit: str) -> str:
+    if unit == "day":
+        return f"from day {start:g}" if math.isinf(stop) else f"days {start:g}-{stop:g}"
+    if math.isinf(stop):
+        return f"from t = {start:g}" if not unit else f"from {start:g} {unit}"
+    return f"t = {start:g}-{stop:g}" if not unit else f"{start:g}-{stop:g} {unit}"
+
+
+def _time(value, unit: str, what: str) -> tuple[float, str]:
+    """``value`` as ``(number, unit)``: a bare number stays in ``unit`` (``""``: the time
+    unit of the model the schedule runs on); text or a quantity carries its own unit, which
+    must be a time."""
     try:
-        return as_magnitude(value, TIME_UNIT, what=what)
+        if isinstance(value, str):
+            value = parse_quantity(value, what=what)
+        if isinstance(value, pint.Quantity):
+            if not value.check("[time]"):
+                raise UnitError(
+                    f"{what}: {value:~P} is not a time; give e.g. '3 day' or '90 min', or a "
+                    "bare number in the model's time unit"
+                )
+            unit = str(value.units)
+            value = value.magnitude
+        if not isinstance(unit, str):
+            raise ScheduleError(f"{what}: the time unit must be text such as 'day'")
+        if unit:
+            parse_unit(unit, what=f"{what}: time unit")
+        return as_magnitude(value, "dimensionless", what=what), unit
     except (UnitError, ParameterValueError) as exc:
         raise ScheduleError(str(exc)) from None
+
+
+def _same_unit(first, second, unit: str, what: str) -> tuple[float, float, str]:
+    """Two times (a start and a stop, or a time and an interval) in one unit; a bare number
+    beside a time with a unit is ambiguous and refused."""
+    a, unit_a = _time(first, unit, what)
+    b, unit_b = _time(second, unit, what)
+    if unit_a == unit_b:
+        return a, b, unit_a
+    if not unit_a or not unit_b:
+        raise ScheduleError(
+            f"{what}: {shown(first)} and {shown(second)} mix a bare number (the model's time "
+            "unit) with a time in a unit; give both with units or both as numbers"
+        )
+    return a, float(Q_(b, unit_b).to(unit_a).magnitude), unit_a
+
+
+def in_unit(event, unit) -> Event:
+    """``event`` with its times as numbers in ``unit`` (a model's time unit): a time with
+    a unit is converted, a bare number is taken to be in ``unit`` already."""
+    target = parse_unit(unit)
+    factor = 1.0 if not event.time_unit else float(Q_(1.0, event.time_unit).to(target).m)
+    if isinstance(event, Bolus):
+        return replace(event, time=event.time * factor, time_unit=str(target))
+    return replace(
+        event, start=event.start * factor, stop=event.stop * factor, time_unit=str(target)
+    )
 
 
 @dataclass(frozen=True)
@@ -98,34 +157,40 @@ class Bolus:
     amount : float, str or pint.Quantity
         Non-negative, in the target's unit (or a compatible one, e.g. ``"2 mg/kg"``).
     time : float, str or pint.Quantity
-        When (days if a bare number).
+        When: a bare number in ``time_unit`` (or the model's time unit), or a time with a
+        unit (``"3 day"``).
     unit : str, optional
         The unit of a bare-number ``amount`` (default: the target's own unit), e.g. the
         ``"mg/kg"`` of :func:`follicle.models.dose`; printed with the amount.
+    time_unit : str, optional
+        The unit of a bare-number ``time`` (default: the model's time unit).
     """
 
     target: str
     amount: object
     time: object
     unit: str = ""
+    time_unit: str = ""
 
     def __post_init__(self):
         _name(self.target, "the target of a bolus")
         _unit(self, "amount")
-        when = _time(self.time, f"time of the bolus into {self.target!r}")
+        when, unit = _time(self.time, self.time_unit, f"time of the bolus into {self.target!r}")
         object.__setattr__(self, "time", when)
+        object.__setattr__(self, "time_unit", unit)
 
     def __repr__(self) -> str:
         amount = _shown(self.amount, self.unit, f"{self.target}'s unit")
-        return f"Bolus({self.target!r}, {amount}, day {self.time:g})"
+        return f"Bolus({self.target!r}, {amount}, {_when(self.time, self.time_unit)})"
 
 
 @dataclass(frozen=True)
 class Infusion:
     """A constant-rate input: ``d(target)/dt += rate`` for ``start <= t < stop``.
 
-    ``rate`` is in the target's unit per day (bare numbers), in ``unit`` if given, or a
-    quantity (``"0.5 mg/kg/day"``).
+    ``rate`` is in the target's unit per model time unit (bare numbers), in ``unit`` if
+    given, or a quantity (``"0.5 mg/kg/day"``); ``start`` and ``stop`` as a bolus's time
+    (both bare numbers, in ``time_unit`` or the model's, or both with units).
     """
 
     target: str
@@ -133,56 +198,63 @@ class Infusion:
     start: object
     stop: object
     unit: str = ""
+    time_unit: str = ""
 
     def __post_init__(self):
         _name(self.target, "the target of an infusion")
         _unit(self, "rate")
-        start = _time(self.start, f"start of the infusion into {self.target!r}")
-        stop = _time(self.stop, f"stop of the infusion into {self.target!r}")
+        start, stop, unit = _same_unit(
+            self.start, self.stop, self.time_unit, f"infusion into {self.target!r}"
+        )
         if stop <= start:
             raise ScheduleError(
-                f"infusion into {self.target!r}: stop ({stop:g} day) must be after start "
-                f"({start:g} day)"
+                f"infusion into {self.target!r}: stop ({_when(stop, unit)}) must be after "
+                f"start ({_when(start, unit)})"
             )
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "time_unit", unit)
 
     def __repr__(self) -> str:
-        rate = _shown(self.rate, self.unit, f"{self.target}'s unit per day")
-        return f"Infusion({self.target!r}, {rate}, {_days(self.start, self.stop)})"
+        rate = _shown(self.rate, self.unit, f"{self.target}'s unit per time unit")
+        interval = _interval(self.start, self.stop, self.time_unit)
+        return f"Infusion({self.target!r}, {rate}, {interval})"
 
 
 @dataclass(frozen=True)
 class ParameterStep:
     """Parameter ``parameter`` takes ``value`` for ``start <= t < stop``.
 
-    ``stop=None`` keeps the value to the end of the simulation.
+    ``stop=None`` keeps the value to the end of the simulation; times as for
+    :class:`Infusion`.
     """
 
     parameter: str
     value: object
     start: object
     stop: object = None
+    time_unit: str = ""
 
     def __post_init__(self):
         _name(self.parameter, "the parameter of a step")
-        start = _time(self.start, f"start of the step of {self.parameter!r}")
-        stop = (
-            math.inf
-            if self.stop is None
-            else _time(self.stop, f"stop of the step of {self.parameter!r}")
-        )
+        what = f"step of {self.parameter!r}"
+        if self.stop is None or (isinstance(self.stop, float) and math.isinf(self.stop)):
+            start, unit = _time(self.start, self.time_unit, what)
+            stop = math.inf
+        else:
+            start, stop, unit = _same_unit(self.start, self.stop, self.time_unit, what)
         if stop <= start:
             raise ScheduleError(
-                f"step of {self.parameter!r}: stop ({stop:g} day) must be after start "
-                f"({start:g} day)"
+                f"{what}: stop ({_when(stop, unit)}) must be after start ({_when(start, unit)})"
             )
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "time_unit", unit)
 
     def __repr__(self) -> str:
         value = _shown(self.value, "", f"{self.parameter}'s unit")
-        return f"ParameterStep({self.parameter!r}, {value}, {_days(self.start, self.stop)})"
+        interval = _interval(self.start, self.stop, self.time_unit)
+        return f"ParameterStep({self.parameter!r}, {value}, {interval})"
 
 
 Event = Bolus | Infusion | ParameterStep
@@ -191,15 +263,25 @@ Event = Bolus | Infusion | ParameterStep
 def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
     """``times`` copies of ``event``, the k-th shifted by ``k * every`` (k = 0, 1, ...).
 
+    A bare-number ``every`` is in the event's time unit; an event whose times are bare
+    numbers, repeated at an interval with a unit (``every="7 day"``), has its times read in
+    that unit.
+
     Examples
     --------
     >>> doses = repeat(Bolus("drug", "2 mg/kg", "3 day"), every="7 day", times=4)
     >>> [d.time for d in doses]
     [3.0, 10.0, 17.0, 24.0]
     """
-    period = _time(every, "repeat interval")
+    if not isinstance(event, Bolus | Infusion | ParameterStep):
+        raise ScheduleError(f"cannot repeat {event!r}: not a schedule event")
+    period, unit = _time(every, event.time_unit, "repeat interval")
+    if not event.time_unit:  # the event's bare numbers are in the interval's unit
+        event = replace(event, time_unit=unit)
+    elif unit != event.time_unit:
+        period = float(Q_(period, unit).to(event.time_unit).magnitude)
     if period <= 0:
-        raise ScheduleError(f"repeat interval must be > 0 day, got {period:g} day")
+        raise ScheduleError(f"repeat interval must be > 0, got {shown(every)}")
     if not isinstance(times, int) or isinstance(times, bool) or times < 1:
         raise ScheduleError(f"repeat count must be a whole number >= 1, got {times!r}")
     limits.check("events", times, "the repeat count")
@@ -212,14 +294,12 @@ def repeat(event: Event, every, times: int) -> tuple[Event, ...]:
             if event.stop > event.start + period:
                 raise ScheduleError(
                     f"repeated infusion into {event.target!r} lasts longer "
-                    f"({event.stop - event.start:g} day) than the repeat interval "
-                    f"({period:g} day)"
+                    f"({event.stop - event.start:g}) than the repeat interval ({period:g}, "
+                    f"in {event.time_unit or 'the model time unit'})"
                 )
             out.append(replace(event, start=event.start + shift, stop=event.stop + shift))
-        elif isinstance(event, ParameterStep):
-            out.append(replace(event, start=event.start + shift, stop=event.stop + shift))
         else:
-            raise ScheduleError(f"cannot repeat {event!r}: not a schedule event")
+            out.append(replace(event, start=event.start + shift, stop=event.stop + shift))
     return tuple(out)
 
 
@@ -287,13 +367,17 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
     """
     state_index = {n: i for i, n in enumerate(model.state_names)}
     param_index = {n: i for i, n in enumerate(model.parameter_names)}
+    unit = model.time_unit
     n = len(state_index)
     breaks = {t0, t1}
     boluses: list[tuple[float, int, float]] = []
     infusions: list[tuple[float, float, int, float]] = []
     steps: list[tuple[float, float, int, float]] = []
-    for ev in schedule.events:
-        _check_within(ev, t0, t1)
+    for given in schedule.events:
+        if not isinstance(given, Bolus | Infusion | ParameterStep):
+            raise ScheduleError(f"{given!r} is not a schedule event")
+        ev = in_unit(given, unit)
+        _check_within(given, ev, t0, t1)
         if isinstance(ev, Bolus | Infusion):
             if ev.target not in state_index:
                 raise UnknownNameError("dose target (state)", ev.target, state_index)
@@ -304,8 +388,8 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
             )
             if amount < 0:
                 raise ScheduleError(
-                    f"bolus into {ev.target!r} at day {ev.time:g}: amount {amount:g} "
-                    f"{state.unit} is negative; doses must be >= 0"
+                    f"bolus into {ev.target!r} at {_when(ev.time, ev.time_unit)}: amount "
+                    f"{amount:g} {state.unit} is negative; doses must be >= 0"
                 )
             if t0 <= ev.time <= t1:
                 boluses.append((ev.time, state_index[ev.target], amount))
@@ -313,12 +397,12 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
         elif isinstance(ev, Infusion):
             rate = as_magnitude(
                 _given(ev.rate, ev.unit),
-                f"({state.unit})/day",
+                f"({state.unit})/({unit})",
                 what=f"infusion rate into {ev.target!r}",
             )
             if rate < 0:
                 raise ScheduleError(
-                    f"infusion into {ev.target!r}: rate {rate:g} {state.unit}/day is negative"
+                    f"infusion into {ev.target!r}: rate {rate:g} {state.unit}/{unit} is negative"
                 )
             infusions.append((ev.start, ev.stop, state_index[ev.target], rate))
             breaks.update(x for x in (ev.start, ev.stop) if t0 < x < t1)
@@ -328,9 +412,7 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
             value = model.parameters[ev.parameter].validate(ev.value)
             steps.append((ev.start, ev.stop, param_index[ev.parameter], value))
             breaks.update(x for x in (ev.start, ev.stop) if t0 < x < t1)
-        else:
-            raise ScheduleError(f"{ev!r} is not a schedule event")
-    _check_overlaps(steps, model.parameter_names)
+    _check_overlaps(steps, model.parameter_names, unit)
     points = sorted(breaks)
     segments = []
     for a, b in itertools.pairwise(points):
@@ -357,23 +439,22 @@ def resolve(schedule: Schedule, model, t0: float, t1: float, base_params: np.nda
     return segments, (final if final.any() else None)
 
 
-def _check_within(ev, t0: float, t1: float) -> None:
-    """Warn about an event wholly outside ``[t0, t1]``: it is not given, and the run does
-    not show its effect (a schedule written for a longer run is still valid)."""
-    if not isinstance(ev, Bolus | Infusion | ParameterStep):
-        return
+def _check_within(given, ev, t0: float, t1: float) -> None:
+    """Warn about an event (``given``; ``ev``, in the model's time unit) wholly outside
+    ``[t0, t1]``: it is not given, and the run does not show its effect (a schedule written
+    for a longer run is still valid)."""
     first, last = (ev.time, ev.time) if isinstance(ev, Bolus) else (ev.start, ev.stop)
     if last < t0 or (last == t0 and not isinstance(ev, Bolus)):
-        where = f"ends before the run starts at day {t0:g}, so it is not given; start the run "
-        where += "earlier to include it"
+        where = f"ends before the run starts at {_when(t0, ev.time_unit)}, so it is not given; "
+        where += "start the run earlier to include it"
     elif first > t1 or (first == t1 and not isinstance(ev, Bolus)):
-        where = f"starts after the run ends at day {t1:g}, so it is not given"
+        where = f"starts after the run ends at {_when(t1, ev.time_unit)}, so it is not given"
     else:
         return
-    warnings.warn(f"{ev!r} {where}", FollicleWarning, stacklevel=4)
+    warnings.warn(f"{given!r} {where}", FollicleWarning, stacklevel=4)
 
 
-def _check_overlaps(steps, names):
+def _check_overlaps(steps, names, unit):
     by_param: dict[int, list[tuple[float, float]]] = {}
     for start, stop, j, _ in steps:
         by_param.setdefault(j, []).append((start, stop))
@@ -383,5 +464,5 @@ def _check_overlaps(steps, names):
             if b0 < a1:
                 raise ScheduleError(
                     f"parameter {names[j]!r} has overlapping steps [{a0:g}, {a1:g}) and "
-                    f"[{b0:g}, {b1:g}) day; which value applies is ambiguous"
+                    f"[{b0:g}, {b1:g}) {unit}; which value applies is ambiguous"
                 )

@@ -48,7 +48,7 @@ from follicle.codegen.arrays import (
     positional_expressions,
 )
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
-from follicle.schedule import ParameterStep, Schedule, resolve
+from follicle.schedule import ParameterStep, Schedule, in_unit, resolve
 from follicle.simulate import DEFAULT_RTOL, absolute_tolerances, output_times, time_span
 
 __all__ = ["Sensitivities", "simulate_sensitivities"]
@@ -136,7 +136,7 @@ class Sensitivities:
     Attributes
     ----------
     t : ndarray, shape (T,)
-        Output times in days.
+        Output times, in the model's time unit.
     names : tuple of str
         States, then observables (as in :class:`~follicle.Trajectory`).
     values : ndarray, shape (len(names), T)
@@ -222,8 +222,8 @@ def simulate_sensitivities(
         if p not in model.parameters:
             raise UnknownNameError("parameter", p, names)
     cols = np.array([names.index(p) for p in parameters], dtype=np.intp)
-    t0, t1 = time_span(days, t_span)
-    times = output_times(t_eval, t0, t1)
+    t0, t1 = time_span(days, t_span, model.time_unit)
+    times = output_times(t_eval, t0, t1, model.time_unit)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial, p0)
     sched = Schedule.of(schedule)
@@ -272,7 +272,8 @@ def simulate_sensitivities(
 def _live_columns(schedule, model, cols, time) -> np.ndarray:
     """1 for each differentiated parameter in effect at ``time``, 0 while a step overrides it."""
     live = np.ones(cols.size)
-    for ev in schedule.events:
+    for given in schedule.events:
+        ev = in_unit(given, model.time_unit)
         if isinstance(ev, ParameterStep) and ev.start <= time < ev.stop:
             j = model.parameter_names.index(ev.parameter)
             live[cols == j] = 0.0

@@ -97,9 +97,10 @@ class _NonFinite(Exception):
         self.t, self.y, self.values, self.what = t, y, values, what
 
 
-def time_span(days, t_span) -> tuple[float, float]:
-    """The run's ``(start, stop)`` in days from ``days`` (a duration from 0) or ``t_span``,
-    each a number of days or a quantity; exactly one is given.
+def time_span(days, t_span, unit=TIME_UNIT) -> tuple[float, float]:
+    """The run's ``(start, stop)`` in the model's time ``unit`` from ``days`` (a duration
+    from 0) or ``t_span``, each a bare number in ``unit`` or a quantity; exactly one is
+    given.
 
     Raises
     ------
@@ -111,27 +112,33 @@ def time_span(days, t_span) -> tuple[float, float]:
         raise TimeSpanError("give exactly one of days=<duration> or t_span=(start, stop)")
     try:
         if days is not None:
-            t0, t1 = 0.0, as_magnitude(days, TIME_UNIT, what="days")
+            t0, t1 = 0.0, as_magnitude(days, unit, what="days")
         else:
             if len(t_span) != 2:
                 raise TimeSpanError(f"t_span must be (start, stop), got {t_span!r}")
-            t0 = as_magnitude(t_span[0], TIME_UNIT, what="t_span start")
-            t1 = as_magnitude(t_span[1], TIME_UNIT, what="t_span stop")
+            t0 = as_magnitude(t_span[0], unit, what="t_span start")
+            t1 = as_magnitude(t_span[1], unit, what="t_span stop")
     except (UnitError, ParameterValueError) as exc:
         raise TimeSpanError(str(exc)) from None
     if not t1 > t0:
         raise TimeSpanError(
-            f"the time span [{t0:g}, {t1:g}] day is empty or reversed; the stop must be later "
-            "than the start"
+            f"the time span [{t0:g}, {t1:g}] {unit} is empty or reversed; the stop must be "
+            "later than the start"
         )
-    limits.check("span", t1 - t0, "the simulated span")
+    limits.check("span", (t1 - t0) * _days_per(unit), "the simulated span (in days)")
     return t0, t1
 
 
-def output_times(t_eval, t0, t1) -> np.ndarray:
-    """The output times of a run over ``[t0, t1]``: ``t_eval`` checked (strictly
-    increasing, finite, inside the span; a pint quantity array is converted to days), or
-    by default a grid of at least 201 points and ten per day.
+def _days_per(unit) -> float:
+    """Days in one ``unit`` of time."""
+    return float((1 * unit).to(TIME_UNIT).magnitude)
+
+
+def output_times(t_eval, t0, t1, unit=TIME_UNIT) -> np.ndarray:
+    """The output times of a run over ``[t0, t1]`` (in the model's time ``unit``):
+    ``t_eval`` checked (strictly increasing, finite, inside the span; a pint quantity
+    array is converted to ``unit``), or by default a grid of at least 201 points and ten
+    per day.
 
     Raises
     ------
@@ -139,15 +146,16 @@ def output_times(t_eval, t0, t1) -> np.ndarray:
         Times that are not numbers, not increasing, outside the span, or too many.
     """
     if t_eval is None:
-        n = max(201, math.ceil((t1 - t0) * _POINTS_PER_DAY) + 1)
+        n = max(201, math.ceil((t1 - t0) * _days_per(unit) * _POINTS_PER_DAY) + 1)
+        limits.check("output_points", n, "the default output grid (ten points per day)")
         return np.linspace(t0, t1, n)
     if hasattr(t_eval, "to"):  # a pint quantity array
-        t_eval = t_eval.to(TIME_UNIT).magnitude
+        t_eval = t_eval.to(unit).magnitude
     try:
         times = np.atleast_1d(np.asarray(t_eval, dtype=float))
     except (TypeError, ValueError):
         raise TimeSpanError(
-            f"t_eval must be increasing numbers (days), got {shown(t_eval)}"
+            f"t_eval must be increasing numbers (in {unit}), got {shown(t_eval)}"
         ) from None
     if times.ndim != 1:
         raise TimeSpanError(f"t_eval must be one sequence of times, got shape {times.shape}")
@@ -160,8 +168,8 @@ def output_times(t_eval, t0, t1) -> np.ndarray:
         raise TimeSpanError("t_eval must be strictly increasing")
     if times[0] < t0 or times[-1] > t1:
         raise TimeSpanError(
-            f"t_eval runs from {times[0]:g} to {times[-1]:g} day, outside the simulated span "
-            f"[{t0:g}, {t1:g}] day"
+            f"t_eval runs from {times[0]:g} to {times[-1]:g} {unit}, outside the simulated "
+            f"span [{t0:g}, {t1:g}] {unit}"
         )
     return times
 
@@ -194,11 +202,13 @@ def simulate(
     ----------
     model : Model
     days : float, str or pint.Quantity, optional
-        Simulate ``[0, days]``. Give this or ``t_span``.
+        Simulate ``[0, days]``: the duration, a bare number in the model's time unit
+        (:attr:`Model.time_unit <follicle.Model.time_unit>`, days for the biology) or a
+        quantity (``"90 min"``). Give this or ``t_span``.
     t_span : (start, stop), optional
     t_eval : array_like, optional
-        Output times in days, increasing, inside the span. Default: 10 points per day
-        (at least 201).
+        Output times in the model's time unit (or a pint quantity array), increasing,
+        inside the span. Default: 10 points per day (at least 201).
     params : mapping, optional
         Parameter overrides ``{name: value}``; values may carry units. Each is checked
         against the parameter's declared range.
@@ -220,7 +230,7 @@ def simulate(
         ``1e-9 * scale`` for each state, where ``scale`` is the state's declared typical
         magnitude.
     max_step : float
-        Largest step in days (default unbounded).
+        Largest step, in the model's time unit (default unbounded).
 
     Returns
     -------
@@ -248,13 +258,14 @@ def simulate(
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {shown(rtol)}")
     if not (isinstance(max_step, int | float) and not isinstance(max_step, bool) and max_step > 0):
         raise ParameterValueError(
-            f"max_step must be a number of days > 0 (math.inf: no limit), got {shown(max_step)}"
+            f"max_step must be a number > 0 in the model's time unit (math.inf: no limit), "
+            f"got {shown(max_step)}"
         )
-    t0, t1 = time_span(days, t_span)
+    t0, t1 = time_span(days, t_span, model.time_unit)
     limits.check(
         "steps", (t1 - t0) / max_step, "the number of steps max_step forces (span / max_step)"
     )
-    times = output_times(t_eval, t0, t1)
+    times = output_times(t_eval, t0, t1, model.time_unit)
     p0 = model.parameter_vector(params)
     y = model.initial_vector(initial, p0)
     atol_vec = absolute_tolerances(model, atol)
@@ -318,6 +329,7 @@ def simulate(
             method, float(rtol), tuple(map(float, atol_vec)), segments=len(segments), **stats
         ),
         model_name=model.name,
+        time_unit=str(model.time_unit),
     )
 
 
@@ -372,6 +384,7 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
             segments=int(templates.n_segments[0]),
         ),
         model_name=model.name,
+        time_unit=str(model.time_unit),
     )
 
 
@@ -482,7 +495,7 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
     if sol.status == -1:
         name, value = _worst_state(model, sol)
         raise SolverError(
-            f"integration with {method} failed at t = {sol.t[-1]:.6g} day (segment "
+            f"integration with {method} failed at t = {sol.t[-1]:.6g} {model.time_unit} (segment "
             f"[{seg.start:g}, {seg.stop:g}]): {sol.message} The state that misbehaved is "
             f"{name!r} (value {value:.6g} {model.unit(name)}). Try a stiff method "
             "('BDF' or 'Radau'), looser tolerances, or check the parameters."
@@ -511,7 +524,8 @@ def _non_finite_message(model, bad):
             f"{bad.values.flat[flat]}"
         )
     return (
-        f"{what} at t = {bad.t:.6g} day (with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
+        f"{what} at t = {bad.t:.6g} {model.time_unit} "
+        f"(with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
         "a rate term divides by zero or overflows there. Check the parameter values and "
         "the initial state."
     )
@@ -533,7 +547,7 @@ def _check_nonnegative(model, times, out, atol):
         if row.size and row[worst] < -_NEGATIVE_SLACK * atol[i]:
             raise SolverError(
                 f"non-negative state {state.name!r} reached {row[worst]:.3g} {state.unit} at "
-                f"t = {times[worst]:.6g} day, beyond integration error; tighten rtol/atol "
-                "or check rate terms that remove more than is there"
+                f"t = {times[worst]:.6g} {model.time_unit}, beyond integration error; "
+                "tighten rtol/atol or check rate terms that remove more than is there"
             )
     return model.clip_nonnegative(out)

@@ -47,7 +47,7 @@ from follicle.model import conservation_violations, initial_matrix
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, output_times, time_span
-from follicle.units import Q_, TIME_UNIT, as_magnitude
+from follicle.units import Q_, as_magnitude
 
 __all__ = ["SweepResult", "sweep"]
 
@@ -272,7 +272,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
     if not isinstance(model, Model):
         raise FollicleError(f"sweep() needs a follicle Model, got {type(model).__name__}")
     design = axes if isinstance(axes, Design) else grid(axes)
-    t0, t1 = time_span(days, t_span)
+    t0, t1 = time_span(days, t_span, model.time_unit)
     named = dict(readout) if isinstance(readout, Mapping) else {_column_of(readout): readout}
     specs = {n: r for n, r in named.items() if isinstance(r, _SPECS)}
     functions = tuple((n, r) for n, r in named.items() if not isinstance(r, _SPECS))
@@ -282,7 +282,7 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
                 f"readout {name!r} is {fn!r}, which is neither a readout of "
                 "follicle.readouts nor a function of a Trajectory"
             )
-    grid_times = output_times(None, t0, t1) if functions else None
+    grid_times = output_times(None, t0, t1, model.time_unit) if functions else None
     plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=specs, t_eval=grid_times,
                      max_steps=max_steps, backend=backend)  # fmt: skip
     base = model.with_defaults(**dict(params or {})) if params else model
@@ -350,7 +350,7 @@ def _convert(name, column, unit, target) -> np.ndarray:
 
 def _readout_unit(model, readout) -> str:
     if isinstance(readout, CrossingTime) or getattr(readout, "what", "") == "time":
-        return str(TIME_UNIT)
+        return str(model.time_unit)
     if isinstance(readout, _SPECS):
         return model.unit(readout.name)
     return str(getattr(readout, "unit", ""))
@@ -385,6 +385,7 @@ class _Defaults:
     conservation_groups: tuple
     #: The compiled model when initial values are expressions of the parameters, else None.
     initial_compiled: object = None
+    time_unit: str = "day"
 
     @classmethod
     def of(cls, model, initial):
@@ -407,6 +408,7 @@ class _Defaults:
             model.conservation,
             model.conservation_groups,
             model.compiled if model.initial_expressions else None,
+            str(model.time_unit),
         )
 
     @property
@@ -501,8 +503,8 @@ def _member_schedule(job, row) -> Schedule:
         amounts = {state: float(row[c]) for c, state in job.amount_axes}
         schedule = Schedule(
             tuple(
-                Bolus(e.target, amounts[e.target], e.time,
-                      unit=job.model.states[e.target].unit)
+                dataclasses.replace(e, amount=amounts[e.target],
+                                    unit=job.model.states[e.target].unit)
                 if isinstance(e, Bolus) and e.target in amounts
                 else e
                 for e in schedule.events
@@ -572,6 +574,7 @@ def _apply(fn, model, plan, out, p, schedule, m) -> float:
         out["rejected"][m],
         out["segments"][m],
         model.name,
+        model.time_unit,
     )
     try:
         return float(fn(traj))

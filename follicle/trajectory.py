@@ -9,7 +9,7 @@ import numpy as np
 
 from follicle.errors import UnknownNameError
 from follicle.schedule import Schedule
-from follicle.units import Q_, TIME_UNIT
+from follicle.units import Q_
 
 __all__ = ["SolverStats", "Trajectory"]
 
@@ -65,7 +65,7 @@ class Trajectory:
     Attributes
     ----------
     t : ndarray
-        Output times in days.
+        Output times, in :attr:`time_unit`.
     names : tuple of str
         States first, then observables.
     units : tuple of str
@@ -76,9 +76,11 @@ class Trajectory:
     parameter_units : tuple of str
     schedule : Schedule
     events : tuple of (str, tuple of float)
-        Times (days) at which each requested threshold event was crossed.
+        Times at which each requested threshold event was crossed.
     stats : SolverStats
     model_name : str
+    time_unit : str
+        The model's unit of time (``"day"`` for the biology).
     """
 
     t: np.ndarray
@@ -92,6 +94,7 @@ class Trajectory:
     events: tuple[tuple[str, tuple[float, ...]], ...]
     stats: SolverStats
     model_name: str = ""
+    time_unit: str = "day"
 
     def __post_init__(self):
         object.__setattr__(self, "t", _readonly(self.t))
@@ -116,15 +119,15 @@ class Trajectory:
         return name in self.names
 
     def unit(self, name: str) -> str:
-        """Unit of a state or observable (``"day"`` for ``"t"``)."""
+        """Unit of a state or observable (:attr:`time_unit` for ``"t"``)."""
         if name == "t":
-            return str(TIME_UNIT)
+            return self.time_unit
         return self.units[self._index(name)]
 
     def quantity(self, name: str):
         """The time course of ``name`` as a pint quantity."""
         if name == "t":
-            return Q_(self.t, TIME_UNIT)
+            return Q_(self.t, self.time_unit)
         return Q_(self[name], self.unit(name))
 
     @property

@@ -6,7 +6,8 @@ dimension, for signals such as a WNT level whose absolute scale is unknown), plu
 ``nM``, ``mg/kg``, ``day``, ``week`` and ``year``.
 
 Inside a compiled model every number is a plain float in the unit declared for its state or
-parameter, and time is in days (:data:`TIME_UNIT`).
+parameter, and time is in the model's time unit (days, :data:`TIME_UNIT`, unless the model
+says otherwise).
 """
 
 from __future__ import annotations

@@ -73,7 +73,8 @@ def _schedule_of(text) -> Schedule:
 
 
 def trajectory_dataset(run):
-    """``run`` as a Dataset: one variable per state and observable over ``t`` (days)."""
+    """``run`` as a Dataset: one variable per state and observable over ``t`` (its time
+    unit in the coordinate's ``units``)."""
     xr = _xarray()
     t = xr.Variable("t", run.t, attrs={"units": run.unit("t")})
     data = {
@@ -120,6 +121,7 @@ def trajectory_from_dataset(dataset):
         events=tuple((n, tuple(ts)) for n, ts in json.loads(attrs["events"]).items()),
         stats=SolverStats(**{**stats, "atol": tuple(stats["atol"])}),
         model_name=str(attrs["model_name"]),
+        time_unit=str(dataset["t"].attrs.get("units", "day")),
     )
 
 
@@ -171,7 +173,7 @@ def ensemble_dataset(ensemble):
         "parameter_unit": ("parameter", list(ensemble.parameter_units)),
     }
     if ensemble.values is not None:
-        coords["t"] = xr.Variable("t", ensemble.t, attrs={"units": "day"})
+        coords["t"] = xr.Variable("t", ensemble.t, attrs={"units": ensemble.time_unit})
         data |= {
             n: xr.Variable(("member", "t"), ensemble.values[:, i], attrs={"units": u})
             for i, (n, u) in enumerate(zip(ensemble.names, ensemble.units, strict=True))
@@ -184,6 +186,7 @@ def ensemble_dataset(ensemble):
         "readouts": json.dumps(list(ensemble.readouts)),
         "schedules": json.dumps([_events(s) for s in ensemble.schedules]),
         "rtol": float(ensemble.rtol),
+        "time_unit": ensemble.time_unit,
         "atol": json.dumps([float(a) for a in ensemble.atol]),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
@@ -228,6 +231,7 @@ def ensemble_from_dataset(dataset):
         rtol=float(attrs["rtol"]),
         atol=tuple(json.loads(attrs["atol"])),
         model_name=str(attrs["model_name"]),
+        time_unit=str(attrs.get("time_unit", "day")),
     )
 
 

@@ -64,14 +64,15 @@ def dose(intervention: str, day, amount) -> Bolus:
         raise ScheduleError(f"{exc} (doses are given in {DOSE_UNIT})") from None
     if value < 0:
         raise ScheduleError(f"{what}: amount must be >= 0 {DOSE_UNIT}, got {value:g}")
-    return Bolus(DRUGS[intervention].state, value, day, unit=DOSE_UNIT)
+    return Bolus(DRUGS[intervention].state, value, day, unit=DOSE_UNIT, time_unit="day")
 
 
 def course(intervention: str, start, amount, *, every="1 day", times: int = 1):
-    """``times`` equal doses of a drug, ``every`` apart from ``start`` (a tuple of events)."""
+    """``times`` equal doses of a drug, ``every`` apart from ``start`` (a tuple of events;
+    bare numbers are days)."""
     return repeat(dose(intervention, start, amount), every=every, times=times)
 
 
 def induce_senescence(start, stop) -> ParameterStep:
     """Switch p14ARF-like senescence induction on from ``start`` until ``stop`` (days)."""
-    return ParameterStep("induction", 1.0, start, stop)
+    return ParameterStep("induction", 1.0, start, stop, time_unit="day")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from follicle.schedule import Bolus
+from follicle.schedule import Bolus, in_unit
 
 __all__ = ["OVERVIEW", "PHASES", "mark_doses", "overview", "phase_stack", "treated_vs_control"]
 
@@ -53,7 +53,9 @@ def phase_stack(ax, run, legend: bool = True) -> None:
 
 def mark_doses(ax, run, colour: str = "k") -> None:
     """Triangles along the top of ``ax`` at the times of ``run``'s doses."""
-    times = sorted({ev.time for ev in run.schedule.events if isinstance(ev, Bolus)})
+    times = sorted(
+        {in_unit(ev, run.time_unit).time for ev in run.schedule.events if isinstance(ev, Bolus)}
+    )
     ax.plot(
         times,
         [1.0] * len(times),

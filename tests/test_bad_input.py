@@ -241,7 +241,7 @@ def test_negative_infusion_rate(pk):
 
 
 def test_infusion_whose_stop_precedes_its_start():
-    with pytest.raises(fl.errors.ScheduleError, match=r"'drug'.*stop \(2 day\).*start \(5 day\)"):
+    with pytest.raises(fl.errors.ScheduleError, match=r"'drug'.*stop \(t = 2\).*start \(t = 5\)"):
         fl.Infusion("drug", 1.0, start=5, stop=2)
 
 

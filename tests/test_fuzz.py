@@ -405,8 +405,8 @@ def _stand_in(
     model, days=None, *, t_span=None, params=None, initial=None, schedule=None, **options
 ):
     """Everything simulate() checks before it integrates; then stop."""
-    t0, t1 = time_span(days, t_span)
-    output_times(options.get("t_eval"), t0, t1)
+    t0, t1 = time_span(days, t_span, model.time_unit)
+    output_times(options.get("t_eval"), t0, t1, model.time_unit)
     p = model.parameter_vector(params)
     model.initial_vector(initial)
     resolve(fl.Schedule.of(schedule), model, t0, t1, p)

@@ -162,7 +162,7 @@ def test_an_export_path_in_a_missing_folder_is_named(tmp_path):
         (
             lambda: fl.simulate(decay(), days=1, max_step=0),
             fl.errors.ParameterValueError,
-            "max_step must be a number of days > 0",
+            "max_step must be a number > 0 in the model's time unit",
         ),
         (lambda: fl.simulate(decay(), days=1, t_eval="abc"), fl.errors.TimeSpanError, "t_eval"),
         (

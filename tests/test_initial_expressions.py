@@ -95,7 +95,7 @@ def test_export_writes_an_initial_assignment_and_load_keeps_it(tmp_path):
     assert "<initialAssignment" in document
     loaded = fl.sbml.load(document)
     assert set(loaded.initial_expressions) == {"x"}
-    days = loaded.sbml.days(TIMES)
+    days = loaded.sbml.model_times(TIMES)
     run = fl.simulate(loaded, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0}, rtol=1e-10)
     np.testing.assert_allclose(run["x"], _closed(4.0), rtol=1e-7)
 
@@ -138,7 +138,7 @@ def test_an_sbml_initial_assignment_follows_the_parameters_it_uses():
     pytest.importorskip("libsbml")
     model = fl.sbml.load(_SBML)
     assert "k2" not in model.parameter_names and "k2" in model.observable_names
-    days = model.sbml.days(TIMES)
+    days = model.sbml.model_times(TIMES)
     run = fl.simulate(
         model, t_span=(0, days[-1]), t_eval=days, params={"a": 4.0, "k": 0.25}, rtol=1e-10
     )
@@ -154,7 +154,7 @@ def test_libroadrunner_agrees_on_the_initial_value_after_reset():
     rr = roadrunner.RoadRunner(_SBML)
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-14
-    days = model.sbml.days(TIMES)
+    days = model.sbml.model_times(TIMES)
     for a in (1.0, 4.0, 9.0):
         rr.setValue("a", a)
         rr.reset()

@@ -51,7 +51,7 @@ def test_a_reaction_in_concentration_decays_as_the_closed_form_with_its_time_uni
     assert model.sbml.time_unit == "hour" and not model.sbml.time_unit_declared
     assert model.state_names == ("S",) and model.sbml.compartment_of == {"S": "c"}
     hours = np.linspace(0, 6, 13)
-    days = model.sbml.days(hours)
+    days = model.sbml.model_times(hours)
     run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, **TIGHT)
     # The state is the amount, 3 * 2; k is per hour.
     np.testing.assert_allclose(run["S"], 6.0 * np.exp(-0.5 * hours), rtol=1e-8)
@@ -65,8 +65,10 @@ def test_a_declared_time_unit_wins_over_the_argument():
         document(DECAY, model_attributes='timeUnits="min_"', units=units), time_unit="hour"
     )
     assert model.sbml.time_unit_declared and model.sbml.seconds_per_time_unit == 60.0
-    run = fl.simulate(model, t_span=(0, "10 min"), t_eval=[0, 10 / 1440], **TIGHT)
+    assert str(model.time_unit) == "minute"  # the model runs in the document's unit
+    run = fl.simulate(model, t_span=(0, "10 min"), t_eval=[0, 10], **TIGHT)
     assert run["S"][-1] == pytest.approx(6.0 * math.exp(-5.0), rel=1e-8)
+    assert run.time_unit == "minute" and run.quantity("t")[-1].to("second").m == 600
 
 
 @pytest.mark.parametrize(
@@ -231,7 +233,7 @@ def test_a_linear_system_of_algebraic_rules_is_solved_jointly():
     body = _with_parameters(DECAY, "x", "y")
     model = fl.sbml.load(document(body + _algebraic("x + y - S", "x - 2 * y - k")))
     t = np.array([0.0, 1.0, 2.0])
-    run = fl.simulate(model, t_span=(0, 2 / 86400), t_eval=t / 86400, **TIGHT)
+    run = fl.simulate(model, t_span=(0, 2), t_eval=t, **TIGHT)
     s = 3.0 * np.exp(-0.5 * t)
     np.testing.assert_allclose(run["x"], (2 * s + 0.5) / 3, rtol=1e-9)
     np.testing.assert_allclose(run["y"], (s - 0.5) / 3, rtol=1e-9)

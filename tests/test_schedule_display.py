@@ -31,10 +31,16 @@ def test_a_drug_dose_prints_its_unit_and_day():
     ("event", "shown"),
     [
         (fl.Bolus("X", "3 nM", "2 day"), "Bolus('X', 3 nM, day 2)"),
-        (fl.Bolus("X", 3, 2), "Bolus('X', 3 (X's unit), day 2)"),
-        (fl.Infusion("X", 0.5, 1, 3, unit="uM/day"), "Infusion('X', 0.5 uM/day, days 1-3)"),
-        (fl.Infusion("X", 0.5, 1, 3), "Infusion('X', 0.5 (X's unit per day), days 1-3)"),
-        (fl.ParameterStep("k_deg", "2 1/day", 4), "ParameterStep('k_deg', 2 1/day, from day 4)"),
+        (fl.Bolus("X", 3, 2), "Bolus('X', 3 (X's unit), t = 2)"),
+        (fl.Bolus("X", 3, 2, time_unit="day"), "Bolus('X', 3 (X's unit), day 2)"),
+        (fl.Bolus("X", 3, "90 min"), "Bolus('X', 3 (X's unit), 90 minute)"),
+        (fl.Infusion("X", 0.5, 1, 3, unit="uM/day"), "Infusion('X', 0.5 uM/day, t = 1-3)"),
+        (
+            fl.Infusion("X", 0.5, "1 day", "3 day"),
+            "Infusion('X', 0.5 (X's unit per time unit), days 1-3)",
+        ),
+        (fl.ParameterStep("k_deg", "2 1/day", 4), "ParameterStep('k_deg', 2 1/day, from t = 4)"),
+        (fl.ParameterStep("k", 2, "1 h", "3 h"), "ParameterStep('k', 2 (k's unit), 1-3 hour)"),
         (
             fl.models.induce_senescence(0, 21),
             "ParameterStep('induction', 1 (induction's unit), days 0-21)",
@@ -51,7 +57,7 @@ def test_the_warning_about_a_late_dose_quotes_it_with_units():
         fl.simulate(one_compartment(), days=5, schedule=fl.Bolus("drug", 2, 22, unit="mg/kg"))
     (warning,) = [w for w in caught if issubclass(w.category, FollicleWarning)]
     assert str(warning.message).startswith(
-        "Bolus('drug', 2 mg/kg, day 22) starts after the run ends at day 5"
+        "Bolus('drug', 2 mg/kg, t = 22) starts after the run ends at day 5"
     )
 
 

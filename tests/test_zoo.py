@@ -323,7 +323,7 @@ def test_the_shipped_repressilator_loads_and_oscillates():
     model = fl.sbml.load(zoo.SBML["Elowitz_Nature2000"], time_unit="minute")
     assert model.state_names[:3] == ("X_protein", "Y_protein", "Z_protein")
     minutes = np.linspace(0, 1000, 201)
-    days = model.sbml.days(minutes)
+    days = model.sbml.model_times(minutes)
     run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"init_X_protein": 7.0})
     assert run["X_protein"][0] == pytest.approx(7.0 * model.parameters["cell"].value)
     gfp = run["GFP"]

@@ -11,7 +11,7 @@ import numpy as np
 from follicle.analysis.results import Cycle
 from follicle.analysis.system import check_model
 from follicle.model import Model
-from follicle.units import TIME_UNIT, as_magnitude
+from follicle.units import as_magnitude
 
 #: Relative swing below which a variable counts as constant in :func:`find_cycle`: well
 #: above the integration noise a weakly damped focus keeps ringing with (about 1e-6 at
@@ -123,9 +123,11 @@ def find_cycle(
     from follicle.simulate import simulate
 
     check_model(model)
-    total = as_magnitude(days, TIME_UNIT, what="days")
+    total = as_magnitude(days, model.time_unit, what="days")
     start = (
-        total / 2 if transient is None else as_magnitude(transient, TIME_UNIT, what="transient")
+        total / 2
+        if transient is None
+        else as_magnitude(transient, model.time_unit, what="transient")
     )
     if not 0 <= start < total:
         raise TimeSpanError(

@@ -14,7 +14,7 @@ from follicle.errors import (
     FollicleError,
 )
 from follicle.model import Model, t
-from follicle.units import TIME_UNIT, as_magnitude
+from follicle.units import as_magnitude
 
 #: Newton iterations stop when the step is below this (relative to the state's size).
 STEP_TOL = 1e-10
@@ -43,7 +43,7 @@ def frozen_time(model: Model, time) -> tuple[float, float | None]:
                 "the quasi-steady states at that time"
             )
         return 0.0, None
-    value = as_magnitude(time, TIME_UNIT, what="time")
+    value = as_magnitude(time, model.time_unit, what="time")
     return value, value
 
 

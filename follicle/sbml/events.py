@@ -84,7 +84,7 @@ class Event:
 class _Execution(NamedTuple):
     """A triggered event waiting to be executed."""
 
-    due: float  #: the execution time, days
+    due: float  #: the execution time, in the model's time unit
     event: int  #: index in :attr:`EventModel.events`
     values: tuple | None  #: the assignments' values from the trigger time, or None
     order: int  #: when it was triggered (orders executions without priorities)
@@ -225,9 +225,9 @@ class EventModel:
                 if not delay >= 0:
                     raise SBMLImportError(
                         f"event {self.events[k].sid!r}: the delay is {delay:g} at "
-                        f"t = {time:g} day, which is negative or not a number"
+                        f"t = {time:g} {self.model.time_unit}, which is negative or not a number"
                     )
-                due = time + float(self.sbml.days(delay))
+                due = time + float(self.sbml.model_times(delay))
             values = self._values(k, time, y, p) if self.events[k].use_trigger_values else None
             kept.append(_Execution(due, k, values, next(self._order)))
         return tuple(kept)
@@ -318,13 +318,14 @@ class EventModel:
         if budget[0] < 0:
             if budget[1]:
                 raise SBMLImportError(
-                    f"events of equal priority execute together at t = {time:g} day, and "
-                    f"more than {_CASCADE} executions do not settle whether the result "
+                    f"events of equal priority execute together at t = {time:g} "
+                    f"{self.model.time_unit}, and more than {_CASCADE} executions do not settle "
+                    "whether the result "
                     "depends on their order, which SBML makes random"
                 )
             raise SolverError(
-                f"more than {_CASCADE} event executions at t = {time:g} day: the events "
-                "keep triggering each other"
+                f"more than {_CASCADE} event executions at t = {time:g} "
+                f"{self.model.time_unit}: the events keep triggering each other"
             )
         y, p = self._execute(execution, time, y, p)
         after = self._truth(self._signs(time, y, p, step, crossing))
@@ -349,8 +350,9 @@ class EventModel:
         if any(not _same(outcomes[0], o) for o in outcomes[1:]):
             names = ", ".join(repr(self.events[x.event].sid) for x in tied)
             raise SBMLImportError(
-                f"events {names} execute together at t = {time:g} day with equal "
-                "priorities, and the result depends on their order, which SBML makes random"
+                f"events {names} execute together at t = {time:g} {self.model.time_unit} "
+                "with equal priorities, and the result depends on their order, which SBML "
+                "makes random"
             )
         return outcomes[0]
 
@@ -364,8 +366,8 @@ class EventModel:
 
     # -- integration ---------------------------------------------------------------------
     def simulate(self, t_eval, *, rtol=1e-6, atol=1e-9, method="LSODA", max_step=None) -> EventRun:
-        """Integrate from ``t_eval[0]`` (days; the document's initial values hold there)
-        to ``t_eval[-1]``, applying the events.
+        """Integrate from ``t_eval[0]`` (in the model's time unit; the document's initial
+        values hold there) to ``t_eval[-1]``, applying the events.
 
         The integration goes piecewise: a piece ends where a trigger relation changes
         sign, at the next pending execution, or at the end; the events are applied there
@@ -374,12 +376,12 @@ class EventModel:
         Parameters
         ----------
         t_eval : array_like
-            Increasing output times in days.
+            Increasing output times in the model's time unit.
         rtol, atol : float or array
         method : {"LSODA", "BDF", "Radau"}
             A stiff :func:`scipy.integrate.solve_ivp` method (given the model's Jacobian).
         max_step : float, optional
-            The longest step of the solver in days; by default the mean interval between
+            The longest step of the solver; by default the mean interval between
             output times. Triggers are watched at the solver's steps: a trigger that turns
             true and false again within one step is missed.
 
@@ -447,7 +449,10 @@ class EventModel:
                 max_step=max_step,
             )
             if sol.status == -1:
-                raise SolverError(f"integration failed at t = {sol.t[-1]:g} day: {sol.message}")
+                raise SolverError(
+                    f"integration failed at t = {sol.t[-1]:g} {self.model.time_unit}: "
+                    f"{sol.message}"
+                )
             # The piece ends at a trigger, at a pending execution, or (None) at the end.
             end = None
             if sol.status == 1:
@@ -466,7 +471,9 @@ class EventModel:
                 break
             stalled = stalled + 1 if end <= start else 0
             if stalled > _CASCADE:
-                raise SolverError(f"the integration makes no progress at t = {start:g} day")
+                raise SolverError(
+                    f"the integration makes no progress at t = {start:g} {self.model.time_unit}"
+                )
             start = end
             # Every relation at zero there (not only the one that stopped the solver: equal
             # triggers cross a round-off apart) counts on the side it moves to.

@@ -35,7 +35,7 @@ parameter
 observable
     A ``<parameter constant="false">`` set by an ``<assignmentRule>``.
 time ``t``
-    The ``time`` csymbol; the model's time unit is the day.
+    The ``time`` csymbol, in the model's time unit (the document's ``timeUnits``).
 maths
     sympy is written as MathML node by node; ``Heaviside(x)`` becomes
     ``piecewise(1, x >= 0, 0)`` (H(0) = 1, as the engine computes it).
@@ -100,7 +100,7 @@ import sympy as sp
 
 from follicle.errors import ExportError
 from follicle.schedule import Schedule, resolve
-from follicle.units import TIME_UNIT, expression_unit, parse_unit, ureg
+from follicle.units import expression_unit, parse_unit, ureg
 
 __all__ = ["LEVEL", "VERSION", "export", "sbml_ids", "to_file"]
 
@@ -617,7 +617,7 @@ class _Writer:
         _check(self.m.setId(_unique(model_id, set())), f"the model id for {model.name!r}")
         self.m.setName(model.name)
         self.units = _Units(libsbml, sbml_model)
-        _check(self.m.setTimeUnits(self.units(TIME_UNIT, "time")), "the time unit")
+        _check(self.m.setTimeUnits(self.units(model.time_unit, "time")), "the time unit")
         conversions: dict[sp.Symbol, tuple[float, pint.Unit]] = {}
 
         def factor(value, source, target):
@@ -638,10 +638,12 @@ class _Writer:
     def _unit_of(self, symbol):
         if symbol.name in self.obs_units:
             return self.obs_units[symbol.name]
-        return TIME_UNIT if symbol.name == "t" else parse_unit(self.model.unit(symbol.name))
+        if symbol.name == "t":
+            return self.model.time_unit
+        return parse_unit(self.model.unit(symbol.name))
 
     def _rate_unit(self, i):
-        return parse_unit(self.model.states[self.model.state_names[i]].unit) / TIME_UNIT
+        return parse_unit(self.model.states[self.model.state_names[i]].unit) / self.model.time_unit
 
     def _parameter(self, kind, sid, name, value, unit, constant, notes):
         what = f"{kind} {name!r}"
@@ -854,7 +856,7 @@ class _Writer:
         when = self.math.node(
             "RELATIONAL_GEQ",
             self.math.time(),
-            self.math.number(day, self.units(TIME_UNIT, "time")),
+            self.math.number(day, self.units(self.model.time_unit, "time")),
         )
         _check(trigger.setMath(when), f"the trigger at day {day:g}")
         for target, value, _ in changes:
@@ -879,7 +881,8 @@ class _Writer:
             )
         text = _notes(
             f"{self.model.name}, exported by follicle {__version__} as SBML Level {LEVEL} "
-            f"Version {VERSION}. Time is in days. States in the extent unit are species "
+            f"Version {VERSION}. Time is in {self.model.time_unit}s. States in the extent unit "
+            "are species "
             "(amounts, in a compartment of size 1) changed by reactions, the others "
             "parameters with a rate rule; each observable is a parameter with an "
             "assignment rule.",

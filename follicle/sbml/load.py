@@ -64,13 +64,14 @@ maths
     and logic, ``pi``, ``exponentiale``, ``true``, ``false``, ``infinity``,
     ``notanumber``, ``avogadro`` and ``time``.
 time
-    The engine's time is the day. The document's ``timeUnits`` (a unit of time; Level 2's
-    default is the second) is kept in ``model.sbml.time_unit``; a document that declares
-    none takes the ``time_unit`` argument (default ``"second"``). A fixed parameter
-    ``per_<unit>`` (one per document time unit: ``1/<unit>`` for a second, minute, hour,
-    day or week, else in ``1/second``) multiplies every rate and the ``time`` csymbol, so
-    the engine's unit check converts everything to days: simulate for ``"100 s"`` or
-    ``100 / 86400`` days, not ``100`` (``model.sbml.days`` converts).
+    The document's ``timeUnits`` (a unit of time; Level 2's default is the second) is the
+    model's time unit (:attr:`Model.time_unit <follicle.Model.time_unit>`; a unit other
+    than a second, minute, hour, day or week becomes seconds), kept as written in
+    ``model.sbml.time_unit``; a document that declares none takes the ``time_unit``
+    argument (default ``"second"``). So ``fl.simulate(model, 100)`` runs 100 of the
+    document's time units, and schedules, output times and readouts take its numbers. A
+    fixed parameter ``per_<unit>`` (1 per model time unit) multiplies every rate and the
+    ``time`` csymbol, which lets the unit check confirm every rate is per unit time.
 units
     Every value is the document's number: states and parameters carry the unit ``"1"``
     (the document's own units are not carried over and not checked).
@@ -109,6 +110,7 @@ __all__ = ["SBMLInfo", "SBMLModel", "load"]
 _KEYWORDS = frozenset(__import__("keyword").kwlist) | {"t"}
 #: Seconds in the named time units of pint that an SBML time unit may equal exactly.
 _NAMED_TIME = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day", 604800.0: "week"}
+_NAMED_TIME_SECONDS = {name: seconds for seconds, name in _NAMED_TIME.items()}
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class SBMLInfo:
         Whether the document declares its time unit.
     seconds_per_time_unit : float
     time_parameter : str
-        The fixed parameter (one per document time unit) that converts rates to days.
+        The fixed parameter (1 per model time unit) that makes every rate per unit time.
     compartment_of : dict of str to str
         Each species' state name -> the name of its compartment.
     concentration : dict of str to bool
@@ -149,9 +151,31 @@ class SBMLInfo:
     concentration: dict
     reaction_rates: dict = field(default_factory=dict)
 
+    @property
+    def model_time_unit(self) -> str:
+        """The model's time unit: the document's, or seconds for a unit with no name."""
+        return _NAMED_TIME.get(self.seconds_per_time_unit, "second")
+
+    def model_times(self, times):
+        """Times in the document's unit in the model's time unit (what
+        :func:`follicle.simulate` takes: the same numbers unless the document's unit has
+        no name among second, minute, hour, day and week)."""
+        seconds = _NAMED_TIME_SECONDS[self.model_time_unit]
+        return _as_float(times) * (self.seconds_per_time_unit / seconds)
+
     def days(self, times):
-        """Times in the document's unit as days (what :func:`follicle.simulate` takes)."""
-        return _as_float(times) * (self.seconds_per_time_unit / 86400.0)
+        """Deprecated: :meth:`model_times` (the model now runs in the document's time unit,
+        so this returns what :func:`follicle.simulate` takes, not days)."""
+        import warnings
+
+        warnings.warn(
+            "model.sbml.days() is deprecated: a loaded model runs in its document's time "
+            f"unit ({self.model_time_unit}), so give simulate the document's times "
+            "(model.sbml.model_times converts a unit without a name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.model_times(times)
 
 
 def _as_float(x):
@@ -164,7 +188,7 @@ class SBMLModel(Model):
     """A :class:`~follicle.Model` loaded from SBML; :attr:`sbml` is its :class:`SBMLInfo`."""
 
     def __init__(self, name, modules, sbml: SBMLInfo):
-        super().__init__(name, modules)
+        super().__init__(name, modules, time_unit=sbml.model_time_unit)
         self.sbml = sbml
 
 
@@ -941,7 +965,7 @@ class _Loader:
             self.per_time_unit,
             bounds=(self.per_time_value, self.per_time_value),
             provenance=f"{origin}: the document's time unit, fixed",
-            description=f"1 per {self.time_unit}: converts the document's rates and time to days",
+            description=f"1 per {self.time_unit}: the document's time in its own unit",
         )
         ids = {}
         for sid in self.constants:
@@ -1188,15 +1212,15 @@ class _Loader:
             self._rating.discard(name)
 
     def _plain(self, expr):
-        """``expr`` (in states, parameters and ``t`` in days) as a pure number, with the unit
+        """``expr`` (in states, parameters and ``t``) as a pure number, with the unit
         conversions the engine's unit check inserts."""
-        from follicle.units import TIME_UNIT, convert_expression, expression_unit, ureg
+        from follicle.units import convert_expression, expression_unit, ureg
 
         per = parse_unit(self.per_time_unit)
 
         def unit_of(symbol):
             if symbol == t:
-                return TIME_UNIT
+                return parse_unit(self.per_time_unit.split("/")[1])
             return per if symbol.name == self.time_parameter else ureg.dimensionless
 
         converted, unit = expression_unit(expr, unit_of)

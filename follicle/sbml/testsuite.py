@@ -150,7 +150,7 @@ def run_case(case_dir):
     loaded = load(case.model_path, events=True)
     info = loaded.sbml
     times = case.times
-    days = info.days(times)
+    days = info.model_times(times)
     rtol = max(min(_TIGHTER * case.relative, 1e-8), 1e-12)
     if isinstance(loaded, EventModel):
         model = loaded.model
