@@ -58,7 +58,13 @@ from follicle.errors import (
 from follicle.model import clip_conserving
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Schedule, resolve
-from follicle.simulate import DEFAULT_RTOL, Threshold, absolute_tolerances, output_times, time_span
+from follicle.simulate import (
+    DEFAULT_RTOL,
+    absolute_tolerances,
+    as_threshold,
+    output_times,
+    time_span,
+)
 from follicle.solvers import compiled as solvers_compiled
 from follicle.solvers import rodas4, sparse_lu
 from follicle.solvers.sparse_lu import SparseLU
@@ -232,11 +238,8 @@ def _target(model, name) -> _Target:
 
 
 def _resolve_event(model, ev):
-    if not isinstance(ev, Threshold):
-        raise FollicleError(f"events must be Threshold objects, got {ev!r}")
-    target = _target(model, ev.name)
-    level = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
-    return target, level, ev.direction, bool(ev.terminal)
+    level = as_threshold(ev).level(model)
+    return _target(model, ev.name), level, ev.direction, bool(ev.terminal)
 
 
 def _window(spec, t0, t1, unit):

@@ -29,6 +29,7 @@ __all__ = [
     "METHODS",
     "Threshold",
     "absolute_tolerances",
+    "as_threshold",
     "output_times",
     "simulate",
     "time_span",
@@ -90,6 +91,26 @@ class Threshold:
     @property
     def key(self) -> str:
         return self.label or f"{self.name} {self.direction} {self.value}"
+
+    def level(self, model) -> float:
+        """The threshold in ``model``'s unit of :attr:`name`, checked: ``name`` must be a
+        state or observable of ``model``.
+
+        Raises
+        ------
+        UnknownNameError, UnitError
+        """
+        known = (*model.state_names, *model.observable_names)
+        if self.name not in known:
+            raise UnknownNameError("state or observable", self.name, known)
+        return as_magnitude(self.value, model.unit(self.name), what=f"threshold on {self.name!r}")
+
+
+def as_threshold(event) -> Threshold:
+    """``event`` itself, refused with a named error unless it is a :class:`Threshold`."""
+    if not isinstance(event, Threshold):
+        raise FollicleError(f"events must be Threshold objects, got {event!r}")
+    return event
 
 
 class _NonFinite(Exception):
@@ -409,12 +430,8 @@ def absolute_tolerances(model, atol) -> np.ndarray:
 
 
 def _event_function(model, ev: Threshold):
-    if not isinstance(ev, Threshold):
-        raise FollicleError(f"events must be Threshold objects, got {ev!r}")
+    value = as_threshold(ev).level(model)
     names = model.state_names
-    if ev.name not in names and ev.name not in model.observable_names:
-        raise UnknownNameError("state or observable", ev.name, [*names, *model.observable_names])
-    value = as_magnitude(ev.value, model.unit(ev.name), what=f"threshold on {ev.name!r}")
     if ev.name in names:
         i = names.index(ev.name)
 
