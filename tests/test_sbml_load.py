@@ -6,6 +6,7 @@ libRoadRunner in benchmarks/sbml_collection.py.)"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -436,3 +437,46 @@ def test_each_reaction_rate_is_kept_in_the_models_symbols():
     amount, k = sp.Symbol("S", real=True), sp.Symbol("k", real=True)
     assert rate.free_symbols == {amount, k}
     assert float(rate.subs({amount: 6.0, k: 0.5})) == pytest.approx(3.0, rel=1e-15)
+
+
+_UNITS_DOCUMENT = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="u" timeUnits="second" extentUnits="mole" substanceUnits="mole">
+  <listOfUnitDefinitions>
+   <unitDefinition id="per_s"><listOfUnits>
+    <unit kind="second" exponent="-1" scale="0" multiplier="1"/>
+   </listOfUnits></unitDefinition>
+  </listOfUnitDefinitions>
+  <listOfCompartments>
+   <compartment id="c" size="2" units="litre" constant="true" spatialDimensions="3"/>
+  </listOfCompartments>
+  <listOfSpecies>
+   <species id="S" compartment="c" initialConcentration="3" substanceUnits="mole"
+            hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+  </listOfSpecies>
+  <listOfParameters><parameter id="k" value="0.5" units="KUNIT" constant="true"/>
+  </listOfParameters>
+  <listOfReactions><reaction id="R" reversible="false">
+   <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/>
+   </listOfReactants>
+   <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><times/><ci>c</ci><ci>k</ci><ci>S</ci></apply></math></kineticLaw>
+  </reaction></listOfReactions>
+ </model></sbml>"""
+
+
+@pytest.mark.parametrize(("unit", "warns"), [("per_s", False), ("dimensionless", True)])
+def test_declared_units_are_checked_with_pint(unit, warns):
+    """c k S with c in litre, S in mol/litre: k in 1/s makes mol/s, extent per time; a
+    dimensionless k makes mol, which the check names (the numbers are simulated as written)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = fl.sbml.load(_UNITS_DOCUMENT.replace("KUNIT", unit))
+    named = [str(w.message) for w in caught if issubclass(w.category, fl.FollicleWarning)]
+    if warns:
+        assert len(named) == 1
+        assert "kinetic law of reaction 'R' is in mol, not extent per time (mol/s)" in named[0]
+    else:
+        assert named == []
+    run = fl.simulate(model, 2, t_eval=[2.0])
+    assert run["S"][-1] == pytest.approx(6.0 * math.exp(-1.0), rel=1e-5)

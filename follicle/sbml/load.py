@@ -74,7 +74,10 @@ time
     ``time`` csymbol, which lets the unit check confirm every rate is per unit time.
 units
     Every value is the document's number: states and parameters carry the unit ``"1"``
-    (the document's own units are not carried over and not checked).
+    (the document's own units are not carried over). Where the document declares them,
+    they are checked with pint: a kinetic law not in extent per time, or a rule not in
+    its variable's unit (per time), gives one :class:`~follicle.FollicleWarning` naming
+    them (the simulation is the document's numbers either way).
 
 Refused on import
 -----------------
@@ -190,6 +193,135 @@ class SBMLModel(Model):
     def __init__(self, name, modules, sbml: SBMLInfo):
         super().__init__(name, modules, time_unit=sbml.model_time_unit)
         self.sbml = sbml
+
+
+def _pint_unit(L, definition):
+    """A libsbml ``UnitDefinition`` as a pint quantity (its factor and unit), or None if a
+    unit kind has no pint counterpart."""
+    from follicle.units import Q_, ureg
+
+    quantity = Q_(1.0, ureg.dimensionless)
+    for u in definition.getListOfUnits():
+        kind = L.UnitKind_toString(u.getKind())
+        name = {
+            "litre": "liter",
+            "metre": "meter",
+            "item": "count",
+            "avogadro": "count",
+            "dimensionless": "dimensionless",
+        }.get(kind, kind)
+        try:
+            unit = ureg(name)
+        except Exception:  # a kind pint does not know (e.g. katal in an old pint): no check
+            return None
+        factor = u.getMultiplier() * 10.0 ** u.getScale()
+        quantity = quantity * (factor * unit) ** u.getExponent()
+    return quantity
+
+
+def _shown_unit(quantity) -> str:
+    """``mol/s``, ``1``, or ``1.15741e-05 count/s`` (a factor only when it is not 1)."""
+    unit = f"{quantity.units:~P}" or "1"
+    return unit if quantity.magnitude == 1 else f"{quantity.magnitude:g} {unit}"
+
+
+def _named_unit(L, m, unit_id):
+    """The UnitDefinition of ``unit_id`` (a unitDefinition of ``m`` or a base kind)."""
+    definition = m.getUnitDefinition(unit_id)
+    if definition is not None:
+        return definition
+    kind = L.UnitKind_forName(unit_id)
+    if kind == L.UNIT_KIND_INVALID:
+        return None
+    definition = L.UnitDefinition(m.getLevel(), m.getVersion())
+    unit = definition.createUnit()
+    unit.setKind(kind), unit.setExponent(1), unit.setScale(0), unit.setMultiplier(1.0)
+    return definition
+
+
+def _warn_unit_inconsistencies(L, m):
+    """Check with pint that every kinetic law is in extent per time and every rate and
+    assignment rule in its variable's unit (per time), where the document declares the
+    units involved; warn once, naming up to five, if any is not. The engine does not carry
+    the document's units (every value is the document's number), so a mismatch does not
+    change the simulation; it says the document's declared units are inconsistent."""
+    level3 = m.getLevel() >= 3
+    time_id = m.getTimeUnits() if level3 else ("time" if m.getUnitDefinition("time") else "second")
+    extent_id = (
+        m.getExtentUnits()
+        if level3
+        else ("substance" if m.getUnitDefinition("substance") else "mole")
+    )
+    time = _named_unit(L, m, time_id) if time_id else None
+    extent = _named_unit(L, m, extent_id) if extent_id else None
+    time_q = None if time is None else _pint_unit(L, time)
+    extent_q = None if extent is None else _pint_unit(L, extent)
+    checks = []
+    if extent_q is not None and time_q is not None:
+        for r in m.getListOfReactions():
+            law = r.getKineticLaw()
+            if law is not None and law.isSetMath():
+                checks.append(
+                    (
+                        f"the kinetic law of reaction {r.getId()!r}",
+                        law,
+                        extent_q / time_q,
+                        "extent per time",
+                    )
+                )
+    for rule in m.getListOfRules():
+        variable = m.getElementBySId(rule.getVariable()) if rule.getVariable() else None
+        if variable is None or not rule.isSetMath() or rule.isAlgebraic():
+            continue
+        declared = variable.getDerivedUnitDefinition()
+        wanted = None if declared is None else _pint_unit(L, declared)
+        if wanted is None or declared.getNumUnits() == 0:
+            continue
+        if rule.isRate():
+            if time_q is None:
+                continue
+            checks.append(
+                (
+                    f"the rate rule of {rule.getVariable()!r}",
+                    rule,
+                    wanted / time_q,
+                    f"{rule.getVariable()}'s unit per time",
+                )
+            )
+        else:
+            checks.append(
+                (
+                    f"the assignment rule of {rule.getVariable()!r}",
+                    rule,
+                    wanted,
+                    f"{rule.getVariable()}'s unit",
+                )
+            )
+    problems = []
+    for where, element, expected, what in checks:
+        if element.containsUndeclaredUnits():
+            continue
+        derived = element.getDerivedUnitDefinition()
+        got = None if derived is None else _pint_unit(L, derived)
+        if got is None:
+            continue
+        ratio = (got / expected).to_base_units()
+        if not ratio.dimensionless or abs(ratio.magnitude - 1.0) > 1e-9:
+            problems.append(
+                f"{where} is in {_shown_unit(got)}, not {what} ({_shown_unit(expected)})"
+            )
+    if problems:
+        import warnings
+
+        from follicle.errors import FollicleWarning
+
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        warnings.warn(
+            f"SBML units (checked with pint where declared): {'; '.join(problems[:5])}{more}; "
+            "the values are simulated as written, in the document's numbers",
+            FollicleWarning,
+            stacklevel=3,
+        )
 
 
 def _libsbml():
@@ -1047,6 +1179,7 @@ class _Loader:
             },
         )
         model = SBMLModel(model_name, [module], info)
+        _warn_unit_inconsistencies(self.L, self.m)
         if not self.m.getNumEvents():
             return model
         from follicle.sbml.events import EventModel
