@@ -248,12 +248,13 @@ def main(argv=None):
         for folder in folders[: args.models or None]:
             signal.alarm(args.timeout)
             try:
-                r = sweep_compare(folder, args.members)
+                try:
+                    r = sweep_compare(folder, args.members)
+                finally:  # disarmed before a slow failure is handled, not during it
+                    signal.alarm(0)
             except Exception as exc:  # reported, never hidden (TimeoutError: --timeout)
                 print(f"| {folder.name} | | {type(exc).__name__}: {str(exc)[:80]} | | | |")
                 continue
-            finally:
-                signal.alarm(0)
             axes = f"{r['axes']} (+{r['derived']} set)" if r["derived"] else r["axes"]
             print(
                 f"| {r['model']} | {axes} | {r['ours_ms']:.3f} | {r['peer_ms']:.3f} | "
@@ -265,7 +266,10 @@ def main(argv=None):
     for folder in sorted(p for p in Path(args.collection).iterdir() if p.is_dir()):
         signal.alarm(args.timeout)
         try:
-            rows.append(compare(folder))
+            try:
+                rows.append(compare(folder))
+            finally:  # disarmed before a slow failure is handled, not during it
+                signal.alarm(0)
         except TimeoutError:
             rows.append(
                 dict(
@@ -278,8 +282,6 @@ def main(argv=None):
             rows.append(
                 dict(model=folder.name, status="FAILED", reason=f"{type(exc).__name__}: {exc}")
             )
-        finally:
-            signal.alarm(0)
         row = rows[-1]
         if args.markdown:
             continue
