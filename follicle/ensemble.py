@@ -1183,7 +1183,9 @@ def member_columns(model, values, what: str, size: int | None):
         default = (
             model.parameters[name].value
             if name in model.parameters
-            else model.states[name].initial
+            # a state whose initial value follows the parameters: each member's own
+            # (nan marks "not given"; fill_matrix evaluates it from the member's parameters)
+            else (math.nan if name in model.initial_expressions else model.states[name].initial)
             if name in model.states
             else None
         )
@@ -1247,6 +1249,8 @@ def fill_matrix(model, columns, kind, size, params=None):
         if name not in table:
             raise UnknownNameError(kind, name, table)
         row = np.broadcast_to(column, (size,))
+        if kind == "state" and name in model.initial_expressions:
+            row = np.where(np.isnan(row), matrix[names.index(name)], row)  # not given
         matrix[names.index(name)] = row
         if kind == "parameter":
             low, high = table[name].bounds

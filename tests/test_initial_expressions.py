@@ -161,3 +161,17 @@ def test_libroadrunner_agrees_on_the_initial_value_after_reset():
         peer = rr.simulate(0.0, 2.0, 3)[:, 1]
         run = fl.simulate(model, t_span=(0, days[-1]), t_eval=days, params={"a": a}, rtol=1e-10)
         np.testing.assert_allclose(run["x"], peer, rtol=1e-6)
+
+
+def test_a_member_that_does_not_set_the_state_starts_from_its_own_parameters():
+    """Members given as a list of mappings: one sets x(0), the others do not, and start
+    from their own a b (not from the default's value another member's entry filled in)."""
+    ens = fl.simulate_ensemble(
+        _decay(),
+        days=2,
+        t_eval=TIMES,
+        params=[{"a": 1.0}, {"a": 4.0}, {"a": 5.0}],
+        initial=[{}, {"x": 7.0}, {}],
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(ens.values[:, 0, 0], [3.0, 7.0, 15.0])
