@@ -17,6 +17,7 @@ quotes it: ``Bolus('D_wnt', 2 mg/kg, day 22)``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import warnings
@@ -69,7 +70,7 @@ def _unit(event, value_field: str) -> None:
 
 def _given(value, unit: str):
     """A bare ``value`` in the event's ``unit`` as a quantity; anything else as it is."""
-    return Q_(value, unit) if unit and isinstance(value, int | float) else value
+    return Q_(value, parse_unit(unit)) if unit and isinstance(value, int | float) else value
 
 
 def _shown(value, unit: str, default: str) -> str:
@@ -134,15 +135,22 @@ def _same_unit(first, second, unit: str, what: str) -> tuple[float, float, str]:
     return a, float(Q_(b, unit_b).to(unit_a).magnitude), unit_a
 
 
+@functools.lru_cache(maxsize=64)
+def _time_factor(source: str, target: str) -> float:
+    """Multiplier taking a time in ``source`` to one in ``target`` (once per pair: every
+    run resolves its schedule again)."""
+    return float(Q_(1.0, parse_unit(source)).to(parse_unit(target)).magnitude)
+
+
 def in_unit(event, unit) -> Event:
     """``event`` with its times as numbers in ``unit`` (a model's time unit): a time with
     a unit is converted, a bare number is taken to be in ``unit`` already."""
-    target = parse_unit(unit)
-    factor = 1.0 if not event.time_unit else float(Q_(1.0, event.time_unit).to(target).m)
+    target = str(parse_unit(unit))
+    factor = 1.0 if not event.time_unit else _time_factor(event.time_unit, target)
     if isinstance(event, Bolus):
-        return replace(event, time=event.time * factor, time_unit=str(target))
+        return replace(event, time=event.time * factor, time_unit=target)
     return replace(
-        event, start=event.start * factor, stop=event.stop * factor, time_unit=str(target)
+        event, start=event.start * factor, stop=event.stop * factor, time_unit=target
     )
 
 
