@@ -483,6 +483,7 @@ class _Loader:
         self.time = sp.Dummy("time")
         self._terms, self._rating, self.missing = None, set(), {}
         self.derived: dict[str, sp.Expr] = {}  # set in build(): see _derived_constants
+        self._symbolic: dict | None = None  # initial values as expressions, by name
         self._time_unit(time_unit)
         self._amounts_in_zero_dimensions()
         self._classify()
@@ -1011,13 +1012,15 @@ class _Loader:
         initial assignment such as ``x0 = k * total`` follows ``k`` and ``total`` when a
         run sets them. Call after :meth:`initial_values`."""
         raw, numbers = self._initial_raw, self._initial_numbers
-        targets = {
-            ia.getSymbol()
-            for ia in self.m.getListOfInitialAssignments()
-            if ia.getMath() is not None
-        }
-        free = {self.names[c] for c in self.constants if c not in targets}
-        memo = {}
+        if self._symbolic is None:  # shared by every call: each value derived once
+            targets = {
+                ia.getSymbol()
+                for ia in self.m.getListOfInitialAssignments()
+                if ia.getMath() is not None
+            }
+            self._free = {self.names[c] for c in self.constants if c not in targets}
+            self._symbolic = {}
+        free, memo = self._free, self._symbolic
 
         def symbolic(name):
             if name in free:
