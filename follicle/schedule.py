@@ -149,9 +149,7 @@ def in_unit(event, unit) -> Event:
     factor = 1.0 if not event.time_unit else _time_factor(event.time_unit, target)
     if isinstance(event, Bolus):
         return replace(event, time=event.time * factor, time_unit=target)
-    return replace(
-        event, start=event.start * factor, stop=event.stop * factor, time_unit=target
-    )
+    return replace(event, start=event.start * factor, stop=event.stop * factor, time_unit=target)
 
 
 @dataclass(frozen=True)
