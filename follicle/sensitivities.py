@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg
@@ -40,13 +40,15 @@ import scipy.sparse
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from follicle import codegen
+from follicle import codegen, limits
 from follicle.codegen.arrays import (
     cached,
     function_source,
     jacobian_entries,
     positional_expressions,
 )
+from follicle.codegen.forward import forward_system
+from follicle.ensemble import make_plan, resolve_templates, run_batch
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
 from follicle.schedule import ParameterStep, Schedule, in_unit, resolve
 from follicle.simulate import DEFAULT_RTOL, absolute_tolerances, output_times, time_span
@@ -181,7 +183,7 @@ def simulate_sensitivities(
     params=None,
     initial=None,
     schedule=None,
-    method="BDF",
+    method="RODAS4",
     rtol=DEFAULT_RTOL,
     atol=None,
 ) -> Sensitivities:
@@ -211,9 +213,9 @@ def simulate_sensitivities(
     SolverError
         The augmented integration failed.
     """
-    if method not in ("BDF", "Radau", "LSODA"):
+    if method not in ("RODAS4", "BDF", "Radau", "LSODA"):
         raise FollicleError(
-            f"sensitivities need a stiff method (BDF, Radau, LSODA), got {method!r}"
+            f"sensitivities need a stiff method (RODAS4, BDF, Radau, LSODA), got {method!r}"
         )
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ParameterValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
@@ -232,26 +234,17 @@ def simulate_sensitivities(
     n, k = compiled.n_states, cols.size
     atol_y = absolute_tolerances(model, atol)
     scale = np.where(p0[cols] != 0, np.abs(p0[cols]), 1.0)
-    atol_all = np.concatenate([atol_y, (atol_y[:, None] / scale[None, :]).ravel()])
+    atol_all = np.concatenate([atol_y, (atol_y[None, :] / scale[:, None]).ravel()])
     s0 = derivs.y0_p(p0)[:, cols]  # dy0/dp: nonzero where an initial value uses p
     s0[[model.state_names.index(name) for name in initial or {}]] = 0.0  # given, fixed
-    z = np.concatenate([y, s0.ravel()])
-    out = np.empty((n * (k + 1), times.size))
-    done = 0
-    for i, seg in enumerate(segments):
-        if seg.jumps is not None:
-            z[:n] += seg.jumps
-        last = i == len(segments) - 1
-        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
-        live = _live_columns(sched, model, cols, seg.start)
-        z, outputs = _segment(
-            model, compiled, derivs, seg, z, times[mask], cols, live, method, rtol, atol_all
+    z = np.concatenate([y, s0.T.ravel()])  # y, then S[:, 0], S[:, 1], ...
+    if method == "RODAS4":
+        out = _rodas4(model, cols, (t0, t1), times, p0, z, sched, rtol, atol_all)
+    else:
+        out = _scipy(
+            model, derivs, cols, segments, final_jump, sched, times, z, method, rtol, atol_all
         )
-        out[:, done : done + outputs.shape[1]] = outputs
-        done += outputs.shape[1]
-    if final_jump is not None and times[-1] == t1:
-        out[:n, -1] += final_jump
-    ys, S = out[:n], out[n:].reshape(n, k, times.size)
+    ys, S = out[:n], out[n : n * (k + 1)].reshape(k, n, times.size).transpose(1, 0, 2)
     p_out = np.repeat(p0[:, None], times.size, axis=1)
     for seg in segments:  # parameters in effect at each output time (steps)
         inside = (times >= seg.start) & (times <= seg.stop)
@@ -267,6 +260,70 @@ def simulate_sensitivities(
     return Sensitivities(
         times, (*model.state_names, *model.observable_names), values, tuple(parameters), sens
     )
+
+
+def _rodas4(model, cols, span, times, p0, z0, schedule, rtol, atol) -> np.ndarray:
+    """The augmented system (:mod:`follicle.codegen.forward`) on the engine's integrator,
+    through the segment loop of :func:`follicle.simulate`: states, sensitivities and
+    observables at ``times``, shape ``(n (k + 1) + n_obs, T)``."""
+    t0, t1 = span
+    n, k = model.compiled.n_states, cols.size
+    plan = make_plan(
+        model, t0, t1, rtol=rtol, atol=None, readouts={}, t_eval=times,
+        max_steps=int(limits.limit("steps")),
+    )  # fmt: skip
+    system = forward_system(model.compiled, plan.lu, cols)
+    names = [f"d({s})/d({model.parameter_names[c]})" for c in cols for s in model.state_names]
+    plan = replace(
+        plan,
+        compiled=system,
+        lu=system.lu,
+        kernel=system.source,
+        atol=atol,
+        autonomous=system.autonomous,
+        nonnegative=np.concatenate([plan.nonnegative, np.zeros(n * k, dtype=bool)]),
+        n_outputs=n * (k + 1) + model.compiled.n_observables,
+        state_names=(*plan.state_names, *names),
+        state_units=(*plan.state_units, *("" for _ in names)),
+        model_name=f"{model.name} with sensitivities to {k} parameters",
+    )
+    base = resolve_templates(model, [schedule], t0, t1)
+    live = np.where(np.isnan(base.params[..., cols]), np.nan, 0.0)  # 0 while a step overrides
+    pad = ((0, 0), (0, 0), (0, n * k))
+    templates = replace(
+        base,
+        params=np.concatenate([base.params, live], axis=-1),
+        inputs=None if base.inputs is None else np.pad(base.inputs, pad),
+        jumps=np.pad(base.jumps, pad),
+        final=np.pad(base.final, ((0, 0), (0, n * k))),
+    )
+    p = np.concatenate([p0, np.ones(k)])
+    out = run_batch(plan, p[:, None], z0[:, None], templates, np.zeros(1, dtype=np.intp))
+    if out["reason"][0] is not None:
+        raise SolverError(
+            f"sensitivity integration of {model.name!r} with RODAS4 failed: {out['reason'][0]}"
+        )
+    return out["values"][0]
+
+
+def _scipy(model, derivs, cols, segments, final_jump, schedule, times, z, method, rtol, atol):
+    n = model.compiled.n_states
+    out = np.empty((z.size, times.size))
+    done = 0
+    for i, seg in enumerate(segments):
+        if seg.jumps is not None:
+            z[:n] += seg.jumps
+        last = i == len(segments) - 1
+        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
+        live = _live_columns(schedule, model, cols, seg.start)
+        z, outputs = _segment(
+            model, model.compiled, derivs, seg, z, times[mask], cols, live, method, rtol, atol
+        )
+        out[:, done : done + outputs.shape[1]] = outputs
+        done += outputs.shape[1]
+    if final_jump is not None and times[-1] == segments[-1].stop:
+        out[:n, -1] += final_jump
+    return out
 
 
 def _live_columns(schedule, model, cols, time) -> np.ndarray:
@@ -286,19 +343,19 @@ def _segment(model, compiled, derivs, seg, z0, t_eval, cols, live, method, rtol,
     eye_k = scipy.sparse.identity(k, format="csc")
 
     def fun(t, z):
-        y, S = z[:n], z[n:].reshape(n, k)
+        y, S = z[:n], z[n:].reshape(k, n).T
         dy = compiled.rhs(t, y, p)
         if u is not None:
             dy = dy + u
         dS = compiled.jac(t, y, p) @ S + derivs.f_p(t, y, p)[:, cols] * live
-        return np.concatenate([dy, dS.ravel()])
+        return np.concatenate([dy, dS.T.ravel()])
 
     def jac(t, z):
         J = compiled.jac(t, z[:n], p)
         if n * (k + 1) <= _DENSE_MAX:
-            return scipy.linalg.block_diag(J, np.kron(J, np.eye(k)))
+            return scipy.linalg.block_diag(J, np.kron(np.eye(k), J))
         J = scipy.sparse.csc_matrix(J)
-        return scipy.sparse.block_diag([J, scipy.sparse.kron(J, eye_k)], format="csc")
+        return scipy.sparse.block_diag([J, scipy.sparse.kron(eye_k, J)], format="csc")
 
     if seg.stop - seg.start <= 1e-12 * max(1.0, abs(seg.stop)):
         return z0, np.repeat(z0[:, None], t_eval.size, 1)

@@ -37,6 +37,7 @@ __all__ = [
     "function_source",
     "jacobian_entries",
     "positional_expressions",
+    "time_derivative",
 ]
 
 _CACHE: dict[str, CompiledModel] = {}
@@ -74,6 +75,12 @@ class _PowLog(sp.Function):
     """:math:`b^e \\ln b`, the derivative of :math:`b^e` in :math:`e`, taken as 0 at
     :math:`b = 0` (its limit for :math:`e > 0`; e.g. a Hill term's exponent derivative at
     zero exposure)."""
+
+    def fdiff(self, argindex=1):
+        base, exp = self.args
+        if argindex == 1:  # e b^(e-1) ln b + b^(e-1)
+            return exp * _PowLog(base, exp - 1) + _Power(base, exp - 1)
+        return _PowLog(base, exp) * sp.log(base)
 
 
 def _wrap_powers(f):
@@ -246,11 +253,14 @@ class Expressions(NamedTuple):
     rhs_t: list  # (row, d f_row / d t) for the rows that depend on time
 
 
-def _time_derivatives(rhs, model):
-    time = next((s for e in model.rhs_expressions for s in e.free_symbols if s.name == "t"), None)
-    if time is None:
-        return []
-    rows = [(i, _derivative(_wrap_powers(f), time)) for i, f in enumerate(rhs)]
+def time_derivative(expr) -> sp.Expr:
+    """:math:`\\partial\\,\\mathrm{expr}/\\partial t` (zero when ``expr`` has no symbol ``t``)."""
+    time = next((s for s in expr.free_symbols if s.name == "t"), None)
+    return sp.Integer(0) if time is None else _derivative(_wrap_powers(expr), time)
+
+
+def _time_derivatives(rhs):
+    rows = [(i, time_derivative(f)) for i, f in enumerate(rhs)]
     return [(i, d) for i, d in rows if d != 0]
 
 
@@ -311,7 +321,7 @@ def _compile(model) -> CompiledModel:
     cols = [j for _, j, _ in nonzero]
     entries = [d for _, _, d in nonzero]
     n, m = len(states), len(params)
-    dt_rows = _time_derivatives(rhs, model)
+    dt_rows = _time_derivatives(rhs)
     initial_rows = [
         i for i, name in enumerate(model.state_names) if name in model.initial_expressions
     ]

@@ -24,7 +24,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from follicle.codegen.printing import ExactFloats
 
-__all__ = ["available", "kernel_source"]
+__all__ = ["JIT", "available", "function_body", "kernel_source"]
 
 _LOCK = threading.Lock()
 _SOURCES: dict[str, str] = {}
@@ -41,8 +41,12 @@ class _ScalarPrinter(ExactFloats, PythonCodePrinter):
     def _print_Heaviside(self, expr):
         return f"(1.0 if ({self._print(expr.args[0])}) >= 0 else 0.0)"
 
+    def _print__PowLog(self, expr):
+        base, exp = (self._print(a) for a in expr.args)
+        return f"(({base})**({exp})*math.log({base}) if ({base}) > 0 else 0.0)"
 
-def _body(outputs, n, m, out="out"):
+
+def function_body(outputs, n, m, out="out"):
     """Lines that read ``y``/``p`` into locals and write ``out[i] = outputs[i]``."""
     printer = _ScalarPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
     replacements, reduced = sp.cse(
@@ -60,20 +64,21 @@ def _body(outputs, n, m, out="out"):
 #: as in NumPy, rather than raising: the integrator handles non-finite values itself, and
 #: the checks Python's error model adds to every division cost about 7% of the time. The
 #: signatures are given after the cache has been checked (:mod:`follicle.solvers.compiled`).
-_JIT = "@njit(cache=True, error_model='numpy')"
+JIT = "@njit(cache=True, error_model='numpy')"
 
 
-def kernel_source(compiled, lu) -> str | None:
+def kernel_source(compiled, lu, prefix: str = "") -> str | None:
     """Source of a module of the model's functions for :mod:`follicle.solvers.rodas4`.
 
     ``rhs``, ``jac`` (the Jacobian's non-zero entries), ``rhs_t`` and ``observables``, each
-    ``f(t, y, p, out)``, and the sparse LU's ``factor(w)`` and ``solve(w, b)``. Returns None
-    when the compiled model carries no expressions (it was unpickled, not compiled here).
+    ``f(t, y, p, out)``, and the sparse LU's ``factor(w)`` and ``solve(w, b)``, each name
+    after ``prefix`` (:mod:`follicle.codegen.forward` builds on them). Returns None when
+    the compiled model carries no expressions (it was unpickled, not compiled here).
     """
     expressions = getattr(compiled, "expressions", None)
     if expressions is None:
         return None
-    key = f"{compiled.fingerprint}:{lu.order}"
+    key = f"{compiled.fingerprint}:{lu.order}:{prefix}"
     with _LOCK:
         if key in _SOURCES:
             return _SOURCES[key]
@@ -86,35 +91,37 @@ def kernel_source(compiled, lu) -> str | None:
         "from numba import njit",
         "",
         "",
-        _JIT,
-        "def rhs(t, y, p, out):",
-        *_body(expressions.rhs, n, m),
+        JIT,
+        f"def {prefix}rhs(t, y, p, out):",
+        *function_body(expressions.rhs, n, m),
         "",
         "",
-        _JIT,
-        "def jac(t, y, p, out):",
-        *(_body(expressions.jac_entries, n, m) or ["    pass"]),  # rates free of the states
+        JIT,
+        f"def {prefix}jac(t, y, p, out):",
+        *(
+            function_body(expressions.jac_entries, n, m) or ["    pass"]
+        ),  # rates free of the states
         "",
         "",
-        _JIT,
-        "def rhs_t(t, y, p, out):",
+        JIT,
+        f"def {prefix}rhs_t(t, y, p, out):",
         *([f"    dt = np.empty({len(rows)})"] if rows else []),
         "    out[:] = 0.0",
-        *(_body([e for _, e in expressions.rhs_t], n, m, out="dt") if rows else []),
+        *(function_body([e for _, e in expressions.rhs_t], n, m, out="dt") if rows else []),
         *(f"    out[{i}] = dt[{k}]" for k, i in enumerate(rows)),
         "",
         "",
-        _JIT,
-        *lu.factor_source.splitlines(),
+        JIT,
+        *lu.factor_source.replace("def ", f"def {prefix}", 1).splitlines(),
         "",
         "",
-        _JIT,
-        *lu.solve_source.splitlines(),
+        JIT,
+        *lu.solve_source.replace("def ", f"def {prefix}", 1).splitlines(),
         "",
         "",
-        _JIT,
-        "def observables(t, y, p, out):",
-        *(_body(expressions.observables, n, m) or ["    pass"]),
+        JIT,
+        f"def {prefix}observables(t, y, p, out):",
+        *(function_body(expressions.observables, n, m) or ["    pass"]),
         "",
     ]
     source = "\n".join(lines)

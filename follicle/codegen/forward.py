@@ -1,0 +1,286 @@
+r"""The forward sensitivity system of a model, generated for the compiled integrator.
+
+For :math:`\dot y = f(t, y, p)` and chosen parameters :math:`p_{c_0}, \dots, p_{c_{K-1}}`
+the augmented state is :math:`z = (y, S_0, \dots, S_{K-1})` with
+:math:`S_k = \partial y/\partial p_{c_k}`, and
+
+.. math::
+
+    \dot z = F(t, z) = \begin{pmatrix} f \\ J S_k + \lambda_k\, f_{p_k} \end{pmatrix},
+    \qquad
+    \frac{\partial F}{\partial z} = \begin{pmatrix} J & & \\ H_0 & J & \\
+        \vdots & & \ddots \end{pmatrix},
+    \qquad
+    H_k = \frac{\partial (J S_k + \lambda_k f_{p_k})}{\partial y},
+
+where :math:`J = \partial f/\partial y` and :math:`f_{p_k} = \partial f/\partial p_{c_k}`
+are derived with sympy, and :math:`\lambda_k` is 1, or 0 while a
+:class:`~follicle.ParameterStep` overrides :math:`p_{c_k}` (it is carried as an extra
+parameter after the model's). The right-hand side :math:`F` is exact.
+
+The RODAS4 step (:mod:`follicle.solvers.rodas4`) is unchanged: it sees an ordinary model
+with :math:`n(K + 1)` states. Its linear systems :math:`(I/\gamma h - \partial F/\partial
+z)\, x = b` are block lower triangular with the model's :math:`W = I/\gamma h - J` on the
+diagonal, so they are solved with the model's one sparse LU by forward substitution,
+:math:`W x_y = b_y`, then :math:`W x_k = b_k + H_k x_y`: one factorisation per step, as
+for the model alone, and :math:`K + 1` triangular solves per stage (the simultaneous
+corrector of CVODES, here with the coupling blocks). :math:`H_k x_y` is a directional
+difference,
+
+.. math::
+
+    H_k x_y \approx \frac{J(y + \epsilon x_y) - J(y)}{\epsilon} S_k
+        + \lambda_k \frac{f_{p_k}(y + \epsilon x_y) - f_{p_k}(y)}{\epsilon},
+    \qquad \epsilon = \sqrt{\varepsilon_{mach}}\,
+        \frac{\max(1, \|y\|_\infty)}{\|x_y\|_\infty},
+
+with a relative error near :math:`10^{-8}`: it changes the method's matrix slightly, not
+the equations the method solves. It is taken backward when the forward point gives values
+that are not finite (a Hill term just below zero exposure), and left out if neither does.
+The second derivatives written out instead would be about 8,000 lines for the coupled
+model, which numba takes some 14 minutes to compile.
+
+The generated module defines what :mod:`follicle.solvers.compiled` compiles (``rhs``,
+``jac``, ``rhs_t``, ``factor``, ``solve``, ``observables``): the model's own functions
+under the prefix ``model_``, :math:`f_p` and the time derivatives, and the block
+functions, fixed code (:data:`_BLOCKS`) over index arrays written into the module as
+constants. The solve needs the point of the step: ``jac`` writes :math:`t, y, S, p, J(y),
+f_p(y)` after the LU's entries into the matrix array (``attempt`` stores every entry
+negated, so they are written negated), and ``solve`` reads them there.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from follicle.codegen import kernels
+from follicle.codegen.arrays import jacobian_entries, time_derivative
+
+__all__ = ["AugmentedLU", "ForwardSystem", "forward_system"]
+
+_LOCK = threading.Lock()
+_SYSTEMS: dict[tuple, ForwardSystem] = {}
+
+
+@dataclass(frozen=True)
+class AugmentedLU:
+    """What the integrator needs of the augmented system's linear algebra: the length of
+    the matrix array ``nnz`` (the model's LU entries, the point of the step, then one
+    scratch slot that the augmented rows' diagonals point to), where the Jacobian's
+    entries go, and the diagonal positions."""
+
+    nnz: int
+    jac_positions: np.ndarray
+    diagonal: np.ndarray
+    order: tuple  # the model's elimination order (part of the kernel's identity)
+
+
+@dataclass(frozen=True)
+class ForwardSystem:
+    """The augmented system of one model structure and parameter selection."""
+
+    n: int  # the model's states
+    k: int  # parameters differentiated against
+    n_observables: int  # the model's, of the first n states
+    source: str  # the generated module (follicle.solvers.compiled compiles it)
+    lu: AugmentedLU
+    autonomous: bool
+
+    @property
+    def n_states(self) -> int:
+        """States of the augmented system, :math:`n (K + 1)`."""
+        return self.n * (self.k + 1)
+
+
+def _array(name: str, values) -> str:
+    values = [int(v) for v in values]
+    return f"{name} = np.array({values!r}, dtype=np.intp)"
+
+
+def forward_system(compiled, lu, cols) -> ForwardSystem:
+    """The forward sensitivity system of the compiled model ``compiled`` (with
+    expressions; its LU ``lu``, :func:`follicle.solvers.sparse_lu.for_pattern`) for the
+    parameters ``cols`` (indices), built once per model structure and selection."""
+    cols = tuple(int(c) for c in cols)
+    key = (compiled.fingerprint, tuple(lu.order), cols)
+    with _LOCK:
+        if key in _SYSTEMS:
+            return _SYSTEMS[key]
+    system = _build(compiled, lu, cols)
+    with _LOCK:
+        return _SYSTEMS.setdefault(key, system)
+
+
+def _build(compiled, lu, cols) -> ForwardSystem:
+    ex = compiled.expressions
+    n, m, k = compiled.n_states, compiled.n_params, len(cols)
+    params = [sp.Symbol(f"_p{j}", real=True) for j in range(m)]
+    jr, jc = compiled.jac_rows.tolist(), compiled.jac_cols.tolist()
+    fp = jacobian_entries(ex.rhs, [params[c] for c in cols])  # (row, k, d f_row / d p_c)
+    # Explicit time dependence of J S + f_p (for non-autonomous models).
+    jt = [(q, d) for q, e in enumerate(ex.jac_entries) if (d := time_derivative(e)) != 0]
+    fpt = [(e, d) for e, (*_, expr) in enumerate(fp) if (d := time_derivative(expr)) != 0]
+    body = kernels.function_body
+    # The matrix array: the LU's entries, then the point of the step (see the notes).
+    t_at = lu.nnz
+    p_at = t_at + 1 + n * (k + 1)
+    j_at = p_at + m + k
+    f_at = j_at + len(jr)
+    end = f_at + len(fp)
+    lines = [
+        kernels.kernel_source(compiled, lu, prefix="model_"),
+        f"N, K, NP, NJ, NFP = {n}, {k}, {m}, {len(jr)}, {len(fp)}",
+        f"T_AT, P_AT, J_AT, F_AT = {t_at}, {p_at}, {j_at}, {f_at}",
+        "Y_AT, S_AT = T_AT + 1, T_AT + 1 + N",
+        _array("JR", jr),
+        _array("JC", jc),
+        _array("FPR", [i for i, _, _ in fp]),
+        _array("FPK", [kk for _, kk, _ in fp]),
+        _array("JTQ", [q for q, _ in jt]),
+        _array("FPTE", [e for e, _ in fpt]),
+        "",
+        "",
+        kernels.JIT,
+        "def f_p(t, y, p, out):",
+        *(body([d for *_, d in fp], n, m) or ["    pass"]),
+        "",
+        "",
+        kernels.JIT,
+        "def jac_t(t, y, p, out):",
+        *(body([d for _, d in jt], n, m) or ["    pass"]),
+        "",
+        "",
+        kernels.JIT,
+        "def f_pt(t, y, p, out):",
+        *(body([d for _, d in fpt], n, m) or ["    pass"]),
+        "",
+        _BLOCKS,
+    ]
+    jac_positions = np.concatenate([lu.jac_positions, np.arange(t_at, end)])
+    diagonal = np.concatenate([lu.diagonal, np.full(k * n, end, dtype=np.intp)])
+    return ForwardSystem(
+        n=n,
+        k=k,
+        n_observables=compiled.n_observables,
+        source="\n".join(lines),
+        lu=AugmentedLU(end + 1, jac_positions.astype(np.intp), diagonal, tuple(lu.order)),
+        autonomous=compiled.autonomous and not jt and not fpt,
+    )
+
+
+#: The augmented system's functions over the model's (``model_*``), :math:`f_p` and the
+#: time derivatives; ``p`` is the model's parameters followed by the K multipliers.
+_BLOCKS = """
+
+@JIT
+def rhs(t, z, p, out):
+    model_rhs(t, z[:N], p, out[:N])
+    jv, fv = np.empty(NJ), np.empty(NFP)
+    model_jac(t, z[:N], p, jv)
+    f_p(t, z[:N], p, fv)
+    out[N:] = 0.0
+    for k in range(K):
+        o = N + k * N
+        for q in range(NJ):
+            out[o + JR[q]] += jv[q] * z[o + JC[q]]
+    for e in range(NFP):
+        out[N + FPK[e] * N + FPR[e]] += p[NP + FPK[e]] * fv[e]
+
+
+@JIT
+def jac(t, z, p, out):
+    # J for the LU; then the point of the step, negated (attempt negates every entry).
+    model_jac(t, z[:N], p, out[:NJ])
+    o = NJ - T_AT
+    out[o + T_AT] = -t
+    for i in range(N * (K + 1)):
+        out[o + Y_AT + i] = -z[i]
+    for j in range(NP + K):
+        out[o + P_AT + j] = -p[j]
+    for q in range(NJ):
+        out[o + J_AT + q] = -out[q]
+    fv = np.empty(NFP)
+    f_p(t, z[:N], p, fv)
+    for e in range(NFP):
+        out[o + F_AT + e] = -fv[e]
+
+
+@JIT
+def rhs_t(t, z, p, out):
+    model_rhs_t(t, z[:N], p, out[:N])
+    out[N:] = 0.0
+    jv, fv = np.empty(JTQ.size), np.empty(FPTE.size)
+    jac_t(t, z[:N], p, jv)
+    f_pt(t, z[:N], p, fv)
+    for k in range(K):
+        o = N + k * N
+        for e in range(JTQ.size):
+            q = JTQ[e]
+            out[o + JR[q]] += jv[e] * z[o + JC[q]]
+    for e in range(FPTE.size):
+        c = FPK[FPTE[e]]
+        out[N + c * N + FPR[FPTE[e]]] += p[NP + c] * fv[e]
+
+
+@JIT
+def factor(a):
+    model_factor(a)
+
+
+@JIT
+def coupling(a, x, sign, dj, df):
+    # (J(y + eps x) - J(y)) / eps into dj and (f_p(y + eps x) - f_p(y)) / eps into df;
+    # False when the shifted point gives values that are not finite.
+    size, top = 0.0, 1.0
+    for i in range(N):
+        size = max(size, abs(x[i]))
+        top = max(top, abs(a[Y_AT + i]))
+    if size == 0.0:
+        dj[:] = 0.0
+        df[:] = 0.0
+        return True
+    eps = sign * 1.4901161193847656e-08 * top / size
+    shifted = np.empty(N)
+    for i in range(N):
+        shifted[i] = a[Y_AT + i] + eps * x[i]
+    p = a[P_AT:J_AT]
+    model_jac(a[T_AT], shifted, p, dj)
+    f_p(a[T_AT], shifted, p, df)
+    ok = True
+    for q in range(NJ):
+        dj[q] = (dj[q] - a[J_AT + q]) / eps
+        ok = ok and math.isfinite(dj[q])
+    for e in range(NFP):
+        df[e] = (df[e] - a[F_AT + e]) / eps
+        ok = ok and math.isfinite(df[e])
+    return ok
+
+
+@JIT
+def solve(a, b):
+    model_solve(a, b[:N])
+    if K == 0:
+        return
+    dj, df = np.empty(NJ), np.empty(NFP)
+    if not coupling(a, b[:N], 1.0, dj, df) and not coupling(a, b[:N], -1.0, dj, df):
+        dj[:] = 0.0  # no finite difference either way: the coupling is left out
+        df[:] = 0.0
+    for k in range(K):
+        o, s = N + k * N, S_AT + k * N
+        for q in range(NJ):
+            b[o + JR[q]] += dj[q] * a[s + JC[q]]
+    for e in range(NFP):
+        k = FPK[e]
+        b[N + k * N + FPR[e]] += a[P_AT + NP + k] * df[e]
+    for k in range(K):
+        model_solve(a, b[N + k * N : N + (k + 1) * N])
+
+
+@JIT
+def observables(t, z, p, out):
+    model_observables(t, z[:N], p, out)
+""".replace("@JIT", kernels.JIT)
