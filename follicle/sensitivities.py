@@ -262,6 +262,14 @@ def simulate_sensitivities(
     )
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the integrator reads of a compiled model: the augmented system's sizes."""
+
+    n_states: int
+    n_observables: int
+
+
 def _rodas4(model, cols, span, times, p0, z0, schedule, rtol, atol) -> np.ndarray:
     """The augmented system (:mod:`follicle.codegen.forward`) on the engine's integrator,
     through the segment loop of :func:`follicle.simulate`: states, sensitivities and
@@ -272,12 +280,12 @@ def _rodas4(model, cols, span, times, p0, z0, schedule, rtol, atol) -> np.ndarra
         model, t0, t1, rtol=rtol, atol=None, readouts={}, t_eval=times,
         max_steps=int(limits.limit("steps")),
     )  # fmt: skip
-    system = forward_system(model.compiled, plan.lu, cols)
+    system = forward_system(model.compiled, plan.lu)
     names = [f"d({s})/d({model.parameter_names[c]})" for c in cols for s in model.state_names]
     plan = replace(
         plan,
-        compiled=system,
-        lu=system.lu,
+        compiled=_Shape(n * (k + 1), model.compiled.n_observables),
+        lu=system.lu(k),
         kernel=system.source,
         atol=atol,
         autonomous=system.autonomous,
@@ -285,19 +293,21 @@ def _rodas4(model, cols, span, times, p0, z0, schedule, rtol, atol) -> np.ndarra
         n_outputs=n * (k + 1) + model.compiled.n_observables,
         state_names=(*plan.state_names, *names),
         state_units=(*plan.state_units, *("" for _ in names)),
-        model_name=f"{model.name} with sensitivities to {k} parameters",
+        model_name=f"{model.name} with forward sensitivities",
     )
     base = resolve_templates(model, [schedule], t0, t1)
-    live = np.where(np.isnan(base.params[..., cols]), np.nan, 0.0)  # 0 while a step overrides
+    # The multipliers: 0 while a step overrides the parameter, else the member's own (1).
+    live = np.where(np.isnan(base.params[..., cols]), np.nan, 0.0)
+    keep = np.full((*base.params.shape[:2], system.n_params), np.nan)
     pad = ((0, 0), (0, 0), (0, n * k))
     templates = replace(
         base,
-        params=np.concatenate([base.params, live], axis=-1),
+        params=np.concatenate([base.params, keep, live], axis=-1),
         inputs=None if base.inputs is None else np.pad(base.inputs, pad),
         jumps=np.pad(base.jumps, pad),
         final=np.pad(base.final, ((0, 0), (0, n * k))),
     )
-    p = np.concatenate([p0, np.ones(k)])
+    p = system.parameters(p0, cols)
     out = run_batch(plan, p[:, None], z0[:, None], templates, np.zeros(1, dtype=np.intp))
     if out["reason"][0] is not None:
         raise SolverError(

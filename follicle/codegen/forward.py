@@ -42,11 +42,12 @@ model, which numba takes some 14 minutes to compile.
 
 The generated module defines what :mod:`follicle.solvers.compiled` compiles (``rhs``,
 ``jac``, ``rhs_t``, ``factor``, ``solve``, ``observables``): the model's own functions
-under the prefix ``model_``, :math:`f_p` and the time derivatives, and the block
-functions, fixed code (:data:`_BLOCKS`) over index arrays written into the module as
-constants. The solve needs the point of the step: ``jac`` writes :math:`t, y, S, p, J(y),
-f_p(y)` after the LU's entries into the matrix array (``attempt`` stores every entry
-negated, so they are written negated), and ``solve`` reads them there.
+under the prefix ``model_``, :math:`f_p` of every parameter and the time derivatives, and
+the block functions, fixed code (:data:`_BLOCKS`) over index arrays written into the
+module as constants; one module serves every selection of parameters. The solve needs the
+point of the step: ``jac`` writes :math:`t, J(y), f_p(y), y, S, p` after the LU's entries
+into the matrix array (``attempt`` stores every entry negated, so they are written
+negated), and ``solve`` reads them there.
 """
 
 from __future__ import annotations
@@ -76,24 +77,38 @@ class AugmentedLU:
     nnz: int
     jac_positions: np.ndarray
     diagonal: np.ndarray
-    order: tuple  # the model's elimination order (part of the kernel's identity)
 
 
 @dataclass(frozen=True)
 class ForwardSystem:
-    """The augmented system of one model structure and parameter selection."""
+    """The augmented system of one model structure, for any selection of parameters."""
 
     n: int  # the model's states
-    k: int  # parameters differentiated against
+    n_params: int  # the model's parameters
     n_observables: int  # the model's, of the first n states
     source: str  # the generated module (follicle.solvers.compiled compiles it)
-    lu: AugmentedLU
     autonomous: bool
+    model_lu: object  # the model's sparse LU (follicle.solvers.sparse_lu)
+    n_jac: int  # non-zero entries of J
+    n_fp: int  # non-zero entries of f_p
 
-    @property
-    def n_states(self) -> int:
-        """States of the augmented system, :math:`n (K + 1)`."""
-        return self.n * (self.k + 1)
+    def lu(self, k: int) -> AugmentedLU:
+        """The matrix array's layout for ``k`` parameters (see :data:`_BLOCKS`)."""
+        lu, n = self.model_lu, self.n
+        size = 1 + self.n_jac + self.n_fp + n * (k + 1) + 2 * self.n_params + k
+        scratch = lu.nnz + size
+        return AugmentedLU(
+            nnz=scratch + 1,
+            jac_positions=np.concatenate([lu.jac_positions, lu.nnz + np.arange(size)]),
+            diagonal=np.concatenate([lu.diagonal, np.full(k * n, scratch, dtype=np.intp)]),
+        )
+
+    def parameters(self, p: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The parameter vector of the augmented system: the model's ``p``, the index of
+        each parameter among ``cols`` (-1 when it is not one), and a multiplier 1 each."""
+        where = np.full(self.n_params, -1.0)
+        where[cols] = np.arange(cols.size)
+        return np.concatenate([p, where, np.ones(cols.size)])
 
 
 def _array(name: str, values) -> str:
@@ -101,45 +116,36 @@ def _array(name: str, values) -> str:
     return f"{name} = np.array({values!r}, dtype=np.intp)"
 
 
-def forward_system(compiled, lu, cols) -> ForwardSystem:
+def forward_system(compiled, lu) -> ForwardSystem:
     """The forward sensitivity system of the compiled model ``compiled`` (with
-    expressions; its LU ``lu``, :func:`follicle.solvers.sparse_lu.for_pattern`) for the
-    parameters ``cols`` (indices), built once per model structure and selection."""
-    cols = tuple(int(c) for c in cols)
-    key = (compiled.fingerprint, tuple(lu.order), cols)
+    expressions; its LU ``lu``, :func:`follicle.solvers.sparse_lu.for_pattern`), built
+    once per model structure: any selection of parameters runs on the one module."""
+    key = (compiled.fingerprint, tuple(lu.order))
     with _LOCK:
         if key in _SYSTEMS:
             return _SYSTEMS[key]
-    system = _build(compiled, lu, cols)
+    system = _build(compiled, lu)
     with _LOCK:
         return _SYSTEMS.setdefault(key, system)
 
 
-def _build(compiled, lu, cols) -> ForwardSystem:
+def _build(compiled, lu) -> ForwardSystem:
     ex = compiled.expressions
-    n, m, k = compiled.n_states, compiled.n_params, len(cols)
+    n, m = compiled.n_states, compiled.n_params
     params = [sp.Symbol(f"_p{j}", real=True) for j in range(m)]
     jr, jc = compiled.jac_rows.tolist(), compiled.jac_cols.tolist()
-    fp = jacobian_entries(ex.rhs, [params[c] for c in cols])  # (row, k, d f_row / d p_c)
+    fp = jacobian_entries(ex.rhs, params)  # (row, parameter, d f_row / d p)
     # Explicit time dependence of J S + f_p (for non-autonomous models).
     jt = [(q, d) for q, e in enumerate(ex.jac_entries) if (d := time_derivative(e)) != 0]
     fpt = [(e, d) for e, (*_, expr) in enumerate(fp) if (d := time_derivative(expr)) != 0]
     body = kernels.function_body
-    # The matrix array: the LU's entries, then the point of the step (see the notes).
-    t_at = lu.nnz
-    p_at = t_at + 1 + n * (k + 1)
-    j_at = p_at + m + k
-    f_at = j_at + len(jr)
-    end = f_at + len(fp)
     lines = [
         kernels.kernel_source(compiled, lu, prefix="model_"),
-        f"N, K, NP, NJ, NFP = {n}, {k}, {m}, {len(jr)}, {len(fp)}",
-        f"T_AT, P_AT, J_AT, F_AT = {t_at}, {p_at}, {j_at}, {f_at}",
-        "Y_AT, S_AT = T_AT + 1, T_AT + 1 + N",
+        f"N, NP, NJ, NFP, NNZ = {n}, {m}, {len(jr)}, {len(fp)}, {lu.nnz}",
         _array("JR", jr),
         _array("JC", jc),
         _array("FPR", [i for i, _, _ in fp]),
-        _array("FPK", [kk for _, kk, _ in fp]),
+        _array("FPC", [c for _, c, _ in fp]),
         _array("JTQ", [q for q, _ in jt]),
         _array("FPTE", [e for e, _ in fpt]),
         "",
@@ -160,24 +166,28 @@ def _build(compiled, lu, cols) -> ForwardSystem:
         "",
         _BLOCKS,
     ]
-    jac_positions = np.concatenate([lu.jac_positions, np.arange(t_at, end)])
-    diagonal = np.concatenate([lu.diagonal, np.full(k * n, end, dtype=np.intp)])
     return ForwardSystem(
         n=n,
-        k=k,
+        n_params=m,
         n_observables=compiled.n_observables,
         source="\n".join(lines),
-        lu=AugmentedLU(end + 1, jac_positions.astype(np.intp), diagonal, tuple(lu.order)),
         autonomous=compiled.autonomous and not jt and not fpt,
+        model_lu=lu,
+        n_jac=len(jr),
+        n_fp=len(fp),
     )
 
 
 #: The augmented system's functions over the model's (``model_*``), :math:`f_p` and the
-#: time derivatives; ``p`` is the model's parameters followed by the K multipliers.
+#: time derivatives. ``p`` holds the model's NP parameters, then for each of them the
+#: index k of its sensitivity (-1: not differentiated), then the K multipliers; K follows
+#: from the length of ``z``. The matrix array: the model's LU (NNZ entries), then t, J(y),
+#: f_p(y), y, S and p (:meth:`ForwardSystem.lu`).
 _BLOCKS = """
 
 @JIT
 def rhs(t, z, p, out):
+    K = z.size // N - 1
     model_rhs(t, z[:N], p, out[:N])
     jv, fv = np.empty(NJ), np.empty(NFP)
     model_jac(t, z[:N], p, jv)
@@ -188,29 +198,35 @@ def rhs(t, z, p, out):
         for q in range(NJ):
             out[o + JR[q]] += jv[q] * z[o + JC[q]]
     for e in range(NFP):
-        out[N + FPK[e] * N + FPR[e]] += p[NP + FPK[e]] * fv[e]
+        k = int(p[NP + FPC[e]])
+        if k >= 0:
+            out[N + k * N + FPR[e]] += p[2 * NP + k] * fv[e]
 
 
 @JIT
 def jac(t, z, p, out):
     # J for the LU; then the point of the step, negated (attempt negates every entry).
     model_jac(t, z[:N], p, out[:NJ])
-    o = NJ - T_AT
-    out[o + T_AT] = -t
-    for i in range(N * (K + 1)):
-        out[o + Y_AT + i] = -z[i]
-    for j in range(NP + K):
-        out[o + P_AT + j] = -p[j]
+    o = NJ
+    out[o] = -t
     for q in range(NJ):
-        out[o + J_AT + q] = -out[q]
+        out[o + 1 + q] = -out[q]
     fv = np.empty(NFP)
     f_p(t, z[:N], p, fv)
+    o += 1 + NJ
     for e in range(NFP):
-        out[o + F_AT + e] = -fv[e]
+        out[o + e] = -fv[e]
+    o += NFP
+    for i in range(z.size):
+        out[o + i] = -z[i]
+    o += z.size
+    for j in range(p.size):
+        out[o + j] = -p[j]
 
 
 @JIT
 def rhs_t(t, z, p, out):
+    K = z.size // N - 1
     model_rhs_t(t, z[:N], p, out[:N])
     out[N:] = 0.0
     jv, fv = np.empty(JTQ.size), np.empty(FPTE.size)
@@ -222,8 +238,9 @@ def rhs_t(t, z, p, out):
             q = JTQ[e]
             out[o + JR[q]] += jv[e] * z[o + JC[q]]
     for e in range(FPTE.size):
-        c = FPK[FPTE[e]]
-        out[N + c * N + FPR[FPTE[e]]] += p[NP + c] * fv[e]
+        k = int(p[NP + FPC[FPTE[e]]])
+        if k >= 0:
+            out[N + k * N + FPR[FPTE[e]]] += p[2 * NP + k] * fv[e]
 
 
 @JIT
@@ -232,13 +249,15 @@ def factor(a):
 
 
 @JIT
-def coupling(a, x, sign, dj, df):
+def coupling(a, x, p_at, sign, dj, df):
     # (J(y + eps x) - J(y)) / eps into dj and (f_p(y + eps x) - f_p(y)) / eps into df;
     # False when the shifted point gives values that are not finite.
+    t_at = NNZ
+    y_at = t_at + 1 + NJ + NFP
     size, top = 0.0, 1.0
     for i in range(N):
         size = max(size, abs(x[i]))
-        top = max(top, abs(a[Y_AT + i]))
+        top = max(top, abs(a[y_at + i]))
     if size == 0.0:
         dj[:] = 0.0
         df[:] = 0.0
@@ -246,36 +265,41 @@ def coupling(a, x, sign, dj, df):
     eps = sign * 1.4901161193847656e-08 * top / size
     shifted = np.empty(N)
     for i in range(N):
-        shifted[i] = a[Y_AT + i] + eps * x[i]
-    p = a[P_AT:J_AT]
-    model_jac(a[T_AT], shifted, p, dj)
-    f_p(a[T_AT], shifted, p, df)
+        shifted[i] = a[y_at + i] + eps * x[i]
+    p = a[p_at : p_at + NP]
+    model_jac(a[t_at], shifted, p, dj)
+    f_p(a[t_at], shifted, p, df)
     ok = True
     for q in range(NJ):
-        dj[q] = (dj[q] - a[J_AT + q]) / eps
+        dj[q] = (dj[q] - a[t_at + 1 + q]) / eps
         ok = ok and math.isfinite(dj[q])
     for e in range(NFP):
-        df[e] = (df[e] - a[F_AT + e]) / eps
+        df[e] = (df[e] - a[t_at + 1 + NJ + e]) / eps
         ok = ok and math.isfinite(df[e])
     return ok
 
 
 @JIT
 def solve(a, b):
+    K = b.size // N - 1
     model_solve(a, b[:N])
     if K == 0:
         return
     dj, df = np.empty(NJ), np.empty(NFP)
-    if not coupling(a, b[:N], 1.0, dj, df) and not coupling(a, b[:N], -1.0, dj, df):
+    y_at = NNZ + 1 + NJ + NFP
+    p_at = y_at + b.size
+    x = b[:N]
+    if not coupling(a, x, p_at, 1.0, dj, df) and not coupling(a, x, p_at, -1.0, dj, df):
         dj[:] = 0.0  # no finite difference either way: the coupling is left out
         df[:] = 0.0
     for k in range(K):
-        o, s = N + k * N, S_AT + k * N
+        o, s = N + k * N, y_at + N + k * N
         for q in range(NJ):
             b[o + JR[q]] += dj[q] * a[s + JC[q]]
     for e in range(NFP):
-        k = FPK[e]
-        b[N + k * N + FPR[e]] += a[P_AT + NP + k] * df[e]
+        k = int(a[p_at + NP + FPC[e]])
+        if k >= 0:
+            b[N + k * N + FPR[e]] += a[p_at + 2 * NP + k] * df[e]
     for k in range(K):
         model_solve(a, b[N + k * N : N + (k + 1) * N])
 
