@@ -10,27 +10,33 @@ p_j` obey the forward sensitivity equations, integrated together with the state:
 
 and an observable :math:`g(t, y, p)` has :math:`dg/dp = (\\partial g/\\partial y)\\, S +
 \\partial g/\\partial p`. :math:`J` is the model's compiled Jacobian; :math:`\\partial f /
-\\partial p`, :math:`\\partial g/\\partial y` and :math:`\\partial g/\\partial p` are derived
-here with sympy and compiled the same way (:mod:`follicle.codegen.arrays`), once per model
-structure. Nothing is differenced numerically.
+\\partial p`, :math:`\\partial g/\\partial y`, :math:`\\partial g/\\partial p` and the
+derivatives of initial values that are expressions of the parameters (:math:`S(t_0)`) are
+derived here with sympy, once per model structure. The equations are not differenced
+numerically.
 
-Schedules are honoured as by :func:`follicle.simulate`: the span is split at every
-discontinuity, a bolus jumps the state and leaves :math:`S` unchanged (its amount is not a
-model parameter), and while a :class:`~follicle.ParameterStep` overrides parameter
-:math:`p_j`, :math:`\\partial f/\\partial p_j` is zero (the trajectory does not depend on
-the default value there). Initial states do not depend on the parameters.
+Schedules are honoured as by :func:`follicle.simulate`, through the same segment loops: a
+bolus jumps the state and leaves :math:`S` unchanged (its amount is not a model
+parameter), and while a :class:`~follicle.ParameterStep` overrides parameter :math:`p_j`,
+:math:`\\partial f/\\partial p_j` is zero (the trajectory does not depend on the default
+value there).
 
-The sensitivity system is integrated by the same stiff solvers as the state, with the
-block-diagonal Newton matrix :math:`\\mathrm{diag}(J, J, \\dots)` (the simultaneous
-corrector of CVODES, without the second-derivative coupling, which only affects Newton
-convergence, not the solution). The absolute tolerance of :math:`S_{ij}` is the state's
-divided by :math:`|p_j|`, so that the *relative* sensitivity :math:`p_j S_{ij}` is
-controlled like the state itself.
+By default (``method="RODAS4"``) the augmented system :math:`(y, S)` runs on the engine's
+integrator, the one behind :func:`follicle.simulate` and the ensembles
+(:mod:`follicle.codegen.forward` generates it: each step factors the model's matrix once
+and solves the blocks by forward substitution; the first run of a model structure
+compiles it, once per machine, whichever parameters are chosen). SciPy's stiff methods
+(``"BDF"``, ``"Radau"``, ``"LSODA"``) stay available by name as references, with the
+block-diagonal Newton matrix :math:`\\mathrm{diag}(J, J, \\dots)` (CVODES' simultaneous
+corrector; the coupling blocks only affect Newton's convergence, not the solution). The
+absolute tolerance of :math:`S_{ij}` is the state's divided by :math:`|p_j|`, so that the
+*relative* sensitivity :math:`p_j S_{ij}` is controlled like the state itself.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -38,7 +44,6 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 import sympy as sp
-from scipy.integrate import solve_ivp
 
 from follicle import codegen, limits
 from follicle.codegen.arrays import (
@@ -50,13 +55,17 @@ from follicle.codegen.arrays import (
 from follicle.codegen.forward import forward_system
 from follicle.ensemble import make_plan, resolve_templates, run_batch
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
-from follicle.schedule import ParameterStep, Schedule, in_unit, resolve
-from follicle.simulate import DEFAULT_RTOL, absolute_tolerances, output_times, time_span
+from follicle.schedule import Schedule, resolve
+from follicle.simulate import (
+    DEFAULT_RTOL,
+    absolute_tolerances,
+    integrate_segments,
+    output_times,
+    time_span,
+)
 
 __all__ = ["Sensitivities", "simulate_sensitivities"]
 
-#: Augmented systems up to this size get a dense Newton matrix; larger ones a sparse one.
-_DENSE_MAX = 200
 _CACHE: dict[str, _Derivatives] = {}
 
 
@@ -197,8 +206,9 @@ def simulate_sensitivities(
     days, t_span, t_eval, params, initial, schedule, rtol, atol
         As for :func:`follicle.simulate`. ``atol`` applies to the states; the
         sensitivities' tolerances follow from it (see the module notes).
-    method : {"BDF", "Radau", "LSODA"}
-        A stiff method (the sensitivity system is as stiff as the model).
+    method : {"RODAS4", "BDF", "Radau", "LSODA"}
+        A stiff method (the sensitivity system is as stiff as the model): the engine's
+        RODAS4 (default; compiled once per model structure) or SciPy's, as references.
 
     Returns
     -------
@@ -230,6 +240,11 @@ def simulate_sensitivities(
     y = model.initial_vector(initial, p0)
     sched = Schedule.of(schedule)
     segments, final_jump = resolve(sched, model, t0, t1, p0)
+    # Which parameters each segment's steps override (NaN: the member's own value).
+    overridden = [
+        ~np.isnan(seg.params[cols])
+        for seg in resolve(sched, model, t0, t1, np.full(p0.size, np.nan))[0]
+    ]
     compiled, derivs = model.compiled, _derivatives(model)
     n, k = compiled.n_states, cols.size
     atol_y = absolute_tolerances(model, atol)
@@ -241,21 +256,32 @@ def simulate_sensitivities(
     if method == "RODAS4":
         out = _rodas4(model, cols, (t0, t1), times, p0, z, sched, rtol, atol_all)
     else:
-        out = _scipy(
-            model, derivs, cols, segments, final_jump, sched, times, z, method, rtol, atol_all
-        )
+        system = _Augmented(compiled, derivs, cols)
+        pad = n * k
+        augmented = [
+            replace(
+                seg,
+                params=system.parameters(seg.params, off),
+                inputs=None if seg.inputs is None else np.pad(seg.inputs, (0, pad)),
+            )
+            for seg, off in zip(segments, overridden, strict=True)
+        ]
+        out = integrate_segments(
+            model, system, augmented, final_jump, z, times, method, rtol, atol_all, math.inf
+        )[1]
     ys, S = out[:n], out[n : n * (k + 1)].reshape(k, n, times.size).transpose(1, 0, 2)
-    p_out = np.repeat(p0[:, None], times.size, axis=1)
-    for seg in segments:  # parameters in effect at each output time (steps)
-        inside = (times >= seg.start) & (times <= seg.stop)
-        p_out[:, inside] = seg.params[:, None]
     values, sens = ys, S
     if compiled.n_observables:
+        p_out = np.repeat(p0[:, None], times.size, axis=1)
+        live = np.ones((k, times.size))
+        for seg, off in zip(segments, overridden, strict=True):  # in effect at each time
+            inside = (times >= seg.start) & (times <= seg.stop)
+            p_out[:, inside] = seg.params[:, None]
+            live[:, inside] = ~off[:, None]
         g = compiled.observables(times, ys, p_out)
         gy = derivs.g_y(times, ys, p_out)  # (n_obs, n, T)
         gp = derivs.g_p(times, ys, p_out)[:, cols]  # (n_obs, k, T)
-        live_t = np.stack([_live_columns(sched, model, cols, tt) for tt in times], axis=-1)
-        dg = np.einsum("oit,ikt->okt", gy, S) + gp * live_t[None]
+        dg = np.einsum("oit,ikt->okt", gy, S) + gp * live[None]
         values, sens = np.vstack([ys, g]), np.concatenate([S, dg], axis=0)
     return Sensitivities(
         times, (*model.state_names, *model.observable_names), values, tuple(parameters), sens
@@ -316,75 +342,34 @@ def _rodas4(model, cols, span, times, p0, z0, schedule, rtol, atol) -> np.ndarra
     return out["values"][0]
 
 
-def _scipy(model, derivs, cols, segments, final_jump, schedule, times, z, method, rtol, atol):
-    n = model.compiled.n_states
-    out = np.empty((z.size, times.size))
-    done = 0
-    for i, seg in enumerate(segments):
-        if seg.jumps is not None:
-            z[:n] += seg.jumps
-        last = i == len(segments) - 1
-        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
-        live = _live_columns(schedule, model, cols, seg.start)
-        z, outputs = _segment(
-            model, model.compiled, derivs, seg, z, times[mask], cols, live, method, rtol, atol
-        )
-        out[:, done : done + outputs.shape[1]] = outputs
-        done += outputs.shape[1]
-    if final_jump is not None and times[-1] == segments[-1].stop:
-        out[:n, -1] += final_jump
-    return out
+class _Augmented:
+    """The forward sensitivity system in NumPy, for SciPy's methods in the segment loop
+    of :func:`follicle.simulate.integrate_segments`. Its parameter vector is the model's,
+    then a multiplier per selected parameter (0 while a step overrides it). Newton's
+    matrix is block diagonal, :math:`\\mathrm{diag}(J, J, \\dots)`, as in CVODES'
+    simultaneous corrector (the coupling blocks only affect Newton's convergence)."""
 
+    def __init__(self, compiled, derivs, cols):
+        self.compiled, self.derivs, self.cols = compiled, derivs, cols
+        self.n, self.k = compiled.n_states, cols.size
+        self.n_states = self.n * (self.k + 1)
+        self.jac_density = compiled.jac_density
 
-def _live_columns(schedule, model, cols, time) -> np.ndarray:
-    """1 for each differentiated parameter in effect at ``time``, 0 while a step overrides it."""
-    live = np.ones(cols.size)
-    for given in schedule.events:
-        ev = in_unit(given, model.time_unit)
-        if isinstance(ev, ParameterStep) and ev.start <= time < ev.stop:
-            j = model.parameter_names.index(ev.parameter)
-            live[cols == j] = 0.0
-    return live
+    def parameters(self, p, overridden):
+        return np.concatenate([p, np.where(overridden, 0.0, 1.0)])
 
-
-def _segment(model, compiled, derivs, seg, z0, t_eval, cols, live, method, rtol, atol):
-    n, k = compiled.n_states, cols.size
-    p, u = seg.params, seg.inputs
-    eye_k = scipy.sparse.identity(k, format="csc")
-
-    def fun(t, z):
-        y, S = z[:n], z[n:].reshape(k, n).T
-        dy = compiled.rhs(t, y, p)
-        if u is not None:
-            dy = dy + u
-        dS = compiled.jac(t, y, p) @ S + derivs.f_p(t, y, p)[:, cols] * live
+    def rhs(self, t, z, p):
+        n, m = self.n, self.compiled.n_params
+        y, S = z[:n], z[n:].reshape(self.k, n).T
+        dy = self.compiled.rhs(t, y, p[:m])
+        f_p = self.derivs.f_p(t, y, p[:m])[:, self.cols] * p[m:]
+        dS = self.compiled.jac(t, y, p[:m]) @ S + f_p
         return np.concatenate([dy, dS.T.ravel()])
 
-    def jac(t, z):
-        J = compiled.jac(t, z[:n], p)
-        if n * (k + 1) <= _DENSE_MAX:
-            return scipy.linalg.block_diag(J, np.kron(np.eye(k), J))
-        J = scipy.sparse.csc_matrix(J)
-        return scipy.sparse.block_diag([J, scipy.sparse.kron(eye_k, J)], format="csc")
+    def jac(self, t, z, p):
+        J = self.compiled.jac(t, z[: self.n], p[: self.compiled.n_params])
+        return scipy.linalg.block_diag(*[J] * (self.k + 1))
 
-    if seg.stop - seg.start <= 1e-12 * max(1.0, abs(seg.stop)):
-        return z0, np.repeat(z0[:, None], t_eval.size, 1)
-    extra = t_eval.size == 0 or t_eval[-1] < seg.stop
-    solver_times = np.append(t_eval, seg.stop) if extra else t_eval
-    sol = solve_ivp(
-        fun,
-        (seg.start, seg.stop),
-        z0,
-        method=method,
-        t_eval=solver_times,
-        rtol=rtol,
-        atol=atol,
-        jac=jac,
-    )
-    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        raise SolverError(
-            f"sensitivity integration of {model.name!r} with {method} failed at t = "
-            f"{sol.t[-1] if sol.t.size else seg.start:.6g} day (segment [{seg.start:g}, "
-            f"{seg.stop:g}]): {sol.message} Check the parameter values, or loosen rtol."
-        )
-    return sol.y[:, -1].copy(), sol.y[:, : t_eval.size]
+    def jac_sparse(self, t, z, p):
+        J = self.compiled.jac_sparse(t, z[: self.n], p[: self.compiled.n_params])
+        return scipy.sparse.block_diag([J] * (self.k + 1), format="csc")

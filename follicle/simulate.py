@@ -30,6 +30,7 @@ __all__ = [
     "Threshold",
     "absolute_tolerances",
     "as_threshold",
+    "integrate_segments",
     "output_times",
     "simulate",
     "time_span",
@@ -298,34 +299,10 @@ def simulate(
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
     thresholds = [_event_function(model, ev) for ev in events]
-
-    out = np.empty((compiled.n_states, times.size))
-    p_out = np.empty((p0.size, times.size))  # parameters in effect at each output time
-    found: list[list[float]] = [[] for _ in thresholds]
-    stats = dict(nfev=0, njev=0, nlu=0)
-    n_done = 0
-    stopped = False
-    for k, seg in enumerate(segments):
-        if seg.jumps is not None:
-            y = y + seg.jumps
-        last = k == len(segments) - 1
-        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
-        seg_times = times[mask]
-        sol, y, outputs = _integrate(
-            model, compiled, seg, y, seg_times, method, rtol, atol_vec, max_step, thresholds
-        )
-        for key in stats:
-            stats[key] += int(getattr(sol, key, 0))
-        for i, te in enumerate(sol.t_events or []):
-            found[i].extend(float(x) for x in te)
-        out[:, n_done : n_done + outputs.shape[1]] = outputs
-        p_out[:, n_done : n_done + outputs.shape[1]] = seg.params[:, None]
-        n_done += outputs.shape[1]
-        if sol.status == 1:  # a terminal event fired
-            stopped = True
-            break
-    if final_jump is not None and not stopped and n_done and times[n_done - 1] == t1:
-        out[:, n_done - 1] += final_jump  # a dose at the very end shows in the last output
+    n_done, out, p_out, found, stats = integrate_segments(
+        model, compiled, segments, final_jump, y, times, method, rtol, atol_vec, max_step,
+        thresholds,
+    )  # fmt: skip
     times, out = times[:n_done], out[:, :n_done]
     out = _check_nonnegative(model, times, out, atol_vec)
     p_out = p_out[:, :n_done]
@@ -449,6 +426,58 @@ def _event_function(model, ev: Threshold):
     return fn
 
 
+def integrate_segments(
+    model, system, segments, final_jump, y, times, method, rtol, atol, max_step, thresholds=()
+):
+    """The loop over schedule segments for SciPy's methods, written once: integrate
+    ``system`` (``model.compiled``, or the forward sensitivity system of
+    :mod:`follicle.sensitivities`: ``rhs(t, y, p)``, ``jac(t, y, p)``, ``jac_sparse``,
+    ``n_states``, ``jac_density``) from ``y`` through ``segments``, applying each segment's
+    jumps to the first states, with output at ``times``.
+
+    Returns
+    -------
+    n_done : int
+        Output times reached (fewer than ``times.size`` when a terminal event fired).
+    out : ndarray, shape (system.n_states, n_done)
+    p_out : ndarray, shape (segments' parameters, n_done)
+        The parameters in effect at each output time.
+    found : list of list of float
+        Each threshold's crossing times.
+    stats : dict
+        ``nfev``, ``njev``, ``nlu`` summed over the segments.
+    """
+    n_params = segments[0].params.size
+    out = np.empty((system.n_states, times.size))
+    p_out = np.empty((n_params, times.size))
+    found: list[list[float]] = [[] for _ in thresholds]
+    stats = dict(nfev=0, njev=0, nlu=0)
+    n_done = 0
+    stopped = False
+    for k, seg in enumerate(segments):
+        if seg.jumps is not None:
+            y = np.array(y, dtype=float)
+            y[: seg.jumps.size] += seg.jumps
+        last = k == len(segments) - 1
+        mask = (times >= seg.start) & ((times <= seg.stop) if last else (times < seg.stop))
+        sol, y, outputs = _integrate(
+            model, system, seg, y, times[mask], method, rtol, atol, max_step, thresholds
+        )
+        for key in stats:
+            stats[key] += int(getattr(sol, key, 0))
+        for i, te in enumerate(sol.t_events or []):
+            found[i].extend(float(x) for x in te)
+        out[:, n_done : n_done + outputs.shape[1]] = outputs
+        p_out[:, n_done : n_done + outputs.shape[1]] = seg.params[:, None]
+        n_done += outputs.shape[1]
+        if sol.status == 1:  # a terminal event fired
+            stopped = True
+            break
+    if final_jump is not None and not stopped and n_done and times[n_done - 1] == seg.stop:
+        out[: final_jump.size, n_done - 1] += final_jump  # a dose at the very end shows
+    return n_done, out[:, :n_done], p_out[:, :n_done], found, stats
+
+
 def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, thresholds):
     p, u = seg.params, seg.inputs
     rhs = compiled.rhs
@@ -510,11 +539,11 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
     except _NonFinite as bad:
         raise SolverError(_non_finite_message(model, bad)) from None
     if sol.status == -1:
-        name, value = _worst_state(model, sol)
+        name, unit, value = _worst_state(model, sol)
         raise SolverError(
             f"integration with {method} failed at t = {sol.t[-1]:.6g} {model.time_unit} (segment "
             f"[{seg.start:g}, {seg.stop:g}]): {sol.message} The state that misbehaved is "
-            f"{name!r} (value {value:.6g} {model.unit(name)}). Try a stiff method "
+            f"{name!r} (value {value:.6g} {unit}). Try a stiff method "
             "('BDF' or 'Radau'), looser tolerances, or check the parameters."
         )
     if sol.status == 1:  # stopped by a terminal event: end at the event's state
@@ -527,22 +556,31 @@ def _integrate(model, compiled, seg, y0, t_eval, method, rtol, atol, max_step, t
     return sol, np.array(y_end), outputs
 
 
+def _label(model, i) -> tuple[str, str]:
+    """The name and unit of row ``i`` of an integrated system: a state of ``model``, or
+    beyond them a row of the forward sensitivity system."""
+    n = len(model.state_names)
+    if i < n:
+        return model.state_names[i], model.unit(model.state_names[i])
+    return f"the sensitivity of {model.state_names[i % n]} (row {i})", ""
+
+
 def _non_finite_message(model, bad):
     flat = np.flatnonzero(~np.isfinite(bad.values))[0]
     if bad.what == "rhs":
         i = int(flat)
-        name = model.state_names[i]
+        name, unit = _label(model, i)
         what = f"d({name})/dt became {bad.values[i]}"
     else:
-        i, j = divmod(int(flat), len(model.state_names))
-        name = model.state_names[i]
+        i, j = divmod(int(flat), bad.values.shape[1])
+        name, unit = _label(model, i)
         what = (
-            f"the Jacobian entry d(d{name}/dt)/d({model.state_names[j]}) became "
+            f"the Jacobian entry d(d{name}/dt)/d({_label(model, j)[0]}) became "
             f"{bad.values.flat[flat]}"
         )
     return (
         f"{what} at t = {bad.t:.6g} {model.time_unit} "
-        f"(with {name} = {bad.y[i]:.6g} {model.unit(name)}); "
+        f"(with {name} = {bad.y[i]:.6g} {unit}); "
         "a rate term divides by zero or overflows there. Check the parameter values and "
         "the initial state."
     )
@@ -552,7 +590,7 @@ def _worst_state(model, sol):
     y = sol.y[:, -1] if sol.y.size else model.initial_vector()
     bad = np.flatnonzero(~np.isfinite(y))
     i = int(bad[0]) if bad.size else int(np.argmax(np.abs(y)))
-    return model.state_names[i], float(y[i])
+    return *_label(model, i), float(y[i])
 
 
 def _check_nonnegative(model, times, out, atol):

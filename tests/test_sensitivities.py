@@ -13,19 +13,28 @@ TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 FD_TIGHT = {"rtol": 1e-11, "atol": 1e-13}
 
 
-def test_decay_matches_closed_form():
+METHODS = pytest.mark.parametrize("method", ["RODAS4", "BDF", "Radau"])
+
+
+@METHODS
+def test_decay_matches_closed_form(method):
     t = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
-    s = simulate_sensitivities(decay(k=0.5, x0=2.0), ["k_deg"], days=4, t_eval=t, **TIGHT)
+    s = simulate_sensitivities(
+        decay(k=0.5, x0=2.0), ["k_deg"], days=4, t_eval=t, method=method, **TIGHT
+    )
     np.testing.assert_allclose(s.of("X", "k_deg"), -2.0 * t * np.exp(-0.5 * t), atol=1e-9)
     np.testing.assert_allclose(s["X"], 2.0 * np.exp(-0.5 * t), rtol=1e-9)
 
 
-def test_a_step_that_overrides_the_parameter_freezes_its_sensitivity():
+@METHODS
+def test_a_step_that_overrides_the_parameter_freezes_its_sensitivity(method):
     # k = 0.5 except on [1, 2), where a step fixes it at 2: x(t) = exp(-k min(t,1) - 2 (t-1)+
     # - k (t-2)+), so dx/dk = -(min(t, 1) + (t - 2)+) x(t).
     t = np.linspace(0, 3, 13)
     step = fl.ParameterStep("k_deg", 2.0, start=1, stop=2)
-    s = simulate_sensitivities(decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=step, **TIGHT)
+    s = simulate_sensitivities(
+        decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=step, method=method, **TIGHT
+    )
     x = np.exp(-0.5 * np.minimum(t, 1) - 2 * np.clip(t - 1, 0, 1) - 0.5 * np.clip(t - 2, 0, None))
     np.testing.assert_allclose(s["X"], x, rtol=1e-8)
     expected = -(np.minimum(t, 1) + np.clip(t - 2, 0, None)) * x
@@ -105,6 +114,41 @@ def test_coupled_model_random_parameters_match_finite_differences(seed):
     # the activation switch makes sensitivities near an onset steep: central differences
     # (step 1e-5) err there by about 1e-5 of the largest sensitivity
     _assert_close(s.sensitivities, fd, rel=3e-5)
+
+
+@METHODS
+def test_an_infusion_and_a_dose_at_the_end(method):
+    """x' = -k x + r on [1, 2] (an infusion), a bolus at the last time: x jumps, its
+    sensitivity does not. From x(0) = 1: dx/dk = -t x on [0, 1], then by the equation."""
+    t = np.array([0.0, 1.0, 1.5, 2.0, 3.0])
+    schedule = [fl.Infusion("X", 0.5, start=1, stop=2), fl.Bolus("X", 1.0, 3)]
+    s = simulate_sensitivities(
+        decay(k=0.5), ["k_deg"], days=3, t_eval=t, schedule=schedule, method=method, **TIGHT
+    )
+    k, r = 0.5, 0.5
+
+    def x_and_s(time):
+        # closed forms: decay to 1, then towards r/k on [1, 2], then decay again
+        if time <= 1:
+            return np.exp(-k * time), -time * np.exp(-k * time)
+        x1, s1 = np.exp(-k), -np.exp(-k)
+        if time <= 2:
+            tau = time - 1
+            x = r / k + (x1 - r / k) * np.exp(-k * tau)
+            ds = (
+                -r / k**2
+                + (s1 + r / k**2) * np.exp(-k * tau)
+                - tau * (x1 - r / k) * np.exp(-k * tau)
+            )
+            return x, ds
+        x2, s2 = x_and_s(2.0)
+        tau = time - 2
+        return x2 * np.exp(-k * tau), (s2 - tau * x2) * np.exp(-k * tau)
+
+    expected = np.array([x_and_s(tt) for tt in t])
+    expected[-1, 0] += 1.0  # the dose at the end shows in the last output
+    np.testing.assert_allclose(s["X"], expected[:, 0], rtol=1e-8)
+    np.testing.assert_allclose(s.of("X", "k_deg"), expected[:, 1], rtol=1e-7, atol=1e-10)
 
 
 def test_unknown_parameter_is_named():
