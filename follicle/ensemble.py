@@ -352,7 +352,9 @@ class _Batch:
         self.t = np.full(size, plan.t0)
         self.h = np.zeros(size)
         self.segment = np.zeros(size, dtype=np.intp)
-        self.p = np.empty_like(self.base)
+        self.kernel = solvers_compiled.model_functions(plan.kernel, plan.model_name)
+        # The member's parameters, then the parameter-only subexpressions of the kernel.
+        self.p = np.empty((self.base.shape[0] + self.kernel.N_DERIVED, size))
         self.u = None if templates.inputs is None else np.zeros((n, size))
         self.stop = np.empty(size)
         self.f = np.empty((n, size))
@@ -367,7 +369,6 @@ class _Batch:
         #: Where a terminal event stopped each member (nan: it was not stopped).
         self.halted = np.full(size, np.nan)
         self.trace = None if plan.grid is None else _Trace(self, plan.grid)
-        self.kernel = solvers_compiled.model_functions(plan.kernel, plan.model_name)
         self.solver = solvers_compiled.integrator()
         #: How far below zero a non-negative state may go (integration error), else -inf.
         self.floor = np.where(plan.nonnegative, -_NEGATIVE_SLACK * plan.atol, -np.inf)
@@ -409,6 +410,18 @@ class _Batch:
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
         return self.observables(t, y, self.p[:, idx])[target.index]
 
+    def set_parameters(self, idx, values):
+        """Members ``idx`` take parameters ``values``, and the kernel's values derived from
+        them (:func:`follicle.codegen.kernels.hoisted`)."""
+        self.p[: values.shape[0], idx] = values
+        if self.kernel.N_DERIVED:
+            c_order = np.ascontiguousarray
+            out = np.empty((self.kernel.N_DERIVED, idx.size))
+            times = np.zeros(idx.size)
+            p, y = c_order(self.p[:, idx]), c_order(self.y[:, idx])
+            self.solver.each_member(self.kernel.derived, times, y, p, out)
+            self.p[values.shape[0] :, idx] = out
+
     def fail(self, idx, reasons):
         self.active[idx] = False
         self.reason[idx] = reasons
@@ -440,7 +453,7 @@ class _Batch:
             before = self.y[:, idx].copy()
             p_before = self.p[:, idx].copy()
             override = tp.params[w, k].T
-            self.p[:, idx] = np.where(np.isnan(override), self.base[:, idx], override)
+            self.set_parameters(idx, np.where(np.isnan(override), self.base[:, idx], override))
             self.y[:, idx] += jump
             if self.u is not None:
                 self.u[:, idx] = tp.inputs[w, k].T
@@ -491,7 +504,7 @@ class _Batch:
     # -- the integration loop --------------------------------------------------------------
     def run(self) -> dict:
         everyone = np.arange(self.size)
-        self.p[:] = self.base
+        self.set_parameters(everyone, self.base)
         self.stop[:] = self.templates.stops[self.which, 0]
         self.enter(everyone, first=True)
         unset = everyone[self.active & (self.h == 0)]

@@ -104,3 +104,37 @@ def test_a_run_far_shorter_than_one_time_unit_is_not_an_underflow(runner):
         assert ens.status[0] == "ok", ens.reason[0]
         values = ens.values[0, 0]
     np.testing.assert_allclose(values, exact, rtol=1e-6, atol=1e-3)
+
+
+def _root_decay():
+    """dX/dt = -sqrt(k) X: the rate is a power of a parameter alone, which the kernel
+    computes once per parameter change (follicle.codegen.kernels.hoisted)."""
+    m = fl.Module("root_decay")
+    x = m.state("X", "nM", 1.0)
+    k = m.parameter("k", 0.25, "1/day**2", bounds=(0, 10), provenance="assumed: test")
+    m.rate(x, -(k**0.5) * x)
+    return fl.Model("root_decay", [m])
+
+
+def test_parameter_only_subexpressions_follow_each_member_and_each_step():
+    from follicle.codegen import kernels
+
+    model = _root_decay()
+    hoisted = kernels.hoisted(model.compiled)
+    assert hoisted.derived  # sqrt(k) is taken out of the right-hand side and the Jacobian
+    assert not [
+        s for e in (*hoisted.rhs, *hoisted.jac_entries) for s in e.free_symbols if s.name == "_p0"
+    ]
+    t = np.linspace(0, 4, 9)
+    # members with their own k; a step sets k = 1 on [1, 2) for all of them
+    step = fl.ParameterStep("k", 1.0, start=1, stop=2)
+    ks = np.array([0.04, 0.25, 2.25])
+    ens = fl.simulate_ensemble(
+        model, days=4, t_eval=t, params={"k": ks}, schedule=step, rtol=1e-10, atol=1e-13
+    )
+    for i, k in enumerate(ks):
+        r = np.sqrt(k)
+        exponent = r * np.minimum(t, 1) + np.clip(t - 1, 0, 1) + r * np.clip(t - 2, 0, None)
+        np.testing.assert_allclose(ens.member(i)["X"], np.exp(-exponent), rtol=1e-8)
+        one = fl.simulate(model, days=4, t_eval=t, params={"k": k}, schedule=step, rtol=1e-10)
+        np.testing.assert_allclose(one["X"], np.exp(-exponent), rtol=1e-7)

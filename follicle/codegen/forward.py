@@ -91,11 +91,12 @@ class ForwardSystem:
     model_lu: object  # the model's sparse LU (follicle.solvers.sparse_lu)
     n_jac: int  # non-zero entries of J
     n_fp: int  # non-zero entries of f_p
+    n_derived: int  # parameter-only values the kernel derives (follicle.codegen.kernels)
 
     def lu(self, k: int) -> AugmentedLU:
         """The matrix array's layout for ``k`` parameters (see :data:`_BLOCKS`)."""
         lu, n = self.model_lu, self.n
-        size = 1 + self.n_jac + self.n_fp + n * (k + 1) + 2 * self.n_params + k
+        size = 1 + self.n_jac + self.n_fp + n * (k + 1) + 2 * self.n_params + k + self.n_derived
         scratch = lu.nnz + size
         return AugmentedLU(
             nnz=scratch + 1,
@@ -175,13 +176,15 @@ def _build(compiled, lu) -> ForwardSystem:
         model_lu=lu,
         n_jac=len(jr),
         n_fp=len(fp),
+        n_derived=len(kernels.hoisted(compiled).derived),
     )
 
 
 #: The augmented system's functions over the model's (``model_*``), :math:`f_p` and the
 #: time derivatives. ``p`` holds the model's NP parameters, then for each of them the
-#: index k of its sensitivity (-1: not differentiated), then the K multipliers; K follows
-#: from the length of ``z``. The matrix array: the model's LU (NNZ entries), then t, J(y),
+#: index k of its sensitivity (-1: not differentiated), then the K multipliers, then the
+#: model's derived values (read by the model's functions from its end); K follows from
+#: the length of ``z``. The matrix array: the model's LU (NNZ entries), then t, J(y),
 #: f_p(y), y, S and p (:meth:`ForwardSystem.lu`).
 _BLOCKS = """
 
@@ -266,7 +269,7 @@ def coupling(a, x, p_at, sign, dj, df):
     shifted = np.empty(N)
     for i in range(N):
         shifted[i] = a[y_at + i] + eps * x[i]
-    p = a[p_at : p_at + NP]
+    p = a[p_at : a.size - 1]  # with the derived values at its end
     model_jac(a[t_at], shifted, p, dj)
     f_p(a[t_at], shifted, p, df)
     ok = True
@@ -307,4 +310,12 @@ def solve(a, b):
 @JIT
 def observables(t, z, p, out):
     model_observables(t, z[:N], p, out)
+
+
+N_DERIVED = MODEL_N_DERIVED
+
+
+@JIT
+def derived(t, z, p, out):
+    model_derived(t, z, p, out)
 """.replace("@JIT", kernels.JIT)

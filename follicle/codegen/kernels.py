@@ -12,22 +12,74 @@ integrator as first-class functions.
 (``$FOLLICLE_CACHE``, else ``~/.cache/follicle``) named by a hash of its source, and numba
 caches its machine code beside it, signed, so a model structure is compiled once per
 machine, not once per process; Dask workers and process pools load it from there.
+
+Subexpressions of the parameters alone (for example the competences
+:math:`\\rho_R^{1 - i/n_R}` of the refractory stages, thirty real powers) do not change
+within a run: they are taken out of the functions (:func:`hoisted`) and computed once
+whenever a member's parameters change, by the generated ``derived(t, y, p, out)``; the
+integrator passes them as the last ``N_DERIVED`` entries of the parameter vector. A real
+power costs about 9 ns; on the coupled model this took 70% of a right-hand side.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import threading
+from typing import NamedTuple
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from follicle.codegen.printing import ExactFloats
 
-__all__ = ["JIT", "available", "function_body", "kernel_source"]
+__all__ = ["JIT", "Hoisted", "available", "function_body", "hoisted", "kernel_source"]
 
 _LOCK = threading.Lock()
 _SOURCES: dict[str, str] = {}
+_HOISTED: dict[str, Hoisted] = {}
+
+
+class Hoisted(NamedTuple):
+    """A model's expressions with their parameter-only subexpressions replaced by symbols
+    ``_q<j>``, and ``derived[j]``, the expression of ``_q<j>`` in the parameters."""
+
+    rhs: list
+    jac_entries: list
+    rhs_t: list  # (row, d f_row / d t)
+    observables: list
+    derived: list
+
+
+def hoisted(compiled) -> Hoisted:
+    """The expressions of ``compiled`` (:class:`follicle.codegen.arrays.CompiledModel`, with
+    expressions) with every largest subexpression that depends on parameters only, and is
+    more than a symbol, replaced by a symbol ``_q<j>`` (once per model structure)."""
+    with _LOCK:
+        if compiled.fingerprint in _HOISTED:
+            return _HOISTED[compiled.fingerprint]
+    ex = compiled.expressions
+    params = {sp.Symbol(f"_p{j}", real=True) for j in range(compiled.n_params)}
+    found: dict[sp.Expr, sp.Symbol] = {}
+
+    def visit(e):
+        if not e.args:
+            return e
+        symbols = e.free_symbols
+        if symbols and symbols <= params and isinstance(e, sp.Expr):
+            if e not in found:
+                found[e] = sp.Symbol(f"_q{len(found)}", real=True)
+            return found[e]
+        return e.func(*map(visit, e.args))
+
+    result = Hoisted(
+        rhs=[visit(e) for e in ex.rhs],
+        jac_entries=[visit(e) for e in ex.jac_entries],
+        rhs_t=[(i, visit(e)) for i, e in ex.rhs_t],
+        observables=[visit(e) for e in ex.observables],
+        derived=list(found),
+    )
+    with _LOCK:
+        return _HOISTED.setdefault(compiled.fingerprint, result)
 
 
 def available() -> bool:
@@ -46,8 +98,9 @@ class _ScalarPrinter(ExactFloats, PythonCodePrinter):
         return f"(({base})**({exp})*math.log({base}) if ({base}) > 0 else 0.0)"
 
 
-def function_body(outputs, n, m, out="out"):
-    """Lines that read ``y``/``p`` into locals and write ``out[i] = outputs[i]``."""
+def function_body(outputs, n, m, out="out", n_derived=0):
+    """Lines that read ``y``/``p`` into locals and write ``out[i] = outputs[i]``; the
+    ``n_derived`` symbols ``_q<j>`` are the last entries of ``p``."""
     printer = _ScalarPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
     replacements, reduced = sp.cse(
         list(outputs), symbols=sp.numbered_symbols("_c"), optimizations=None, order="none"
@@ -55,6 +108,9 @@ def function_body(outputs, n, m, out="out"):
     names = {s.name for e in [*reduced, *(e for _, e in replacements)] for s in e.free_symbols}
     lines = [f"    _s{i} = y[{i}]" for i in range(n) if f"_s{i}" in names]
     lines += [f"    _p{j} = p[{j}]" for j in range(m) if f"_p{j}" in names]
+    lines += [
+        f"    _q{j} = p[p.size - {n_derived - j}]" for j in range(n_derived) if f"_q{j}" in names
+    ]
     lines += [f"    {sym} = {printer.doprint(expr)}" for sym, expr in replacements]
     lines += [f"    {out}[{i}] = {printer.doprint(expr)}" for i, expr in enumerate(reduced)]
     return lines
@@ -83,31 +139,34 @@ def kernel_source(compiled, lu, prefix: str = "") -> str | None:
         if key in _SOURCES:
             return _SOURCES[key]
     n, m = compiled.n_states, compiled.n_params
-    rows = [i for i, _ in expressions.rhs_t]
+    ex = hoisted(compiled)
+    r = len(ex.derived)
+    rows = [i for i, _ in ex.rhs_t]
     lines = [
         "import math",
         "",
         "import numpy as np",
         "from numba import njit",
         "",
+        f"{prefix.upper()}N_DERIVED = {r}",
+        "",
         "",
         JIT,
         f"def {prefix}rhs(t, y, p, out):",
-        *function_body(expressions.rhs, n, m),
+        *function_body(ex.rhs, n, m, n_derived=r),
         "",
         "",
         JIT,
         f"def {prefix}jac(t, y, p, out):",
-        *(
-            function_body(expressions.jac_entries, n, m) or ["    pass"]
-        ),  # rates free of the states
+        # "pass": rates free of the states
+        *(function_body(ex.jac_entries, n, m, n_derived=r) or ["    pass"]),
         "",
         "",
         JIT,
         f"def {prefix}rhs_t(t, y, p, out):",
         *([f"    dt = np.empty({len(rows)})"] if rows else []),
         "    out[:] = 0.0",
-        *(function_body([e for _, e in expressions.rhs_t], n, m, out="dt") if rows else []),
+        *(function_body([e for _, e in ex.rhs_t], n, m, "dt", r) if rows else []),
         *(f"    out[{i}] = dt[{k}]" for k, i in enumerate(rows)),
         "",
         "",
@@ -121,7 +180,12 @@ def kernel_source(compiled, lu, prefix: str = "") -> str | None:
         "",
         JIT,
         f"def {prefix}observables(t, y, p, out):",
-        *(function_body(expressions.observables, n, m) or ["    pass"]),
+        *(function_body(ex.observables, n, m, n_derived=r) or ["    pass"]),
+        "",
+        "",
+        JIT,
+        f"def {prefix}derived(t, y, p, out):",
+        *(function_body(ex.derived, 0, m) or ["    pass"]),
         "",
     ]
     source = "\n".join(lines)

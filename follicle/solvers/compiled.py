@@ -27,9 +27,9 @@ __all__ = ["integrator", "model_functions"]
 _LOCK = threading.Lock()
 #: The functions of :mod:`follicle.solvers.rodas4` that numba compiles.
 _JITTED = ("attempt", "next_step", "too_small", "watched", "hermite", "advance", "each_member")
-#: The functions a generated model module defines (:mod:`follicle.codegen.kernels`), in the order
-#: :func:`follicle.solvers.rodas4.advance` takes them.
-_ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables")
+#: The functions a generated model module defines (:mod:`follicle.codegen.kernels`): those
+#: :func:`follicle.solvers.rodas4.advance` takes, in its order, then ``derived``.
+_ORDER = ("rhs", "jac", "rhs_t", "factor", "solve", "observables", "derived")
 
 
 def _types():
@@ -85,20 +85,23 @@ def integrator() -> ModuleType:
 def model_functions(source: str, label: str) -> ModuleType:
     """The generated module ``source`` of a model (:func:`follicle.codegen.kernels.kernel_source`),
     its functions compiled for the integrator's signatures; ``pointers`` holds them in the
-    order :func:`follicle.solvers.rodas4.advance` takes them."""
+    order :func:`follicle.solvers.rodas4.advance` takes them, ``derived`` the function of
+    the parameter-only subexpressions (``N_DERIVED`` values)."""
     mod = codegen.module(source, label)
     with _LOCK:
         if not getattr(mod, "ready", False):
             functions = [getattr(mod, name) for name in _ORDER]
             if _interpreted():
-                mod.pointers = tuple(functions)
+                pointers = tuple(functions)
             else:
                 types = _types()
                 sigs = [types.get(name, types["model"]) for name in _ORDER]
                 for function, sig in zip(functions, sigs, strict=True):
                     function.compile(sig)
                 pointer = _pointer_class()
-                mod.pointers = tuple(map(pointer, functions, sigs))
+                pointers = tuple(map(pointer, functions, sigs))
+            *mod.pointers, mod.derived = pointers
+            mod.pointers = tuple(mod.pointers)
             mod.ready = True
     return mod
 
