@@ -17,6 +17,7 @@ quotes it: ``Bolus('D_wnt', 2 mg/kg, day 22)``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import math
@@ -146,10 +147,17 @@ def in_unit(event, unit) -> Event:
     """``event`` with its times as numbers in ``unit`` (a model's time unit): a time with
     a unit is converted, a bare number is taken to be in ``unit`` already."""
     target = str(parse_unit(unit))
+    if event.time_unit == target:
+        return event
     factor = 1.0 if not event.time_unit else _time_factor(event.time_unit, target)
-    if isinstance(event, Bolus):
-        return replace(event, time=event.time * factor, time_unit=target)
-    return replace(event, start=event.start * factor, stop=event.stop * factor, time_unit=target)
+    # The event was checked when it was made; only its times change (no second check,
+    # which parses its units again: every run resolves its schedule).
+    converted = copy.copy(event)
+    times = ("time",) if isinstance(event, Bolus) else ("start", "stop")
+    for name in times:
+        object.__setattr__(converted, name, getattr(event, name) * factor)
+    object.__setattr__(converted, "time_unit", target)
+    return converted
 
 
 @dataclass(frozen=True)
