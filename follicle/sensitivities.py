@@ -53,7 +53,8 @@ from follicle.codegen.arrays import (
     positional_expressions,
 )
 from follicle.codegen.forward import forward_system
-from follicle.ensemble import make_plan, resolve_templates, run_batch
+from follicle.ensemble.batch import run_batch
+from follicle.ensemble.plan import make_plan, resolve_templates
 from follicle.errors import FollicleError, ParameterValueError, SolverError, UnknownNameError
 from follicle.schedule import Schedule, resolve
 from follicle.simulate import (

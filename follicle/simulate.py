@@ -334,7 +334,8 @@ def simulate(
 def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_step):
     """One run on the engine's integrator (inputs already checked by :func:`simulate`): a
     batch of one member, without the ensemble's per-member bookkeeping."""
-    from follicle.ensemble import make_plan, resolve_templates, run_batch
+    from follicle.ensemble.batch import run_batch
+    from follicle.ensemble.plan import make_plan, resolve_templates
 
     t0, t1 = span
     plan = make_plan(

@@ -32,15 +32,10 @@ import numpy as np
 import pint
 
 from follicle.designs import Design, grid
-from follicle.ensemble import (
-    INVALID,
-    OK,
-    fill_matrix,
-    integrate_members,
-    make_plan,
-    member_trajectory,
-    resolve_templates,
-)
+from follicle.ensemble.batch import INVALID, OK, integrate_members
+from follicle.ensemble.members import fill_matrix
+from follicle.ensemble.plan import make_plan, resolve_templates
+from follicle.ensemble.result import member_trajectory
 from follicle.errors import FollicleError, UnknownNameError, renamed
 from follicle.executors import map_ordered
 from follicle.model import conservation_violations, initial_matrix
