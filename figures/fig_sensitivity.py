@@ -1,6 +1,6 @@
 """Global sensitivity of two readouts of the coupled model: Sobol indices with their intervals.
 
-The readouts of :mod:`follicle.models.sensitivity`: the anagen-onset delay under the
+The readouts of :mod:`follicle.models.global_sensitivity`: the anagen-onset delay under the
 macrophage-targeted WNT inhibitor (finding F3's effect) and the fur a senolytic course
 restores after senescence induction (F6's effect), each over the 11 parameters of its
 mechanism, every parameter uniform on its default +-20% (clipped to its allowed range).
@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import follicle as fl
-from follicle.models.sensitivity import READOUTS
+from follicle.models.global_sensitivity import READOUTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import HERE, save, standalone
@@ -37,7 +37,7 @@ SPREAD = 0.2
 #: Indices lie in [0, 1]; estimates a little outside it are sampling noise.
 XLIM = (-0.5, 1.5)
 COLOURS = {"S1 (alone)": "#90caf9", "ST (with interactions)": "#1565c0"}
-#: The scenario whose doses each readout gives (see follicle.models.sensitivity).
+#: The scenario whose doses each readout gives (see follicle.models.global_sensitivity).
 SCENARIOS = {"onset_delay": "macrophage_wnt_inhibition", "fur_recovery": "abt737_after_induction"}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import follicle as fl
-from follicle.models.sensitivity import fur_recovery, onset_delay
+from follicle.models.global_sensitivity import fur_recovery, onset_delay
 
 pytest.importorskip("SALib")
 

@@ -5,7 +5,7 @@ Run from the repository (needs the ``[sensitivity]`` extra, which ``[dev]`` incl
     .venv/bin/python docs/scripts/sobol_coupled.py            # N = 256, seed 0
     .venv/bin/python docs/scripts/sobol_coupled.py --n 128 --workers 2
 
-Readouts (:mod:`follicle.models.sensitivity`): the anagen-onset delay under the WNT
+Readouts (:mod:`follicle.models.global_sensitivity`): the anagen-onset delay under the WNT
 inhibitor (scenario ``macrophage_wnt_inhibition`` against its control) and the fur that a
 senolytic course restores after senescence induction (``abt737_after_induction`` against
 induction alone). Each parameter is uniform on its default +-20%, clipped to its allowed
@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import follicle as fl
-from follicle.models.sensitivity import READOUTS
+from follicle.models.global_sensitivity import READOUTS
 
 
 def main() -> None:
