@@ -8,6 +8,11 @@ difference from SciPy's Radau at rtol 1e-12 / atol 1e-14, relative to each varia
 largest sensitivity (floored at 1e-3 of the overall largest, as in the tests). Also
 timed: the cold first call of RODAS4 in a fresh process (compiling or loading the kernel).
 
+The peer: libRoadRunner's forward sensitivity solver (CVODES, ``timeSeriesSensitivities``)
+on follicle's SBML export of the model and the course (events), at the same rtol and one
+absolute tolerance, :data:`ATOL_PEER`, ``reset()`` between calls. Its error is measured
+on the states only (it reports no observables), the same way.
+
 Run ``taskset -c 0 python benchmarks/sensitivities.py`` (one core). The numbers go into
 docs/performance.md.
 """
@@ -20,10 +25,15 @@ import sys
 import time
 
 import numpy as np
+import roadrunner
 
 import follicle as fl
 
 PARAMETERS = ["d_W", "k_act", "p_W", "hill_wnt", "EC50_wnt"]
+#: libRoadRunner's sensitivity solver takes one absolute tolerance for states and
+#: sensitivities alike; with follicle's smallest (1e-9 of the smallest state scale) CVODES
+#: gives up (too much work), so it gets 1e-10, 1e-9 of a state of scale 0.1.
+ATOL_PEER = 1e-10
 
 
 def setting():
@@ -76,6 +86,33 @@ def main():
             seconds, run = best(call, args.repeat)
             error = np.max(np.abs(run.sensitivities - ref.sensitivities) / scale)
             print(f"| {method} | {rtol:g} | {1e3 * seconds:.1f} ms | {error:.1e} |")
+    peer(model, kw, ref, scale, args.repeat)
+
+
+def peer(model, kw, ref, scale, repeat):
+    """libRoadRunner's forward sensitivities on the SBML export, its error on the states."""
+    ids = fl.sbml.sbml_ids(model)
+    rr = roadrunner.RoadRunner(fl.sbml.export(model, kw["schedule"]))
+    solver = rr.getSensitivitySolver()
+    n = len(model.state_names)
+    times = kw["t_eval"]
+    for rtol in (1e-6, 1e-8):
+        solver.setValue("relative_tolerance", rtol)
+        solver.setValue("absolute_tolerance", ATOL_PEER)
+        solver.setValue("maximum_num_steps", 1_000_000)
+
+        def call():
+            rr.reset()
+            return rr.timeSeriesSensitivities(
+                times[0], times[-1], times.size, params=[ids[p] for p in PARAMETERS]
+            )
+
+        call()
+        seconds, (_, sens, _, columns) = best(call, repeat)
+        order = [columns.index(ids[name]) for name in model.state_names]
+        mine = np.transpose(sens[:, :, order], (2, 1, 0))  # (state, parameter, time)
+        error = np.max(np.abs(mine - ref.sensitivities[:n]) / scale[:n])
+        print(f"| libRoadRunner (CVODES) | {rtol:g} | {1e3 * seconds:.1f} ms | {error:.1e} |")
 
 
 if __name__ == "__main__":
