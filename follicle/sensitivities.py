@@ -224,6 +224,14 @@ def simulate_sensitivities(
     SolverError
         The augmented integration failed.
     """
+    from follicle.model import Model
+
+    if not isinstance(model, Model):
+        raise FollicleError(
+            f"simulate_sensitivities() needs a follicle Model, got {type(model).__name__} (an "
+            "SBML document with events loads as an EventModel, whose events the sensitivity "
+            "equations do not follow)"
+        )
     if method not in ("RODAS4", "BDF", "Radau", "LSODA"):
         raise FollicleError(
             f"sensitivities need a stiff method (RODAS4, BDF, Radau, LSODA), got {method!r}"

@@ -199,3 +199,15 @@ def test_a_parameter_sensitivity_does_not_depend_on_the_others_chosen():
 def test_a_method_that_is_not_stiff_is_refused():
     with pytest.raises(fl.errors.FollicleError, match="RK45"):
         simulate_sensitivities(decay(), ["k_deg"], days=1, method="RK45")
+
+
+def test_no_parameters_gives_the_states_alone():
+    t = np.array([0.0, 1.0, 2.0])
+    s = simulate_sensitivities(decay(k=0.5), [], days=2, t_eval=t)
+    assert s.sensitivities.shape == (1, 0, 3)
+    np.testing.assert_allclose(s["X"], np.exp(-0.5 * t), rtol=1e-6)
+
+
+def test_something_that_is_not_a_model_is_refused():
+    with pytest.raises(fl.errors.FollicleError, match="needs a follicle Model"):
+        simulate_sensitivities("decay", ["k_deg"], days=1)
