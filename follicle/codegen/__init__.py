@@ -36,6 +36,7 @@ __all__ = ["cache_dir", "cache_root", "module", "run", "seal"]
 
 _LOCK = threading.Lock()
 _MODULES: dict[str, ModuleType] = {}
+_DIGESTS: dict[str, str] = {}  # source -> its digest
 #: Per kernel module, the cache files (name, size, mtime) as last signed by this process.
 _SEALED: dict[str, frozenset] = {}
 _KEY_BYTES = 32
@@ -245,7 +246,9 @@ def module(source: str, label: str = "this model") -> ModuleType:
     ``label``'s integrator is being compiled (once per machine), so the wait that follows
     is not mistaken for a hang. Call :func:`seal` after the kernel has run.
     """
-    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    digest = _DIGESTS.get(source)  # a str caches its hash: no digest of the text per run
+    if digest is None:
+        digest = _DIGESTS.setdefault(source, hashlib.sha256(source.encode()).hexdigest()[:24])
     with _LOCK:
         if digest in _MODULES:
             return _MODULES[digest]

@@ -65,12 +65,17 @@ def _interpreted() -> bool:
     return bool(config.DISABLE_JIT)
 
 
-def integrator() -> ModuleType:
-    """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
+@functools.cache
+def _integrator_source() -> str:
     wrap = "".join(
         f"{name} = _njit(cache=True, error_model='numpy')({name})\n" for name in _JITTED
     )
-    source = f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
+    return f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
+
+
+def integrator() -> ModuleType:
+    """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
+    source = _integrator_source()
     mod = codegen.module(source, "RODAS4, shared by all models")
     with _LOCK:
         if not getattr(mod, "ready", False) and not _interpreted():
