@@ -85,7 +85,6 @@ class ForwardSystem:
 
     n: int  # the model's states
     n_params: int  # the model's parameters
-    n_observables: int  # the model's, of the first n states
     source: str  # the generated module (follicle.solvers.compiled compiles it)
     autonomous: bool
     model_lu: object  # the model's sparse LU (follicle.solvers.sparse_lu)
@@ -170,7 +169,6 @@ def _build(compiled, lu) -> ForwardSystem:
     return ForwardSystem(
         n=n,
         n_params=m,
-        n_observables=compiled.n_observables,
         source="\n".join(lines),
         autonomous=compiled.autonomous and not jt and not fpt,
         model_lu=lu,
