@@ -156,3 +156,35 @@ def test_without_home_or_follicle_cache_there_is_no_shared_fallback(tmp_path):
     )
     assert out.stdout.startswith("CacheError"), out
     assert "FOLLICLE_CACHE" in out.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the inter-process lock is POSIX only")
+def test_two_processes_on_a_cold_cache_compile_once_and_remove_nothing(tmp_path):
+    """Pool or Dask workers starting together: one compiles and signs each kernel, the
+    other waits and loads its files (before the lock, it found them unsigned, removed them
+    with a warning and compiled again)."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    code = (
+        f"import sys; sys.path.insert(0, {tests!r}); import follicle as fl; "
+        "from _models import decay; e = fl.simulate_ensemble(decay(k=0.7), days=2, "
+        "t_eval=[2.0], params={'k_deg': [0.7]}); print(e.values[0, 0, -1])"
+    )
+    env = {**os.environ, "FOLLICLE_CACHE": str(tmp_path / "cache")}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-W", "always", "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    for out, _ in outputs:
+        assert float(out) == pytest.approx(np.exp(-1.4), rel=1e-6)
+    errors = "".join(err for _, err in outputs)
+    assert "did not sign" not in errors
+    assert errors.count("compiling the integrator for 'RODAS4") == 1
+    assert errors.count("compiling the integrator for 'decay'") == 1

@@ -18,6 +18,7 @@ code, so the checks of what is loaded live here:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -32,7 +33,7 @@ from types import ModuleType
 
 from follicle.errors import CacheError, FollicleWarning
 
-__all__ = ["cache_dir", "cache_root", "module", "run", "seal"]
+__all__ = ["cache_dir", "cache_root", "exclusive", "loaded", "module", "run", "seal"]
 
 _LOCK = threading.Lock()
 _MODULES: dict[str, ModuleType] = {}
@@ -236,6 +237,43 @@ def seal(mod: ModuleType) -> None:
         mod._sealed_versions = compiled  # how many compiled versions were signed
 
 
+def _digest(source: str) -> str:
+    digest = _DIGESTS.get(source)  # a str caches its hash: no digest of the text per run
+    if digest is None:
+        digest = _DIGESTS.setdefault(source, hashlib.sha256(source.encode()).hexdigest()[:24])
+    return digest
+
+
+def loaded(source: str) -> ModuleType | None:
+    """The module of ``source`` if this process has loaded it already (else None)."""
+    return _MODULES.get(_digest(source))
+
+
+@contextlib.contextmanager
+def exclusive(source: str):
+    """Hold the inter-process lock of kernel ``source`` (a lock file beside it in the cache).
+
+    Load, compile and :func:`seal` a kernel inside it: two processes that start on a cold
+    cache (pool or Dask workers) would otherwise each compile, and one would find the
+    other's files written but not yet signed and delete them as unsigned. With the lock,
+    one compiles and signs, the others wait and then load its files. POSIX only (``fcntl``);
+    elsewhere it does nothing.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    fd = os.open(
+        cache_dir() / f"follicle_kernel_{_digest(source)}.lock", os.O_RDWR | os.O_CREAT, 0o600
+    )
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
+
+
 def module(source: str, label: str = "this model") -> ModuleType:
     """The module of ``source`` (written to the cache directory, executed once).
 
@@ -246,9 +284,7 @@ def module(source: str, label: str = "this model") -> ModuleType:
     ``label``'s integrator is being compiled (once per machine), so the wait that follows
     is not mistaken for a hang. Call :func:`seal` after the kernel has run.
     """
-    digest = _DIGESTS.get(source)  # a str caches its hash: no digest of the text per run
-    if digest is None:
-        digest = _DIGESTS.setdefault(source, hashlib.sha256(source.encode()).hexdigest()[:24])
+    digest = _digest(source)
     with _LOCK:
         if digest in _MODULES:
             return _MODULES[digest]

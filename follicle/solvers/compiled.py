@@ -73,25 +73,42 @@ def _integrator_source() -> str:
     return f"{Path(rodas4.__file__).read_text()}\n\nfrom numba import njit as _njit\n\n{wrap}"
 
 
+def _load(source: str, label: str, prepare) -> ModuleType:
+    """The kernel module of ``source``, ``prepare(mod)`` run once (compiling it), its cache
+    files signed; loading, compiling and signing hold the kernel's inter-process lock
+    (:func:`follicle.codegen.exclusive`), so that concurrent processes compile it once."""
+    mod = codegen.loaded(source)
+    if mod is not None and getattr(mod, "ready", False):
+        return mod
+    with codegen.exclusive(source):
+        mod = codegen.module(source, label)
+        with _LOCK:
+            if not getattr(mod, "ready", False):
+                prepare(mod)
+                mod.ready = True
+        codegen.seal(mod)  # numba wrote the machine code when it compiled
+    return mod
+
+
 def integrator() -> ModuleType:
     """:mod:`follicle.solvers.rodas4` compiled (once per machine; loaded from the cache)."""
-    source = _integrator_source()
-    mod = codegen.module(source, "RODAS4, shared by all models")
-    with _LOCK:
-        if not getattr(mod, "ready", False) and not _interpreted():
-            types = _types()
-            for name in ("advance", "each_member"):
-                dispatcher = getattr(mod, name)
-                dispatcher.compile(types[name])
-                dispatcher.disable_compile()
-                # The machine code's own entry, without the dispatcher's typing of every
-                # argument at each call (~0.1 ms for the 40 of advance, 6 of them function
-                # types). It checks dtypes but not layouts: callers (follicle.ensemble.batch)
-                # pass C-ordered arrays only, as the signature says.
-                (overload,) = dispatcher.overloads.values()
-                setattr(mod, name, overload.entry_point)
-            mod.ready = True
-    return mod
+    return _load(_integrator_source(), "RODAS4, shared by all models", _prepare_integrator)
+
+
+def _prepare_integrator(mod) -> None:
+    if _interpreted():
+        return
+    types = _types()
+    for name in ("advance", "each_member"):
+        dispatcher = getattr(mod, name)
+        dispatcher.compile(types[name])
+        dispatcher.disable_compile()
+        # The machine code's own entry, without the dispatcher's typing of every argument
+        # at each call (~0.1 ms for the 40 of advance, 6 of them function types). It
+        # checks dtypes but not layouts: callers (follicle.ensemble.batch) pass C-ordered
+        # arrays only, as the signature says.
+        (overload,) = dispatcher.overloads.values()
+        setattr(mod, name, overload.entry_point)
 
 
 def model_functions(source: str, label: str) -> ModuleType:
@@ -99,23 +116,22 @@ def model_functions(source: str, label: str) -> ModuleType:
     its functions compiled for the integrator's signatures; ``pointers`` holds them in the
     order :func:`follicle.solvers.rodas4.advance` takes them, ``derived`` the function of
     the parameter-only subexpressions (``N_DERIVED`` values)."""
-    mod = codegen.module(source, label)
-    with _LOCK:
-        if not getattr(mod, "ready", False):
-            functions = [getattr(mod, name) for name in _ORDER]
-            if _interpreted():
-                pointers = tuple(functions)
-            else:
-                types = _types()
-                sigs = [types.get(name, types["model"]) for name in _ORDER]
-                for function, sig in zip(functions, sigs, strict=True):
-                    function.compile(sig)
-                pointer = _pointer_class()
-                pointers = tuple(map(pointer, functions, sigs))
-            *mod.pointers, mod.derived = pointers
-            mod.pointers = tuple(mod.pointers)
-            mod.ready = True
-    return mod
+    return _load(source, label, _prepare_model)
+
+
+def _prepare_model(mod) -> None:
+    functions = [getattr(mod, name) for name in _ORDER]
+    if _interpreted():
+        pointers = tuple(functions)
+    else:
+        types = _types()
+        sigs = [types.get(name, types["model"]) for name in _ORDER]
+        for function, sig in zip(functions, sigs, strict=True):
+            function.compile(sig)
+        pointer = _pointer_class()
+        pointers = tuple(map(pointer, functions, sigs))
+    *mod.pointers, mod.derived = pointers
+    mod.pointers = tuple(mod.pointers)
 
 
 @functools.cache
