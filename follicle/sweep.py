@@ -21,6 +21,7 @@ Axes are named by what they change:
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import math
@@ -42,6 +43,7 @@ from follicle.model import conservation_violations, initial_matrix
 from follicle.readouts import CrossingTime, Peak, TimeAverage, ValueAt
 from follicle.schedule import Bolus, Schedule
 from follicle.simulate import DEFAULT_RTOL, output_times, time_span
+from follicle.solvers import compiled as solvers_compiled
 from follicle.units import Q_, as_magnitude
 
 __all__ = ["SweepResult", "sweep"]
@@ -301,6 +303,12 @@ def sweep(model, axes, readout, *, days=None, t_span=None, schedule=None, params
         raise FollicleError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
     starts = range(0, len(design), size)
     chunks = [design.values[s : s + size] for s in starts]
+    if executor is None or isinstance(executor, concurrent.futures.Executor):
+        # Compile (or load) the kernels before the progress bar starts, so that a first
+        # compilation (its note on standard error) is not counted in the bar's rate. Local
+        # workers then load them from the cache; a Dask cluster's workers build their own.
+        solvers_compiled.model_functions(plan.kernel, plan.model_name)
+        solvers_compiled.integrator()
     parts = map_ordered(
         functools.partial(_run_chunk, job),
         chunks,

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from _models import blow_up, hill_feedback, one_compartment
+from _models import blow_up, decay, hill_feedback, one_compartment
 
 import follicle as fl
 
@@ -164,3 +164,29 @@ def test_a_function_of_a_trajectory_is_a_readout_too():
 def test_unknown_axes_are_refused_with_suggestions():
     with pytest.raises(fl.errors.UnknownNameError, match="beta"):
         fl.sweep(hill_feedback(), {"betaa": [1.0]}, ONSET, days=2)
+
+
+def test_the_kernels_are_ready_before_the_progress_bar_starts(monkeypatch):
+    """A first compilation happens before the batches are mapped (and their progress bar
+    starts), so that it is not counted in the bar's rate."""
+    import importlib
+
+    from follicle import codegen
+
+    sweep_module = importlib.import_module("follicle.sweep")  # the module, not fl.sweep
+
+    model = decay(k=0.3)
+    seen = []
+    real = sweep_module.map_ordered
+
+    def spy(fn, items, **kw):
+        plan = fn.args[0].plan
+        seen.append(getattr(codegen.loaded(plan.kernel), "ready", False))
+        return real(fn, items, **kw)
+
+    monkeypatch.setattr(sweep_module, "map_ordered", spy)
+    monkeypatch.setattr(codegen, "_MODULES", {})  # as a new process: nothing loaded yet
+    table = fl.sweep(model, {"k_deg": [0.2, 0.4]}, fl.readouts.ValueAt("X", 1.0), days=1)
+    assert seen == [True]
+    (values,) = table.readouts.values()
+    np.testing.assert_allclose(values, np.exp(-np.array([0.2, 0.4])), rtol=1e-5)
