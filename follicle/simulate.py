@@ -303,9 +303,8 @@ def simulate(
         model, compiled, segments, final_jump, y, times, method, rtol, atol_vec, max_step,
         thresholds,
     )  # fmt: skip
-    times, out = times[:n_done], out[:, :n_done]
+    times = times[:n_done]
     out = _check_nonnegative(model, times, out, atol_vec)
-    p_out = p_out[:, :n_done]
     obs = (
         compiled.observables(times, out, p_out)
         if compiled.n_observables
