@@ -50,6 +50,7 @@ from follicle.codegen.arrays import (
     cached,
     function_source,
     jacobian_entries,
+    parameter_entries,
     positional_expressions,
 )
 from follicle.codegen.forward import forward_system
@@ -115,7 +116,7 @@ def _derivatives(model) -> _Derivatives:
 
 
 def _build(model) -> _Derivatives:
-    states, params, rhs, obs = positional_expressions(model)
+    states, params, _, obs = positional_expressions(model)
     n, m = len(states), len(params)
     positional = dict(zip([p.symbol for p in model.parameters.values()], params, strict=True))
     # Every state's initial value in the parameters (a number for most): row i is state i.
@@ -124,13 +125,12 @@ def _build(model) -> _Derivatives:
         for name in model.state_names
     ]
     parts, positions = [], []
-    for name, exprs, wrt in (
-        ("f_p", rhs, params),
-        ("g_y", obs, states),
-        ("g_p", obs, params),
-        ("y0_p", initial, params),
+    for name, entries in (
+        ("f_p", parameter_entries(model.compiled)),
+        ("g_y", jacobian_entries(obs, states)),
+        ("g_p", jacobian_entries(obs, params)),
+        ("y0_p", jacobian_entries(initial, params)),
     ):
-        entries = jacobian_entries(exprs, wrt)
         parts.append(function_source(name, [d for *_, d in entries], n, m, len(entries)))
         positions.append(
             (

@@ -56,10 +56,9 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from follicle.codegen import kernels
-from follicle.codegen.arrays import jacobian_entries, time_derivative
+from follicle.codegen.arrays import parameter_entries, time_derivative
 
 __all__ = ["AugmentedLU", "ForwardSystem", "forward_system"]
 
@@ -132,9 +131,8 @@ def forward_system(compiled, lu) -> ForwardSystem:
 def _build(compiled, lu) -> ForwardSystem:
     ex = compiled.expressions
     n, m = compiled.n_states, compiled.n_params
-    params = [sp.Symbol(f"_p{j}", real=True) for j in range(m)]
     jr, jc = compiled.jac_rows.tolist(), compiled.jac_cols.tolist()
-    fp = jacobian_entries(ex.rhs, params)  # (row, parameter, d f_row / d p)
+    fp = parameter_entries(compiled)  # (row, parameter, d f_row / d p)
     # Explicit time dependence of J S + f_p (for non-autonomous models).
     jt = [(q, d) for q, e in enumerate(ex.jac_entries) if (d := time_derivative(e)) != 0]
     fpt = [(e, d) for e, (*_, expr) in enumerate(fp) if (d := time_derivative(expr)) != 0]
