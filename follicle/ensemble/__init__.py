@@ -39,8 +39,9 @@ The package
 :mod:`~follicle.ensemble.plan` resolves what a batch needs (names, tolerances, readouts,
 schedule templates) once; :mod:`~follicle.ensemble.members` turns the user's columns of
 values into parameter and state matrices; :mod:`~follicle.ensemble.batch` runs a batch
-through the compiled loop; :mod:`~follicle.ensemble.recorders` reduces readouts and output
-grids from the accepted steps; :mod:`~follicle.ensemble.result` holds the
+through the compiled loop; :mod:`~follicle.ensemble.recorders` hands the accepted steps to
+the readouts' reductions (:mod:`follicle.readouts.pieces`, the same that a trajectory's
+readout functions use) and writes output grids; :mod:`~follicle.ensemble.result` holds the
 :class:`Ensemble`.
 """
 

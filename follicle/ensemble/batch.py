@@ -8,7 +8,7 @@ import numpy as np
 
 from follicle import codegen
 from follicle.ensemble.plan import Plan, Templates
-from follicle.ensemble.recorders import NO_GRID, NO_TRACE, RECORDERS, Events, Trace
+from follicle.ensemble.recorders import NO_GRID, NO_TRACE, Events, Recorder, Trace
 from follicle.model import clip_conserving
 from follicle.solvers import compiled as solvers_compiled
 from follicle.solvers import rodas4
@@ -55,7 +55,7 @@ class Batch:
         self.rejected = np.zeros(size, dtype=np.int64)
         self.reason = np.full(size, None, dtype=object)
         self.recorders = [
-            RECORDERS[kind](self, target, *options) for _, kind, target, options in plan.readouts
+            Recorder.of(self, kind, target, options) for _, kind, target, options in plan.readouts
         ]
         self.events = [Events(self, *event) for event in plan.events]
         #: Where a terminal event stopped each member (nan: it was not stopped).
@@ -90,17 +90,18 @@ class Batch:
         self.solver.each_member(function, times, c_order(y), c_order(p), out)
         return out
 
-    def value(self, target, t, y, idx):
-        """A state's or observable's value (a non-negative state clipped at zero as in
+    def value(self, target, t, y, idx, p=None):
+        """A state's or observable's value in states ``y`` of members ``idx`` (under their
+        parameters, or ``p``): a non-negative state clipped at zero as in
         :func:`~follicle.simulate`'s output; observables see the integrator's state, whose
-        undershoots are below the tolerance)."""
+        undershoots are below the tolerance."""
         if target.kind == "s":
             if self.plan.groups:
                 clipped = clip_conserving(y.copy(), self.plan.nonnegative, self.plan.groups)
                 return clipped[target.index]
             v = y[target.index]
             return np.maximum(v, 0.0) if self.plan.nonnegative[target.index] else v
-        return self.observables(t, y, self.p[:, idx])[target.index]
+        return self.observables(t, y, self.p[:, idx] if p is None else p)[target.index]
 
     def set_parameters(self, idx, values):
         """Members ``idx`` take parameters ``values``, and the kernel's values derived from
@@ -255,7 +256,6 @@ class Batch:
         if s.size:
             acc, ta, ya, fa, yb, fb = idx[s], t_a[s], y_a[:, s], f_a[:, s], y[:, s], f[:, s]
             for rec in (*self.recorders, *self.events):
-                rec.resume(acc, ta, ya)
                 rec.step(acc, ta, t[s], ya, yb, fa, fb)
             self._after(acc, yb, fb, at_break[s])
         self._check_limits(idx)
