@@ -17,7 +17,7 @@ from follicle.readouts.pieces import Average, Crossing, Extreme, Pieces, Value
 
 
 def _linear(ga, gb):
-    return lambda theta, s: (1.0 - theta) * ga[s] + theta * gb[s]
+    return lambda theta, s: np.where(theta >= 1.0, gb[s], ga[s] + theta * (gb[s] - ga[s]))
 
 
 def _all_at_once(reduction, t, g):
@@ -51,7 +51,8 @@ def courses(draw):
 
 
 def _window(draw, t):
-    a, b = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2, unique=True)))
+    ends = st.lists(st.integers(0, 64), min_size=2, max_size=2, unique=True)
+    a, b = sorted(x / 64 for x in draw(ends))
     return t[0] + a * (t[-1] - t[0]), t[0] + b * (t[-1] - t[0])
 
 

@@ -57,8 +57,8 @@ def _reduce(reduction, t, g, a=-math.inf, b=math.inf) -> float:
     keep = np.flatnonzero(t[1:] > t[:-1])  # a repeated output time is no piece
     ga, gb = g[keep], g[keep + 1]
 
-    def linear(theta, s):
-        return (1.0 - theta) * ga[s] + theta * gb[s]
+    def linear(theta, s):  # exact at both ends, and constant between equal ends
+        return np.where(theta >= 1.0, gb[s], ga[s] + theta * (gb[s] - ga[s]))
 
     reduction.step(Pieces(np.zeros(keep.size, dtype=np.intp), t[keep], t[keep + 1], linear))
     return float(reduction.result()[0])

@@ -287,14 +287,16 @@ class Extreme(Reduction):
 
     def step(self, pieces):
         lo, hi = pieces.fractions(self.a, self.b)
-        s = np.flatnonzero(hi >= lo)
+        s = np.flatnonzero((pieces.ta <= self.b) & (pieces.tb >= self.a))
         if not s.size:
             return
         # Candidates piece by piece, each piece's points in order: time order per member.
         theta = np.stack([lo[s] + x * (hi[s] - lo[s]) for x in pieces.search], axis=1)
         where = np.repeat(s, len(pieces.search))
         theta = theta.ravel()
-        self.offer(pieces.idx[where], pieces.time(theta, where), pieces.at(theta, where))
+        # Inside the window by construction; clipped so that round-off keeps them there.
+        when = np.clip(pieces.time(theta, where), self.a, self.b)
+        self.offer(pieces.idx[where], when, pieces.at(theta, where))
 
     def result(self):
         out = self.best if self.what == "value" else self.out
