@@ -416,6 +416,8 @@ def clip_conserving(y: np.ndarray, nonnegative: np.ndarray, groups) -> np.ndarra
     clipping alone would add that much to a conserved total, scaling takes it back from
     the group's positive members.
     """
+    if y.size == 0 or y.min() >= 0:  # the usual case: nothing to clip
+        return y
     sums = [y[group].sum(axis=0) for group in groups]
     y[nonnegative] = np.maximum(y[nonnegative], 0.0)
     for group, before in zip(groups, sums, strict=True):

@@ -91,9 +91,10 @@ NO_GRID, NO_TRACE = np.empty(0), np.empty((0, 0, 0))
 class Trace:
     """Every state and observable at the output times ``grid`` (for small ensembles).
 
-    With NumPy steps every accepted step is offered to :meth:`step`; the compiled loop
-    writes the states at the grid times itself and :meth:`complete` adds the clipping and
-    the observables of the columns it wrote.
+    The compiled loop writes the states at the grid times itself (:meth:`complete` notes
+    which), a breakpoint's jump writes those at its time (:meth:`jump`, the state after the
+    jump); :meth:`result` clips them and adds the observables, all columns in one call, each
+    under the parameters its member had when it was written.
     """
 
     def __init__(self, batch, grid):
@@ -101,54 +102,45 @@ class Trace:
         self.batch, self.grid = batch, np.array(grid, dtype=float)
         self.out = np.full((batch.size, batch.plan.n_outputs, grid.size), np.nan)
         self.next = np.zeros(batch.size, dtype=np.intp)
+        #: (member, first column, end column, parameters) of the columns written so far
+        self.written = []
+
+    def _note(self, idx, starts):
+        p = self.batch.p
+        for m, start in zip(idx, starts, strict=True):
+            if self.next[m] > start:
+                self.written.append((m, start, self.next[m], p[:, m].copy()))
 
     def complete(self, idx, written):
-        """Clip and add observables to the columns the compiled loop wrote for members
-        ``idx`` (from ``written``, the counts before it ran, to ``self.next``)."""
-        b, n = self.batch, self.batch.compiled.n_states
-        for m, start in zip(idx, written, strict=True):
-            stop = self.next[m]
-            if stop == start:
-                continue
-            y = clip_conserving(self.out[m, :n, start:stop], b.plan.nonnegative, b.plan.groups)
-            p = np.repeat(b.p[:, m : m + 1], stop - start, axis=1)
-            self.out[m, :n, start:stop] = y
-            self.out[m, n:, start:stop] = b.observables(self.grid[start:stop], y, p)
-
-    def record(self, idx, t, y):
-        b = self.batch
-        y = clip_conserving(np.array(y, dtype=float), b.plan.nonnegative, b.plan.groups)
-        obs = b.observables(t, y, b.p[:, idx])
-        self.out[idx, :, self.next[idx]] = np.vstack([y, obs]).T
-        self.next[idx] += 1
-
-    def pending(self, idx, t, strict):
-        k = self.next[idx]
-        more = k < self.grid.size
-        when = self.grid[np.minimum(k, self.grid.size - 1)]
-        return more & ((when < t) if strict else (when <= t))
+        """Note the columns the compiled loop wrote for members ``idx`` (from ``written``,
+        the counts before it ran, to ``self.next``)."""
+        self._note(idx, written)
 
     def start(self, idx):
         pass
 
     def jump(self, idx, t, before, after, p_before):
         # Output at a breakpoint shows the state after the jump (as simulate's does).
+        n = self.batch.compiled.n_states
         while True:
-            due = self.pending(idx, t, strict=False)
+            k = self.next[idx]
+            due = (k < self.grid.size) & (self.grid[np.minimum(k, self.grid.size - 1)] <= t)
             if not due.any():
                 return
-            self.record(idx[due], t[due], after[:, due])
-
-    def step(self, idx, ta, tb, ya, yb, fa, fb):
-        while True:
-            due = self.pending(idx, tb, strict=True)
-            if not due.any():
-                return
-            s = np.flatnonzero(due)
-            when = self.grid[self.next[idx[s]]]
-            theta = (when - ta[s]) / (tb[s] - ta[s])
-            y = rodas4.hermite(theta, tb[s] - ta[s], ya[:, s], yb[:, s], fa[:, s], fb[:, s])
-            self.record(idx[s], when, y)
+            m = idx[due]
+            self.out[m, :n, self.next[m]] = after[:, due].T
+            self.next[m] += 1
+            self._note(m, self.next[m] - 1)
 
     def result(self):
+        b, n = self.batch, self.batch.compiled.n_states
+        for m in sorted({m for m, *_ in self.written}):
+            pieces = [(s, e, q) for k, s, e, q in self.written if k == m]
+            end = max(e for _, e, _ in pieces)
+            p = np.empty((b.p.shape[0], end))
+            for s, e, q in pieces:
+                p[:, s:e] = q[:, None]
+            y = clip_conserving(self.out[m, :n, :end], b.plan.nonnegative, b.plan.groups)
+            self.out[m, n:, :end] = b.observables(self.grid[:end], y, p)
+        self.written = []
         return self.out
