@@ -19,6 +19,7 @@ from follicle.errors import (
     UnknownNameError,
     shown,
 )
+from follicle.readouts.specs import named
 from follicle.schedule import Schedule, resolve
 from follicle.trajectory import SolverStats, Trajectory
 from follicle.units import TIME_UNIT, as_magnitude
@@ -206,6 +207,7 @@ def simulate(
     initial=None,
     schedule=None,
     events=(),
+    readouts=None,
     method="RODAS4",
     rtol=DEFAULT_RTOL,
     atol=None,
@@ -240,6 +242,14 @@ def simulate(
         Bolus, Infusion and ParameterStep events.
     events : iterable of Threshold, optional
         Threshold crossings to locate accurately.
+    readouts : mapping of name to readout, or one readout, optional
+        :class:`~follicle.readouts.CrossingTime`, :class:`~follicle.readouts.ValueAt`,
+        :class:`~follicle.readouts.TimeAverage` or :class:`~follicle.readouts.Peak`,
+        computed during the integration from the integrator's steps, as
+        :func:`~follicle.simulate_ensemble` and :func:`~follicle.sweep` compute them (the
+        same numbers, accurate to the tolerance, where the readout called on the
+        trajectory afterwards is accurate to the output grid): see
+        :meth:`Trajectory.readout <follicle.Trajectory.readout>`. RODAS4 only.
     method : {"RODAS4", "BDF", "Radau", "LSODA", "RK45", "DOP853"}
         Default ``"RODAS4"``, the engine's own stiff integrator (L-stable, order 4, sparse
         LU; compiled by numba: the first run of a model structure compiles its functions,
@@ -292,9 +302,15 @@ def simulate(
     y = model.initial_vector(initial, p0)
     atol_vec = absolute_tolerances(model, atol)
     sched = Schedule.of(schedule)
+    readouts = named(readouts)
     if method == "RODAS4":
         return _simulate_rodas4(
-            model, (t0, t1), times, p0, y, sched, tuple(events), rtol, atol, max_step
+            model, (t0, t1), times, p0, y, sched, tuple(events), readouts, rtol, atol, max_step
+        )
+    if readouts:
+        raise FollicleError(
+            f"readouts= are computed on the fly by the engine's RODAS4, not by {method}: "
+            "drop method=, or call the readouts on the trajectory (accurate to its output grid)"
         )
     segments, final_jump = resolve(sched, model, t0, t1, p0)
     compiled = model.compiled
@@ -330,7 +346,7 @@ def simulate(
     )
 
 
-def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_step):
+def _simulate_rodas4(model, span, times, p0, y0, sched, events, readouts, rtol, atol, max_step):
     """One run on the engine's integrator (inputs already checked by :func:`simulate`): a
     batch of one member, without the ensemble's per-member bookkeeping."""
     from follicle.ensemble.batch import run_batch
@@ -343,7 +359,7 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
         t1,
         rtol=rtol,
         atol=atol,
-        readouts={},
+        readouts=readouts,
         t_eval=times,
         max_steps=int(limits.limit("steps")),
         max_step=max_step,
@@ -372,6 +388,7 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, rtol, atol, max_
         events=tuple(
             (ev.key, tuple(found[0])) for ev, found in zip(events, out["events"], strict=True)
         ),
+        readouts=tuple((name, float(value[0])) for name, value in out["readouts"].items()),
         stats=SolverStats(
             "RODAS4",
             float(rtol),

@@ -81,6 +81,9 @@ class Trajectory:
     model_name : str
     time_unit : str
         The model's unit of time (``"day"`` for the biology).
+    readouts : tuple of (str, float)
+        The readouts :func:`~follicle.simulate` computed on the fly (its ``readouts``
+        argument), by name; see :meth:`readout`.
     """
 
     t: np.ndarray
@@ -95,6 +98,7 @@ class Trajectory:
     stats: SolverStats
     model_name: str = ""
     time_unit: str = "day"
+    readouts: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "t", _readonly(self.t))
@@ -143,6 +147,21 @@ class Trajectory:
         table = dict(self.events)
         if name not in table:
             raise UnknownNameError("event", name, table)
+        return table[name]
+
+    def readout(self, name: str) -> float:
+        """The readout ``name`` that :func:`~follicle.simulate` computed during the
+        integration (``readouts={name: ...}``; ``"readout"`` for a single one), in the
+        unit of its variable (of time for a crossing time or a peak's time).
+
+        It is the number :func:`~follicle.sweep` and :func:`~follicle.simulate_ensemble`
+        give for the same member: located on the integrator's steps, accurate to the
+        tolerance. The same readout called on the trajectory (``readout(run)``)
+        interpolates the output grid instead.
+        """
+        table = dict(self.readouts)
+        if name not in table:
+            raise UnknownNameError("readout", name, table)
         return table[name]
 
     @property

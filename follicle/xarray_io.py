@@ -90,6 +90,7 @@ def trajectory_dataset(run):
         "parameter_units": json.dumps(run.parameter_units),
         "schedule": _schedule_json(run.schedule),
         "events": json.dumps(dict(run.events)),
+        "readouts": json.dumps(dict(run.readouts)),
         "stats": json.dumps(dataclasses.asdict(run.stats)),
     }
     return xr.Dataset(data, coords={"t": t}, attrs=attrs)
@@ -122,6 +123,7 @@ def trajectory_from_dataset(dataset):
         stats=SolverStats(**{**stats, "atol": tuple(stats["atol"])}),
         model_name=str(attrs["model_name"]),
         time_unit=str(dataset["t"].attrs.get("units", "day")),
+        readouts=tuple(json.loads(attrs.get("readouts", "{}")).items()),
     )
 
 

@@ -4,12 +4,13 @@ functions on the trajectory; a failing or invalid member is reported and the res
 
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
 import pytest
 import sympy as sp
-from _models import blow_up, hill_feedback, logistic, logistic_exact, one_compartment
+from _models import blow_up, decay, hill_feedback, logistic, logistic_exact, one_compartment
 
 import follicle as fl
 from follicle.solvers.sparse_lu import SparseLU
@@ -382,3 +383,39 @@ def test_members_stop_when_their_readouts_are_final_and_no_readout_changes(backe
         np.testing.assert_array_equal(stopped.readouts[name], full.readouts[name], err_msg=name)
     assert (stopped.steps <= full.steps).all()
     assert stopped.steps.sum() < full.steps.sum()  # some member did stop early
+
+
+def test_simulate_computes_the_readouts_of_an_ensemble_member_on_the_fly():
+    model = hill_feedback()
+    readouts = {
+        "up": fl.readouts.CrossingTime("X", 2.0, direction="up"),
+        "mean": fl.readouts.TimeAverage("activity", start=5.0, stop=15.0),
+        "at": fl.readouts.ValueAt("W", 7.25),
+        "when": fl.readouts.Peak("X", stop=12.0, what="time"),
+    }
+    schedule = [fl.Bolus("X", 1.5, 4.0)]
+    ens = fl.simulate_ensemble(
+        model, days=DAYS, params={"beta": [3.0]}, schedule=schedule, readouts=readouts, rtol=RTOL
+    )
+    run = fl.simulate(
+        model, days=DAYS, params={"beta": 3.0}, schedule=schedule, readouts=readouts, rtol=RTOL
+    )
+    for name, spec in readouts.items():
+        # The same steps and the same reduction: equal to round-off, not to the tolerance.
+        assert run.readout(name) == pytest.approx(ens.readouts[name][0], rel=1e-12), name
+        # The readout called on the trajectory interpolates the 0.1-day output grid.
+        assert spec(run) == pytest.approx(run.readout(name), rel=1e-2, abs=0.05), name
+    with pytest.raises(fl.errors.UnknownNameError, match="readout"):
+        run.readout("onset")
+    one = fl.simulate(model, days=DAYS, readouts=readouts["up"], rtol=RTOL)
+    assert one.readouts == (("readout", pytest.approx(one.readout("readout"))),)
+
+
+def test_a_simulated_crossing_readout_is_the_closed_form_to_the_tolerance():
+    run = fl.simulate(decay(0.5), days=10, readouts=fl.readouts.CrossingTime("X", 0.5, "down"))
+    assert run.readout("readout") == pytest.approx(math.log(2) / 0.5, rel=1e-5)
+
+
+def test_readouts_are_refused_by_scipys_methods_by_name():
+    with pytest.raises(fl.errors.FollicleError, match="BDF"):
+        fl.simulate(decay(0.5), days=10, readouts=fl.readouts.ValueAt("X", 1.0), method="BDF")

@@ -3,6 +3,8 @@ sweep axes (issue 18)."""
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 import numpy as np
 import pytest
@@ -37,7 +39,9 @@ def model():
 
 @pytest.fixture(scope="module")
 def run(model):
-    return fl.simulate(model, days=4, schedule=[fl.Bolus("X", 0.5, 2.0)])
+    # with readouts computed on the fly, one of them never observed (nan)
+    readouts = {"at": ValueAt("X", 1.0), "never": CrossingTime("X", 1e9)}
+    return fl.simulate(model, days=4, schedule=[fl.Bolus("X", 0.5, 2.0)], readouts=readouts)
 
 
 def _close(fig_or_ax):
@@ -164,6 +168,7 @@ def test_trajectory_round_trips_through_netcdf(run, tmp_path):
         "model_name",
     ):
         assert getattr(back, field) == getattr(run, field), field
+    assert back.readout("at") == run.readout("at") and math.isnan(back.readout("never"))
 
 
 def test_trajectory_dataset_has_time_dimension_and_units(run):

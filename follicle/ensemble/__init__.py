@@ -47,8 +47,6 @@ readout functions use) and writes output grids; :mod:`~follicle.ensemble.result`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from follicle import limits
@@ -57,6 +55,7 @@ from follicle.ensemble.members import fill_matrix, member_columns
 from follicle.ensemble.plan import make_plan, resolve_templates
 from follicle.ensemble.result import Ensemble
 from follicle.errors import FollicleError
+from follicle.readouts.specs import named
 from follicle.schedule import Schedule
 from follicle.simulate import DEFAULT_RTOL, output_times, time_span
 
@@ -123,7 +122,7 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
             f"simulate_ensemble() needs a follicle Model, got {type(model).__name__}"
         )
     t0, t1 = time_span(days, t_span, model.time_unit)
-    readouts = _named_readouts(readouts)
+    readouts = named(readouts)
     if t_eval is None and not readouts:
         t_eval = output_times(None, t0, t1, model.time_unit)
     plan = make_plan(model, t0, t1, rtol=rtol, atol=atol, readouts=readouts, t_eval=t_eval,
@@ -184,11 +183,3 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         model_name=model.name,
         time_unit=str(model.time_unit),
     )
-
-
-def _named_readouts(readouts) -> dict:
-    if readouts is None:
-        return {}
-    if isinstance(readouts, Mapping):
-        return dict(readouts)
-    return {"readout": readouts}

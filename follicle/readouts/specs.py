@@ -8,12 +8,13 @@ ensemble between the integrator's steps (cubic Hermite, accurate to the toleranc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from follicle.errors import FollicleError
 from follicle.readouts.functions import crossing_time, peak, time_average, value_at
 
-__all__ = ["CrossingTime", "Peak", "TimeAverage", "ValueAt"]
+__all__ = ["CrossingTime", "Peak", "TimeAverage", "ValueAt", "named"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,14 @@ class Peak:
     def __call__(self, traj) -> float:
         when, value = peak(traj, self.name, start=self.start, stop=self.stop)
         return value if self.what == "value" else when
+
+
+def named(readouts) -> dict:
+    """``readouts`` as a mapping from names to readouts: a mapping as given, one readout as
+    ``{"readout": it}``, ``None`` as ``{}`` (the ``readouts`` argument of
+    :func:`~follicle.simulate` and :func:`~follicle.simulate_ensemble`)."""
+    if readouts is None:
+        return {}
+    if isinstance(readouts, Mapping):
+        return dict(readouts)
+    return {"readout": readouts}
