@@ -188,3 +188,18 @@ def test_two_processes_on_a_cold_cache_compile_once_and_remove_nothing(tmp_path)
     assert "did not sign" not in errors
     assert errors.count("compiling the integrator for 'RODAS4") == 1
     assert errors.count("compiling the integrator for 'decay'") == 1
+
+
+def test_the_compile_note_estimates_the_wait_from_earlier_compilations(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLLICLE_CACHE", str(tmp_path / "cache"))
+    source = "x = 1\n" * 1000  # 6,000 characters
+    assert "coupled model" in codegen.compile_estimate(source)  # nothing timed here yet
+    codegen.record_compilation("y" * 3000, 20.0)  # half the size: twice the time
+    codegen.record_compilation("z" * 600_000, 1.0)  # far from the size: ignored
+    assert codegen.compile_estimate(source) == (
+        "about 40 s, judging by earlier compilations here"
+    )
+    codegen.record_compilation("w" * 5000, 1.0)
+    assert codegen.compile_estimate(source) == "a few seconds"
+    (tmp_path / "cache" / "kernels" / "compilations.json").write_text("not json")
+    assert "coupled model" in codegen.compile_estimate(source)  # a damaged note is no error

@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import stat
@@ -33,7 +34,17 @@ from types import ModuleType
 
 from follicle.errors import CacheError, FollicleWarning
 
-__all__ = ["cache_dir", "cache_root", "exclusive", "loaded", "module", "run", "seal"]
+__all__ = [
+    "cache_dir",
+    "cache_root",
+    "compile_estimate",
+    "exclusive",
+    "loaded",
+    "module",
+    "record_compilation",
+    "run",
+    "seal",
+]
 
 _LOCK = threading.Lock()
 _MODULES: dict[str, ModuleType] = {}
@@ -237,6 +248,45 @@ def seal(mod: ModuleType) -> None:
         mod._sealed_versions = compiled  # how many compiled versions were signed
 
 
+#: What the compile note says when no compilation was timed on this machine yet.
+_FIRST_COMPILATION = "about 30 s for the 87-state coupled model on the developers' machine"
+_TIMINGS = "compilations.json"  # in the cache: the last compilations, their sizes and times
+_TIMINGS_KEPT = 20
+
+
+def record_compilation(source: str, seconds: float) -> None:
+    """Note that compiling the kernel ``source`` took ``seconds`` on this machine (the
+    next compile note estimates its wait from such notes)."""
+    with _LOCK:
+        path = cache_dir() / _TIMINGS
+        timings = [*_timings(path), [len(source), round(seconds, 2)]][-_TIMINGS_KEPT:]
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(timings))
+        partial.replace(path)
+
+
+def _timings(path: Path) -> list:
+    try:
+        timings = json.loads(path.read_text())
+        return [[int(size), float(took)] for size, took in timings]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def compile_estimate(source: str) -> str:
+    """How long compiling ``source`` will take, for the compile note: the time of the
+    compilation of nearest size on this machine, scaled by size (numba's time grows about
+    with the length of the code), or a measured example when there is none yet."""
+    timings = _timings(cache_dir() / _TIMINGS)
+    if not timings:
+        return _FIRST_COMPILATION
+    size, took = min(timings, key=lambda r: abs(math.log(max(r[0], 1) / max(len(source), 1))))
+    seconds = took * len(source) / max(size, 1)
+    if seconds < 5:
+        return "a few seconds"
+    return f"about {seconds:.0f} s, judging by earlier compilations here"
+
+
 def _digest(source: str) -> str:
     digest = _DIGESTS.get(source)  # a str caches its hash: no digest of the text per run
     if digest is None:
@@ -301,9 +351,11 @@ def module(source: str, label: str = "this model") -> ModuleType:
         # until a function is first called, so the check below comes first.
         exec(compile(source, str(path), "exec"), mod.__dict__)
         _verify(mod)
-        if not any(p.suffix == ".nbi" for p in _cache_files(mod)):
+        mod.compiling = not any(p.suffix == ".nbi" for p in _cache_files(mod))
+        if mod.compiling:
             print(
-                f"follicle: compiling the integrator for {label!r} (once per machine)",
+                f"follicle: compiling the integrator for {label!r} (once per machine; "
+                f"{compile_estimate(source)})",
                 file=sys.stderr,
                 flush=True,
             )

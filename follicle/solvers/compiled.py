@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -84,8 +85,11 @@ def _load(source: str, label: str, prepare) -> ModuleType:
         mod = codegen.module(source, label)
         with _LOCK:
             if not getattr(mod, "ready", False):
+                start = time.perf_counter()
                 prepare(mod)
                 mod.ready = True
+                if mod.compiling and not _interpreted():
+                    codegen.record_compilation(source, time.perf_counter() - start)
         codegen.seal(mod)  # numba wrote the machine code when it compiled
     return mod
 
