@@ -372,6 +372,7 @@ def bench_single(model, repeats=7):
     atol = atol_for(model, RTOL)
     times = {
         "simulate": [],
+        "on_the_fly": [],
         "bdf": [],
         "simulate_fixed": [],
         "ensemble": [],
@@ -384,6 +385,10 @@ def bench_single(model, repeats=7):
         t0 = time.perf_counter()
         onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol))
         times["simulate"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        run = fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, readouts=onset)
+        run.readout("readout")
+        times["on_the_fly"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         onset(fl.simulate(model, days=DAYS, schedule=sched, rtol=RTOL, atol=atol, method="BDF"))
         times["bdf"].append(time.perf_counter() - t0)
@@ -406,6 +411,7 @@ def bench_single(model, repeats=7):
         times["peer_fixed"].append(time.perf_counter() - t0)
     med = {k: float(np.median(v)) for k, v in times.items()}
     line("one simulation, fl.simulate (default RODAS4) + readout", med["simulate"], med["peer"])
+    line("one simulation, fl.simulate(readouts=...), on the fly", med["on_the_fly"], med["peer"])
     line("one simulation, fl.simulate(method='BDF') + readout", med["bdf"], med["peer"])
     line("one simulation, simulate_ensemble (1 member), median", med["ensemble"], med["peer"])
     line("fixed cost per call (0.001-day run), simulate_ensemble", med["fixed"], med["peer_fixed"])
