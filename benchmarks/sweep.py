@@ -195,7 +195,7 @@ RESULTS: list[dict] = []
 #: The issue's targets for the ratio (libRoadRunner time / follicle time).
 TARGETS = {
     "sweep, time per member (numba step)": 6.0,
-    "one simulation, fl.simulate (BDF) + readout, median": 1.0,
+    "one simulation, fl.simulate (default RODAS4) + readout": 1.0,
 }
 
 
