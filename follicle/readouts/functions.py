@@ -21,15 +21,6 @@ from follicle.errors import FollicleError, TimeSpanError
 from follicle.readouts.pieces import Average, Crossing, Extreme, Pieces, Value
 from follicle.units import as_magnitude
 
-__all__ = [
-    "crossing_time",
-    "crossing_times",
-    "peak",
-    "recovery_time",
-    "time_average",
-    "value_at",
-]
-
 _ONE = np.zeros(1, dtype=np.intp)
 
 
