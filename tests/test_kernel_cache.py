@@ -196,9 +196,7 @@ def test_the_compile_note_estimates_the_wait_from_earlier_compilations(tmp_path,
     assert "coupled model" in codegen.compile_estimate(source)  # nothing timed here yet
     codegen.record_compilation("y" * 3000, 20.0)  # half the size: twice the time
     codegen.record_compilation("z" * 600_000, 1.0)  # far from the size: ignored
-    assert codegen.compile_estimate(source) == (
-        "about 40 s, judging by earlier compilations here"
-    )
+    assert codegen.compile_estimate(source) == "about 40 s, judging by earlier compilations here"
     codegen.record_compilation("w" * 5000, 1.0)
     assert codegen.compile_estimate(source) == "a few seconds"
     (tmp_path / "cache" / "kernels" / "compilations.json").write_text("not json")
