@@ -407,8 +407,11 @@ def test_simulate_computes_the_readouts_of_an_ensemble_member_on_the_fly():
         assert spec(run) == pytest.approx(run.readout(name), rel=1e-2, abs=0.05), name
     with pytest.raises(fl.errors.UnknownNameError, match="readout"):
         run.readout("onset")
-    one = fl.simulate(model, days=DAYS, readouts=readouts["up"], rtol=RTOL)
-    assert one.readouts == (("readout", pytest.approx(one.readout("readout"))),)
+    one = fl.simulate(
+        model, days=DAYS, params={"beta": 3.0}, schedule=schedule, readouts=readouts["up"],
+        rtol=RTOL,
+    )  # fmt: skip
+    assert dict(one.readouts) == {"readout": run.readout("up")}  # one readout, named so
 
 
 def test_a_simulated_crossing_readout_is_the_closed_form_to_the_tolerance():
@@ -419,3 +422,28 @@ def test_a_simulated_crossing_readout_is_the_closed_form_to_the_tolerance():
 def test_readouts_are_refused_by_scipys_methods_by_name():
     with pytest.raises(fl.errors.FollicleError, match="BDF"):
         fl.simulate(decay(0.5), days=10, readouts=fl.readouts.ValueAt("X", 1.0), method="BDF")
+
+
+def test_a_dose_at_the_first_time_is_part_of_the_initial_state_not_a_crossing():
+    model, dose = decay(0.5), [fl.Bolus("X", 2.0, 0.0)]
+    onset = fl.readouts.CrossingTime("X", 2.0)  # X jumps from 1 to 3 at t = 0
+    ens = fl.simulate_ensemble(model, days=5, schedule=dose, readouts=onset)
+    run = fl.simulate(model, days=5, schedule=dose, readouts=onset)
+    assert math.isnan(ens.readouts["readout"][0]) and math.isnan(run.readout("readout"))
+    assert math.isnan(onset(run))  # the trajectory's first output is after the dose too
+    peak = fl.simulate(model, days=5, schedule=dose, readouts=fl.readouts.Peak("X"))
+    assert peak.readout("readout") == pytest.approx(3.0)
+
+
+def test_a_terminal_event_leaves_readouts_it_cut_short_not_observed():
+    halt = fl.Threshold("X", 0.5, direction="down", terminal=True)  # at ln 2 / 0.5 = 1.386
+    readouts = {
+        "mean": fl.readouts.TimeAverage("X"),  # over [0, 10]: not reached
+        "early mean": fl.readouts.TimeAverage("X", stop=1.0),
+        "late": fl.readouts.ValueAt("X", 5.0),
+        "crossing": fl.readouts.CrossingTime("X", 0.7, direction="down"),
+    }
+    run = fl.simulate(decay(0.5), days=10, events=[halt], readouts=readouts, rtol=1e-8)
+    assert math.isnan(run.readout("mean")) and math.isnan(run.readout("late"))
+    assert run.readout("early mean") == pytest.approx(2 * (1 - math.exp(-0.5)), rel=1e-6)
+    assert run.readout("crossing") == pytest.approx(2 * math.log(1 / 0.7), rel=1e-6)

@@ -3,6 +3,7 @@ crossing times, peaks and integrals."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -295,3 +296,25 @@ def test_crossing_times_lists_every_crossing_in_order():
     np.testing.assert_allclose(ups, np.pi / 6 + 2 * np.pi * np.arange(4), atol=1e-4)
     np.testing.assert_allclose(downs, 5 * np.pi / 6 + 2 * np.pi * np.arange(1, 3), atol=1e-4)
     assert readouts.crossing_times(run, "X", 5.0).size == 0
+
+
+def _course(run, t, x):
+    """``run`` with the hand-made time course ``x(t)`` of its one state."""
+    return dataclasses.replace(run, t=np.array(t, float), values=np.array([x], float))
+
+
+def test_a_repeated_output_time_is_a_jump_read_after_it(decay_run):
+    run = _course(decay_run, [0, 1, 1, 2], [1, 1, 3, 3])
+    assert readouts.value_at(run, "X", 1.0) == 3.0  # after the jump, as at a breakpoint
+    assert readouts.value_at(run, "X", 0.5) == 1.0
+    assert readouts.crossing_time(run, "X", 2.0) == 1.0  # the jump crosses
+    assert readouts.time_average(run, "X") == pytest.approx(2.0, rel=1e-14)
+    assert readouts.peak(run, "X") == (1.0, 3.0)
+
+
+def test_a_nan_in_the_window_makes_peak_and_recovery_nan_not_skipped(decay_run):
+    run = _course(decay_run, [0, 1, 2, 3], [1, np.nan, 3, 0])
+    assert all(math.isnan(v) for v in readouts.peak(run, "X"))
+    assert math.isnan(readouts.recovery_time(run, "X", 0.5))
+    assert math.isnan(readouts.Peak("X")(run))
+    assert readouts.peak(run, "X", start=2) == (2.0, 3.0)  # the nan is outside the window

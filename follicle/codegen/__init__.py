@@ -249,7 +249,10 @@ def seal(mod: ModuleType) -> None:
 
 
 #: What the compile note says when no compilation was timed on this machine yet.
-_FIRST_COMPILATION = "about 30 s for the 87-state coupled model on the developers' machine"
+_FIRST_COMPILATION = (
+    "none timed here yet; the 87-state coupled model takes about 30 s on the developers' "
+    "machine, a small model a few seconds"
+)
 _TIMINGS = "compilations.json"  # in the cache: the last compilations, their sizes and times
 _TIMINGS_KEPT = 20
 
@@ -276,7 +279,9 @@ def _timings(path: Path) -> list:
 def compile_estimate(source: str) -> str:
     """How long compiling ``source`` will take, for the compile note: the time of the
     compilation of nearest size on this machine, scaled by size (numba's time grows about
-    with the length of the code), or a measured example when there is none yet."""
+    with the length of the code; a rough guide, within a factor of about 2-3), or measured
+    examples when there is none yet. Processes compiling different kernels at once may
+    each keep only their own note (the file is replaced whole, never half written)."""
     timings = _timings(cache_dir() / _TIMINGS)
     if not timings:
         return _FIRST_COMPILATION

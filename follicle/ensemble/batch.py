@@ -326,6 +326,16 @@ class Batch:
                 ],
             )
 
+    def _cut_short(self, rec) -> np.ndarray:
+        """Members a terminal event stopped before readout ``rec`` was final (an average
+        over a window the run did not reach, say): their number would be a part taken
+        for the whole."""
+        short = np.zeros(self.size, dtype=bool)
+        halted = np.flatnonzero(~np.isnan(self.halted))
+        if halted.size:
+            short[halted] = ~rec.final(halted, self.halted[halted])
+        return short
+
     def results(self) -> dict:
         failed = self.reason != None  # noqa: E711 - elementwise
         out = {
@@ -336,7 +346,7 @@ class Batch:
             "events": [rec.found for rec in self.events],
             "halted": self.halted,
             "readouts": {  # nan for the members that failed, whatever was recorded before
-                name: np.where(failed, np.nan, rec.result())
+                name: np.where(failed | self._cut_short(rec), np.nan, rec.result())
                 for (name, *_), rec in zip(self.plan.readouts, self.recorders, strict=True)
             },
         }

@@ -26,6 +26,9 @@ class Recorder:
 
     def __init__(self, batch, target, reduction):
         self.batch, self.target, self.reduction = batch, target, reduction
+        #: Members whose start the reduction has seen: a jump before it (a dose at the
+        #: first time) is part of the initial state, as in a trajectory's first output.
+        self.started = np.zeros(batch.size, dtype=bool)
 
     @classmethod
     def of(cls, batch, kind, target, options):
@@ -36,8 +39,18 @@ class Recorder:
         b = self.batch
         t = b.t[idx]
         self.reduction.start(idx, t, b.value(self.target, t, b.y[:, idx], idx))
+        self.started[idx] = True
 
     def jump(self, idx, t, before, after, p_before):
+        seen = self.started[idx]
+        if not seen.all():
+            idx, t, before, after, p_before = (
+                idx[seen],
+                t[seen],
+                before[:, seen],
+                after[:, seen],
+                p_before[:, seen],
+            )
         b = self.batch
         g_before = b.value(self.target, t, before, idx, p_before)
         self.reduction.jump(idx, t, g_before, b.value(self.target, t, after, idx))
@@ -102,14 +115,14 @@ class Trace:
         self.batch, self.grid = batch, np.array(grid, dtype=float)
         self.out = np.full((batch.size, batch.plan.n_outputs, grid.size), np.nan)
         self.next = np.zeros(batch.size, dtype=np.intp)
-        #: (member, first column, end column, parameters) of the columns written so far
-        self.written = []
+        #: Per member, (first column, end column, parameters) of the columns written so far
+        self.written = {}
 
     def _note(self, idx, starts):
         p = self.batch.p
         for m, start in zip(idx, starts, strict=True):
             if self.next[m] > start:
-                self.written.append((m, start, self.next[m], p[:, m].copy()))
+                self.written.setdefault(m, []).append((start, self.next[m], p[:, m].copy()))
 
     def complete(self, idx, written):
         """Note the columns the compiled loop wrote for members ``idx`` (from ``written``,
@@ -134,13 +147,12 @@ class Trace:
 
     def result(self):
         b, n = self.batch, self.batch.compiled.n_states
-        for m in sorted({m for m, *_ in self.written}):
-            pieces = [(s, e, q) for k, s, e, q in self.written if k == m]
+        for m, pieces in self.written.items():
             end = max(e for _, e, _ in pieces)
             p = np.empty((b.p.shape[0], end))
             for s, e, q in pieces:
                 p[:, s:e] = q[:, None]
             y = clip_conserving(self.out[m, :n, :end], b.plan.nonnegative, b.plan.groups)
             self.out[m, n:, :end] = b.observables(self.grid[:end], y, p)
-        self.written = []
+        self.written = {}
         return self.out

@@ -3,9 +3,10 @@
 Each cuts the trajectory at its output times into pieces with linear interpolation and
 hands them to the reduction of :mod:`follicle.readouts.pieces` that an ensemble feeds with
 its integrator's steps: one implementation, two interpolants. Their accuracy here is that
-of the output grid (10 points per day by default); for crossing times accurate to the
-integration tolerance, pass a :class:`~follicle.Threshold` event to
-:func:`~follicle.simulate`, or compute the readout in :func:`~follicle.simulate_ensemble`.
+of the output grid (10 points per day by default); for readouts accurate to the
+integration tolerance, pass them to :func:`~follicle.simulate` (``readouts=``, read back
+with :meth:`Trajectory.readout <follicle.Trajectory.readout>`) or to
+:func:`~follicle.simulate_ensemble`, or pass a :class:`~follicle.Threshold` event.
 
 A crossing that does not happen within the window is not an error: the readout returns
 ``nan``, the conventional "not observed" of a sweep table.
@@ -40,18 +41,24 @@ def _window(traj, start, stop):
 
 def _reduce(reduction, t, g, a=-math.inf, b=math.inf) -> float:
     """Feed ``reduction`` the time course ``g(t)``, cut at the times ``t`` into linear
-    pieces (those meeting ``[a, b]``), and return its number."""
+    pieces (those meeting ``[a, b]``), and return its number. A repeated time is a jump
+    from the value before to the value after (as at a breakpoint)."""
     first = max(int(np.searchsorted(t, a, side="right")) - 1, 0)
     last = min(int(np.searchsorted(t, b, side="left")), t.size - 1)
     t, g = t[first : last + 1], g[first : last + 1]
     reduction.start(_ONE, t[:1], g[:1])
-    keep = np.flatnonzero(t[1:] > t[:-1])  # a repeated output time is no piece
-    ga, gb = g[keep], g[keep + 1]
+    jumps = np.flatnonzero(t[1:] == t[:-1])
+    for lo, hi in zip(np.r_[0, jumps + 1], np.r_[jumps, t.size - 1], strict=True):
+        if hi > lo:
+            ga, gb = g[lo:hi], g[lo + 1 : hi + 1]
 
-    def linear(theta, s):  # exact at both ends, and constant between equal ends
-        return np.where(theta >= 1.0, gb[s], ga[s] + theta * (gb[s] - ga[s]))
+            def linear(theta, s, ga=ga, gb=gb):  # exact at the ends, constant if equal
+                return np.where(theta >= 1.0, gb[s], ga[s] + theta * (gb[s] - ga[s]))
 
-    reduction.step(Pieces(np.zeros(keep.size, dtype=np.intp), t[keep], t[keep + 1], linear))
+            zeros = np.zeros(hi - lo, dtype=np.intp)
+            reduction.step(Pieces(zeros, t[lo:hi], t[lo + 1 : hi + 1], linear))
+        if hi < t.size - 1:  # t[hi] == t[hi + 1]
+            reduction.jump(_ONE, t[hi : hi + 1], g[hi : hi + 1], g[hi + 1 : hi + 2])
     return float(reduction.result()[0])
 
 
@@ -120,15 +127,21 @@ def crossing_time(
 
 
 def _extreme(traj, name, start, stop, sign) -> tuple[float, float]:
+    """Time and value of the largest ``sign * traj[name]`` on the window (``nan`` for both
+    if the values there are not all numbers)."""
     a, b = _window(traj, start, stop)
+    g = sign * traj[name]
+    inside = (traj.t >= a) & (traj.t <= b)
+    if np.isnan(g[inside]).any():
+        return math.nan, math.nan
     largest = Extreme(1, "value", a, b)
-    _reduce(largest, traj.t, sign * traj[name], a, b)
-    return float(largest.out[0]), sign * float(largest.best[0])
+    value = _reduce(largest, traj.t, g, a, b)
+    return float(largest.out[0]) if not math.isnan(value) else math.nan, sign * value
 
 
 def peak(traj, name: str, *, start=None, stop=None) -> tuple[float, float]:
     """Time and value of the maximum of ``name`` on ``[start, stop]`` (the first time it is
-    reached)."""
+    reached; ``nan`` for both if a value there is ``nan``)."""
     return _extreme(traj, name, start, stop, 1.0)
 
 
@@ -148,7 +161,7 @@ def recovery_time(traj, name: str, level, *, start=None, stop=None) -> float:
     """
     a, b = _window(traj, start, stop)
     lowest, _ = _extreme(traj, name, a, b, -1.0)
-    if lowest >= b:
+    if math.isnan(lowest) or lowest >= b:
         return math.nan
     return crossing_time(traj, name, level, direction="up", start=lowest, stop=b)
 

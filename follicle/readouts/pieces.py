@@ -197,7 +197,7 @@ class Crossing(Reduction):
         else:
             for m, when in zip(idx[s], times, strict=True):
                 self.found[m].append(float(when))
-            first = np.isnan(self.out[idx[s]])
+            first = first_per_member(idx[s], np.isnan(self.out[idx[s]]))
             self.out[idx[s][first]] = times[first]
         return idx[s], times
 

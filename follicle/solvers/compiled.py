@@ -14,6 +14,7 @@ next to the model's right-hand side.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from follicle import codegen
+from follicle.errors import CacheError
 from follicle.solvers import rodas4
 
 __all__ = ["integrator", "model_functions"]
@@ -89,7 +91,9 @@ def _load(source: str, label: str, prepare) -> ModuleType:
                 prepare(mod)
                 mod.ready = True
                 if mod.compiling and not _interpreted():
-                    codegen.record_compilation(source, time.perf_counter() - start)
+                    # advisory (the next compile note's estimate): never fails a run
+                    with contextlib.suppress(OSError, CacheError):
+                        codegen.record_compilation(source, time.perf_counter() - start)
         codegen.seal(mod)  # numba wrote the machine code when it compiled
     return mod
 
