@@ -761,6 +761,21 @@ class Model:
     def observable_names(self) -> tuple[str, ...]:
         return tuple(self.observables)
 
+    @cached_property
+    def variable_names(self) -> tuple[str, ...]:
+        """The states, then the observables: the rows of a trajectory."""
+        return (*self.state_names, *self.observable_names)
+
+    @cached_property
+    def variable_units(self) -> tuple[str, ...]:
+        """The unit of each of :attr:`variable_names`."""
+        return tuple(self.unit(n) for n in self.variable_names)
+
+    @cached_property
+    def parameter_units(self) -> tuple[str, ...]:
+        """The unit of each parameter, in model order."""
+        return tuple(self.parameters[n].unit for n in self.parameter_names)
+
     def unit(self, name: str) -> str:
         """The unit of a state, parameter or observable."""
         if name in self.states:

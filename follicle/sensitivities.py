@@ -292,9 +292,7 @@ def simulate_sensitivities(
         gp = derivs.g_p(times, ys, p_out)[:, cols]  # (n_obs, k, T)
         dg = np.einsum("oit,ikt->okt", gy, S) + gp * live[None]
         values, sens = np.vstack([ys, g]), np.concatenate([S, dg], axis=0)
-    return Sensitivities(
-        times, (*model.state_names, *model.observable_names), values, tuple(parameters), sens
-    )
+    return Sensitivities(times, model.variable_names, values, tuple(parameters), sens)
 
 
 @dataclass(frozen=True)

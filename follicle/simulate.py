@@ -102,7 +102,7 @@ class Threshold:
         ------
         UnknownNameError, UnitError
         """
-        known = (*model.state_names, *model.observable_names)
+        known = model.variable_names
         if self.name not in known:
             raise UnknownNameError("state or observable", self.name, known)
         return as_magnitude(self.value, model.unit(self.name), what=f"threshold on {self.name!r}")
@@ -326,8 +326,7 @@ def simulate(
         if compiled.n_observables
         else np.empty((0, n_done))
     )
-    names = (*model.state_names, *model.observable_names)
-    units = tuple(model.unit(n) for n in names)
+    names, units = model.variable_names, model.variable_units
     return Trajectory(
         t=times,
         values=np.vstack([out, obs]),
@@ -335,7 +334,7 @@ def simulate(
         units=units,
         n_states=compiled.n_states,
         parameters=tuple(zip(model.parameter_names, map(float, p0), strict=True)),
-        parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
+        parameter_units=model.parameter_units,
         schedule=sched,
         events=tuple((ev.key, tuple(f)) for ev, f in zip(events, found, strict=True)),
         stats=SolverStats(
@@ -374,16 +373,16 @@ def _simulate_rodas4(model, span, times, p0, y0, sched, events, readouts, rtol, 
     if not math.isnan(halted):  # a terminal event: outputs up to it, as solve_ivp's
         keep = int(np.searchsorted(times, halted, side="right"))
         times, values = times[:keep], values[:, :keep]
-    names = (*model.state_names, *model.observable_names)
+    names = model.variable_names
     steps, rejected = int(out["steps"][0]), int(out["rejected"][0])
     return Trajectory(
         t=times,
         values=values,
         names=names,
-        units=tuple(model.unit(n) for n in names),
+        units=model.variable_units,
         n_states=model.compiled.n_states,
         parameters=tuple(zip(model.parameter_names, map(float, p0), strict=True)),
-        parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
+        parameter_units=model.parameter_units,
         schedule=sched,
         events=tuple(
             (ev.key, tuple(found[0])) for ev, found in zip(events, out["events"], strict=True)

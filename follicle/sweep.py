@@ -392,11 +392,10 @@ class _Defaults:
 
     @classmethod
     def of(cls, model, initial):
-        names = (*model.state_names, *model.observable_names)
         return cls(
             model.name,
             model.parameter_names,
-            tuple(model.parameters[n].unit for n in model.parameter_names),
+            model.parameter_units,
             dict(model.parameters),
             model.state_names,
             {
@@ -406,7 +405,7 @@ class _Defaults:
                 )
             },
             model.observable_names,
-            tuple(model.unit(n) for n in names),
+            model.variable_units,
             dict(initial or {}),
             model.conservation,
             model.conservation_groups,

@@ -162,7 +162,7 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
     y0, y_bad = fill_matrix(model, y_cols, "state", size, params=p)
     invalid = np.where(p_bad == None, y_bad, p_bad)  # noqa: E711 - elementwise
     result = integrate_members(plan, p, y0, templates, which, invalid)
-    names = (*model.state_names, *model.observable_names)
+    names = model.variable_names
     return Ensemble(
         status=result["status"],
         reason=result["reason"],
@@ -170,10 +170,10 @@ def simulate_ensemble(model, days=None, *, t_span=None, params=None, initial=Non
         t=plan.grid,
         values=result.get("values"),
         names=names,
-        units=tuple(model.unit(n) for n in names),
+        units=model.variable_units,
         parameters=p.T.copy(),
         parameter_names=model.parameter_names,
-        parameter_units=tuple(model.parameters[n].unit for n in model.parameter_names),
+        parameter_units=model.parameter_units,
         schedules=tuple(member_schedules),
         steps=result["steps"],
         rejected=result["rejected"],

@@ -165,7 +165,7 @@ def make_plan(
         grid=grid,
         n_outputs=compiled.n_states + compiled.n_observables,
         state_names=model.state_names,
-        state_units=tuple(model.unit(name) for name in model.state_names),
+        state_units=model.variable_units[: compiled.n_states],
         kernel=kernel,
         watch=_watch(resolved, plan_events),
         model_name=model.name,
