@@ -55,14 +55,18 @@ def model_html(model) -> str:
 
 
 def trajectory_html(run) -> str:
-    """A run's span and every named quantity's unit and final value."""
+    """A run's span, every named quantity's unit and final value, and its readouts."""
     caption = (
         f"Trajectory of {run.model_name!r}: {len(run.t)} times from {run.t[0]:g} to "
         f"{run.t[-1]:g} day, {len(run.schedule.events)} scheduled events"
         f"{_chains(run.names)}"
     )
     rows = [(n, run.unit(n), f"{run[n][-1]:.4g}") for n in run.names if not is_chain_stage(n)]
-    return _table(caption, ("name", "unit", "final value"), rows)
+    html = _table(caption, ("name", "unit", "final value"), rows)
+    if run.readouts:  # computed on the fly by simulate(readouts=...)
+        values = [(n, f"{v:.6g}") for n, v in run.readouts]
+        html += _table("readouts (on the fly)", ("readout", "value"), values)
+    return html
 
 
 def _range(values) -> str:

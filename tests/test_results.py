@@ -216,6 +216,7 @@ def test_html_summaries_name_units_and_values(model, run):
     assert "Model &#x27;transfer&#x27;: 3 states" in model._repr_html_()
     html = run._repr_html_()
     assert "0 to 4 day" in html and "<td style='text-align:left'>nM</td>" in html
+    assert "readouts (on the fly)" in html and f"{run.readout('at'):.6g}" in html
     result = fl.sweep(model, {"k": [0.5, 1.0]}, ValueAt("X", 1.0), days=2)
     html = result._repr_html_()
     assert "2 members (grid); 2 ok" in html and "1/day" in html
