@@ -419,6 +419,11 @@ def test_a_simulated_crossing_readout_is_the_closed_form_to_the_tolerance():
     assert run.readout("readout") == pytest.approx(math.log(2) / 0.5, rel=1e-5)
 
 
+def test_a_plain_function_as_an_on_the_fly_readout_is_refused_with_what_to_do():
+    with pytest.raises(fl.errors.FollicleError, match="on the run simulate returns"):
+        fl.simulate(decay(0.5), days=10, readouts={"last": lambda run: run["X"][-1]})
+
+
 def test_readouts_are_refused_by_scipys_methods_by_name():
     with pytest.raises(fl.errors.FollicleError, match="BDF"):
         fl.simulate(decay(0.5), days=10, readouts=fl.readouts.ValueAt("X", 1.0), method="BDF")

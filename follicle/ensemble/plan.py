@@ -224,9 +224,10 @@ def _resolve_readout(model, name, spec, t0, t1):
     if isinstance(spec, Peak):
         return name, "peak", _target(model, spec.name), (spec.what, *_window(spec, t0, t1, unit))
     raise FollicleError(
-        f"readout {name!r} is {spec!r}; ensembles compute CrossingTime, ValueAt, TimeAverage "
-        "and Peak from follicle.readouts on the fly (a plain function of a Trajectory needs "
-        "the trajectories: pass t_eval and apply it to Ensemble.member(i))"
+        f"readout {name!r} is {spec!r}; the readouts computed on the fly are CrossingTime, "
+        "ValueAt, TimeAverage and Peak from follicle.readouts. Call any other function of a "
+        "Trajectory on the run simulate returns (of an ensemble: pass t_eval and call it on "
+        "Ensemble.member(i))"
     )
 
 
