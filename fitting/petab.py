@@ -13,7 +13,11 @@
 ``measurements.tsv``
     The measurements, with their noise :math:`\\sigma` as numeric ``noiseParameters``.
 ``conditions.tsv``
-    One row per condition; a column per overridden parameter or state.
+    One row per condition; a column per overridden parameter or state. A condition that
+    does not set a state whose initial value is an expression of the parameters (an
+    initial assignment in ``model.xml``) has ``NaN`` there, which PEtab defines for a
+    species as "the model's initial value", so the value follows the condition's and the
+    estimated parameters (a number would fix it at the defaults').
 ``parameters.tsv``
     The estimated parameters: ``parameterScale = log`` (natural log, as we estimate),
     their bounds, and a nominal value (the fit's if given, else the default).
@@ -42,6 +46,32 @@ def _tsv(path: Path, header, rows) -> str:
         writer.writerow(header)
         writer.writerows(rows)
     return path.name
+
+
+def _initial_assignments(model, document: str, ids, columns) -> dict[str, str]:
+    """``{state: "NaN"}`` for the condition columns of states whose initial value is an
+    expression (the model's initial assignment applies where a condition sets none).
+
+    PEtab v1 defines ``NaN`` in the condition table for species only; a state that the
+    SBML document holds as a parameter with a rate rule is refused by name.
+    """
+    moving = [n for n in columns if n in model.initial_expressions]
+    if not moving:
+        return {}
+    import libsbml
+
+    written = libsbml.readSBMLFromString(document).getModel()
+    for name in moving:
+        if written.getSpecies(ids[name]) is None:
+            raise ExportError(
+                f"state {name!r} has an initial value that is an expression of the "
+                f"parameters ({model.initial_expressions[name]}) and some conditions set it "
+                "and others do not; PEtab v1 can leave the model's initial value in place "
+                "(NaN) only for a species, and the SBML export writes this state as a "
+                "parameter with a rate rule: set its initial value in every condition or "
+                "in none"
+            )
+    return dict.fromkeys(moving, "NaN")
 
 
 def export(problem, folder, *, fit=None) -> Path:
@@ -77,9 +107,8 @@ def export(problem, folder, *, fit=None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ids = sbml.sbml_ids(model)
-    (folder / "model.xml").write_text(
-        sbml.export(model, schedules.pop(), params=problem.fixed), encoding="utf-8"
-    )
+    document = sbml.export(model, schedules.pop(), params=problem.fixed)
+    (folder / "model.xml").write_text(document, encoding="utf-8")
     noise = data.noise_models
     observables = _tsv(
         folder / "observables.tsv",
@@ -112,15 +141,24 @@ def export(problem, folder, *, fit=None) -> Path:
     conditions = list(data.conditions.values())
     columns = sorted({n for c in conditions for n in (*c.params, *c.initial)})
     defaults = {
-        **{n: s.initial for n, s in model.states.items()},
-        **{n: p.value for n, p in model.parameters.items()},
-        **problem.fixed,
+        **{n: repr(float(s.initial)) for n, s in model.states.items()},
+        **{n: repr(float(p.value)) for n, p in model.parameters.items()},
+        **{n: repr(float(v)) for n, v in problem.fixed.items()},
+        **_initial_assignments(model, document, ids, columns),
     }
     condition_file = _tsv(
         folder / "conditions.tsv",
         ["conditionId", *(ids[n] for n in columns)],
         [
-            [c.id, *(repr(float({**c.params, **c.initial}.get(n, defaults[n]))) for n in columns)]
+            [
+                c.id,
+                *(
+                    repr(float(c.initial[n] if n in c.initial else c.params[n]))
+                    if n in c.initial or n in c.params
+                    else defaults[n]
+                    for n in columns
+                ),
+            ]
             for c in conditions
         ],
     )
