@@ -175,3 +175,23 @@ def test_a_member_that_does_not_set_the_state_starts_from_its_own_parameters():
         rtol=1e-10,
     )
     np.testing.assert_allclose(ens.values[:, 0, 0], [3.0, 7.0, 15.0])
+
+
+def test_a_fit_recovers_a_parameter_that_only_sets_the_initial_value():
+    """Data of x(t) = a b exp(-k t) from a = 4: a moves x only through x(0) = a b, so a
+    fit can find it only if each trial value of a starts the run from its own x(0)."""
+    from follicle import fitting
+
+    m = fl.Module("decay")
+    a = m.parameter("a", 4.0, "nM", bounds=(0.1, 100.0), provenance="test")
+    b = m.parameter("b", 3.0, "1", provenance="test")
+    k = m.parameter("k", 0.5, "1/day", bounds=(0.01, 10.0), provenance="test")
+    x = m.state("x", "nM", a * b)
+    m.rate(x, -k * x)
+    model = fl.Model("decay", [m])
+    data = fitting.synthetic(model, {"x": ("lognormal", 1e-4)}, [0.5, 1.0, 2.0, 4.0], seed=2)
+    problem = fitting.Problem(model, data, ["a", "k"], rtol=1e-9)
+    fit = fitting.estimate(problem, starts=0, x0={"a": 1.0, "k": 1.0})
+    assert fit.converged
+    assert fit.best["a"] == pytest.approx(4.0, rel=1e-3)
+    assert fit.best["k"] == pytest.approx(0.5, rel=1e-3)
