@@ -195,3 +195,37 @@ def test_a_fit_recovers_a_parameter_that_only_sets_the_initial_value():
     assert fit.converged
     assert fit.best["a"] == pytest.approx(4.0, rel=1e-3)
     assert fit.best["k"] == pytest.approx(0.5, rel=1e-3)
+
+
+def _isomerisation():
+    """x <-> y (k1 forward, k2 back) from x(0) = T, y(0) = 0: x + y = T is conserved and
+    the steady state is x* = k2 T / (k1 + k2), y* = k1 T / (k1 + k2)."""
+    m = fl.Module("iso")
+    total = m.parameter("T", 2.0, "nM", provenance="test")
+    k1 = m.parameter("k1", 1.0, "1/day", provenance="test")
+    k2 = m.parameter("k2", 3.0, "1/day", provenance="test")
+    x, y = m.state("x", "nM", total), m.state("y", "nM", 0.0)
+    m.flow(x, y, k1 * x)
+    m.flow(y, x, k2 * y)
+    return fl.Model("iso", [m])
+
+
+def test_steady_states_are_in_the_class_the_parameters_start_in():
+    found = fl.analysis.steady_states(_isomerisation(), params={"T": 4.0})
+    (state,) = found.states
+    np.testing.assert_allclose(state.values, [3.0, 1.0], rtol=1e-8)
+    (law,) = found.conservation
+    assert law.total == pytest.approx(4.0)
+
+
+def test_a_scan_of_the_parameter_an_initial_value_uses_moves_the_conserved_total():
+    """Scanning T moves x(0) = T and with it the class x + y = T: x* = 0.75 T along the
+    branch (with x(0) fixed by initial=, the class and x* = 1.5 stay put)."""
+    values = np.linspace(1.0, 5.0, 9)
+    (branch,) = fl.analysis.scan(_isomerisation(), "T", values, cycles=False).branches
+    np.testing.assert_allclose(branch.values[:, 0], 0.75 * branch.parameter, rtol=1e-8)
+    np.testing.assert_allclose(branch.values.sum(axis=1), branch.parameter, rtol=1e-8)
+    assert branch.ends == ("end of range", "end of range")
+    assert (branch.parameter.min(), branch.parameter.max()) == (1.0, 5.0)
+    fixed = fl.analysis.scan(_isomerisation(), "T", values, initial={"x": 2.0}, cycles=False)
+    np.testing.assert_allclose(fixed.branches[0].values[:, 0], 1.5, rtol=1e-8)

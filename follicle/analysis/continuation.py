@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 from scipy.optimize import brentq
 
 from follicle import limits
@@ -141,7 +142,8 @@ def _trace(curve: _Curve, u0, t0, dq: float, max_steps: int) -> _Trace:
         trace.points.append(new)
         trace.tangents.append(new_tan)
         trace.steps.append(h)
-        if new[-1] >= 1 - 1e-12 or new[-1] <= 1e-12:
+        # within a shortest step of an end: no step could land nearer, so it ends there
+        if new[-1] >= 1 - h_min or new[-1] <= h_min:
             q_end = 1.0 if new[-1] >= 0.5 else 0.0
             exact = curve.at(new[:-1], q_end)
             if exact is not None and np.linalg.norm(np.append(exact, q_end) - new) < 0.5 * h:
@@ -444,6 +446,26 @@ def _probe(model, curve, z, q, critical: complex, params):
     return cycle
 
 
+def _moving_initial(model: Model, symbol, y0: np.ndarray, initial: Mapping | None):
+    """``p -> y0`` with the initial values that are expressions of the scanned parameter
+    (``symbol``; not set by ``initial``) evaluated at ``p``; None when there are none."""
+    rows = [
+        i
+        for i, name in enumerate(model.state_names)
+        if name not in (initial or {})
+        and symbol in model.initial_expressions.get(name, sp.Integer(0)).free_symbols
+    ]
+    if not rows:
+        return None
+
+    def reference(p):
+        y = y0.copy()
+        y[rows] = model.initial_matrix(p)[rows, 0]
+        return y
+
+    return reference
+
+
 def scan(
     model: Model,
     parameter: str,
@@ -515,7 +537,12 @@ def scan(
     params : mapping, optional
         Overrides of the other parameters.
     initial : mapping, optional
-        Initial-state overrides (a start of the search; fixes conserved totals).
+        Initial-state overrides (a start of the search; fixes conserved totals). A state
+        whose initial value is an expression of ``parameter`` (and not set here) moves
+        with it, and the conserved totals it fixes too: each point of a branch is in the
+        class a simulation with that parameter value starts in. The totals in
+        ``Scan.conservation`` are those at the parameter's value in ``params`` (or the
+        model's default).
     time : optional
         Frozen time for a model whose rates depend on time (see :func:`steady_states`);
         cycles are not simulated for such models, since simulation cannot freeze time.
@@ -570,7 +597,15 @@ def scan(
     y0 = model.initial_vector(initial, p0)
     rng = generator(seed)
     v0, v1 = float(grid[0]), float(grid[-1])
-    system = System(model, p0, frozen, y0, rng, vary=(index, min(v0, v1), max(v0, v1)))
+    system = System(
+        model,
+        p0,
+        frozen,
+        y0,
+        rng,
+        vary=(index, min(v0, v1), max(v0, v1)),
+        reference=_moving_initial(model, spec.symbol, y0, initial),
+    )
     if system.Q.shape[1] == 0:
         raise AnalysisError(f"every state of model {model.name!r} is conserved")
     curve = _Curve(system, index, v0, v1)
@@ -581,7 +616,8 @@ def scan(
     found_any = False
     for g in sorted(set(np.linspace(0, grid.size - 1, search_points).round().astype(int))):
         q = (grid[g] - v0) / (v1 - v0)
-        points = starting_points(system, starts, y0 / system.sigma, rng)
+        z0 = (y0 if system.reference is None else system.reference(curve.p(q))) / system.sigma
+        points = starting_points(system, starts, z0, rng)
         for z in newton_roots(system, points, curve.p(q)):
             found_any = True
             if any(_covers(curve, tr, z, q) for tr, _ in traces):

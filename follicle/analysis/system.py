@@ -5,6 +5,7 @@ conservation laws split off; and the linear-algebra helpers the solvers share.""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -55,6 +56,11 @@ class System:
     :math:`G(z) = [Q^\\top F(z);\\ W z - c]`, where :math:`F(z) = \\sigma^{-1} f(\\sigma z)`,
     the rows of :math:`W` are an orthonormal basis of the conservation laws and the columns
     of :math:`Q` one of their orthogonal complement (the tangent space of the class).
+
+    The totals are :math:`c = W z_0` of the reference state :math:`z_0 = y_0/\\sigma`:
+    ``y_ref`` at every parameter vector, or, given ``reference``, ``reference(p)`` at the
+    parameters ``p`` (the initial state whose values are expressions of a scanned
+    parameter moves with it, and so does its conservation class).
     """
 
     def __init__(
@@ -65,8 +71,10 @@ class System:
         y_ref: np.ndarray,
         rng: np.random.Generator,
         vary: tuple[int, float, float] | None = None,
+        reference: Callable[[np.ndarray], np.ndarray] | None = None,
     ):
         self.model, self.compiled = model, model.compiled
+        self.reference = reference
         self.p, self.time = p, time
         self.sigma = np.array([s.scale for s in model.states.values()])
         self.nonneg = np.array([s.nonnegative for s in model.states.values()])
@@ -129,8 +137,14 @@ class System:
         jac = self.compiled.jac(self.time, self.sigma * z, p)
         return jac * self.sigma[None, :] / self.sigma[:, None]
 
+    def total_at(self, p=None) -> np.ndarray:
+        """The conserved totals :math:`c` of the class kept at the parameters ``p``."""
+        if self.reference is None or p is None or not self.W.shape[0]:
+            return self.total
+        return self.W @ (self.reference(p) / self.sigma)
+
     def G(self, z, p=None):
-        return np.concatenate([self.Q.T @ self.F(z, p), self.W @ z - self.total])
+        return np.concatenate([self.Q.T @ self.F(z, p), self.W @ z - self.total_at(p)])
 
     def Gz(self, z, p=None):
         return np.vstack([self.Q.T @ self.Fz(z, p), self.W])
