@@ -229,3 +229,37 @@ def test_a_scan_of_the_parameter_an_initial_value_uses_moves_the_conserved_total
     assert (branch.parameter.min(), branch.parameter.max()) == (1.0, 5.0)
     fixed = fl.analysis.scan(_isomerisation(), "T", values, initial={"x": 2.0}, cycles=False)
     np.testing.assert_allclose(fixed.branches[0].values[:, 0], 1.5, rtol=1e-8)
+
+
+_RATE_OF = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="rate_of" timeUnits="second">
+  <listOfParameters>
+   <parameter id="k" value="2" constant="true"/>
+   <parameter id="y" value="0" constant="false"/><parameter id="x" constant="false"/>
+  </listOfParameters>
+  <listOfInitialAssignments>
+   <initialAssignment symbol="x"><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><csymbol encoding="text"
+     definitionURL="http://www.sbml.org/sbml/symbols/rateOf">rateOf</csymbol><ci>y</ci>
+    </apply></math></initialAssignment>
+  </listOfInitialAssignments>
+  <listOfRules>
+   <rateRule variable="y"><math xmlns="http://www.w3.org/1998/Math/MathML"><ci>k</ci>
+   </math></rateRule>
+   <rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><minus/><ci>x</ci></apply></math></rateRule>
+  </listOfRules>
+ </model>
+</sbml>"""
+
+
+def test_an_initial_assignment_that_uses_rate_of_follows_the_parameters():
+    """x(0) = rateOf(y) = k, then x' = -x: x(1) = k / e for each swept k."""
+    pytest.importorskip("libsbml")
+    model = fl.sbml.load(_RATE_OF)
+    assert model.initial_expressions["x"].free_symbols == {sp.Symbol("k", real=True)}
+    result = fl.sweep(
+        model, {"k": [0.5, 2.0, 7.0]}, fl.readouts.ValueAt("x", 1.0), days=1.0, rtol=1e-10
+    )
+    np.testing.assert_allclose(result["value:x"], np.array([0.5, 2.0, 7.0]) / np.e, rtol=1e-7)

@@ -36,7 +36,8 @@ initial assignment
     so setting, sweeping or fitting a parameter moves the initial values that use it; a
     constant's makes it an observable that follows those parameters (not a parameter that
     setting would not change). A constant that an event assigns keeps the value computed
-    at load. Initial values that use ``rateOf`` are evaluated once at load.
+    at load. ``rateOf(x)`` in an initial assignment is x's rate at time 0, written in the
+    initial values (so it follows the parameters too).
 algebraic rule
     Solved exactly for the variables it determines, which then become assignment rules:
     the algebraic rules must name as many variables that nothing else determines (no
@@ -1027,9 +1028,13 @@ class _Loader:
                 return sp.Symbol(name, real=True)
             if name not in memo:
                 expr = raw.get(name)
-                if expr is None or expr.has(_RateOf) or not expr.free_symbols - {self.time}:
-                    memo[name] = sp.Float(numbers[name])  # rateOf at time 0: its number
+                if expr is None or not expr.free_symbols - {self.time}:
+                    memo[name] = sp.Float(numbers[name])
                 else:
+                    expr = expr.replace(  # rateOf(x) at time 0, from the initial values
+                        lambda e: isinstance(e, _RateOf),
+                        lambda e: self._initial_rate(e.args[0].name, symbolic),
+                    )
                     expr = expr.xreplace(
                         {
                             self.time: sp.Integer(0),
@@ -1301,19 +1306,20 @@ class _Loader:
         return rates
 
     def _initial_rate(self, name, initial):
-        """``rateOf(name)`` at time 0, from the initial value ``initial(n)`` of each name."""
+        """``rateOf(name)`` at time 0, from the initial value ``initial(n)`` of each name
+        (numbers, or expressions of the parameters)."""
         by_name = {v: k for k, v in self.names.items()}
         expr = self._rate_of(name, self._value)
         q = sp.Symbol(self.time_parameter, real=True)
-        numbers = {t: sp.Integer(0), q: sp.Float(self.per_time_value)}
-        for symbol in expr.free_symbols - set(numbers):
+        values = {t: sp.Integer(0), q: sp.Float(self.per_time_value)}
+        for symbol in expr.free_symbols - set(values):
             sid = by_name[symbol.name]
-            number = initial(symbol.name)
+            value = initial(symbol.name)
             species = self.species.get(sid)
             if species is not None and not species.getHasOnlySubstanceUnits():
-                number *= initial(self.names[species.getCompartment()])  # the amount
-            numbers[symbol] = sp.Float(number)
-        return expr.xreplace(numbers)
+                value *= initial(self.names[species.getCompartment()])  # the amount
+            values[symbol] = value if isinstance(value, sp.Expr) else sp.Float(value)
+        return expr.xreplace(values)
 
     def _rate_of(self, name, value):
         """``rateOf(name)``: the variable's rate per document time unit, in engine symbols."""
