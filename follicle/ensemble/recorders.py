@@ -104,10 +104,11 @@ NO_GRID, NO_TRACE = np.empty(0), np.empty((0, 0, 0))
 class Trace:
     """Every state and observable at the output times ``grid`` (for small ensembles).
 
-    The compiled loop writes the states at the grid times itself (:meth:`complete` notes
-    which), a breakpoint's jump writes those at its time (:meth:`jump`, the state after the
-    jump); :meth:`result` clips them and adds the observables, all columns in one call, each
-    under the parameters its member had when it was written.
+    The compiled loop writes the states at the grid times itself, a breakpoint's jump
+    writes those at its time (:meth:`jump`, the state after the jump), and
+    :meth:`complete` notes which columns were written; :meth:`result` clips them and adds
+    the observables, all columns in one call, each under the parameters its member had
+    when it was written.
     """
 
     def __init__(self, batch, grid):
@@ -118,16 +119,13 @@ class Trace:
         #: Per member, (first column, end column, parameters) of the columns written so far
         self.written = {}
 
-    def _note(self, idx, starts):
+    def complete(self, idx, written):
+        """Note the columns written for members ``idx`` (from ``written``, the counts
+        before, to ``self.next``) with the parameters they were written under."""
         p = self.batch.p
-        for m, start in zip(idx, starts, strict=True):
+        for m, start in zip(idx, written, strict=True):
             if self.next[m] > start:
                 self.written.setdefault(m, []).append((start, self.next[m], p[:, m].copy()))
-
-    def complete(self, idx, written):
-        """Note the columns the compiled loop wrote for members ``idx`` (from ``written``,
-        the counts before it ran, to ``self.next``)."""
-        self._note(idx, written)
 
     def start(self, idx):
         pass
@@ -143,7 +141,7 @@ class Trace:
             m = idx[due]
             self.out[m, :n, self.next[m]] = after[:, due].T
             self.next[m] += 1
-            self._note(m, self.next[m] - 1)
+            self.complete(m, self.next[m] - 1)
 
     def result(self):
         b, n = self.batch, self.batch.compiled.n_states
